@@ -1,0 +1,50 @@
+# lab: two commands do all the set-up.
+#   make run    install what is needed, then start the server with the demo deck (SQLite file lab.db)
+#   make test   install what is needed (Chromium too, where possible), then run the whole test suite
+# Both need only python3, make and git.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+DECK   ?= sessions/prestatieafspraken.toml
+HOST   ?= 0.0.0.0
+PORT   ?= 8000
+
+.PHONY: run test check format bench browser clean
+
+run: $(VENV)/.runtime
+	$(BIN)/lab serve --deck $(DECK) --host $(HOST) --port $(PORT)
+
+test: $(VENV)/.dev browser
+	$(BIN)/pytest
+
+check: $(VENV)/.dev
+	$(BIN)/ruff format --check lab tests
+	$(BIN)/ruff check lab tests
+	$(BIN)/mypy lab
+
+format: $(VENV)/.dev
+	$(BIN)/ruff format lab tests
+	$(BIN)/ruff check --fix lab tests
+
+bench: $(VENV)/.dev
+	$(BIN)/python -m bench
+
+browser:
+	@scripts/install-chromium
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.runtime: requirements.txt pyproject.toml | $(VENV)/bin/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	$(BIN)/pip install --quiet --no-deps -e .
+	touch $@
+
+$(VENV)/.dev: requirements-dev.txt $(VENV)/.runtime
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

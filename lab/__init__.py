@@ -1,0 +1,1 @@
+"""lab: live polling for participation workshops."""

@@ -1,0 +1,196 @@
+"""create_app(settings) -> Starlette: the one route table, the middleware, and the lifespan.
+
+Nothing connects at import time: the database, hub and rooms are made in the lifespan and kept on `app.state`,
+so every test builds a fresh app on a temporary database.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import jinja2
+from argon2 import PasswordHasher
+from starlette.applications import Starlette
+from starlette.datastructures import MutableHeaders
+from starlette.middleware import Middleware
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.staticfiles import StaticFiles
+from starlette.templating import Jinja2Templates
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from . import i18n, live, pages
+from .db import Database
+from .decks import load_deck
+from .hub import Hub
+from .rooms import Room, Rooms
+from .settings import Settings
+
+log = logging.getLogger(__name__)
+HERE = Path(__file__).parent
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+    "font-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+)
+SECURITY_HEADERS = [
+    ("content-security-policy", CSP),
+    ("x-content-type-options", "nosniff"),
+    ("referrer-policy", "no-referrer"),
+    ("x-frame-options", "DENY"),
+    ("permissions-policy", "camera=(), microphone=(), geolocation=()"),
+]
+
+
+def routes() -> list[Route | WebSocketRoute | Mount]:
+    """The route table, grouped by audience. Every route is named; templates use url_for."""
+    return [
+        # participants
+        Route("/", pages.home, name="home"),
+        Route("/join", pages.join, name="join"),
+        Route("/r/{code}", pages.phone, name="phone"),
+        Route("/r/{code}/qr.svg", pages.qr_code, name="qr"),
+        WebSocketRoute("/ws/r/{code}", live.phone_socket, name="phone_socket"),
+        # screens
+        Route("/p/{code}", pages.projector, name="projector"),
+        WebSocketRoute("/ws/p/{code}", live.projector_socket, name="projector_socket"),
+        Route("/f/{code}", pages.console, name="console"),
+        Route("/f/{code}/export.csv", pages.export_csv, name="export_csv"),
+        Route("/f/{code}/export.xlsx", pages.export_xlsx, name="export_xlsx"),
+        WebSocketRoute("/ws/f/{code}", live.facilitator_socket, name="facilitator_socket"),
+        Route("/api/rooms/{code}/questions", pages.questions_create, methods=["POST"], name="questions_create"),
+        Route("/api/rooms/{code}/questions/{question}", pages.question_update, methods=["PUT"], name="question_update"),
+        Route(
+            "/api/rooms/{code}/questions/{question}", pages.question_delete, methods=["DELETE"], name="question_delete"
+        ),
+        Route(
+            "/api/rooms/{code}/questions/{question}/move", pages.question_move, methods=["POST"], name="question_move"
+        ),
+        # organisers
+        Route("/organiser", pages.organiser_page, name="organiser"),
+        Route("/organiser/login", pages.organiser_login, methods=["POST"], name="organiser_login"),
+        Route("/organiser/logout", pages.organiser_logout, methods=["POST"], name="organiser_logout"),
+        Route("/organiser/rooms", pages.organiser_create_room, methods=["POST"], name="organiser_create_room"),
+        # everyone
+        Route("/lang/{lang}", pages.set_language, name="set_language"),
+        Route("/healthz", pages.healthz, name="healthz"),
+        Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
+    ]
+
+
+class SecurityHeaders:
+    """Adds the Content-Security-Policy and friends to every HTTP response."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for name, value in SECURITY_HEADERS:
+                    headers.setdefault(name, value)
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+class Sessions:
+    """Starlette's signed-cookie sessions, keyed with the secret the lifespan read from the database."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.inner: SessionMiddleware | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        if self.inner is None:
+            state = scope["app"].state
+            self.inner = SessionMiddleware(
+                self.app, state.secret, session_cookie="lab", max_age=state.settings.cookie_days * 86400,
+                same_site="lax", https_only=state.settings.https,
+            )  # fmt: skip
+        await self.inner(scope, receive, send)
+
+
+class Language:
+    """Sets the interface language for this request or socket (session choice, Accept-Language, Dutch)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        accept = dict(scope["headers"]).get(b"accept-language", b"").decode("latin-1")
+        token = i18n.current.set(i18n.choose(accept, scope.get("session", {}).get("lang")))
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            i18n.current.reset(token)
+
+
+def templates() -> Jinja2Templates:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(HERE / "templates"),
+        autoescape=True,
+        extensions=["jinja2.ext.i18n"],
+        undefined=jinja2.StrictUndefined,
+    )
+    env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
+    return Jinja2Templates(env=env)
+
+
+Announce = Callable[[Starlette, Room | None], Awaitable[None]]
+
+
+def create_app(settings: Settings, announce: Announce | None = None) -> Starlette:
+    """The application. `announce` is called once the server is ready, with the deck's room if one was asked."""
+    hasher = PasswordHasher()
+    password = settings.organiser_password or secrets.token_urlsafe(9)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        database = Database(settings.db_path, settings.commit_window_ms / 1000)
+        await database.open()
+        try:
+            app.state.db = database
+            app.state.secret = await database.set_meta_once("session_secret", secrets.token_urlsafe(32))
+            app.state.hub = Hub(settings.send_queue)
+            app.state.rooms = Rooms(database, app.state.hub, settings.results_interval_ms / 1000)
+            room = await _deck_room(app.state.rooms, Path(settings.deck)) if settings.deck else None
+            if announce is not None:
+                await announce(app, room)
+            yield
+        finally:
+            await database.close()
+
+    app = Starlette(
+        routes=routes(),
+        middleware=[Middleware(SecurityHeaders), Middleware(Sessions), Middleware(Language)],
+        exception_handlers={404: pages.not_found, 500: pages.server_error},
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.templates = templates()
+    app.state.hasher = hasher
+    app.state.organiser_hash = hasher.hash(password)
+    app.state.organiser_password = None if settings.organiser_password else password
+    return app
+
+
+async def _deck_room(rooms: Rooms, path: Path) -> Room:
+    """The room for `lab serve --deck`: the newest one made from this deck, else a new one."""
+    deck = load_deck(path)
+    return await rooms.for_deck(deck.file) or await rooms.create(deck.title, deck.questions, deck.file)

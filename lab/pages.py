@@ -1,0 +1,383 @@
+"""HTML pages and the small JSON endpoints: participants, screens, organisers (routes: docs/api.md).
+
+Views find the room, check access, call the domain and render. They hold no SQL and no room state.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import urlsplit
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from starlette.datastructures import URL
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.templating import Jinja2Templates
+
+from . import access, export, i18n, qr
+from .decks import DeckError, list_decks, load_deck, parse_question
+from .i18n import gettext as _
+from .jsstrings import STRINGS
+from .questions import TYPES, SettingsError
+from .rooms import Room, RoomError
+
+MAX_BODY = 64 * 1024
+
+
+# -- helpers -----------------------------------------------------------------------------------------------------
+
+
+def render(request: Request, name: str, status_code: int = 200, **context: Any) -> Response:
+    templates: Jinja2Templates = request.app.state.templates
+    context.setdefault("lang", i18n.current.get())
+    context.setdefault("languages", list(i18n.LANGUAGES.items()))
+    return templates.TemplateResponse(request, name, context, status_code=status_code)
+
+
+def error_page(request: Request, status: int, message: str) -> Response:
+    return render(request, "error.html", status, status=status, message=message)
+
+
+def json_error(status: int, code: str, message: str) -> JSONResponse:
+    return JSONResponse({"error": code, "message": message}, status)
+
+
+def base_url(request: Request) -> str:
+    """Where phones reach this server: the configured public URL, else the address this request came to."""
+    return request.app.state.settings.public_url.rstrip("/") or str(request.base_url).rstrip("/")
+
+
+def js_data(request: Request, room: Room, ws: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "code": room.code,
+        "ws": request.app.url_path_for(ws, code=room.code),
+        "lang": i18n.current.get(),
+        "strings": {key: _(msgid) for key, msgid in STRINGS.items()},
+        **extra,
+    }
+
+
+async def find_room(request: Request) -> Room:
+    room: Room | None = await request.app.state.rooms.get(request.path_params["code"])
+    if room is None:
+        raise HTTPException(404)
+    return room
+
+
+async def screen_room(request: Request, role: access.Role) -> Room | Response:
+    """The room of a screen page, after granting a `?key=` (then redirecting without it) or checking the grant."""
+    room = await find_room(request)
+    key = request.query_params.get("key")
+    if key is not None:
+        granted = access.role_for_key(room, key)
+        if granted is None:
+            return error_page(request, 403, _("This link is not valid (any more)."))
+        access.grant(request.session, room, granted)
+        return RedirectResponse(request.url.remove_query_params("key").path, 303)
+    if not access.has_role(request.session, room, role):
+        return error_page(request, 403, _("This screen needs the link with the room's key."))
+    return room
+
+
+def _settings_message(error: SettingsError) -> str:
+    return f"{error.field}: {_(error.msgid, **error.params)}"
+
+
+# -- participants ------------------------------------------------------------------------------------------------
+
+
+async def home(request: Request) -> Response:
+    return render(request, "join.html", code="", error=False)
+
+
+async def join(request: Request) -> Response:
+    code = "".join(ch for ch in request.query_params.get("code", "") if ch.isdigit())[:12]
+    if code and await request.app.state.rooms.get(code) is not None:
+        return RedirectResponse(request.url_for("phone", code=code).path, 303)
+    return render(request, "unknown_room.html", 404 if code else 400, code=code)
+
+
+async def phone(request: Request) -> Response:
+    room = await request.app.state.rooms.get(request.path_params["code"])
+    if room is None:
+        return render(request, "unknown_room.html", 404, code=request.path_params["code"])
+    access.participant_id(request.session, room, create=True)
+    return render(request, "phone.html", room=room, data=js_data(request, room, "phone_socket"))
+
+
+async def qr_code(request: Request) -> Response:
+    room = await find_room(request)
+    svg = qr.svg(f"{base_url(request)}{request.url_for('phone', code=room.code).path}")
+    return Response(svg, media_type="image/svg+xml", headers={"Cache-Control": "public, max-age=3600"})
+
+
+# -- screens -----------------------------------------------------------------------------------------------------
+
+
+def _links(request: Request, room: Room) -> dict[str, Any]:
+    base = base_url(request)
+    join_url = f"{base}{request.url_for('phone', code=room.code).path}"
+    return {
+        "join_url": join_url,
+        "join_host": urlsplit(base).netloc,
+        "qr_url": request.url_for("qr", code=room.code).path,
+        "projector_url": f"{base}{request.url_for('projector', code=room.code).path}?key={room.projector_key}",
+        "facilitator_url": f"{base}{request.url_for('console', code=room.code).path}?key={room.facilitator_key}",
+    }
+
+
+async def projector(request: Request) -> Response:
+    room = await screen_room(request, "projector")
+    if isinstance(room, Response):
+        return room
+    links = _links(request, room)
+    return render(
+        request, "projector.html", room=room, join_url=links["join_url"], join_host=links["join_host"],
+        qr_url=links["qr_url"], data=js_data(request, room, "projector_socket"),
+    )  # fmt: skip
+
+
+async def console(request: Request) -> Response:
+    room = await screen_room(request, "facilitator")
+    if isinstance(room, Response):
+        return room
+    types = [{"type": name, "label": _(kind.label)} for name, kind in TYPES.items()]
+    data = js_data(
+        request, room, "facilitator_socket", csrf=access.csrf_token(request.session),
+        api=request.url_for("questions_create", code=room.code).path, types=types,
+    )  # fmt: skip
+    return render(
+        request, "console.html", room=room, data=data, **_links(request, room),
+        export_csv_url=request.url_for("export_csv", code=room.code).path,
+        export_xlsx_url=request.url_for("export_xlsx", code=room.code).path,
+    )  # fmt: skip
+
+
+async def _export(request: Request) -> tuple[Room, list[export.Row]] | Response:
+    room = await screen_room(request, "facilitator")
+    if isinstance(room, Response):
+        return room
+    return room, export.rows(room, await request.app.state.db.answers(room.id))
+
+
+async def export_csv(request: Request) -> Response:
+    found = await _export(request)
+    if isinstance(found, Response):
+        return found
+    room, rows = found
+    return Response(
+        export.to_csv(rows), media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{export.filename(room, "csv")}"'},
+    )  # fmt: skip
+
+
+async def export_xlsx(request: Request) -> Response:
+    found = await _export(request)
+    if isinstance(found, Response):
+        return found
+    room, rows = found
+    return Response(
+        export.to_xlsx(room, rows), media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": f'attachment; filename="{export.filename(room, "xlsx")}"'},
+    )  # fmt: skip
+
+
+# -- facilitator JSON API ----------------------------------------------------------------------------------------
+
+
+async def _api_room(request: Request) -> Room | JSONResponse:
+    room: Room | None = await request.app.state.rooms.get(request.path_params["code"])
+    if room is None:
+        return json_error(404, "not_found", _("This room does not exist."))
+    if not access.has_role(request.session, room, "facilitator"):
+        return json_error(403, "forbidden", _("This needs the facilitator's link."))
+    if not access.csrf_ok(request.session, request.headers.get("x-csrf-token")):
+        return json_error(403, "forbidden", _("This page is out of date. Reload it and try again."))
+    return room
+
+
+async def _json_body(request: Request) -> Any:
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_BODY:
+            raise _ApiError(413, "too_large", _("This is too large."))
+    try:
+        return json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        raise _ApiError(400, "invalid", _("This was not understood (not JSON).")) from None
+
+
+class _ApiError(Exception):
+    def __init__(self, status: int, code: str, message: str) -> None:
+        self.response = json_error(status, code, message)
+
+
+async def _api(request: Request, action: Any) -> Response:
+    """Run an editing action for the room of this request, mapping failures to JSON errors."""
+    room = await _api_room(request)
+    if isinstance(room, Response):
+        return room
+    try:
+        result: Response = await action(room)
+        return result
+    except _ApiError as error:
+        return error.response
+    except SettingsError as error:
+        return json_error(400, "invalid", _settings_message(error))
+    except RoomError as error:
+        status = 404 if error.code == "unknown_question" else 409 if error.code == "open" else 400
+        return json_error(status, error.code, _(error.msgid, **error.params))
+
+
+def _question_path_id(request: Request) -> int:
+    try:
+        return int(request.path_params["question"])
+    except ValueError:
+        raise _ApiError(404, "unknown_question", _("This question does not exist (any more).")) from None
+
+
+async def questions_create(request: Request) -> Response:
+    async def action(room: Room) -> Response:
+        question = await room.add_question(parse_question(await _json_body(request)))
+        return JSONResponse({"question": question.public()}, 201)
+
+    return await _api(request, action)
+
+
+async def question_update(request: Request) -> Response:
+    async def action(room: Room) -> Response:
+        spec = parse_question(await _json_body(request))
+        question = await room.update_question(_question_path_id(request), spec)
+        return JSONResponse({"question": question.public()})
+
+    return await _api(request, action)
+
+
+async def question_delete(request: Request) -> Response:
+    async def action(room: Room) -> Response:
+        question_id = _question_path_id(request)
+        await room.delete_question(question_id)
+        return JSONResponse({"deleted": question_id})
+
+    return await _api(request, action)
+
+
+async def question_move(request: Request) -> Response:
+    async def action(room: Room) -> Response:
+        body = await _json_body(request)
+        position = body.get("position") if isinstance(body, dict) else None
+        if not isinstance(position, int) or isinstance(position, bool):
+            raise _ApiError(400, "invalid", "position: " + _("must be a whole number"))
+        await room.move_question(_question_path_id(request), position)
+        return JSONResponse({"questions": [q.public() for q in room.questions]})
+
+    return await _api(request, action)
+
+
+# -- organisers --------------------------------------------------------------------------------------------------
+
+
+async def organiser(request: Request, error: str | None = None, status: int = 200) -> Response:
+    logged_in = request.session.get("organiser") is True
+    rooms, decks = [], []
+    if logged_in:
+        for row in await request.app.state.rooms.all():
+            console_url = f"{request.url_for('console', code=row.code).path}?key={row.facilitator_key}"
+            rooms.append(
+                {"code": row.code, "title": row.title, "created_at": row.created_at, "console_url": console_url}
+            )
+        settings = request.app.state.settings
+        decks = [
+            {"file": d.file, "title": d.title, "count": len(d.questions)} for d in list_decks(settings.sessions_dir)
+        ]
+    return render(
+        request, "organiser.html", status, logged_in=logged_in, error=error, rooms=rooms, decks=decks,
+        csrf=access.csrf_token(request.session),
+    )  # fmt: skip
+
+
+async def organiser_page(request: Request) -> Response:
+    return await organiser(request)
+
+
+async def _form(request: Request) -> dict[str, str] | None:
+    """The posted form when its CSRF token is right, else None."""
+    form = await request.form(max_files=0, max_fields=20)
+    fields = {k: v for k, v in form.items() if isinstance(v, str)}
+    return fields if access.csrf_ok(request.session, fields.get("csrf")) else None
+
+
+async def organiser_login(request: Request) -> Response:
+    form = await _form(request)
+    if form is None:
+        return await organiser(request, _("This page is out of date. Reload it and try again."), 403)
+    hasher: PasswordHasher = request.app.state.hasher
+    try:
+        hasher.verify(request.app.state.organiser_hash, form.get("password", "")[:200])
+    except (VerificationError, InvalidHashError):
+        return await organiser(request, _("That password is not right."), 401)
+    request.session["organiser"] = True
+    return RedirectResponse(request.url_for("organiser").path, 303)
+
+
+async def organiser_logout(request: Request) -> Response:
+    if await _form(request) is not None:
+        request.session.pop("organiser", None)
+    return RedirectResponse(request.url_for("home").path, 303)
+
+
+async def organiser_create_room(request: Request) -> Response:
+    if request.session.get("organiser") is not True:
+        return await organiser(request, _("Log in first."), 403)
+    form = await _form(request)
+    if form is None:
+        return await organiser(request, _("This page is out of date. Reload it and try again."), 403)
+    settings = request.app.state.settings
+    file = form.get("deck", "")
+    title = " ".join(form.get("title", "").split())[:120]
+    questions: tuple[Any, ...] = ()
+    if file:
+        path = settings.sessions_dir / file
+        if "/" in file or "\\" in file or not file.endswith(".toml") or not path.is_file():
+            return await organiser(request, _("That deck does not exist."), 400)
+        try:
+            deck = load_deck(path)
+        except DeckError as error:
+            return await organiser(request, str(error), 400)
+        title, questions = title or deck.title, deck.questions
+    room = await request.app.state.rooms.create(title or _("New session"), questions, file or None)
+    access.grant(request.session, room, "facilitator")
+    return RedirectResponse(request.url_for("console", code=room.code).path, 303)
+
+
+# -- other -------------------------------------------------------------------------------------------------------
+
+
+async def set_language(request: Request) -> Response:
+    lang = request.path_params["lang"]
+    if lang in i18n.LANGUAGES:
+        request.session["lang"] = lang
+    target = request.query_params.get("next", "/")
+    if not target.startswith("/") or target.startswith("//") or "\\" in target:
+        target = "/"
+    return RedirectResponse(URL(target).path, 303)
+
+
+async def healthz(request: Request) -> Response:
+    return JSONResponse({"ok": True})
+
+
+async def not_found(request: Request, exc: Exception) -> Response:
+    if request.url.path.startswith("/api/"):
+        return json_error(404, "not_found", _("This does not exist."))
+    return error_page(request, 404, _("This page does not exist."))
+
+
+async def server_error(request: Request, exc: Exception) -> Response:
+    if request.url.path.startswith("/api/"):
+        return json_error(500, "server_error", _("Something went wrong. Please try again."))
+    return error_page(request, 500, _("Something went wrong. Please try again."))

@@ -1,0 +1,78 @@
+"""One Settings object, read once from the environment (LAB_*) and the command line.
+
+Each setting has a name, a default and help text; docs/settings.md is checked against this table by a test.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+
+def _setting(default: Any, help: str) -> Any:
+    return field(default=default, metadata={"help": help})
+
+
+@dataclass(frozen=True)
+class Settings:
+    db_path: Path = _setting(Path("lab.db"), "SQLite database file; created with its tables on first start.")
+    host: str = _setting("127.0.0.1", "Address to listen on; 0.0.0.0 serves the local network (venue wifi).")
+    port: int = _setting(8000, "TCP port to listen on.")
+    public_url: str = _setting(
+        "", "Base URL participants use (join link and QR). Empty: the machine's LAN address when serving 0.0.0.0."
+    )
+    deck: str = _setting("", "A deck file to run at start; its room is reused on every start (same code and QR).")
+    sessions_dir: Path = _setting(PROJECT_DIR / "sessions", "Folder of decks offered on the organiser page.")
+    organiser_password: str = _setting(
+        "", "Password for the organiser page (creating rooms). Empty: a new one is generated and printed at start."
+    )
+    https: bool = _setting(False, "Set when served over https (behind a proxy): cookies get the Secure flag.")
+    commit_window_ms: float = _setting(
+        2.0, "How long the database writer waits to gather more votes into one commit, in milliseconds."
+    )
+    results_interval_ms: float = _setting(
+        100.0, "At most one results update per room this often, in milliseconds (coalescing)."
+    )
+    send_queue: int = _setting(
+        256, "Messages waiting for one socket before it counts as stuck and is closed (it resyncs on reconnect)."
+    )
+    max_message_bytes: int = _setting(8192, "Largest websocket message a client may send.")
+    messages_per_second: float = _setting(
+        10.0, "Messages per second a client may send on average (bursts of twice that are allowed)."
+    )
+    cookie_days: int = _setting(30, "How long the session cookie (participant id, screen grants) is kept.")
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        """Settings from LAB_<NAME> environment variables, then explicit overrides (the command line)."""
+        environ = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            raw = environ.get(f"LAB_{f.name.upper()}")
+            if raw is not None:
+                values[f.name] = _convert(f.default, raw, f.name)
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return replace(cls(), **values)
+
+    @staticmethod
+    def describe() -> list[tuple[str, str, str]]:
+        """(environment variable, default, help) for every setting."""
+        return [(f"LAB_{f.name.upper()}", str(f.default), f.metadata["help"]) for f in fields(Settings)]
+
+
+def _convert(default: Any, raw: str, name: str) -> Any:
+    try:
+        if isinstance(default, bool):
+            if raw.lower() not in ("1", "0", "true", "false", "yes", "no"):
+                raise ValueError(raw)
+            return raw.lower() in ("1", "true", "yes")
+        if isinstance(default, Path):
+            return Path(raw)
+        return type(default)(raw)
+    except ValueError:
+        raise SystemExit(f"LAB_{name.upper()}: cannot use {raw!r}") from None

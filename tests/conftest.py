@@ -1,0 +1,192 @@
+"""Shared fixtures: a fresh app on a temporary SQLite file, a real uvicorn server on a free loopback port,
+and small clients that speak lab's protocol over real websockets."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+import websockets
+from websockets.asyncio.client import ClientConnection
+
+from lab.app import create_app
+from lab.decks import QuestionSpec, parse_question
+from lab.rooms import Room
+from lab.settings import PROJECT_DIR, Settings
+
+TIMEOUT = 10.0
+PASSWORD = "test-organiser-password"
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(
+        db_path=tmp_path / "lab.db",
+        organiser_password=PASSWORD,
+        commit_window_ms=1.0,
+        results_interval_ms=50.0,
+        sessions_dir=PROJECT_DIR / "sessions",
+    )
+
+
+def spec(**raw: Any) -> QuestionSpec:
+    return parse_question(raw)
+
+
+CHOICE = {"type": "choice", "prompt": "Hoe was de samenwerking?", "options": ["Goed", "Matig", "Slecht"]}
+SCALE = {
+    "type": "scale",
+    "prompt": "Beoordeel de prestatieafspraken",
+    "statements": ["Samenwerking", "Inbreng van huurders"],
+    "scale_max": 5,
+}
+WORDS = {"type": "wordcloud", "prompt": "Welk woord past erbij?", "max_words": 3}
+OPEN = {"type": "open", "prompt": "Wat moet beter?", "max_length": 100}
+
+
+class _Uvicorn(uvicorn.Server):
+    """uvicorn that tells when it listens, so tests await that instead of polling."""
+
+    def __init__(self, config: uvicorn.Config) -> None:
+        super().__init__(config)
+        self.listening = asyncio.Event()
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        self.listening.set()
+
+
+class Server:
+    """A real uvicorn serving lab on 127.0.0.1, on a port that stays the same across restarts."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.ws_base = f"ws://127.0.0.1:{self.port}"
+        self._server: _Uvicorn | None = None
+        self._task: asyncio.Task[None] | None = None
+        self.app: Any = None
+
+    async def start(self) -> None:
+        self.app = create_app(self.settings)
+        config = uvicorn.Config(
+            self.app, ws="websockets-sansio", ws_per_message_deflate=False, log_level="warning", lifespan="on"
+        )
+        self._server = _Uvicorn(config)
+        if self.sock.fileno() == -1:  # closed by the previous run: bind the same port again
+            self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            self.sock.bind(("127.0.0.1", self.port))
+        self._task = asyncio.create_task(self._server.serve(sockets=[self.sock]))
+        await asyncio.wait_for(self._server.listening.wait(), TIMEOUT)
+
+    async def stop(self) -> None:
+        assert self._server is not None and self._task is not None
+        self._server.should_exit = True
+        await asyncio.wait_for(self._task, TIMEOUT)
+        self.sock.close()
+
+    @property
+    def rooms(self) -> Any:
+        return self.app.state.rooms
+
+
+@pytest.fixture
+async def server(settings: Settings) -> AsyncIterator[Server]:
+    srv = Server(settings)
+    await srv.start()
+    yield srv
+    if srv._task is not None and not srv._task.done():
+        await srv.stop()
+
+
+class Client:
+    """A browser-like client: an HTTP session (cookies) and one websocket speaking lab's JSON protocol."""
+
+    def __init__(self, server: Server) -> None:
+        self.server = server
+        self.http = httpx.AsyncClient(base_url=server.base, timeout=TIMEOUT)
+        self.ws: ClientConnection | None = None
+        self.path = ""
+        self.seen: list[dict[str, Any]] = []
+
+    async def get(self, path: str) -> httpx.Response:
+        return await self.http.get(path)
+
+    async def connect(self, path: str, **headers: str) -> dict[str, Any]:
+        """Open the websocket at `path` with this client's cookies; returns the snapshot."""
+        self.path = path
+        cookie = "; ".join(f"{k}={v}" for k, v in self.http.cookies.items())
+        extra = {"Cookie": cookie, **headers} if cookie else headers
+        self.ws = await websockets.connect(self.server.ws_base + path, additional_headers=extra, max_size=2**22)
+        return await self.expect("snapshot")
+
+    async def send(self, message: dict[str, Any] | str) -> None:
+        assert self.ws is not None
+        await self.ws.send(message if isinstance(message, str) else json.dumps(message))
+
+    async def expect(
+        self, kind: str, where: Callable[[dict[str, Any]], bool] = lambda m: True, timeout: float = TIMEOUT
+    ) -> dict[str, Any]:
+        """The next message of this type that fits `where`, skipping others; fails after `timeout` seconds."""
+        assert self.ws is not None
+
+        async def wait() -> dict[str, Any]:
+            assert self.ws is not None
+            while True:
+                message = json.loads(await self.ws.recv())
+                self.seen.append(message)
+                if message["type"] == kind and where(message):
+                    return message
+
+        return await asyncio.wait_for(wait(), timeout)
+
+    async def close(self) -> None:
+        if self.ws is not None:
+            await self.ws.close()
+        await self.http.aclose()
+
+
+@pytest.fixture
+async def clients(server: Server) -> AsyncIterator[Callable[[], Client]]:
+    made: list[Client] = []
+
+    def make() -> Client:
+        client = Client(server)
+        made.append(client)
+        return client
+
+    yield make
+    await asyncio.gather(*(c.close() for c in made), return_exceptions=True)
+
+
+async def phone(make: Callable[[], Client], room: Room) -> tuple[Client, dict[str, Any]]:
+    """A participant who opened the room's page and connected; returns the client and its snapshot."""
+    client = make()
+    assert (await client.get(f"/r/{room.code}")).status_code == 200
+    return client, await client.connect(f"/ws/r/{room.code}")
+
+
+async def facilitator(make: Callable[[], Client], room: Room) -> tuple[Client, dict[str, Any]]:
+    client = make()
+    response = await client.get(f"/f/{room.code}?key={room.facilitator_key}")
+    assert response.status_code == 303
+    return client, await client.connect(f"/ws/f/{room.code}")
+
+
+async def projector(make: Callable[[], Client], room: Room) -> tuple[Client, dict[str, Any]]:
+    client = make()
+    response = await client.get(f"/p/{room.code}?key={room.projector_key}")
+    assert response.status_code == 303
+    return client, await client.connect(f"/ws/p/{room.code}")
