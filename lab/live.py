@@ -198,25 +198,28 @@ async def facilitator_socket(websocket: WebSocket) -> None:
 
 
 async def _serve(websocket: WebSocket, audience: str) -> None:
+    if not _origin_ok(websocket):
+        await websocket.close(CLOSE_NO_GRANT)  # before accepting: the handshake fails with 403
+        return
     state = websocket.app.state
     room: Room | None = await state.rooms.get(websocket.path_params["code"])
     participant = None
-    if not _origin_ok(websocket):
-        await websocket.close(CLOSE_NO_GRANT)
-        return
-    if room is None:
-        await websocket.close(CLOSE_NO_ROOM)
-        return
+    refusal = None
     session = websocket.session
-    if audience == "phone":
+    if room is None:
+        refusal = CLOSE_NO_ROOM
+    elif audience == "phone":
         participant = access.participant_id(session, room)
         if participant is None:
-            await websocket.close(CLOSE_NO_PARTICIPANT)
-            return
-        await room.join(participant)
+            refusal = CLOSE_NO_PARTICIPANT
     elif not access.has_role(session, room, "facilitator" if audience == "facilitator" else "projector"):
-        await websocket.close(CLOSE_NO_GRANT)
+        refusal = CLOSE_NO_GRANT
+    if room is None or refusal is not None:
+        await websocket.accept()  # then close with a code the page can act on (a browser never sees a 403)
+        await websocket.close(refusal)
         return
+    if participant is not None:
+        await room.join(participant)
     lang = i18n.choose(websocket.headers.get("accept-language", ""), session.get("lang"))
     nickname = (await state.db.nickname(participant) or "") if participant else ""
     await websocket.accept()

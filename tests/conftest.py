@@ -7,6 +7,7 @@ import asyncio
 import json
 import socket
 from collections.abc import AsyncIterator, Callable
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +50,31 @@ SCALE = {
 }
 WORDS = {"type": "wordcloud", "prompt": "Welk woord past erbij?", "max_words": 3}
 OPEN = {"type": "open", "prompt": "Wat moet beter?", "max_length": 100}
+
+
+class _DataBlock(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.inside = False
+        self.text = ""
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.inside = tag == "script" and ("id", "lab-data") in attrs
+
+    def handle_data(self, data: str) -> None:
+        if self.inside:
+            self.text += data
+
+    def handle_endtag(self, tag: str) -> None:
+        self.inside = False
+
+
+def page_data(html: str) -> dict[str, Any]:
+    """The JSON data block a page hands its script (`<script type="application/json" id="lab-data">`)."""
+    parser = _DataBlock()
+    parser.feed(html)
+    data: dict[str, Any] = json.loads(parser.text)
+    return data
 
 
 class _Uvicorn(uvicorn.Server):
