@@ -6,8 +6,10 @@ so every test builds a fresh app on a temporary database.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
+from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -61,6 +63,7 @@ def routes() -> list[Route | WebSocketRoute | Mount]:
         Route("/f/{code}", pages.console, name="console"),
         Route("/f/{code}/export.csv", pages.export_csv, name="export_csv"),
         Route("/f/{code}/export.xlsx", pages.export_xlsx, name="export_xlsx"),
+        Route("/f/{code}/delete", pages.room_delete, methods=["POST"], name="room_delete"),
         WebSocketRoute("/ws/f/{code}", live.facilitator_socket, name="facilitator_socket"),
         Route("/api/rooms/{code}/questions", pages.questions_create, methods=["POST"], name="questions_create"),
         Route("/api/rooms/{code}/questions/{question}", pages.question_update, methods=["PUT"], name="question_update"),
@@ -168,11 +171,16 @@ def create_app(settings: Settings, announce: Announce | None = None) -> Starlett
             app.state.db = database
             app.state.secret = await database.set_meta_once("session_secret", secrets.token_urlsafe(32))
             app.state.hub = Hub(settings.send_queue)
+            app.state.connections = Counter()  # open sockets per client address
             app.state.rooms = Rooms(database, app.state.hub, settings.results_interval_ms / 1000)
             room = await _deck_room(app.state.rooms, Path(settings.deck)) if settings.deck else None
+            retention = asyncio.create_task(_apply_retention(app.state.rooms, settings.retention_days))
             if announce is not None:
                 await announce(app, room)
-            yield
+            try:
+                yield
+            finally:
+                retention.cancel()
         finally:
             await database.close()
 
@@ -188,6 +196,15 @@ def create_app(settings: Settings, announce: Announce | None = None) -> Starlett
     app.state.organiser_hash = hasher.hash(password)
     app.state.organiser_password = None if settings.organiser_password else password
     return app
+
+
+async def _apply_retention(rooms: Rooms, days: int) -> None:
+    """Delete rooms past the retention period: at start, then every hour."""
+    while True:
+        deleted = await rooms.delete_older_than(days)
+        if deleted:
+            log.info("deleted %d rooms older than %d days", len(deleted), days)
+        await asyncio.sleep(3600)
 
 
 async def _deck_room(rooms: Rooms, path: Path) -> Room:

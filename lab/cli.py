@@ -122,6 +122,34 @@ def export(args: argparse.Namespace) -> int:
     return 0
 
 
+def purge(args: argparse.Namespace) -> int:
+    if not Path(args.db).is_file():
+        print(f"{args.db}: no such database", file=sys.stderr)
+        return 1
+    if not args.codes and args.older_than is None:
+        print("name the rooms' codes, or --older-than DAYS", file=sys.stderr)
+        return 2
+
+    async def run() -> tuple[list[str], list[str]]:
+        database = Database(Path(args.db))
+        await database.open()
+        try:
+            rooms = Rooms(database, Hub())
+            deleted = [code for code in args.codes if await rooms.delete(code)]
+            if args.older_than is not None:
+                deleted += await rooms.delete_older_than(args.older_than)
+            return deleted, [code for code in args.codes if code not in deleted]
+        finally:
+            await database.close()
+
+    deleted, unknown = asyncio.run(run())
+    for code in deleted:
+        print(f"deleted room {code}")
+    for code in unknown:
+        print(f"no room with code {code}", file=sys.stderr)
+    return 1 if unknown else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="lab", description="Live polling for participation workshops.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -143,6 +171,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--format", choices=["csv", "xlsx"], default="xlsx")
     p.add_argument("--output", "-o", help="file to write; default <title>-<code>.<format>")
     p.set_defaults(run=export)
+
+    p = commands.add_parser("purge", help="delete rooms completely, with every answer")
+    p.add_argument("codes", nargs="*", help="join codes of the rooms to delete")
+    p.add_argument("--older-than", type=int, metavar="DAYS", help="also delete rooms created more than DAYS ago")
+    p.add_argument("--db", default="lab.db", help="SQLite file; default lab.db")
+    p.set_defaults(run=purge)
 
     args = parser.parse_args(argv)
     result: int = args.run(args)

@@ -161,6 +161,7 @@ class Database:
         await conn.execute("PRAGMA synchronous = FULL")  # an acknowledged vote survives a power cut too
         await conn.execute("PRAGMA foreign_keys = ON")
         await conn.execute("PRAGMA busy_timeout = 5000")
+        await conn.execute("PRAGMA secure_delete = ON")  # deleted rooms leave no readable trace in the file
         return conn
 
     async def _migrate(self, conn: Conn) -> None:
@@ -347,6 +348,10 @@ class Database:
         )
         return [AnswerRow(q, p, json.loads(v), bool(h), at, nick) for q, p, v, h, at, nick in await cursor.fetchall()]
 
+    async def rooms_created_before(self, stamp: str) -> list[str]:
+        cursor = await self.reader.execute("SELECT code FROM rooms WHERE created_at < ?", (stamp,))
+        return [str(row[0]) for row in await cursor.fetchall()]
+
     async def nickname(self, participant_id: str) -> str | None:
         """The participant's nickname; None when the participant is unknown."""
         cursor = await self.reader.execute("SELECT nickname FROM participants WHERE id = ?", (participant_id,))
@@ -416,6 +421,16 @@ class Database:
             )
 
         await self.write(run)
+
+    async def delete_room(self, room_id: int) -> None:
+        """Delete a room with everything in it, then fold the write-ahead log into the file and empty it, so
+        no copy of the deleted pages is left behind (secure_delete zeroes them in the file itself)."""
+
+        async def run(conn: Conn) -> None:
+            await conn.execute("DELETE FROM rooms WHERE id = ?", (room_id,))
+
+        await self.write(run)
+        await self.reader.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     async def set_nickname(self, participant_id: str, nickname: str) -> None:
         async def run(conn: Conn) -> None:

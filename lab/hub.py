@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 
@@ -19,6 +19,7 @@ class Outbox:
 
     def __init__(self, limit: int) -> None:
         self.limit = limit
+        self.on_overflow: Callable[[], object] | None = None  # the socket's owner stops its sender with this
         self.overflowed = False
         self.closed = False
         self._items: deque[str] = deque()
@@ -30,6 +31,8 @@ class Outbox:
         if len(self._items) >= self.limit:
             self.overflowed = True
             self._items.clear()
+            if self.on_overflow is not None:
+                self.on_overflow()
         else:
             self._items.append(message)
         self._wakeup.set()
@@ -61,6 +64,11 @@ class Hub:
     def publish(self, topic: str, message: str) -> None:
         for outbox in self._topics.get(topic, ()):
             outbox.put(message)
+
+    def close(self, topic: str) -> None:
+        """End every subscription to a topic (its sockets close)."""
+        for outbox in self._topics.get(topic, ()):
+            outbox.close()
 
     def count(self, topic: str) -> int:
         return len(self._topics.get(topic, ()))

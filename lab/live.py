@@ -8,25 +8,28 @@ Bad input is answered with an `error` message and changes nothing; the connectio
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import re
 import time
+from collections import Counter
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
+from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from . import access, i18n
-from .hub import Outbox
+from .hub import Hub, Outbox
 from .rooms import Room, RoomError
 from .settings import Settings
 
 log = logging.getLogger(__name__)
 
 VOTE_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
-CLOSE_NO_GRANT, CLOSE_NO_ROOM, CLOSE_NO_PARTICIPANT, CLOSE_TOO_SLOW = 4403, 4404, 4400, 4408
+CLOSE_NO_GRANT, CLOSE_NO_ROOM, CLOSE_NO_PARTICIPANT, CLOSE_TOO_SLOW, CLOSE_TOO_MANY = 4403, 4404, 4400, 4408, 4429
 
 
 class BadMessage(RoomError):
@@ -72,8 +75,19 @@ class RateLimit:
 Handler = Callable[[Room, dict[str, Any], "Connection"], Awaitable[dict[str, Any] | None]]
 
 
+def _error_message(error: RoomError, lang: str, **extra: Any) -> dict[str, Any]:
+    text = i18n.translate(lang, error.msgid, error.params)
+    return {"type": "error", "error": error.code, "message": text, **extra}
+
+
 class Connection:
     """One open socket: who it is, its outbox and its language."""
+
+    @dataclass(frozen=True)
+    class Who:
+        participant: str | None
+        nickname: str
+        lang: str
 
     def __init__(self, websocket: WebSocket, outbox: Outbox, lang: str, participant: str | None) -> None:
         self.websocket = websocket
@@ -85,8 +99,7 @@ class Connection:
         self.outbox.put(_dumps(message))
 
     def error(self, error: RoomError, **extra: Any) -> None:
-        text = i18n.translate(self.lang, error.msgid, error.params)
-        self.send({"type": "error", "error": error.code, "message": text, **extra})
+        self.send(_error_message(error, self.lang, **extra))
 
 
 # -- handlers ----------------------------------------------------------------------------------------------------
@@ -203,46 +216,78 @@ async def _serve(websocket: WebSocket, audience: str) -> None:
         return
     state = websocket.app.state
     room: Room | None = await state.rooms.get(websocket.path_params["code"])
-    participant = None
-    refusal = None
     session = websocket.session
+    participant = None
     if room is None:
         refusal = CLOSE_NO_ROOM
     elif audience == "phone":
         participant = access.participant_id(session, room)
-        if participant is None:
-            refusal = CLOSE_NO_PARTICIPANT
-    elif not access.has_role(session, room, "facilitator" if audience == "facilitator" else "projector"):
-        refusal = CLOSE_NO_GRANT
-    if room is None or refusal is not None:
+        refusal = CLOSE_NO_PARTICIPANT if participant is None else 0
+    else:
+        role: access.Role = "facilitator" if audience == "facilitator" else "projector"
+        refusal = 0 if access.has_role(session, room, role) else CLOSE_NO_GRANT
+    if room is None or refusal:
         await websocket.accept()  # then close with a code the page can act on (a browser never sees a 403)
         await websocket.close(refusal)
         return
-    if participant is not None:
-        await room.join(participant)
     lang = i18n.choose(websocket.headers.get("accept-language", ""), session.get("lang"))
-    nickname = (await state.db.nickname(participant) or "") if participant else ""
-    await websocket.accept()
-    async with state.hub.subscribe(room.topic(audience)) as outbox:
-        conn = Connection(websocket, outbox, lang, participant)
-        conn.send(room.snapshot(audience, participant, nickname))
+    address = websocket.client.host if websocket.client else ""
+    connections: Counter[str] = state.connections
+    if connections[address] >= state.settings.connections_per_address:
+        await websocket.accept()
+        error = RoomError("too_many_connections", "Too many connections from your network. Try again in a moment.")
+        await websocket.send_text(_dumps(_error_message(error, lang)))
+        await websocket.close(CLOSE_TOO_MANY)
+        return
+    connections[address] += 1
+    try:
+        if participant is not None:
+            await room.join(participant)
+        nickname = (await state.db.nickname(participant) or "") if participant else ""
+        await websocket.accept()
+        await _run(websocket, room, audience, Connection.Who(participant, nickname, lang), state.hub, state.settings)
+    finally:
+        connections[address] -= 1
+        if not connections[address]:
+            del connections[address]
+
+
+async def _run(
+    websocket: WebSocket, room: Room, audience: str, who: Connection.Who, hub: Hub, settings: Settings
+) -> None:
+    """Serve an accepted socket until it or its room goes away: one reader task, one sender task."""
+    async with hub.subscribe(room.topic(audience)) as outbox:
+        conn = Connection(websocket, outbox, who.lang, who.participant)
+        conn.send(room.snapshot(audience, who.participant, who.nickname))
         room.schedule_results()  # the participant count changed
+        reader = asyncio.create_task(_read_loop(room, conn, HANDLERS[audience], settings))
         sender = asyncio.create_task(_send_loop(websocket, outbox))
+        outbox.on_overflow = sender.cancel  # a sender stuck on a client that stopped reading
         try:
-            await _read_loop(room, conn, HANDLERS[audience], state.settings)
+            await asyncio.wait((reader, sender), return_when=asyncio.FIRST_COMPLETED)
         finally:
+            reader.cancel()
             sender.cancel()
-    room.schedule_results()
+        if outbox.overflowed:
+            await _shut(websocket, CLOSE_TOO_SLOW)
+        elif room.deleted:
+            await _shut(websocket, CLOSE_NO_ROOM)
+    if not room.deleted:
+        room.schedule_results()
+
+
+async def _shut(websocket: WebSocket, code: int) -> None:
+    """Close a socket from the server's side: one that fell too far behind (it reconnects and gets a fresh
+    snapshot), or one whose room was deleted. A stuck client's send buffer may be full, so the close frame may
+    never go out: give up after a moment; the server drops the connection when this handler returns."""
+    with contextlib.suppress(Exception):
+        await asyncio.wait_for(websocket.close(code), 2.0)
 
 
 async def _send_loop(websocket: WebSocket, outbox: Outbox) -> None:
-    try:
+    with contextlib.suppress(WebSocketDisconnect, RuntimeError, OSError):  # the reader notices a disconnect too
         while (message := await outbox.get()) is not None:
             await websocket.send_text(message)
-        if outbox.overflowed and websocket.application_state == WebSocketState.CONNECTED:
-            await websocket.close(CLOSE_TOO_SLOW)  # too far behind: it reconnects and gets a snapshot
-    except (WebSocketDisconnect, RuntimeError, OSError):
-        pass  # the reader notices the disconnect too
 
 
 async def _read_loop(room: Room, conn: Connection, handlers: dict[str, Handler], settings: Settings) -> None:

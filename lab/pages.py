@@ -153,6 +153,7 @@ async def console(request: Request) -> Response:
         request, "console.html", room=room, data=data, **_links(request, room),
         export_csv_url=request.url_for("export_csv", code=room.code).path,
         export_xlsx_url=request.url_for("export_xlsx", code=room.code).path,
+        delete_url=request.url_for("room_delete", code=room.code).path, csrf=data["csrf"],
     )  # fmt: skip
 
 
@@ -183,6 +184,17 @@ async def export_xlsx(request: Request) -> Response:
         export.to_xlsx(room, rows), media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         headers={"Content-Disposition": f'attachment; filename="{export.filename(room, "xlsx")}"'},
     )  # fmt: skip
+
+
+async def room_delete(request: Request) -> Response:
+    """Delete the room completely (the console asks for confirmation first)."""
+    room = await screen_room(request, "facilitator")
+    if isinstance(room, Response):
+        return room
+    if await _form(request) is None:
+        return error_page(request, 403, _("This page is out of date. Reload it and try again."))
+    await request.app.state.rooms.delete(room.code)
+    return render(request, "deleted.html", title=room.title)
 
 
 # -- facilitator JSON API ----------------------------------------------------------------------------------------

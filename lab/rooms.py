@@ -14,6 +14,7 @@ import secrets
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from . import db
@@ -461,3 +462,23 @@ class Rooms:
 
     async def all(self) -> list[RoomRow]:
         return await self._db.rooms()
+
+    async def delete(self, code: str) -> bool:
+        """Delete a room completely: its questions, participants and answers. Its sockets are closed."""
+        room = await self.get(code)
+        if room is None:
+            return False
+        await self._db.delete_room(room.id)
+        room.deleted = True
+        self._loaded.pop(code, None)
+        for audience in AUDIENCES:
+            self._hub.close(room.topic(audience))
+        return True
+
+    async def delete_older_than(self, days: int) -> list[str]:
+        """Delete rooms created more than `days` days ago (the retention period); returns their codes."""
+        stamp = (datetime.now(UTC) - timedelta(days=days)).isoformat(timespec="seconds")
+        codes = await self._db.rooms_created_before(stamp)
+        for code in codes:
+            await self.delete(code)
+        return codes

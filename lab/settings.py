@@ -45,6 +45,10 @@ class Settings:
     messages_per_second: float = _setting(
         10.0, "Messages per second a client may send on average (bursts of twice that are allowed)."
     )
+    connections_per_address: int = _setting(
+        5000, "Open sockets allowed from one network address (lenient: a whole room may share one wifi address)."
+    )
+    retention_days: int = _setting(180, "Rooms older than this many days are deleted completely, with their answers.")
     cookie_days: int = _setting(30, "How long the session cookie (participant id, screen grants) is kept.")
 
     @classmethod

@@ -15,6 +15,11 @@ JSON = Any
 """A value that survives `json.dumps` / `json.loads` unchanged."""
 
 
+def N_(message: str) -> str:
+    """Marks an English message id for extraction; it is translated where it is shown."""
+    return message
+
+
 class SettingsError(ValueError):
     """A question's settings (from a deck or the editor) do not fit its type.
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from .base import JSON, Aggregate, AnswerError, QuestionType, SettingsError, integer, percent, text_list
+from .base import JSON, N_, Aggregate, AnswerError, QuestionType, SettingsError, integer, percent, text_list
 
 
 class ChoiceAggregate(Aggregate):
@@ -35,7 +35,7 @@ class ChoiceAggregate(Aggregate):
 
 class Choice(QuestionType):
     name = "choice"
-    label = "Multiple choice"
+    label = N_("Multiple choice")
     settings_keys = frozenset({"options", "max_choices"})
 
     def check_settings(self, raw: Mapping[str, object]) -> dict[str, JSON]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 
-from .base import JSON, Aggregate, AnswerError, QuestionType, integer
+from .base import JSON, N_, Aggregate, AnswerError, QuestionType, integer
 
 SHOWN_CARDS = 200
 
@@ -51,7 +51,7 @@ class OpenAggregate(Aggregate):
 
 class OpenText(QuestionType):
     name = "open"
-    label = "Open text"
+    label = N_("Open text")
     settings_keys = frozenset({"max_length"})
     cosmetic_keys = frozenset({"max_length"})
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from .base import JSON, Aggregate, AnswerError, QuestionType, boolean, integer, text, text_list
+from .base import JSON, N_, Aggregate, AnswerError, QuestionType, boolean, integer, text, text_list
 
 
 class ScaleAggregate(Aggregate):
@@ -51,7 +51,7 @@ class ScaleAggregate(Aggregate):
 
 class Scale(QuestionType):
     name = "scale"
-    label = "Scales"
+    label = N_("Scales")
     settings_keys = frozenset({"statements", "scale_max", "min_label", "max_label", "allow_skip"})
     cosmetic_keys = frozenset({"min_label", "max_label"})
 

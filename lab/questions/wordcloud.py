@@ -10,7 +10,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Mapping
 
-from .base import JSON, Aggregate, AnswerError, QuestionType, integer
+from .base import JSON, N_, Aggregate, AnswerError, QuestionType, integer
 
 MAX_WORD_LENGTH = 40
 SHOWN_WORDS = 60
@@ -70,7 +70,7 @@ class WordAggregate(Aggregate):
 
 class WordCloud(QuestionType):
     name = "wordcloud"
-    label = "Word cloud"
+    label = N_("Word cloud")
     settings_keys = frozenset({"max_words"})
     cosmetic_keys = frozenset({"max_words"})
 

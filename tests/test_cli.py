@@ -1,0 +1,124 @@
+"""The `lab` command: serve (as a real process), check and export."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import signal
+import socket
+import sqlite3
+import sys
+from pathlib import Path
+
+import httpx
+import openpyxl
+import pytest
+
+from lab.cli import lan_address, main, public_url
+from lab.settings import PROJECT_DIR
+
+DECK = PROJECT_DIR / "sessions" / "prestatieafspraken.toml"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+async def start_serve(db: Path, port: int, *args: str) -> tuple[asyncio.subprocess.Process, dict[str, str]]:
+    """`lab serve` in its own process; returns it and the links it printed, read until the facilitator link."""
+    env = {**os.environ, "LAB_ORGANISER_PASSWORD": ""}
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "lab", "serve", "--host", "127.0.0.1", "--port", str(port), "--db", str(db), *args,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT, env=env,
+    )  # fmt: skip
+    assert process.stdout is not None
+    printed: dict[str, str] = {}
+    while "Facilitator" not in printed:
+        line = (await asyncio.wait_for(process.stdout.readline(), 20)).decode()
+        assert line, "lab serve ended before it printed its links"
+        if match := re.match(r"(Organiser page|Organiser password|Participants|Projector|Facilitator):\s+(.*)", line):
+            printed[match[1]] = match[2].strip()
+        elif "█" in line or "▀" in line or "▄" in line:
+            printed["qr"] = printed.get("qr", "") + line
+    return process, printed
+
+
+async def stop(process: asyncio.subprocess.Process) -> None:
+    process.send_signal(signal.SIGINT)
+    await asyncio.wait_for(process.wait(), 20)
+
+
+async def test_serve_prints_the_links_and_keeps_the_room_across_restarts(tmp_path: Path) -> None:
+    db, port = tmp_path / "lab.db", free_port()
+    process, printed = await start_serve(db, port, "--deck", str(DECK))
+    try:
+        code = re.fullmatch(r"http://127\.0\.0\.1:\d+\s+code (\d{6})", printed["Participants"])
+        assert code is not None
+        assert printed["qr"].count("\n") > 10  # a QR code drawn in the terminal
+        assert len(printed["Organiser password"]) >= 12
+        async with httpx.AsyncClient() as http:
+            assert (await http.get(f"http://127.0.0.1:{port}/r/{code[1]}")).status_code == 200
+            granted = await http.get(printed["Facilitator"])
+            assert granted.status_code == 303
+            assert (await http.get(f"http://127.0.0.1:{port}/f/{code[1]}")).status_code == 200
+    finally:
+        await stop(process)
+    process, again = await start_serve(db, port, "--deck", str(DECK))
+    await stop(process)
+    assert again["Participants"] == printed["Participants"] and again["Facilitator"] == printed["Facilitator"]
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT count(*) FROM rooms").fetchone() == (1,)
+
+
+def test_check_accepts_good_decks_and_names_what_is_wrong(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", str(DECK)]) == 0
+    assert capsys.readouterr().out.startswith(f"{DECK}: ok, ")
+    bad = tmp_path / "kapot.toml"
+    bad.write_text('title = "Kapot"\n\n[[questions]]\ntype = "scale"\nprompt = "Hoe?"\nscale_max = 20\nstatements = ["a"]\n')
+    assert main(["check", str(bad)]) == 1
+    assert capsys.readouterr().err == "kapot.toml:6: question 1: scale_max: must be from 2 to 10\n"
+
+
+def test_export_writes_csv_and_xlsx(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db = tmp_path / "lab.db"
+    assert main(["export", "123456", "--db", str(db)]) == 1
+    assert capsys.readouterr().err == f"{db}: no such database\n"
+
+    async def fill() -> str:
+        from lab.db import Database, Vote
+        from lab.decks import load_deck
+        from lab.hub import Hub
+        from lab.rooms import Rooms
+
+        database = Database(db)
+        await database.open()
+        room = await Rooms(database, Hub()).create("Evaluatie", load_deck(DECK).questions)
+        await database.ensure_participant("p1", room.id)
+        first = room.questions[0]
+        value = first.type.normalise_answer(first.settings, _an_answer(first.type.name, first.settings))
+        await database.vote(Vote("p1", "vote-0001", first.id, value, False))
+        await database.close()
+        return room.code
+
+    code = asyncio.run(fill())
+    out = tmp_path / "verslag.csv"
+    assert main(["export", code, "--db", str(db), "--format", "csv", "-o", str(out)]) == 0
+    assert capsys.readouterr().out == f"{out}: 1 answers\n"
+    assert out.read_text(encoding="utf-8").count("\n") == 2
+    xlsx = tmp_path / "verslag.xlsx"
+    assert main(["export", code, "--db", str(db), "-o", str(xlsx)]) == 0
+    assert openpyxl.load_workbook(xlsx)["Antwoorden"].max_row == 2
+    assert main(["export", "000000", "--db", str(db)]) == 1
+
+
+def _an_answer(kind: str, settings: dict[str, object]) -> object:
+    return {"choice": [0], "scale": [1] * len(settings.get("statements", [])), "wordcloud": ["woord"]}.get(kind, "tekst")  # type: ignore[arg-type]
+
+
+def test_public_url_uses_the_lan_address_when_serving_every_interface() -> None:
+    assert public_url("127.0.0.1", 8000) == "http://127.0.0.1:8000"
+    assert public_url("0.0.0.0", 8000) == f"http://{lan_address() or '127.0.0.1'}:8000"
