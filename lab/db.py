@@ -204,7 +204,12 @@ class Database:
             if not stopping and len(batch) < 64 and self.commit_window > 0:
                 await asyncio.sleep(self.commit_window)
                 stopping = self._drain(batch)
-            await self._commit(batch)
+            try:
+                await self._commit(batch)
+            except Exception as error:  # e.g. ROLLBACK failed too: fail this group, keep the writer alive
+                log.exception("writer failed on a group of %d jobs", len(batch))
+                for job in batch:
+                    _settle(job.future, error=error)
 
     def _drain(self, batch: list[_Job]) -> bool:
         """Move queued jobs into `batch`; True when the stop marker was among them."""
@@ -240,19 +245,20 @@ class Database:
             if conn.in_transaction:
                 await conn.execute("ROLLBACK")
             for job in batch:
-                job.future.set_exception(error)
+                _settle(job.future, error=error)
             return
         for job in batch:
             if job.error is not None:
-                job.future.set_exception(job.error)
+                _settle(job.future, error=job.error)
                 continue
+            # Committed: memory must follow even when whoever waited has gone (its socket closed meanwhile).
             callback = job.vote.on_commit if job.vote is not None else job.on_commit
             if callback is not None:
                 try:
                     callback(job.result)
                 except Exception:  # a broken callback must not stop the writer or other jobs
                     log.exception("on_commit callback failed")
-            job.future.set_result(job.result)
+            _settle(job.future, job.result)
 
     async def _run_job(self, conn: Conn, job: _Job) -> None:
         assert job.fn is not None
@@ -437,6 +443,16 @@ class Database:
             await conn.execute("UPDATE participants SET nickname = ? WHERE id = ?", (nickname, participant_id))
 
         await self.write(run)
+
+
+def _settle(future: asyncio.Future[Any], result: Any = None, error: BaseException | None = None) -> None:
+    """Resolve a job's future, unless whoever awaited it was cancelled."""
+    if future.done():
+        return
+    if error is not None:
+        future.set_exception(error)
+    else:
+        future.set_result(result)
 
 
 # -- changes passed to Database.change_room -----------------------------------------------------------------------

@@ -11,7 +11,7 @@ import sqlite3
 import sys
 from pathlib import Path
 
-import httpx
+import httpx2 as httpx
 import openpyxl
 import pytest
 

@@ -1,0 +1,127 @@
+"""Property-based fuzzing: random and malformed websocket messages of every type and random JSON bodies for
+every JSON endpoint. Never a 500, never a crashed connection handler, never a changed row after an error."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import CHOICE, OPEN, SCALE, WORDS, page_data, spec
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from starlette.testclient import TestClient, WebSocketTestSession
+
+from lab import live
+from lab.app import create_app
+from lab.rooms import Room
+from lab.settings import Settings
+
+SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+scalars = st.none() | st.booleans() | st.integers(-(2**40), 2**40) | st.floats(allow_nan=False) | st.text(max_size=50)
+values = st.recursive(scalars, lambda inner: st.lists(inner, max_size=5) | st.dictionaries(st.text(max_size=8), inner, max_size=5), max_leaves=12)
+fields = st.sampled_from(["question", "id", "value", "nickname", "target", "show", "card", "hidden", "position", "type"])
+
+
+def message(kinds: list[str]) -> st.SearchStrategy[dict[str, Any]]:
+    """A message of one of these types, with random fields of random types (sometimes the right ones)."""
+    return st.builds(
+        lambda kind, extra: {**extra, "type": kind},
+        st.sampled_from(kinds) | st.text(max_size=10),
+        st.dictionaries(fields, values | st.sampled_from([1, 2, "abcdefgh12", [0], "projector"]), max_size=6),
+    )
+
+
+class Lab:
+    def __init__(self, client: TestClient, room: Room) -> None:
+        self.client = client
+        self.room = room
+        self.db: Path = client.app.state.settings.db_path  # type: ignore[attr-defined]
+
+    def rows(self) -> list[Any]:
+        with sqlite3.connect(self.db) as conn:
+            return [conn.execute(f"SELECT * FROM {t} ORDER BY 1").fetchall() for t in ("rooms", "questions", "answers", "participants")]  # noqa: S608
+
+
+@pytest.fixture
+def lab(tmp_path: Path) -> Iterator[Lab]:
+    app = create_app(Settings(db_path=tmp_path / "lab.db", organiser_password="x", messages_per_second=1e6))
+    with TestClient(app) as client:
+        room: Room = client.portal.call(app.state.rooms.create, "Fuzz", [spec(**q) for q in (CHOICE, SCALE, WORDS, OPEN)])  # type: ignore[union-attr]
+        assert client.get(f"/f/{room.code}?key={room.facilitator_key}", follow_redirects=False).status_code == 303
+        assert client.get(f"/r/{room.code}").status_code == 200
+        yield Lab(client, room)
+
+
+def answered(ws: WebSocketTestSession, raw: str) -> list[dict[str, Any]]:
+    """Send one message, then a ping; return what came back before the pong (the socket must still work)."""
+    ws.send_text(raw)
+    ws.send_text('{"type":"ping"}')
+    replies = []
+    while (reply := ws.receive_json())["type"] != "pong":
+        replies.append(reply)
+    return replies
+
+
+def check(lab: Lab, ws: WebSocketTestSession, raw: str) -> None:
+    before = lab.rows()
+    replies = answered(ws, raw)
+    kinds = {r["type"] for r in replies}
+    assert kinds <= {"error", "ack", "state", "questions", "results"}, replies
+    errors = [r for r in replies if r["type"] == "error"]
+    assert all(r["error"] != "server_error" for r in errors), errors
+    if errors:
+        assert lab.rows() == before, (raw, errors)
+
+
+@SETTINGS
+@given(st.lists(message(sorted(live.ALL_TYPES)), min_size=1, max_size=5))
+def test_random_phone_messages(lab: Lab, messages: list[dict[str, Any]]) -> None:
+    with lab.client.websocket_connect(f"/ws/r/{lab.room.code}") as ws:
+        ws.receive_json()  # the snapshot
+        for item in messages:
+            check(lab, ws, json.dumps(item))
+
+
+@SETTINGS
+@given(st.lists(message(sorted(live.ALL_TYPES)), min_size=1, max_size=5))
+def test_random_facilitator_messages(lab: Lab, messages: list[dict[str, Any]]) -> None:
+    with lab.client.websocket_connect(f"/ws/f/{lab.room.code}") as ws:
+        ws.receive_json()
+        for item in messages:
+            check(lab, ws, json.dumps(item))
+
+
+@SETTINGS
+@given(st.text(max_size=200) | st.binary(max_size=200).map(lambda b: b.decode("latin-1")))
+def test_random_text_frames(lab: Lab, raw: str) -> None:
+    with lab.client.websocket_connect(f"/ws/r/{lab.room.code}") as ws:
+        ws.receive_json()
+        check(lab, ws, raw)
+
+
+@SETTINGS
+@given(
+    st.sampled_from(["POST questions", "PUT question", "POST move", "DELETE question"]),
+    values | st.fixed_dictionaries({"type": st.sampled_from(["choice", "scale", "wordcloud", "open"]), "prompt": values}, optional={"options": values, "statements": values, "scale_max": values, "max_words": values, "max_length": values, "max_choices": values, "allow_change": values, "allow_skip": values, "position": values}),
+    st.sampled_from(["1", "999999", "x", "-1", "1e3"]),
+)
+def test_random_json_bodies(lab: Lab, endpoint: str, body: Any, question: str) -> None:
+    client = lab.client
+    csrf = page_data(client.get(f"/f/{lab.room.code}").text)["csrf"]
+    base = f"/api/rooms/{lab.room.code}/questions"
+    method, target = endpoint.split()
+    url = {"questions": base, "question": f"{base}/{question}", "move": f"{base}/{question}/move"}[target]
+    if method == "DELETE":
+        url = f"{base}/{question}x"  # never a real id: deleting is not what is fuzzed here
+    before = lab.rows()
+    response = client.request(method, url, content=json.dumps(body), headers={"X-CSRF-Token": csrf})
+    assert response.status_code < 500, (url, body, response.text)
+    payload = response.json()
+    if response.status_code >= 400:
+        assert set(payload) == {"error", "message"} and payload["message"]
+        assert lab.rows() == before
