@@ -53,6 +53,7 @@ def base_url(request: Request) -> str:
 def js_data(request: Request, room: Room, ws: str, **extra: Any) -> dict[str, Any]:
     return {
         "code": room.code,
+        "title": room.title,
         "ws": request.app.url_path_for(ws, code=room.code),
         "lang": i18n.current.get(),
         "strings": {key: _(msgid) for key, msgid in STRINGS.items()},

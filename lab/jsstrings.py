@@ -1,0 +1,69 @@
+"""Interface strings the browser scripts need, by key. Each is an English message id, translated per request
+and handed to the page in its data block (`data.strings`), so JS shows the same catalogs as the templates."""
+
+from __future__ import annotations
+
+
+def N_(message: str) -> str:
+    """Marks a message id for extraction (pybabel -k N_); translated where it is used."""
+    return message
+
+
+STRINGS: dict[str, str] = {
+    # phone
+    "waiting": N_("Wait for the next question"),
+    "waiting_hint": N_("The question appears here by itself. You do not need to reload the page."),
+    "received": N_("Your answer has been received"),
+    "sending": N_("Sending…"),
+    "change": N_("Change your answer"),
+    "closed": N_("This question is closed"),
+    "send": N_("Send"),
+    "offline": N_("Connection lost. Reconnecting…"),
+    "choose_up_to": N_("Choose up to %(max)s"),
+    "skip": N_("Don't know / skip"),
+    "your_answer": N_("Your answer"),
+    "nickname": N_("Your name (optional)"),
+    "save": N_("Save"),
+    "saved": N_("Saved"),
+    "word": N_("Word %(n)s"),
+    "chars_left": N_("%(n)s characters left"),
+    "room_gone": N_("This session has ended. Thank you for taking part!"),
+    "retry": N_("Try again"),
+    # results
+    "answers": N_("%(n)s answers"),
+    "one_answer": N_("1 answer"),
+    "skipped": N_("%(n)s skipped"),
+    "average": N_("average"),
+    "no_answers": N_("No answers yet"),
+    "results_hidden": N_("Results follow soon"),
+    "participants": N_("%(n)s participants"),
+    "hidden_card": N_("hidden"),
+    "hide": N_("Hide"),
+    "show": N_("Show"),
+    # console
+    "push": N_("Show this question"),
+    "open": N_("Open answering"),
+    "close": N_("Close answering"),
+    "results_projector_on": N_("Show results on the projector"),
+    "results_projector_off": N_("Hide results on the projector"),
+    "results_phones_on": N_("Show results on phones"),
+    "results_phones_off": N_("Hide results on phones"),
+    "reset": N_("Delete answers"),
+    "reset_confirm": N_("Delete all answers to this question? This cannot be undone."),
+    "next": N_("Next"),
+    "prev": N_("Previous"),
+    "waiting_screen": N_("Waiting screen"),
+    "status_hidden": N_("not shown yet"),
+    "status_open": N_("open"),
+    "status_closed": N_("closed"),
+    "current": N_("on screen"),
+    "add_question": N_("Add a question"),
+    "edit": N_("Edit"),
+    "delete": N_("Delete"),
+    "delete_confirm": N_("Delete this question and its answers?"),
+    "move_up": N_("Move up"),
+    "move_down": N_("Move down"),
+    "cancel": N_("Cancel"),
+    "no_questions": N_("No questions yet. Add one below."),
+    "error": N_("Something went wrong. Please try again."),
+}

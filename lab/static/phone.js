@@ -1,0 +1,157 @@
+// The participant's phone: the current question, one tap to answer, "received", results when shown.
+// A vote is kept (also across reloads) until the server acknowledges it, and sent again after a reconnect.
+import { connect } from './socket.js';
+import { types } from './types/index.js';
+import { data, el, randomId, show, t, answersText } from './util.js';
+
+const main = document.getElementById('phone');
+const banner = document.getElementById('connection');
+const PENDING = `lab:pending:${data.code}`;
+
+const state = {
+  question: null, // the current question, as the server sent it
+  answers: {}, // "id:round" -> my stored answer
+  results: null,
+  nickname: '',
+  editing: false,
+  error: '',
+  final: null,
+};
+
+const key = (q) => `${q.id}:${q.round}`;
+const loadPending = () => { try { return JSON.parse(localStorage.getItem(PENDING)) || {}; } catch { return {}; } };
+const savePending = (p) => { try { localStorage.setItem(PENDING, JSON.stringify(p)); } catch { /* private mode */ } };
+let pending = loadPending(); // question id -> vote message not yet acknowledged
+
+const socket = connect(data.ws, {
+  onMessage: receive,
+  onStatus: (status) => { banner.hidden = status === 'online'; },
+  onFinal: (reason) => { state.final = reason; render(); },
+});
+
+function receive(message) {
+  switch (message.type) {
+    case 'snapshot':
+      state.question = message.question;
+      state.results = message.results;
+      state.nickname = message.nickname || '';
+      if (message.question) {
+        if (message.answer !== null) state.answers[key(message.question)] = message.answer;
+        else delete state.answers[key(message.question)];
+      }
+      resend();
+      break;
+    case 'state':
+      if (!state.question || !message.question || state.question.id !== message.question.id) {
+        state.results = null;
+        state.editing = false;
+        state.error = '';
+      }
+      state.question = message.question;
+      if (message.question && !message.question.results_phones) state.results = null;
+      break;
+    case 'results':
+      if (state.question && message.question === state.question.id) state.results = message.results;
+      break;
+    case 'ack': {
+      const vote = pending[message.question];
+      if (vote && vote.id === message.id) {
+        delete pending[message.question];
+        savePending(pending);
+      }
+      if (state.question && state.question.id === message.question) {
+        state.answers[key(state.question)] = message.value;
+        state.editing = false;
+        state.error = '';
+      }
+      break;
+    }
+    case 'error':
+      if (message.id) {
+        for (const [question, vote] of Object.entries(pending)) {
+          if (vote.id === message.id) delete pending[question];
+        }
+        savePending(pending);
+      }
+      state.error = message.message;
+      break;
+    default:
+      return;
+  }
+  render();
+}
+
+/** After (re)connecting: send what was not acknowledged, if its question is still current and open. */
+function resend() {
+  for (const [question, vote] of Object.entries(pending)) {
+    const current = state.question && String(state.question.id) === question && state.question.status === 'open';
+    if (current) socket.send(vote);
+    else delete pending[question];
+  }
+  savePending(pending);
+}
+
+function submit(value) {
+  const q = state.question;
+  const vote = { type: 'vote', id: randomId(), question: q.id, value };
+  pending[q.id] = vote;
+  savePending(pending);
+  state.error = '';
+  socket.send(vote); // if offline, it goes out after the reconnect
+  render();
+}
+
+function render() {
+  if (state.final) {
+    show(main, el('section', { class: 'screen-message' }, el('h1', { text: t('room_gone') })));
+    return;
+  }
+  const q = state.question;
+  if (!q) {
+    show(main, waiting());
+    return;
+  }
+  const type = types[q.type];
+  const mine = state.answers[key(q)];
+  const parts = [el('h1', { class: 'prompt', text: q.prompt })];
+  if (state.error) parts.push(el('p', { class: 'notice', role: 'alert', text: state.error }));
+  if (pending[q.id]) {
+    parts.push(el('p', { class: 'status sending', role: 'status', text: t('sending') }));
+  } else if (mine !== undefined && !state.editing) {
+    parts.push(el('div', { class: 'received', role: 'status' },
+      el('p', { class: 'received-title', text: t('received') }),
+      el('p', { class: 'received-answer', text: type.describe(q, mine) })));
+    if (q.status === 'open' && q.settings.allow_change) {
+      parts.push(el('button', { type: 'button', class: 'big secondary', text: t('change'),
+        onclick: () => { state.editing = true; render(); } }));
+    }
+  } else if (q.status === 'open') {
+    parts.push(type.input(q, { answer: mine, onSubmit: submit }));
+  } else {
+    parts.push(el('p', { class: 'status', text: t('closed') }));
+  }
+  if (state.results) {
+    parts.push(el('section', { class: 'results' }, type.results(q, state.results), el('p', { class: 'count', text: answersText(state.results.respondents) })));
+  }
+  show(main, parts);
+}
+
+function waiting() {
+  const input = el('input', { id: 'nickname', maxlength: '40', autocomplete: 'nickname', value: state.nickname });
+  const saved = el('span', { class: 'hint', 'aria-live': 'polite' });
+  const form = el('form', { class: 'nickname' },
+    el('label', { for: 'nickname', text: t('nickname') }), input,
+    el('button', { type: 'submit', class: 'secondary', text: t('save') }), saved);
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    state.nickname = input.value.trim();
+    if (socket.send({ type: 'nickname', nickname: state.nickname })) saved.textContent = t('saved');
+  });
+  return el('section', { class: 'waiting' },
+    el('div', { class: 'pulse', 'aria-hidden': 'true' }),
+    el('h1', { text: t('waiting') }),
+    el('p', { class: 'hint', text: t('waiting_hint') }),
+    form);
+}
+
+render();

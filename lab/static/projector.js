@@ -1,0 +1,86 @@
+// The projector: the current question large, results as they arrive (or only how many answered while
+// results are hidden), the join code always in view. Keys: F fullscreen, Q large QR code.
+import { connect } from './socket.js';
+import { types } from './types/index.js';
+import { data, el, show, t, answersText } from './util.js';
+
+const stage = document.getElementById('stage');
+const banner = document.getElementById('connection');
+const state = { question: null, results: null, answers: 0 };
+
+connect(data.ws, {
+  onMessage(message) {
+    if (message.type === 'snapshot' || message.type === 'state') {
+      if (!state.question || !message.question || state.question.id !== message.question.id) state.results = null;
+      state.question = message.question;
+      if (message.type === 'snapshot') {
+        state.results = message.results;
+        state.answers = message.answers;
+      }
+      if (state.question && !state.question.results_projector) state.results = null;
+    } else if (message.type === 'results') {
+      if (!state.question || message.question !== state.question.id) return;
+      state.results = message.results;
+      state.answers = message.answers;
+    } else {
+      return;
+    }
+    render();
+  },
+  onStatus: (status) => { banner.hidden = status === 'online'; },
+  onFinal: () => show(stage, el('h1', { class: 'prompt', text: t('room_gone') })),
+});
+
+// Results are drawn into the same elements while the question stays, so bar widths animate (CSS transitions).
+let drawn = null;
+function render() {
+  const q = state.question;
+  if (!q) {
+    drawn = null;
+    show(stage, el('div', { class: 'idle' }, el('h1', { class: 'prompt', text: data.title || '' }), el('p', { text: t('waiting') })));
+    return;
+  }
+  const type = types[q.type];
+  const count = el('p', { class: 'count', text: answersText(state.answers) });
+  const body = state.results
+    ? type.results(q, state.results)
+    : el('p', { class: 'hidden-results', text: state.answers ? t('results_hidden') : t('no_answers') });
+  if (drawn && drawn.id === q.id && drawn.shown === Boolean(state.results) && state.results) {
+    morph(drawn.body, body);
+    drawn.count.replaceWith(count);
+    drawn.count = count;
+    return;
+  }
+  const status = q.status === 'closed' ? el('p', { class: 'status', text: t('closed') }) : null;
+  show(stage, el('h1', { class: 'prompt', text: q.prompt }), status, body, count);
+  drawn = { id: q.id, shown: Boolean(state.results), body, count };
+}
+
+/** Update bar widths in place (so they glide); otherwise swap the results in. */
+function morph(old, fresh) {
+  const oldBars = old.querySelectorAll('.bar-fill, .dist-bar');
+  const newBars = fresh.querySelectorAll('.bar-fill, .dist-bar');
+  if (oldBars.length && oldBars.length === newBars.length && old.children.length === fresh.children.length) {
+    newBars.forEach((bar, i) => {
+      oldBars[i].style.width = bar.style.width;
+      oldBars[i].style.height = bar.style.height;
+    });
+    old.querySelectorAll('.bar-value, .scale-average, .scale-meta').forEach((node, i) => {
+      node.textContent = fresh.querySelectorAll('.bar-value, .scale-average, .scale-meta')[i].textContent;
+    });
+    return;
+  }
+  old.replaceChildren(...fresh.childNodes);
+  old.className = fresh.className;
+}
+
+document.addEventListener('keydown', (event) => {
+  if (event.key === 'f' || event.key === 'F') {
+    if (document.fullscreenElement) document.exitFullscreen();
+    else document.documentElement.requestFullscreen().catch(() => {});
+  } else if (event.key === 'q' || event.key === 'Q') {
+    document.body.classList.toggle('big-join');
+  }
+});
+
+render();

@@ -1,0 +1,31 @@
+// Open text: short answers as a wall of cards, newest first; the facilitator can hide a card.
+import { el, t } from '../util.js';
+
+export function input(question, { answer, onSubmit }) {
+  const max = question.settings.max_length;
+  const area = el('textarea', { class: 'open', maxlength: String(max), rows: '4', 'aria-label': t('your_answer') });
+  area.value = answer || '';
+  const left = el('p', { class: 'hint', 'aria-live': 'polite' });
+  const update = () => { left.textContent = t('chars_left', { n: max - area.value.length }); };
+  area.addEventListener('input', update);
+  update();
+  const form = el('form', { class: 'open-form' }, area, left, el('button', { type: 'submit', class: 'send big', text: t('send') }));
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    if (area.value.trim()) onSubmit(area.value.trim());
+  });
+  return form;
+}
+
+export function describe(question, value) {
+  return value;
+}
+
+export function results(question, results, { facilitator = false, onHide } = {}) {
+  return el('ul', { class: 'cards' }, results.cards.map((card) => el('li', { class: 'card' + (card.hidden ? ' hidden-card' : '') },
+    el('span', { class: 'card-text', text: card.text }),
+    facilitator && el('button', {
+      type: 'button', class: 'small', text: card.hidden ? t('show') : t('hide'),
+      onclick: () => onHide(card.card, !card.hidden),
+    }))));
+}

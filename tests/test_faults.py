@@ -1,0 +1,235 @@
+"""Integrity under faults: a real `lab serve` process is killed with SIGKILL in the middle of a burst of 300
+participants and started again on the same database. Phones behave as the real page does: they keep every vote
+until it is acknowledged and send it again after reconnecting. Afterwards every acknowledged vote is stored,
+nothing is stored twice, and the projector's counts equal the rows in the database."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import random
+import re
+import signal
+import sqlite3
+import sys
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx2 as httpx
+import pytest
+import websockets
+from test_cli import free_port
+
+PARTICIPANTS = 300
+DECK = """title = "Storing"
+
+[[questions]]
+type = "choice"
+prompt = "Kies een optie"
+options = ["A", "B", "C", "D"]
+"""
+
+
+class LabProcess:
+    """`lab serve` as a child process that the test may kill at any moment."""
+
+    def __init__(self, tmp: Path) -> None:
+        self.db = tmp / "lab.db"
+        self.deck = tmp / "storing.toml"
+        self.deck.write_text(DECK)
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.process: asyncio.subprocess.Process | None = None
+        self.links: dict[str, str] = {}
+
+    async def start(self) -> None:
+        env = {**os.environ, "LAB_ORGANISER_PASSWORD": "x", "LAB_CONNECTIONS_PER_ADDRESS": "2000"}
+        self.process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "lab", "serve", "--host", "127.0.0.1", "--port", str(self.port),
+            "--db", str(self.db), "--deck", str(self.deck),
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT, env=env,
+        )  # fmt: skip
+        assert self.process.stdout is not None
+        while "Facilitator" not in self.links:
+            line = (await asyncio.wait_for(self.process.stdout.readline(), 20)).decode()
+            assert line, "lab serve stopped before it was ready"
+            if match := re.match(r"(Participants|Projector|Facilitator):\s+(.*)", line):
+                self.links[match[1]] = match[2].strip()
+        self.code = re.findall(r"code (\d{6})", self.links["Participants"])[0]
+        asyncio.get_running_loop().create_task(self._drain(self.process))
+
+    @staticmethod
+    async def _drain(process: asyncio.subprocess.Process) -> None:
+        assert process.stdout is not None
+        while await process.stdout.read(65536):
+            pass
+
+    async def kill(self) -> None:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGKILL)
+        await asyncio.wait_for(self.process.wait(), 10)
+
+    async def stop(self) -> None:
+        if self.process is not None and self.process.returncode is None:
+            self.process.send_signal(signal.SIGTERM)
+            await asyncio.wait_for(self.process.wait(), 20)
+
+
+@dataclass
+class Phone:
+    """A participant's phone as phone.js behaves: pending votes survive disconnects and are sent again."""
+
+    lab: LabProcess
+    index: int
+    cookie: str = ""
+    pending: dict[str, Any] | None = None
+    acked: list[dict[str, Any]] = field(default_factory=list)
+    snapshots: list[dict[str, Any]] = field(default_factory=list)
+    reconnects: list[float] = field(default_factory=list)
+    votes_left: int = 2
+    done: asyncio.Event = field(default_factory=asyncio.Event)
+    on_ack: Any = None
+
+    async def join(self, http: httpx.AsyncClient) -> None:
+        response = await http.get(f"{self.lab.base}/r/{self.lab.code}")
+        assert response.status_code == 200
+        self.cookie = f"lab={response.cookies['lab']}"
+
+    def next_vote(self, question: int) -> None:
+        self.votes_left -= 1
+        self.pending = {"type": "vote", "id": f"p{self.index}-v{self.votes_left}-{random.getrandbits(32):x}",
+                        "question": question, "value": [random.randrange(4)]}  # fmt: skip
+
+    async def run(self, deadline: float) -> None:
+        delay = 0.05
+        while time.monotonic() < deadline and not self.done.is_set():
+            try:
+                async with websockets.connect(
+                    f"ws://127.0.0.1:{self.lab.port}/ws/r/{self.lab.code}", additional_headers={"Cookie": self.cookie},
+                    compression=None, open_timeout=5,
+                ) as ws:  # fmt: skip
+                    delay = 0.05
+                    await self.talk(ws)
+            except (OSError, websockets.WebSocketException, asyncio.TimeoutError):
+                pass
+            if not self.done.is_set():
+                self.reconnects.append(time.monotonic())
+                await asyncio.sleep(random.uniform(delay / 2, delay))  # jittered backoff, as the page does
+                delay = min(delay * 2, 1.0)
+
+    async def talk(self, ws: websockets.ClientConnection) -> None:
+        async for raw in ws:
+            message = json.loads(raw)
+            if message["type"] == "snapshot":
+                self.snapshots.append(message)
+                question = message["question"]
+                if self.pending is None and not self.acked and question and question["status"] == "open":
+                    self.next_vote(question["id"])
+                if self.pending is not None:
+                    await ws.send(json.dumps(self.pending))
+            elif message["type"] == "state" and message["question"] and self.pending is None and not self.acked:
+                self.next_vote(message["question"]["id"])
+                await ws.send(json.dumps(self.pending))
+            elif message["type"] == "ack" and self.pending is not None and message["id"] == self.pending["id"]:
+                self.acked.append(self.pending)
+                self.pending = None
+                self.on_ack()
+                if self.votes_left and self.index % 2 == 0:  # half of them change their answer once
+                    self.next_vote(message["question"])
+                    await ws.send(json.dumps(self.pending))
+                else:
+                    self.done.set()
+                    return
+
+
+async def screen(lab: LabProcess, link: str, path: str) -> tuple[httpx.AsyncClient, websockets.ClientConnection]:
+    http = httpx.AsyncClient()
+    assert (await http.get(link)).status_code == 303
+    ws = await websockets.connect(
+        f"ws://127.0.0.1:{lab.port}{path}", additional_headers={"Cookie": f"lab={http.cookies['lab']}"}
+    )
+    return http, ws
+
+
+async def expect(ws: websockets.ClientConnection, kind: str, where: Any = lambda m: True) -> dict[str, Any]:
+    async def wait() -> dict[str, Any]:
+        while True:
+            message = json.loads(await ws.recv())
+            if message["type"] == kind and where(message):
+                return message
+
+    return await asyncio.wait_for(wait(), 30)
+
+
+@pytest.mark.parametrize("kill_after", [1, 120, 330])
+async def test_sigkill_mid_burst_loses_nothing_and_counts_nothing_twice(tmp_path: Path, kill_after: int) -> None:
+    lab = LabProcess(tmp_path)
+    await lab.start()
+    try:
+        http, boss = await screen(lab, lab.links["Facilitator"], f"/ws/f/{lab.code}")
+        snapshot = await expect(boss, "snapshot")
+        question = snapshot["questions"][0]["id"]
+        acks = 0
+        reached = asyncio.Event()
+
+        def counted() -> None:
+            nonlocal acks
+            acks += 1
+            if acks >= kill_after:
+                reached.set()
+
+        phones = [Phone(lab, i, on_ack=counted) for i in range(PARTICIPANTS)]
+        async with httpx.AsyncClient(limits=httpx.Limits(max_connections=50)) as client:
+            await asyncio.gather(*(p.join(client) for p in phones))
+        deadline = time.monotonic() + 90
+        tasks = [asyncio.create_task(p.run(deadline)) for p in phones]
+        await boss.send(json.dumps({"type": "push", "question": question}))
+        await boss.send(json.dumps({"type": "show_results", "question": question, "target": "projector", "show": True}))
+
+        await asyncio.wait_for(reached.wait(), 30)  # the burst is under way: kill at this many acknowledgements
+        await lab.kill()
+        killed_at = time.monotonic()
+        acked_before = {v["id"] for p in phones for v in p.acked}
+        seen_before = {p.index: [v["value"] for v in p.acked] + ([p.pending["value"]] if p.pending else []) for p in phones}
+        done_before = {p.index for p in phones if p.done.is_set()}
+        snapshots_before = {p.index: len(p.snapshots) for p in phones}
+        await lab.start()
+        await asyncio.wait_for(asyncio.gather(*(p.done.wait() for p in phones)), 60)
+        await asyncio.gather(*tasks)
+
+        with sqlite3.connect(lab.db) as conn:
+            stored = dict(conn.execute("SELECT vote_id, value FROM answers").fetchall())
+            receipts = {row[0] for row in conn.execute("SELECT vote_id FROM receipts")}
+        final = {p.acked[-1]["id"]: json.dumps(p.acked[-1]["value"], separators=(",", ":")) for p in phones}
+        assert len(stored) == PARTICIPANTS  # one answer per participant, none lost, none twice
+        assert stored == final  # each participant's last acknowledged vote is what is stored
+        assert acked_before <= receipts  # every vote acknowledged before the kill was committed
+
+        _, viewer = await screen(lab, lab.links["Projector"], f"/ws/p/{lab.code}")
+        shown = await expect(viewer, "snapshot")
+        counts = Counter(json.loads(v)[0] for v in stored.values())
+        assert shown["answers"] == PARTICIPANTS
+        assert [o["count"] for o in shown["results"]["options"]] == [counts[i] for i in range(4)]
+
+        # every phone still busy at the kill came back as the same participant and saw its own answer
+        back = [p for p in phones if p.index not in done_before]
+        for p in back:
+            assert any(t > killed_at for t in p.reconnects), p.index
+            after = p.snapshots[snapshots_before[p.index]]  # the first snapshot from the new server
+            assert after["question"]["id"] == question
+            if p.acked and p.acked[0]["id"] in acked_before:
+                assert after["answer"] in seen_before[p.index], (p.index, after["answer"])
+        spread = max(min(t for t in p.reconnects if t > killed_at) for p in back) - min(
+            min(t for t in p.reconnects if t > killed_at) for p in back
+        )
+        print(f"kill after {kill_after} acks: {len(acked_before)} acknowledged before, {len(back)} reconnected "
+              f"over {spread * 1000:.0f} ms")  # fmt: skip
+        await viewer.close()
+        await boss.close()
+        await http.aclose()
+    finally:
+        await lab.stop()
