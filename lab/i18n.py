@@ -47,9 +47,9 @@ def gettext(message: str, **params: object) -> str:
     return text % params if params else text
 
 
-def ngettext(singular: str, plural: str, n: int, **params: object) -> str:
-    text = translations(current.get()).ngettext(singular, plural, n)
-    return text % {"num": n, **params}
+def ngettext(singular: str, plural: str, n: int) -> str:
+    """The singular or plural form for `n`; templates fill in %(num)d themselves (Jinja's newstyle gettext)."""
+    return translations(current.get()).ngettext(singular, plural, n)
 
 
 def translate(lang: str, message: str, params: Mapping[str, object] | None = None) -> str:

@@ -23,6 +23,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from . import access, i18n
 from .hub import Hub, Outbox
+from .questions.base import N_
 from .rooms import Room, RoomError
 from .settings import Settings
 
@@ -33,7 +34,7 @@ CLOSE_NO_GRANT, CLOSE_NO_ROOM, CLOSE_NO_PARTICIPANT, CLOSE_TOO_SLOW, CLOSE_TOO_M
 
 
 class BadMessage(RoomError):
-    def __init__(self, msgid: str = "This message was not understood.", code: str = "bad_message") -> None:
+    def __init__(self, msgid: str = N_("This message was not understood."), code: str = "bad_message") -> None:
         super().__init__(code, msgid)
 
 

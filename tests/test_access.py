@@ -81,7 +81,11 @@ async def test_a_wrong_key_grants_nothing(server: Server, clients: Callable[[], 
     room: Room = await server.rooms.create("Kamer", [spec(**CHOICE)])
     other: Room = await server.rooms.create("Andere kamer", [spec(**CHOICE)])
     client = clients()
-    for path in (f"/f/{room.code}?key=x", f"/p/{room.code}?key={room.facilitator_key[:-1]}", f"/f/{room.code}?key={other.facilitator_key}"):
+    for path in (
+        f"/f/{room.code}?key=x",
+        f"/p/{room.code}?key={room.facilitator_key[:-1]}",
+        f"/f/{room.code}?key={other.facilitator_key}",
+    ):
         assert (await client.get(path)).status_code == 403, path
     assert (await client.get(f"/f/{room.code}")).status_code == 403
     projector_only = clients()
@@ -105,7 +109,9 @@ async def test_no_facilitator_action_works_on_a_participant_or_projector_socket(
     actions = set(live.HANDLERS["facilitator"]) - set(live.HANDLERS[audience])
     assert actions  # every facilitator action, including ones added later
     for kind in sorted(actions):
-        await client.send({"type": kind, "question": question, "target": "projector", "show": True, "card": "x", "hidden": True})
+        await client.send(
+            {"type": kind, "question": question, "target": "projector", "show": True, "card": "x", "hidden": True}
+        )
         error = await client.expect("error")
         assert error["error"] == "not_allowed", kind
     if audience == "projector":

@@ -78,7 +78,9 @@ def test_check_accepts_good_decks_and_names_what_is_wrong(tmp_path: Path, capsys
     assert main(["check", str(DECK)]) == 0
     assert capsys.readouterr().out.startswith(f"{DECK}: ok, ")
     bad = tmp_path / "kapot.toml"
-    bad.write_text('title = "Kapot"\n\n[[questions]]\ntype = "scale"\nprompt = "Hoe?"\nscale_max = 20\nstatements = ["a"]\n')
+    bad.write_text(
+        'title = "Kapot"\n\n[[questions]]\ntype = "scale"\nprompt = "Hoe?"\nscale_max = 20\nstatements = ["a"]\n'
+    )
     assert main(["check", str(bad)]) == 1
     assert capsys.readouterr().err == "kapot.toml:6: question 1: scale_max: must be from 2 to 10\n"
 
@@ -116,7 +118,9 @@ def test_export_writes_csv_and_xlsx(tmp_path: Path, capsys: pytest.CaptureFixtur
 
 
 def _an_answer(kind: str, settings: dict[str, object]) -> object:
-    return {"choice": [0], "scale": [1] * len(settings.get("statements", [])), "wordcloud": ["woord"]}.get(kind, "tekst")  # type: ignore[arg-type]
+    return {"choice": [0], "scale": [1] * len(settings.get("statements", [])), "wordcloud": ["woord"]}.get(
+        kind, "tekst"
+    )  # type: ignore[arg-type]
 
 
 def test_public_url_uses_the_lan_address_when_serving_every_interface() -> None:

@@ -50,17 +50,27 @@ async def test_add_a_question_and_every_screen_hears_of_it(server: Server, clien
     assert table(server, "SELECT type, prompt, position FROM questions") == [("choice", "Welke kleur?", 0)]
 
 
-async def test_bad_questions_get_clear_errors_and_change_nothing(
-    server: Server, clients: Callable[[], Client]
-) -> None:
+async def test_bad_questions_get_clear_errors_and_change_nothing(server: Server, clients: Callable[[], Client]) -> None:
     room: Room = await server.rooms.create("Leeg", [])
     client, headers = await console_client(clients, room)
     url = f"/api/rooms/{room.code}/questions"
     cases: list[tuple[Any, int, dict[str, str]]] = [
-        ({"type": "poll", "prompt": "x"}, 400, {"error": "invalid", "message": "type: moet een van deze zijn: choice, scale, wordcloud, open"}),
-        ({"type": "choice", "prompt": "x", "options": ["a"]}, 400, {"error": "invalid", "message": "options: moet 2 tot 12 items hebben"}),
+        (
+            {"type": "poll", "prompt": "x"},
+            400,
+            {"error": "invalid", "message": "type: moet een van deze zijn: choice, scale, wordcloud, open"},
+        ),
+        (
+            {"type": "choice", "prompt": "x", "options": ["a"]},
+            400,
+            {"error": "invalid", "message": "options: moet 2 tot 12 items hebben"},
+        ),
         ({"type": "choice", "options": ["a", "b"]}, 400, {"error": "invalid", "message": "prompt: is verplicht"}),
-        ({"type": "scale", "prompt": "x", "statements": ["a"], "scale_max": 99}, 400, {"error": "invalid", "message": "scale_max: moet van 2 tot 10 zijn"}),
+        (
+            {"type": "scale", "prompt": "x", "statements": ["a"], "scale_max": 99},
+            400,
+            {"error": "invalid", "message": "scale_max: moet van 2 tot 10 zijn"},
+        ),
         ([1, 2], 400, {"error": "invalid", "message": "question: moet een tabel met instellingen zijn"}),
     ]
     for body, status, answer in cases:
@@ -141,7 +151,9 @@ async def test_exports_hold_every_answer(server: Server, clients: Callable[[], C
         await boss.send({"type": "push", "question": question})
         for index, (voter, _) in enumerate(voters):
             await voter.expect("state", lambda m, q=question: m["question"]["id"] == q)
-            await voter.send({"type": "vote", "id": f"export-{question}-{index}", "question": question, "value": values[index]})
+            await voter.send(
+                {"type": "vote", "id": f"export-{question}-{index}", "question": question, "value": values[index]}
+            )
             await voter.expect("ack")
 
     response = await boss.get(f"/f/{room.code}/export.csv")
@@ -149,7 +161,7 @@ async def test_exports_hold_every_answer(server: Server, clients: Callable[[], C
     assert response.headers["content-type"] == "text/csv; charset=utf-8"
     assert response.headers["content-disposition"] == f'attachment; filename="prestatieafspraken-2016-{room.code}.csv"'
     lines = list(csv.reader(io.StringIO(response.text.lstrip("\ufeff"))))
-    assert lines[0] == ["Vraag nr.", "Vraag", "Type", "Deelnemer", "Naam", "Beantwoord op", "Antwoord"]
+    assert lines[0] == ["Vraag nr.", "Vraag", "Soort", "Deelnemer", "Naam", "Beantwoord op", "Antwoord"]
     assert [(line[0], line[6]) for line in lines[1:]] == [
         ("1", "Goed"), ("1", "Goed"), ("1", "Slecht"),
         ("2", "Samenwerking: 5; Inbreng van huurders: 4"), ("2", "Samenwerking: 3; Inbreng van huurders: -"),

@@ -194,7 +194,9 @@ async def test_sigkill_mid_burst_loses_nothing_and_counts_nothing_twice(tmp_path
         await lab.kill()
         killed_at = time.monotonic()
         acked_before = {v["id"] for p in phones for v in p.acked}
-        seen_before = {p.index: [v["value"] for v in p.acked] + ([p.pending["value"]] if p.pending else []) for p in phones}
+        seen_before = {
+            p.index: [v["value"] for v in p.acked] + ([p.pending["value"]] if p.pending else []) for p in phones
+        }
         done_before = {p.index for p in phones if p.done.is_set()}
         snapshots_before = {p.index: len(p.snapshots) for p in phones}
         await lab.start()

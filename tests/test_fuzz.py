@@ -23,8 +23,14 @@ from lab.settings import Settings
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 scalars = st.none() | st.booleans() | st.integers(-(2**40), 2**40) | st.floats(allow_nan=False) | st.text(max_size=50)
-values = st.recursive(scalars, lambda inner: st.lists(inner, max_size=5) | st.dictionaries(st.text(max_size=8), inner, max_size=5), max_leaves=12)
-fields = st.sampled_from(["question", "id", "value", "nickname", "target", "show", "card", "hidden", "position", "type"])
+values = st.recursive(
+    scalars,
+    lambda inner: st.lists(inner, max_size=5) | st.dictionaries(st.text(max_size=8), inner, max_size=5),
+    max_leaves=12,
+)
+fields = st.sampled_from(
+    ["question", "id", "value", "nickname", "target", "show", "card", "hidden", "position", "type"]
+)
 
 
 def message(kinds: list[str]) -> st.SearchStrategy[dict[str, Any]]:
@@ -44,14 +50,19 @@ class Lab:
 
     def rows(self) -> list[Any]:
         with sqlite3.connect(self.db) as conn:
-            return [conn.execute(f"SELECT * FROM {t} ORDER BY 1").fetchall() for t in ("rooms", "questions", "answers", "participants")]  # noqa: S608
+            return [
+                conn.execute(f"SELECT * FROM {t} ORDER BY 1").fetchall()
+                for t in ("rooms", "questions", "answers", "participants")
+            ]  # noqa: S608
 
 
 @pytest.fixture
 def lab(tmp_path: Path) -> Iterator[Lab]:
     app = create_app(Settings(db_path=tmp_path / "lab.db", organiser_password="x", messages_per_second=1e6))
     with TestClient(app) as client:
-        room: Room = client.portal.call(app.state.rooms.create, "Fuzz", [spec(**q) for q in (CHOICE, SCALE, WORDS, OPEN)])  # type: ignore[union-attr]
+        room: Room = client.portal.call(
+            app.state.rooms.create, "Fuzz", [spec(**q) for q in (CHOICE, SCALE, WORDS, OPEN)]
+        )  # type: ignore[union-attr]
         assert client.get(f"/f/{room.code}?key={room.facilitator_key}", follow_redirects=False).status_code == 303
         assert client.get(f"/r/{room.code}").status_code == 200
         yield Lab(client, room)
@@ -107,7 +118,21 @@ def test_random_text_frames(lab: Lab, raw: str) -> None:
 @SETTINGS
 @given(
     st.sampled_from(["POST questions", "PUT question", "POST move", "DELETE question"]),
-    values | st.fixed_dictionaries({"type": st.sampled_from(["choice", "scale", "wordcloud", "open"]), "prompt": values}, optional={"options": values, "statements": values, "scale_max": values, "max_words": values, "max_length": values, "max_choices": values, "allow_change": values, "allow_skip": values, "position": values}),
+    values
+    | st.fixed_dictionaries(
+        {"type": st.sampled_from(["choice", "scale", "wordcloud", "open"]), "prompt": values},
+        optional={
+            "options": values,
+            "statements": values,
+            "scale_max": values,
+            "max_words": values,
+            "max_length": values,
+            "max_choices": values,
+            "allow_change": values,
+            "allow_skip": values,
+            "position": values,
+        },
+    ),
     st.sampled_from(["1", "999999", "x", "-1", "1e3"]),
 )
 def test_random_json_bodies(lab: Lab, endpoint: str, body: Any, question: str) -> None:

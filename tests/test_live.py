@@ -189,7 +189,9 @@ async def test_phones_see_results_only_when_the_facilitator_shows_them(
     voter, _ = await phone(clients, room)
     await boss.send({"type": "push", "question": question})
     await voter.expect("state")
-    await voter.send({"type": "vote", "id": "words-vote-1", "question": question, "value": ["Samenwerking!", "huurders"]})
+    await voter.send(
+        {"type": "vote", "id": "words-vote-1", "question": question, "value": ["Samenwerking!", "huurders"]}
+    )
     ack = await voter.expect("ack")
     assert ack["value"] == ["Samenwerking", "huurders"]
     hidden = await screen.expect("results", lambda m: m["answers"] == 1)
@@ -237,7 +239,9 @@ async def test_a_server_restart_loses_nothing_and_clients_come_back(
     await boss.send({"type": "show_results", "question": question, "target": "projector", "show": True})
     for index, (voter, _) in enumerate(voters):
         await voter.expect("state")
-        await voter.send({"type": "vote", "id": f"before-restart-{index}", "question": question, "value": f"idee {index}"})
+        await voter.send(
+            {"type": "vote", "id": f"before-restart-{index}", "question": question, "value": f"idee {index}"}
+        )
         await voter.expect("ack")
 
     await server.stop()

@@ -37,7 +37,14 @@ async def run_session(server: Server, clients: Callable[[], Client], title: str)
         await voter.get(f"/r/{room.code}")
         await voter.connect(f"/ws/r/{room.code}", **{"User-Agent": AGENT})
         await voter.send({"type": "nickname", "nickname": f"Naam{title}{index}"})
-        await voter.send({"type": "vote", "id": f"privacy-{index}-x", "question": room.questions[0].id, "value": f"Antwoord{title}{index}"})
+        await voter.send(
+            {
+                "type": "vote",
+                "id": f"privacy-{index}-x",
+                "question": room.questions[0].id,
+                "value": f"Antwoord{title}{index}",
+            }
+        )
         await voter.expect("ack")
     return room, boss
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Extract every interface string into lab/locale/messages.pot and merge it into the nl and en catalogs.
 
-Run after changing interface text: `.venv/bin/python scripts/update-catalogs`. Then translate the new entries
+Run after changing interface text: `.venv/bin/python scripts/catalogs.py`. Then translate the new entries
 in lab/locale/nl/LC_MESSAGES/messages.po (English needs nothing: its entries are filled with the message ids).
 tests/test_i18n.py fails while any entry is untranslated or fuzzy.
 """
@@ -25,12 +25,17 @@ def pybabel(*args: str) -> None:
     CommandLineInterface().run(["pybabel", "-q", *args])
 
 
-def main() -> int:
+def extract(pot: Path) -> None:
+    """Write every message id found in lab/ (Python and templates, as babel.cfg says) to `pot`."""
     keywords = [arg for k in KEYWORDS for arg in ("-k", k)]
     pybabel(
         "extract", "-F", str(ROOT / "babel.cfg"), *keywords, "--no-default-keywords", "--no-location",
-        "--sort-output", "--project", "lab", "-o", str(POT), str(ROOT),
+        "--sort-output", "--project", "lab", "-o", str(pot), str(ROOT),
     )  # fmt: skip
+
+
+def main() -> int:
+    extract(POT)
     for lang in ("nl", "en"):
         po = LOCALE / lang / "LC_MESSAGES" / "messages.po"
         if po.exists():
@@ -41,7 +46,7 @@ def main() -> int:
     with english.open("rb") as f:
         catalog = read_po(f, locale="en")
     for message in catalog:
-        if message.id and not message.string:
+        if message.id and not all(message.string if isinstance(message.string, tuple) else [message.string]):
             message.string = message.id
     with english.open("wb") as f:
         write_po(f, catalog, omit_header=False, no_location=True, sort_output=True)
