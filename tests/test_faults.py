@@ -114,7 +114,7 @@ class Phone:
                 ) as ws:  # fmt: skip
                     delay = 0.05
                     await self.talk(ws)
-            except (OSError, websockets.WebSocketException, asyncio.TimeoutError):
+            except (TimeoutError, OSError, websockets.WebSocketException):
                 pass
             if not self.done.is_set():
                 self.reconnects.append(time.monotonic())

@@ -53,7 +53,7 @@ class Lab:
             return [
                 conn.execute(f"SELECT * FROM {t} ORDER BY 1").fetchall()
                 for t in ("rooms", "questions", "answers", "participants")
-            ]  # noqa: S608
+            ]
 
 
 @pytest.fixture

@@ -163,7 +163,7 @@ async def test_too_many_messages_are_refused_and_the_phone_carries_on(
 def test_every_message_type_and_route_is_documented() -> None:
     doc = DOC.read_text()
     documented = set(re.findall(r"^\| `([a-z_]+)` \|", doc, re.M))
-    assert live.ALL_TYPES <= documented, live.ALL_TYPES - documented
+    assert documented >= live.ALL_TYPES, live.ALL_TYPES - documented
     lab = Path(live.__file__).parent
     sent = set()
     for module in lab.glob("*.py"):
