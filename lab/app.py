@@ -10,7 +10,7 @@ import asyncio
 import logging
 import secrets
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -155,11 +155,8 @@ def templates() -> Jinja2Templates:
     return Jinja2Templates(env=env)
 
 
-Announce = Callable[[Starlette, Room | None], Awaitable[None]]
-
-
-def create_app(settings: Settings, announce: Announce | None = None) -> Starlette:
-    """The application. `announce` is called once the server is ready, with the deck's room if one was asked."""
+def create_app(settings: Settings) -> Starlette:
+    """The application. Once started, `app.state.deck_room` is the room of `settings.deck` (or None)."""
     hasher = PasswordHasher()
     password = settings.organiser_password or secrets.token_urlsafe(9)
 
@@ -173,10 +170,8 @@ def create_app(settings: Settings, announce: Announce | None = None) -> Starlett
             app.state.hub = Hub(settings.send_queue)
             app.state.connections = Counter()  # open sockets per client address
             app.state.rooms = Rooms(database, app.state.hub, settings.results_interval_ms / 1000)
-            room = await _deck_room(app.state.rooms, Path(settings.deck)) if settings.deck else None
+            app.state.deck_room = await _deck_room(app.state.rooms, Path(settings.deck)) if settings.deck else None
             retention = asyncio.create_task(_apply_retention(app.state.rooms, settings.retention_days))
-            if announce is not None:
-                await announce(app, room)
             try:
                 yield
             finally:

@@ -5,8 +5,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
+import socket
 import sys
 from pathlib import Path
+from typing import Any
 
 import ifaddr
 import uvicorn
@@ -54,30 +56,47 @@ def serve(args: argparse.Namespace) -> int:
     if not settings.public_url:
         settings = Settings.from_env(**overrides, public_url=public_url(settings.host, settings.port))
 
-    async def announce(app: Starlette, room: Room | None) -> None:
-        base = settings.public_url
-        print(f"\nlab is running. Database: {settings.db_path}")
-        print(f"Organiser page:   {base}/organiser")
-        if app.state.organiser_password:
-            print(f"Organiser password: {app.state.organiser_password}")
-            print("                  (new at every start; set LAB_ORGANISER_PASSWORD to keep one)")
-        if room is not None:
-            join = f"{base}/r/{room.code}"
-            print(f"\n{room.title}")
-            print(qr.terminal(join))
-            print(f"Participants:     {base}  code {room.code}")
-            print(f"                  {join}")
-            print(f"Projector:        {base}/p/{room.code}?key={room.projector_key}")
-            print(f"Facilitator:      {base}/f/{room.code}?key={room.facilitator_key}")
-        print(flush=True)
-        gc.freeze()  # what was loaded at start is not garbage; keep the collector off it
-
-    app = create_app(settings, announce)
-    uvicorn.run(
+    app = create_app(settings)
+    config = uvicorn.Config(
         app, host=settings.host, port=settings.port, ws="websockets-sansio", ws_per_message_deflate=False,
         ws_max_size=64 * 1024, log_level="warning", proxy_headers=settings.https, lifespan="on",
     )  # fmt: skip
+    LabServer(config, app, settings).run()
     return 0
+
+
+class LabServer(uvicorn.Server):
+    """uvicorn that prints lab's links once it really listens (so what it prints works when it appears)."""
+
+    def __init__(self, config: uvicorn.Config, app: Starlette, settings: Settings) -> None:
+        super().__init__(config)
+        self.app = app
+        self.settings = settings
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        if self.started:
+            announce(self.app.state, self.settings)
+            gc.freeze()  # what was loaded at start is not garbage; keep the collector off it
+
+
+def announce(state: Any, settings: Settings) -> None:
+    base = settings.public_url
+    room: Room | None = state.deck_room
+    print(f"\nlab is running. Database: {settings.db_path}")
+    print(f"Organiser page:   {base}/organiser")
+    if state.organiser_password:
+        print(f"Organiser password: {state.organiser_password}")
+        print("                  (new at every start; set LAB_ORGANISER_PASSWORD to keep one)")
+    if room is not None:
+        join = f"{base}/r/{room.code}"
+        print(f"\n{room.title}")
+        print(qr.terminal(join))
+        print(f"Participants:     {base}  code {room.code}")
+        print(f"                  {join}")
+        print(f"Projector:        {base}/p/{room.code}?key={room.projector_key}")
+        print(f"Facilitator:      {base}/f/{room.code}?key={room.facilitator_key}")
+    print(flush=True)
 
 
 def check(args: argparse.Namespace) -> int:

@@ -34,6 +34,12 @@ options = ["A", "B", "C", "D"]
 """
 
 
+def backoff(attempt: int) -> float:
+    """Seconds before reconnect attempt `attempt`: the same as `backoff()` in lab/static/socket.js."""
+    ceiling = min(15.0, 0.5 * 2**attempt)
+    return ceiling / 2 + random.random() * ceiling / 2
+
+
 class LabProcess:
     """`lab serve` as a child process that the test may kill at any moment."""
 
@@ -105,21 +111,21 @@ class Phone:
                         "question": question, "value": [random.randrange(4)]}  # fmt: skip
 
     async def run(self, deadline: float) -> None:
-        delay = 0.05
+        attempt = 0
         while time.monotonic() < deadline and not self.done.is_set():
             try:
                 async with websockets.connect(
                     f"ws://127.0.0.1:{self.lab.port}/ws/r/{self.lab.code}", additional_headers={"Cookie": self.cookie},
                     compression=None, open_timeout=5,
                 ) as ws:  # fmt: skip
-                    delay = 0.05
+                    attempt = 0
                     await self.talk(ws)
             except (TimeoutError, OSError, websockets.WebSocketException):
                 pass
             if not self.done.is_set():
+                await asyncio.sleep(backoff(attempt))  # jittered, as the page does
+                attempt += 1
                 self.reconnects.append(time.monotonic())
-                await asyncio.sleep(random.uniform(delay / 2, delay))  # jittered backoff, as the page does
-                delay = min(delay * 2, 1.0)
 
     async def talk(self, ws: websockets.ClientConnection) -> None:
         async for raw in ws:
@@ -191,8 +197,8 @@ async def test_sigkill_mid_burst_loses_nothing_and_counts_nothing_twice(tmp_path
         await boss.send(json.dumps({"type": "show_results", "question": question, "target": "projector", "show": True}))
 
         await asyncio.wait_for(reached.wait(), 30)  # the burst is under way: kill at this many acknowledgements
-        await lab.kill()
         killed_at = time.monotonic()
+        await lab.kill()
         acked_before = {v["id"] for p in phones for v in p.acked}
         seen_before = {
             p.index: [v["value"] for v in p.acked] + ([p.pending["value"]] if p.pending else []) for p in phones
@@ -211,7 +217,7 @@ async def test_sigkill_mid_burst_loses_nothing_and_counts_nothing_twice(tmp_path
         assert stored == final  # each participant's last acknowledged vote is what is stored
         assert acked_before <= receipts  # every vote acknowledged before the kill was committed
 
-        _, viewer = await screen(lab, lab.links["Projector"], f"/ws/p/{lab.code}")
+        viewer_http, viewer = await screen(lab, lab.links["Projector"], f"/ws/p/{lab.code}")
         shown = await expect(viewer, "snapshot")
         counts = Counter(json.loads(v)[0] for v in stored.values())
         assert shown["answers"] == PARTICIPANTS
@@ -225,13 +231,14 @@ async def test_sigkill_mid_burst_loses_nothing_and_counts_nothing_twice(tmp_path
             assert after["question"]["id"] == question
             if p.acked and p.acked[0]["id"] in acked_before:
                 assert after["answer"] in seen_before[p.index], (p.index, after["answer"])
-        spread = max(min(t for t in p.reconnects if t > killed_at) for p in back) - min(
-            min(t for t in p.reconnects if t > killed_at) for p in back
-        )
+        returns = [min(t for t in p.reconnects if t > killed_at) for p in back]
+        spread = max(returns) - min(returns)
+        assert spread > 0.15  # jittered: they do not all come back within the same 100 ms
         print(f"kill after {kill_after} acks: {len(acked_before)} acknowledged before, {len(back)} reconnected "
               f"over {spread * 1000:.0f} ms")  # fmt: skip
         await viewer.close()
         await boss.close()
         await http.aclose()
+        await viewer_http.aclose()
     finally:
         await lab.stop()
