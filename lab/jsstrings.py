@@ -37,6 +37,7 @@ STRINGS: dict[str, str] = {
     "no_answers": N_("No answers yet"),
     "results_hidden": N_("Results follow soon"),
     "participants": N_("%(n)s participants"),
+    "one_participant": N_("1 participant"),
     "hidden_card": N_("hidden"),
     "hide": N_("Hide"),
     "show": N_("Show"),

@@ -2,7 +2,7 @@
 // results, and an editor for questions. Keys: → next, ← previous, Space open/close, Enter results on projector.
 import { connect } from './socket.js';
 import { types } from './types/index.js';
-import { data, el, show, t, answersText } from './util.js';
+import { data, el, show, t, answersText, participantsText } from './util.js';
 
 const list = document.getElementById('questions');
 const current = document.getElementById('current');
@@ -22,6 +22,7 @@ const socket = connect(data.ws, {
         state.participants = message.participants;
         break;
       case 'state':
+        if (!message.question || !state.question || message.question.id !== state.question.id) state.results = null;
         state.question = message.question;
         if (message.question) state.questions = state.questions.map((q) => (q.id === message.question.id ? message.question : q));
         break;
@@ -51,7 +52,7 @@ const statusText = (q) => t(`status_${q.status}`);
 
 function render() {
   show(counts,
-    el('span', { class: 'stat', text: t('participants', { n: state.participants }) }),
+    el('span', { class: 'stat', text: participantsText(state.participants) }),
     el('span', { class: 'stat', text: answersText(state.answers) }));
   renderList();
   renderCurrent();

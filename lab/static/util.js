@@ -47,3 +47,7 @@ export function randomId() {
 export function answersText(n) {
   return n === 1 ? t('one_answer') : t('answers', { n });
 }
+
+export function participantsText(n) {
+  return n === 1 ? t('one_participant') : t('participants', { n });
+}

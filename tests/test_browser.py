@@ -1,0 +1,230 @@
+"""Browser tests in Debian's Chromium, driven by Playwright (never a downloaded browser).
+
+A participant joins by code on a phone-sized page and answers; the projector and the console follow live.
+Set LAB_SCREENSHOTS=docs/screenshots to save the screenshots shown in the README.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import CHOICE, OPEN, SCALE, WORDS, Client, Server, spec
+from playwright.async_api import Browser, BrowserContext, ConsoleMessage, Page, async_playwright, expect
+
+from lab.rooms import Room
+
+CHROMIUM = Path("/usr/bin/chromium")
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-quic",
+         "--no-first-run", "--disable-component-update", "--disable-sync"]  # fmt: skip
+PHONE = {"viewport": {"width": 390, "height": 780}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
+SCREEN = {"viewport": {"width": 1280, "height": 720}}
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not CHROMIUM.exists() and not os.environ.get("CI"),
+        reason="Chromium is not installed (apt-get install chromium)",
+    ),
+]
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Browser]:
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
+        yield browser
+        await browser.close()
+
+
+class Watched:
+    """A page whose console errors, failed requests and requests to other origins are collected."""
+
+    def __init__(self, page: Page, origin: str) -> None:
+        self.page = page
+        self.errors: list[str] = []
+        self.foreign: list[str] = []
+
+        def on_console(message: ConsoleMessage) -> None:
+            if message.type == "error":
+                self.errors.append(message.text)
+
+        page.on("console", on_console)
+        page.on("pageerror", lambda error: self.errors.append(str(error)))
+        page.on("request", lambda r: None if r.url.startswith((origin, "data:")) else self.foreign.append(r.url))
+
+
+async def open_page(browser: Browser, server: Server, path: str, lang: str = "nl", **options: Any) -> Watched:
+    context: BrowserContext = await browser.new_context(locale=lang, **options)
+    page = await context.new_page()
+    watched = Watched(page, server.base)
+    await page.goto(server.base + path)
+    return watched
+
+
+def save(name: str) -> str | None:
+    folder = os.environ.get("LAB_SCREENSHOTS")
+    return str(Path(folder) / name) if folder else None
+
+
+async def test_a_phone_joins_by_code_answers_and_the_projector_counts(
+    server: Server, browser: Browser, tmp_path: Path
+) -> None:
+    room: Room = await server.rooms.create("Evaluatie prestatieafspraken", [spec(**CHOICE), spec(**SCALE)])
+    console = await open_page(browser, server, f"/f/{room.code}?key={room.facilitator_key}", **SCREEN)
+    projector = await open_page(browser, server, f"/p/{room.code}?key={room.projector_key}", **SCREEN)
+    phone = await open_page(browser, server, "/", **PHONE)
+
+    await phone.page.get_by_label("Typ de code die je op het scherm ziet").fill(room.code)
+    await phone.page.get_by_role("button", name="Meedoen").click()
+    await expect(phone.page).to_have_url(re.compile(f"/r/{room.code}$"))
+    await expect(phone.page.get_by_role("heading", name="Wacht op de volgende vraag")).to_be_visible()
+
+    await console.page.get_by_role("button", name=re.compile("Hoe was de samenwerking")).click()
+    await console.page.get_by_role("button", name="Uitslag op het scherm tonen").click()
+    await expect(phone.page.get_by_role("heading", name="Hoe was de samenwerking?")).to_be_visible()
+    await expect(projector.page.locator("#stage .prompt")).to_have_text("Hoe was de samenwerking?")
+    await expect(projector.page.locator(".count")).to_have_text("0 antwoorden")
+
+    await phone.page.get_by_role("button", name="Goed").click()
+    await expect(phone.page.get_by_text("Je antwoord is ontvangen")).to_be_visible()
+    await expect(projector.page.locator(".count")).to_have_text("1 antwoord")
+    await expect(projector.page.locator(".bar-value").first).to_have_text("1 · 100%")
+    await expect(console.page.locator("#counts")).to_contain_text("1 deelnemer")
+
+    # change the answer while the question is open
+    await phone.page.get_by_role("button", name="Wijzig je antwoord").click()
+    await phone.page.get_by_role("button", name="Matig").click()
+    await expect(phone.page.get_by_text("Je antwoord is ontvangen")).to_be_visible()
+    await expect(projector.page.locator(".bar-value").nth(1)).to_have_text("1 · 100%")
+
+    for name, watched in (("phone.png", phone), ("projector.png", projector), ("console.png", console)):
+        await watched.page.screenshot(path=save(name) or str(tmp_path / name), animations="disabled")
+    for watched in (phone, projector, console):
+        assert watched.errors == []  # no script errors, no CSP violations
+        assert watched.foreign == []  # nothing loaded from another origin
+
+
+async def test_console_keys_steer_the_room(server: Server, browser: Browser) -> None:
+    room: Room = await server.rooms.create("Sleutels", [spec(**CHOICE), spec(**WORDS)])
+    console = await open_page(browser, server, f"/f/{room.code}?key={room.facilitator_key}", **SCREEN)
+    phone = await open_page(browser, server, f"/r/{room.code}", **PHONE)
+    page = console.page
+    await expect(page.locator("#counts")).to_contain_text("1 deelnemer")
+
+    await page.keyboard.press("ArrowRight")
+    await expect(phone.page.get_by_role("heading", name="Hoe was de samenwerking?")).to_be_visible()
+    await expect(page.locator("#current .prompt")).to_have_text("Hoe was de samenwerking?")
+    await page.keyboard.press("ArrowRight")
+    await expect(phone.page.get_by_role("heading", name="Welk woord past erbij?")).to_be_visible()
+    await page.keyboard.press("Space")
+    await expect(phone.page.get_by_text("De vraag is gesloten")).to_be_visible()
+    await expect(page.locator("#toggle-open")).to_have_text("Antwoorden openen")
+    await page.keyboard.press("Space")
+    await expect(phone.page.get_by_role("textbox", name="Woord 1")).to_be_visible()
+    await expect(page.locator("#toggle-open")).to_have_text("Antwoorden sluiten")
+    await page.keyboard.press("Enter")
+    await expect(page.locator("#toggle-projector")).to_have_attribute("aria-pressed", "true")
+    await page.keyboard.press("ArrowLeft")
+    await expect(phone.page.get_by_role("heading", name="Hoe was de samenwerking?")).to_be_visible()
+    assert console.errors == [] and phone.errors == []
+
+
+async def test_add_and_edit_a_question_in_the_console(server: Server, browser: Browser) -> None:
+    room: Room = await server.rooms.create("Leeg", [])
+    console = await open_page(browser, server, f"/f/{room.code}?key={room.facilitator_key}", **SCREEN)
+    page = console.page
+    await expect(page.get_by_text("Nog geen vragen.")).to_be_visible()
+    await page.get_by_role("button", name="Vraag toevoegen").click()
+    await page.get_by_label("Soort").select_option("scale")
+    await page.get_by_label("Vraag", exact=True).fill("Hoe tevreden bent u?")
+    await page.get_by_label("Stellingen om te beoordelen").fill("Onderhoud\nBereikbaarheid")
+    await page.get_by_label("Hoogste score", exact=True).fill("7")
+    await page.get_by_role("button", name="Opslaan").click()
+    await expect(page.locator(".question-prompt")).to_have_text(["Hoe tevreden bent u?"])
+
+    await page.get_by_role("button", name="Wijzigen").click()
+    statements = page.get_by_label("Stellingen om te beoordelen")
+    await statements.fill("\n".join(f"Stelling {n}" for n in range(13)))
+    await page.get_by_role("button", name="Opslaan").click()
+    await expect(page.locator("#editor-error")).to_have_text("statements: moet 1 tot 12 items hebben")
+    await statements.fill("Onderhoud\nBereikbaarheid")
+    await page.get_by_label("Hoogste score", exact=True).fill("10")
+    await page.get_by_role("button", name="Opslaan").click()
+    await expect(page.locator("#editor")).to_be_hidden()
+    assert room.questions[0].settings["scale_max"] == 10
+    assert room.questions[0].settings["statements"] == ["Onderhoud", "Bereikbaarheid"]
+    assert [e for e in console.errors if "status of 400" not in e] == []  # the refused save logs its 400
+
+
+async def test_scales_and_open_text_on_a_phone(server: Server, browser: Browser, clients: Callable[[], Client]) -> None:
+    room: Room = await server.rooms.create("Schalen", [spec(**SCALE), spec(**OPEN)])
+    phone = await open_page(browser, server, f"/r/{room.code}", **PHONE)
+    page = phone.page
+    await room.push(room.questions[0].id)
+    send = page.get_by_role("button", name="Verstuur")
+    await expect(send).to_be_disabled()
+    await page.get_by_role("group", name="Samenwerking").get_by_role("button", name="4").click()
+    await (
+        page.get_by_role("group", name="Inbreng van huurders")
+        .get_by_role("button", name="Weet niet / sla over")
+        .click()
+    )
+    await send.click()
+    await expect(page.get_by_text("Je antwoord is ontvangen")).to_be_visible()
+    await expect(page.locator(".received-answer")).to_have_text(
+        "Samenwerking: 4; Inbreng van huurders: Weet niet / sla over"
+    )
+    assert room.questions[0].answers and list(room.questions[0].answers.values()) == [[4, None]]
+
+    await room.push(room.questions[1].id)
+    await page.get_by_role("textbox", name="Jouw antwoord").fill("Meer overleg met de gemeente")
+    await expect(page.get_by_text("Nog 72 tekens")).to_be_visible()
+    await page.get_by_role("button", name="Verstuur").click()
+    await expect(page.get_by_text("Je antwoord is ontvangen")).to_be_visible()
+    await room.show_results(room.questions[1].id, "phones", True)
+    await expect(page.locator(".card-text")).to_have_text(["Meer overleg met de gemeente"])
+    assert phone.errors == []
+
+
+async def test_the_interface_speaks_english_when_the_browser_does(server: Server, browser: Browser) -> None:
+    room: Room = await server.rooms.create("Taal", [spec(**CHOICE)])
+    phone = await open_page(browser, server, f"/r/{room.code}", lang="en-GB", **PHONE)
+    await expect(phone.page.get_by_role("heading", name="Wait for the next question")).to_be_visible()
+    await phone.page.get_by_role("link", name="Nederlands").click()
+    await expect(phone.page.get_by_role("heading", name="Wacht op de volgende vraag")).to_be_visible()
+    assert await phone.page.evaluate("document.documentElement.lang") == "nl"
+
+
+async def test_reconnect_backoff_is_jittered(server: Server, browser: Browser) -> None:
+    """300 phones whose server went away do not all come back in the same 100 ms."""
+    room: Room = await server.rooms.create("Jitter", [spec(**CHOICE)])
+    phone = await open_page(browser, server, f"/r/{room.code}", **PHONE)
+    delays = await phone.page.evaluate(
+        "async () => { const { backoff } = await import('/static/socket.js');"
+        " return [0, 1, 5, 9].map((attempt) => Array.from({ length: 300 }, () => backoff(attempt))); }"
+    )
+    first, second, fifth, late = delays
+    assert 250 <= min(first) and max(first) <= 500 and max(first) - min(first) > 150
+    assert 500 <= min(second) and max(second) <= 1000
+    assert max(fifth) <= 15000 and min(late) >= 7500 and max(late) <= 15000  # capped at 15 s
+    assert len(set(first)) > 100  # spread, not a few shared values
+
+
+async def test_a_phone_that_loses_the_connection_resends_its_vote(server: Server, browser: Browser) -> None:
+    room: Room = await server.rooms.create("Wifi", [spec(**CHOICE)])
+    phone = await open_page(browser, server, f"/r/{room.code}", **PHONE)
+    await room.push(room.questions[0].id)
+    page = phone.page
+    await expect(page.get_by_role("button", name="Goed")).to_be_visible()
+    await page.context.set_offline(True)
+    await page.get_by_role("button", name="Slecht").click()
+    await expect(page.get_by_text("Bezig met versturen…")).to_be_visible()
+    await page.context.set_offline(False)
+    await page.evaluate("window.dispatchEvent(new Event('online'))")
+    await expect(page.get_by_text("Je antwoord is ontvangen")).to_be_visible(timeout=20000)
+    assert list(room.questions[0].answers.values()) == [[2]]
