@@ -8,62 +8,15 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
-import pytest
-from conftest import CHOICE, OPEN, SCALE, WORDS, Client, Server, spec
-from playwright.async_api import Browser, BrowserContext, ConsoleMessage, Page, async_playwright, expect
+from conftest import BROWSER, CHOICE, OPEN, PHONE, SCALE, SCREEN, WORDS, Client, Server, open_page, spec
+from playwright.async_api import Browser, expect
 
 from lab.rooms import Room
 
-CHROMIUM = Path("/usr/bin/chromium")
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-quic",
-         "--no-first-run", "--disable-component-update", "--disable-sync"]  # fmt: skip
-PHONE = {"viewport": {"width": 390, "height": 780}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
-SCREEN = {"viewport": {"width": 1280, "height": 720}}
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not CHROMIUM.exists() and not os.environ.get("CI"),
-        reason="Chromium is not installed (apt-get install chromium)",
-    ),
-]
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
-        yield browser
-        await browser.close()
-
-
-class Watched:
-    """A page whose console errors, failed requests and requests to other origins are collected."""
-
-    def __init__(self, page: Page, origin: str) -> None:
-        self.page = page
-        self.errors: list[str] = []
-        self.foreign: list[str] = []
-
-        def on_console(message: ConsoleMessage) -> None:
-            if message.type == "error":
-                self.errors.append(message.text)
-
-        page.on("console", on_console)
-        page.on("pageerror", lambda error: self.errors.append(str(error)))
-        page.on("request", lambda r: None if r.url.startswith((origin, "data:")) else self.foreign.append(r.url))
-
-
-async def open_page(browser: Browser, server: Server, path: str, lang: str = "nl", **options: Any) -> Watched:
-    context: BrowserContext = await browser.new_context(locale=lang, **options)
-    page = await context.new_page()
-    watched = Watched(page, server.base)
-    await page.goto(server.base + path)
-    return watched
+pytestmark = BROWSER
 
 
 def save(name: str) -> str | None:

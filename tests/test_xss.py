@@ -8,12 +8,13 @@ import json
 from collections.abc import Callable
 
 import pytest
-from conftest import Client, Server, facilitator, page_data, phone, projector
+from conftest import BROWSER, PHONE, SCREEN, Client, Server, facilitator, open_page, page_data, phone
 from playwright.async_api import Browser, expect
-from test_browser import PHONE, SCREEN, browser, open_page, pytestmark  # noqa: F401 (fixture and marks)
 
 from lab.decks import parse_deck
 from lab.rooms import Room
+
+pytestmark = BROWSER
 
 FLAG = "window.__xss"
 PAYLOADS = [
@@ -63,7 +64,8 @@ async def test_hostile_text_is_shown_literally_and_never_runs(
     csrf = page_data((await boss.get(f"/f/{room.code}")).text)["csrf"]
     added = await boss.http.post(
         f"/api/rooms/{room.code}/questions", headers={"X-CSRF-Token": csrf},
-        json={"type": "scale", "prompt": PAYLOADS[6], "statements": SHORT[:6], "min_label": SHORT[7], "max_label": SHORT[8]},
+        json={"type": "scale", "prompt": PAYLOADS[6], "statements": SHORT[:6],
+              "min_label": SHORT[7], "max_label": SHORT[8]},
     )  # fmt: skip
     assert added.status_code == 201
 
