@@ -1,0 +1,111 @@
+"""Decks: the shipped ones load, and a broken deck gets an error naming file, line, question and field."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from lab.decks import DeckError, list_decks, load_deck, parse_deck, parse_question
+from lab.settings import PROJECT_DIR
+
+SESSIONS = PROJECT_DIR / "sessions"
+HEAD = 'title = "Test"\n\n[[questions]]\n'
+
+
+def test_the_shipped_dutch_decks_load() -> None:
+    decks = {deck.file: deck for deck in list_decks(SESSIONS)}
+    assert set(decks) >= {"prestatieafspraken.toml", "goed-bestuur.toml", "participatielab-feedback.toml"}
+    evaluation = decks["prestatieafspraken.toml"]
+    scales = [q for q in evaluation.questions if q.type == "scale"]
+    assert scales and {
+        "Samenwerking tussen partijen", "Inbreng van huurders", "SMART-heid van de afspraken",
+        "Informatievoorziening", "Financiële inzet van de corporatie",
+    } <= set(scales[0].settings["statements"])  # fmt: skip
+    for deck in decks.values():
+        assert {q.type for q in deck.questions} >= {"choice", "scale"} and len(deck.questions) >= 5
+
+
+def test_a_question_gets_its_defaults() -> None:
+    spec = parse_question({"type": "scale", "prompt": " Hoe? ", "statements": ["A", " B "]})
+    assert (spec.type, spec.prompt) == ("scale", "Hoe?")
+    assert dict(spec.settings) == {
+        "statements": ["A", "B"], "scale_max": 5, "min_label": "", "max_label": "", "allow_skip": True,
+        "allow_change": True,
+    }  # fmt: skip
+    assert dict(parse_question({"type": "choice", "prompt": "x", "options": ["a", "b"]}).settings) == {
+        "options": ["a", "b"], "max_choices": 1, "allow_change": True,
+    }  # fmt: skip
+    assert dict(parse_question({"type": "wordcloud", "prompt": "x"}).settings) == {"max_words": 3, "allow_change": True}
+    assert dict(parse_question({"type": "open", "prompt": "x"}).settings) == {"max_length": 280, "allow_change": True}
+
+
+@pytest.mark.parametrize(
+    ("source", "error"),
+    [
+        (
+            'title = "x"\n[[questions]\n',
+            "deck.toml: not valid TOML: Expected ']]' at the end of an array declaration (at line 2, column 12)",
+        ),
+        ("description = 'x'\n", "deck.toml: title: is required (a text at the top of the file)"),
+        ('title = "x"\nsubject = "y"\n', "deck.toml: subject: unknown setting at the top of the deck"),
+        ('title = "x"\n', "deck.toml: questions: add at least one [[questions]] table"),
+        (
+            HEAD + 'type = "poll"\nprompt = "x"\n',
+            "deck.toml:4: question 1: type: must be one of: choice, scale, wordcloud, open",
+        ),
+        (HEAD + 'type = "open"\n', "deck.toml:3: question 1: prompt: is required"),
+        (
+            HEAD + 'type = "choice"\nprompt = "x"\noptions = ["a"]\n',
+            "deck.toml:6: question 1: options: must have from 2 to 12 entries",
+        ),
+        (
+            HEAD + 'type = "choice"\nprompt = "x"\noptions = ["a", "A"]\n',
+            "deck.toml:6: question 1: options: has the same option twice",
+        ),
+        (
+            HEAD + 'type = "choice"\nprompt = "x"\noptions = ["a", "b"]\nmax_choices = 3\n',
+            "deck.toml:7: question 1: max_choices: must be from 1 to 2",
+        ),
+        (
+            HEAD + 'type = "scale"\nprompt = "x"\nstatements = ["a"]\nscale_max = 11\n',
+            "deck.toml:7: question 1: scale_max: must be from 2 to 10",
+        ),
+        (
+            HEAD + 'type = "open"\nprompt = "x"\nmax_words = 2\n',
+            "deck.toml:6: question 1: max_words: unknown setting for this question type",
+        ),
+        (
+            HEAD + 'type = "open"\nprompt = "x"\nmax_length = "lang"\n',
+            "deck.toml:6: question 1: max_length: must be a whole number",
+        ),
+        (
+            HEAD + 'type = "open"\nprompt = "x"\nallow_change = "ja"\n',
+            "deck.toml:6: question 1: allow_change: must be true or false",
+        ),
+        (
+            HEAD + 'type = "choice"\nprompt = "x"\noptions = ["a", ""]\n',
+            "deck.toml:6: question 1: options[1]: must be a text that is not empty",
+        ),
+    ],
+)
+def test_errors_name_file_line_question_and_field(source: str, error: str) -> None:
+    with pytest.raises(DeckError) as raised:
+        parse_deck(source, "deck.toml")
+    assert str(raised.value) == error
+
+
+def test_the_second_question_is_named_with_its_own_line(tmp_path: Path) -> None:
+    path = tmp_path / "twee.toml"
+    path.write_text(HEAD + 'type = "open"\nprompt = "Eerste"\n\n[[questions]]\ntype = "scale"\nprompt = "Tweede"\n')
+    with pytest.raises(DeckError) as raised:
+        load_deck(path)
+    assert str(raised.value) == "twee.toml:7: question 2: statements: must be a list of texts"
+
+
+def test_unreadable_files_are_reported(tmp_path: Path) -> None:
+    missing = tmp_path / "weg.toml"
+    with pytest.raises(DeckError, match=r"weg\.toml: cannot be read"):
+        load_deck(missing)
+    (tmp_path / "kapot.toml").write_bytes(b"\xff\xfe")
+    assert list_decks(tmp_path) == []  # invalid decks are left out of the organiser's list
