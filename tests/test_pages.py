@@ -1,0 +1,149 @@
+"""HTML pages over HTTP: joining, screens, the organiser, languages, and the headers on every response."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from html.parser import HTMLParser
+
+import pytest
+from conftest import CHOICE, PASSWORD, Client, Server, page_data, spec
+
+from lab.app import SECURITY_HEADERS
+from lab.rooms import Room
+
+
+class Page(HTMLParser):
+    """The parts of a page the tests look at: headings, alerts, forms' fields, the document language."""
+
+    def __init__(self, html: str) -> None:
+        super().__init__()
+        self.lang = ""
+        self.headings: list[str] = []
+        self.alerts: list[str] = []
+        self.inputs: dict[str, dict[str, str | None]] = {}
+        self.scripts: list[str] = []
+        self._open: list[str] = []
+        self.feed(html)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = dict(attrs)
+        if tag == "html":
+            self.lang = found.get("lang") or ""
+        if tag in ("h1", "h2") or found.get("role") == "alert":
+            self._open.append("alert" if found.get("role") == "alert" else "heading")
+            (self.alerts if found.get("role") == "alert" else self.headings).append("")
+        if tag == "input" and found.get("name"):
+            self.inputs[str(found["name"])] = found
+        if tag == "script":
+            self.scripts.append(found.get("src") or found.get("type") or "inline")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("h1", "h2", "p") and self._open:
+            self._open.pop()
+
+    def handle_data(self, data: str) -> None:
+        if self._open:
+            target = self.alerts if self._open[-1] == "alert" else self.headings
+            target[-1] += data.strip()
+
+
+async def test_joining_by_code(server: Server, clients: Callable[[], Client]) -> None:
+    room: Room = await server.rooms.create("Kamer", [spec(**CHOICE)])
+    client = clients()
+    home = Page((await client.get("/")).text)
+    assert home.headings == ["Doe mee"] and home.lang == "nl"
+    assert {k: home.inputs["code"][k] for k in ("inputmode", "pattern", "autocomplete")} == {
+        "inputmode": "numeric", "pattern": "[0-9]*", "autocomplete": "off",
+    }  # fmt: skip
+    found = await client.http.get(f"/join?code=+{room.code[:3]} {room.code[3:]}")
+    assert (found.status_code, found.headers["location"]) == (303, f"/r/{room.code}")
+    unknown = await client.http.get("/join?code=000000")
+    page = Page(unknown.text)
+    assert unknown.status_code == 404
+    assert page.alerts == ["We kennen de code 000000 niet. Controleer de code op het scherm."]
+    assert page.inputs["code"]["value"] == "000000"  # the join form again, to try once more
+    assert (await client.http.get("/r/000000")).status_code == 404
+    assert (await client.http.get("/join?code=")).status_code == 400
+
+
+async def test_the_phone_page_gives_a_participant_id_and_its_data(
+    server: Server, clients: Callable[[], Client]
+) -> None:
+    room: Room = await server.rooms.create("Kamer", [spec(**CHOICE)])
+    client = clients()
+    response = await client.get(f"/r/{room.code}")
+    cookie = response.headers["set-cookie"]
+    assert cookie.startswith("lab=") and "httponly" in cookie.lower() and "samesite=lax" in cookie.lower()
+    assert "secure" not in cookie.lower()  # plain http on a local network
+    data = page_data(response.text)
+    assert {k: data[k] for k in ("code", "title", "ws", "lang")} == {
+        "code": room.code, "title": "Kamer", "ws": f"/ws/r/{room.code}", "lang": "nl",
+    }  # fmt: skip
+    assert data["strings"]["received"] == "Je antwoord is ontvangen"
+    assert Page(response.text).scripts == ["application/json", "/static/phone.js"]  # no inline script
+
+
+async def test_the_qr_code_holds_the_join_link(server: Server, clients: Callable[[], Client]) -> None:
+    room: Room = await server.rooms.create("Kamer", [])
+    response = await clients().get(f"/r/{room.code}/qr.svg")
+    assert response.status_code == 200 and response.headers["content-type"] == "image/svg+xml"
+    assert response.text.startswith("<svg") and "viewBox" in response.text and "<script" not in response.text
+
+
+async def test_the_organiser_logs_in_and_makes_a_room_from_a_deck(
+    server: Server, clients: Callable[[], Client]
+) -> None:
+    client = clients()
+    login = Page((await client.get("/organiser")).text)
+    csrf = login.inputs["csrf"]["value"]
+    wrong = await client.http.post("/organiser/login", data={"csrf": csrf, "password": "raden"})
+    assert wrong.status_code == 401 and Page(wrong.text).alerts == ["Dat wachtwoord klopt niet."]
+    stale = await client.http.post("/organiser/login", data={"csrf": "oud", "password": PASSWORD})
+    assert stale.status_code == 403
+    right = await client.http.post("/organiser/login", data={"csrf": csrf, "password": PASSWORD})
+    assert (right.status_code, right.headers["location"]) == (303, "/organiser")
+
+    made = await client.http.post("/organiser/rooms", data={"csrf": csrf, "deck": "goed-bestuur.toml", "title": ""})
+    assert made.status_code == 303
+    code = made.headers["location"].rsplit("/", 1)[1]
+    room: Room = await server.rooms.get(code)
+    assert room.title == "Goed bestuur van de huurdersorganisatie" and len(room.questions) == 5
+    assert (await client.get(f"/f/{code}")).status_code == 200  # the maker may steer it
+    blank = await client.http.post("/organiser/rooms", data={"csrf": csrf, "deck": "", "title": "Eigen vragen"})
+    blank_room: Room = await server.rooms.get(blank.headers["location"].rsplit("/", 1)[1])
+    assert blank_room.title == "Eigen vragen" and blank_room.questions == []
+    for deck in ("../pyproject.toml", "geen.toml", "/etc/passwd"):
+        refused = await client.http.post("/organiser/rooms", data={"csrf": csrf, "deck": deck, "title": ""})
+        assert refused.status_code == 400 and Page(refused.text).alerts == ["Die vragenlijst bestaat niet."]
+    listing = (await client.get("/organiser")).text
+    assert code in listing and "Eigen vragen" in listing
+    assert server.app.state.organiser_hash.startswith("$argon2id$")  # stored hashed, with a slow hash
+
+
+@pytest.mark.parametrize("path", ["/", "/organiser", "/join?code=1", "/healthz", "/static/lab.css", "/nergens"])
+async def test_security_headers_on_every_response(server: Server, clients: Callable[[], Client], path: str) -> None:
+    response = await clients().get(path)
+    for name, value in SECURITY_HEADERS:
+        assert response.headers[name] == value
+    assert "script-src 'self'" in response.headers["content-security-policy"]
+    assert "unsafe-inline" not in response.headers["content-security-policy"]
+
+
+async def test_pages_follow_the_browser_language_and_the_switch(server: Server, clients: Callable[[], Client]) -> None:
+    client = clients()
+    english = await client.http.get("/", headers={"Accept-Language": "en-US,en;q=0.9"})
+    assert Page(english.text).headings == ["Join in"] and Page(english.text).lang == "en"
+    switched = await client.http.get("/lang/nl?next=/organiser", headers={"Accept-Language": "en"})
+    assert (switched.status_code, switched.headers["location"]) == (303, "/organiser")
+    dutch = await client.http.get("/", headers={"Accept-Language": "en"})
+    assert Page(dutch.text).headings == ["Doe mee"]
+    for target in ("https://evil.example/", "//evil.example", "/\\evil"):
+        response = await client.http.get("/lang/en", params={"next": target})
+        assert response.headers["location"] == "/"  # never an open redirect
+
+
+async def test_unknown_pages_are_friendly(server: Server, clients: Callable[[], Client]) -> None:
+    response = await clients().get("/nergens")
+    assert response.status_code == 404 and Page(response.text).headings[0] == "Deze pagina bestaat niet."
+    api = await clients().http.post("/api/nergens")
+    assert (api.status_code, api.json()) == (404, {"error": "not_found", "message": "Dit bestaat niet."})
