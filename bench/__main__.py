@@ -1,0 +1,310 @@
+"""`python -m bench`: one laptop, a congress hall. Drives a real `lab serve` process (and the reference server)
+with load-generator processes through join storm, push, vote burst and projector, then checks integrity and
+cost, and prints one summary line last. Loopback only; every wait is bounded; it stops by itself."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import re
+import socket
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import websockets
+
+from .common import LOAD_CPU, SERVER_CPU, cpu_seconds, pin, raise_open_files, rss_kb
+
+DECK = Path(__file__).with_name("deck.toml")
+PHASE = 300.0  # the longest any phase may take, in seconds
+
+
+@dataclass
+class Figures:
+    server: str
+    participants: int
+    connected: int = 0
+    join_errors: int = 0
+    join_s: float = 0.0
+    push_p50_ms: float = 0.0
+    push_p99_ms: float = 0.0
+    push_max_ms: float = 0.0
+    vote_p50_ms: float = 0.0
+    vote_p99_ms: float = 0.0
+    vote_max_ms: float = 0.0
+    votes_per_s: float = 0.0
+    projector_lag_ms: float = 0.0
+    acked: int = 0
+    stored: int = 0
+    shown: int = 0
+    lost: int = 0
+    duplicated: int = 0
+    vote_errors: int = 0
+    cpu_s_per_1000_votes: float = 0.0
+    rss_kb_per_participant: float = 0.0
+
+
+def percentile(values: list[float], share: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+async def start_server(kind: str, port: int, db: Path) -> tuple[asyncio.subprocess.Process, dict[str, str]]:
+    if kind == "lab":
+        command = [
+            "-m",
+            "lab",
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--db",
+            str(db),
+            "--deck",
+            str(DECK),
+        ]
+    else:
+        command = ["-m", "bench.reference", "--port", str(port)]
+    env = {**os.environ, "LAB_ORGANISER_PASSWORD": "bench", "LAB_CONNECTIONS_PER_ADDRESS": "1000000"}
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, *command, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT, env=env,
+        preexec_fn=lambda: (pin(SERVER_CPU), raise_open_files()),
+    )  # fmt: skip
+    assert process.stdout is not None
+    links: dict[str, str] = {}
+    while "Facilitator" not in links:
+        line = (await asyncio.wait_for(process.stdout.readline(), 60)).decode()
+        if not line:
+            raise RuntimeError(f"{kind} server stopped before it was ready")
+        if match := re.match(r"(Participants|Projector|Facilitator):\s+(.*)", line):
+            links[match[1]] = match[2].strip()
+    links["code"] = re.findall(r"code (\d+)", links["Participants"])[0]
+    asyncio.get_running_loop().create_task(_drain(process))
+    return process, links
+
+
+async def _drain(process: asyncio.subprocess.Process) -> None:
+    assert process.stdout is not None
+    while await process.stdout.read(65536):
+        pass
+
+
+async def screen(port: int, link: str, path: str) -> websockets.ClientConnection:
+    """Open a screen as a browser would: the key link sets the cookie, then the socket."""
+    from .loader import join_cookie
+
+    cookie = await join_cookie("127.0.0.1", port, link.split(str(port), 1)[1])
+    return await websockets.connect(
+        f"ws://127.0.0.1:{port}{path}", additional_headers={"Cookie": cookie}, compression=None, max_size=2**24
+    )
+
+
+class Projector:
+    """Watches `results` and notes when each answer count was first shown."""
+
+    def __init__(self, ws: websockets.ClientConnection) -> None:
+        self.ws = ws
+        self.shown_at: dict[int, float] = {}
+        self.latest = 0
+        self.task = asyncio.get_running_loop().create_task(self.watch())
+
+    async def watch(self) -> None:
+        with contextlib.suppress(websockets.ConnectionClosed):
+            async for raw in self.ws:
+                message = json.loads(raw)
+                if message["type"] == "results" and message.get("question"):
+                    self.latest = message["answers"]
+                    self.shown_at.setdefault(message["answers"], time.monotonic())
+
+    async def wait_for(self, count: int) -> float:
+        deadline = time.monotonic() + 30
+        while count not in self.shown_at and time.monotonic() < deadline:
+            await asyncio.sleep(0.005)  # a benchmark's own poll; never in tests
+        return self.shown_at.get(count, float("nan"))
+
+
+async def scenario(kind: str, participants: int, loaders: int) -> Figures:
+    figures = Figures(kind, participants)
+    with tempfile.TemporaryDirectory(prefix="lab-bench-") as tmp:
+        db = Path(tmp) / "bench.db"
+        port = free_port()
+        server, links = await start_server(kind, port, db)
+        workers: list[asyncio.subprocess.Process] = []
+        try:
+            boss = await screen(port, links["Facilitator"], f"/ws/f/{links['code']}")
+            snapshot = json.loads(await boss.recv())
+            question = snapshot["questions"][0]["id"]
+            viewer = await screen(port, links["Projector"], f"/ws/p/{links['code']}")
+            await boss.send(
+                json.dumps({"type": "show_results", "question": question, "target": "projector", "show": True})
+            )
+            projector = Projector(viewer)
+            rss_before = rss_kb(server.pid)
+
+            # 1. join storm
+            shares = [participants // loaders + (1 if i < participants % loaders else 0) for i in range(loaders)]
+            started = time.monotonic()
+            first = 0
+            for share in shares:
+                worker = await asyncio.create_subprocess_exec(
+                    sys.executable, "-m", "bench.loader", stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+                    limit=2**26,
+                )  # fmt: skip
+                assert worker.stdin is not None
+                worker.stdin.write(
+                    json.dumps(
+                        {"host": "127.0.0.1", "port": port, "code": links["code"], "count": share, "first": first}
+                    ).encode()
+                    + b"\n"
+                )
+                first += share
+                workers.append(worker)
+            joined = await _events(workers, "joined")
+            figures.connected = sum(e["ok"] for e in joined)
+            figures.join_errors = sum(e["errors"] for e in joined)
+            figures.join_s = round(max(e["at"] for e in joined) - started, 2)
+            rss_after = rss_kb(server.pid)
+            figures.rss_kb_per_participant = round((rss_after - rss_before) / max(1, figures.connected), 1)
+
+            # 2. push
+            pushed_at = time.monotonic()
+            await boss.send(json.dumps({"type": "push", "question": question}))
+            pushes = [1000 * (t - pushed_at) for e in await _events(workers, "pushed") for t in e["times"]]
+            figures.push_p50_ms, figures.push_p99_ms, figures.push_max_ms = (
+                round(percentile(pushes, q), 1) for q in (0.5, 0.99, 1.0)
+            )
+
+            # 3. vote burst, 4. projector
+            cpu_before = cpu_seconds(server.pid)
+            for worker in workers:
+                assert worker.stdin is not None
+                worker.stdin.write(b"vote\n")
+            voted = await _events(workers, "voted")
+            figures.vote_errors = sum(e["errors"] for e in voted)
+            figures.acked = sum(e["acked"] for e in voted)
+            latencies = [1000 * t for e in voted for t in e["latencies"]]
+            figures.vote_p50_ms, figures.vote_p99_ms, figures.vote_max_ms = (
+                round(percentile(latencies, q), 1) for q in (0.5, 0.99, 1.0)
+            )
+            if figures.acked:
+                first_sent = min(e["first_sent"] for e in voted if e["first_sent"])
+                last_ack = max(e["last_ack"] for e in voted)
+                figures.votes_per_s = round(figures.acked / max(1e-6, last_ack - first_sent))
+                shown_at = await projector.wait_for(figures.acked)
+                figures.projector_lag_ms = round(1000 * (shown_at - last_ack), 1)
+            cpu_after = cpu_seconds(server.pid)
+            figures.cpu_s_per_1000_votes = round((cpu_after - cpu_before) / max(1, figures.acked) * 1000, 3)
+
+            # 5. integrity
+            figures.shown = projector.latest
+            if kind == "lab":
+                with contextlib.closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as conn:
+                    figures.stored = conn.execute("SELECT count(*) FROM answers").fetchone()[0]
+            else:
+                figures.stored = projector.latest
+            figures.lost = max(0, figures.acked - figures.stored)
+            figures.duplicated = max(0, figures.stored - figures.acked) + max(0, figures.shown - figures.stored)
+            for worker in workers:
+                assert worker.stdin is not None
+                worker.stdin.write(b"stop\n")
+            await boss.close()
+            await viewer.close()
+        finally:
+            for process in [*workers, server]:
+                if process.returncode is None:
+                    process.terminate()
+            for process in [*workers, server]:
+                try:
+                    await asyncio.wait_for(process.wait(), 20)
+                except TimeoutError:
+                    process.kill()
+                    await process.wait()
+    return figures
+
+
+async def _events(workers: list[asyncio.subprocess.Process], name: str) -> list[dict[str, Any]]:
+    async def one(worker: asyncio.subprocess.Process) -> dict[str, Any]:
+        assert worker.stdout is not None
+        while True:
+            line = await asyncio.wait_for(worker.stdout.readline(), PHASE)
+            if not line:
+                raise RuntimeError(f"a load generator stopped before '{name}'")
+            event: dict[str, Any] = json.loads(line)
+            if event["event"] == name:
+                return event
+
+    return list(await asyncio.gather(*(one(w) for w in workers)))
+
+
+def median(runs: list[Figures], field: str) -> float:
+    return statistics.median(getattr(r, field) for r in runs)
+
+
+def summary(lab: list[Figures], reference: list[Figures]) -> str:
+    def fmt(value: float) -> str:
+        return str(int(value)) if float(value).is_integer() else f"{value:g}"
+
+    ratio_votes = median(lab, "votes_per_s") / median(reference, "votes_per_s") if reference else float("nan")
+    ratio_push = median(lab, "push_p99_ms") / median(reference, "push_p99_ms") if reference else float("nan")
+    fields = [
+        ("participants", lab[0].participants), ("connected", median(lab, "connected")),
+        ("push_p99_ms", median(lab, "push_p99_ms")), ("vote_p99_ms", median(lab, "vote_p99_ms")),
+        ("votes_per_s", median(lab, "votes_per_s")), ("projector_lag_ms", median(lab, "projector_lag_ms")),
+        ("lost", max(r.lost for r in lab)), ("duplicated", max(r.duplicated for r in lab)),
+        ("rss_kb_per_participant", median(lab, "rss_kb_per_participant")),
+        ("ratio_votes", round(ratio_votes, 2)), ("ratio_push", round(ratio_push, 2)),
+    ]  # fmt: skip
+    return "bench " + " ".join(f"{name}={fmt(value)}" for name, value in fields)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--participants", type=int, default=1000)
+    parser.add_argument("--runs", type=int, default=1, help="runs of each server; medians are reported")
+    parser.add_argument("--loaders", type=int, default=0, help="load-generator processes (default: 1 per 5,000)")
+    parser.add_argument("--no-reference", action="store_true", help="skip the reference server")
+    parser.add_argument("--json", action="store_true", help="print every run's figures as JSON lines too")
+    args = parser.parse_args()
+    if not 1 <= args.participants <= 20000:
+        parser.error("--participants: from 1 to 20,000 (the open-files limit of this machine)")
+    loaders = args.loaders or max(1, -(-args.participants // 5000))
+    pin(LOAD_CPU)
+    raise_open_files()
+
+    lab: list[Figures] = []
+    reference: list[Figures] = []
+    for run in range(args.runs):
+        for kind, runs in (("lab", lab), ("reference", reference)):
+            if kind == "reference" and args.no_reference:
+                continue
+            figures = asyncio.run(scenario(kind, args.participants, loaders))
+            runs.append(figures)
+            line = " ".join(f"{k}={v}" for k, v in asdict(figures).items())
+            print(f"run {run + 1} {line}", flush=True)
+            if args.json:
+                print(json.dumps(asdict(figures)), flush=True)
+    print(summary(lab, reference))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

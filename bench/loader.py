@@ -1,0 +1,162 @@
+"""A load generator: many phones in one process, speaking lab's documented protocol over real websockets.
+
+The coordinator writes one JSON line of configuration to stdin, then commands (`vote`, `stop`), and reads JSON
+lines of events from stdout. Every wait has a deadline; the process ends by itself when the coordinator goes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import time
+from typing import Any
+
+import websockets
+from websockets.asyncio.client import ClientConnection
+
+from .common import LOAD_CPU, OPTIONS, pin, raise_open_files
+
+HANDSHAKES_IN_FLIGHT = 200
+DEADLINE = 300.0  # no phase of a run takes longer than this
+
+
+def emit(event: str, **data: Any) -> None:
+    sys.stdout.write(json.dumps({"event": event, **data}) + "\n")
+    sys.stdout.flush()
+
+
+async def join_cookie(host: str, port: int, path: str) -> str:
+    """GET the room's page as a phone does and return its session cookie (a minimal HTTP/1.1 client)."""
+    reader, writer = await asyncio.open_connection(host, port)
+    try:
+        writer.write(f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nConnection: close\r\n\r\n".encode())
+        head = (await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 60)).decode("latin-1")
+    finally:
+        writer.close()
+    for line in head.split("\r\n"):
+        if line.lower().startswith("set-cookie:"):
+            return line.split(":", 1)[1].split(";", 1)[0].strip()
+    raise RuntimeError(f"no cookie from {path}: {head.splitlines()[0]}")
+
+
+class Phone:
+    def __init__(self, crowd: Crowd, index: int) -> None:
+        self.crowd = crowd
+        self.index = index
+        self.ws: ClientConnection | None = None
+        self.state_at = 0.0
+        self.sent_at = 0.0
+        self.ack_at = 0.0
+        self.question: int | None = None
+
+    async def join(self) -> None:
+        crowd = self.crowd
+        async with crowd.handshakes:
+            cookie = await join_cookie(crowd.host, crowd.port, f"/r/{crowd.code}")
+            self.ws = await websockets.connect(
+                f"ws://{crowd.host}:{crowd.port}/ws/r/{crowd.code}", additional_headers={"Cookie": cookie},
+                compression=None, open_timeout=60, ping_interval=None, close_timeout=2,
+            )  # fmt: skip
+            snapshot = json.loads(await asyncio.wait_for(self.ws.recv(), 60))
+            assert snapshot["type"] == "snapshot"
+        asyncio.get_running_loop().create_task(self.listen())
+
+    async def listen(self) -> None:
+        assert self.ws is not None
+        try:
+            async for raw in self.ws:
+                message = json.loads(raw)
+                kind = message["type"]
+                if kind == "state" and message["question"] and not self.state_at:
+                    self.state_at = time.monotonic()
+                    self.question = message["question"]["id"]
+                    self.crowd.arrived("pushed")
+                elif kind == "ack":
+                    self.ack_at = time.monotonic()
+                    self.crowd.arrived("acked")
+                elif kind == "error":
+                    self.crowd.errors += 1
+                    self.crowd.arrived("acked")
+        except websockets.ConnectionClosed:
+            pass
+
+    async def vote(self) -> None:
+        assert self.ws is not None and self.question is not None
+        self.sent_at = time.monotonic()
+        vote = {
+            "type": "vote",
+            "id": f"bench-{self.index:06d}",
+            "question": self.question,
+            "value": [self.index % OPTIONS],
+        }
+        await self.ws.send(json.dumps(vote))
+
+
+class Crowd:
+    """All phones of this process, and counters that wake the phases when everyone has arrived."""
+
+    def __init__(self, host: str, port: int, code: str, count: int, first: int) -> None:
+        self.host, self.port, self.code = host, port, code
+        self.phones = [Phone(self, first + i) for i in range(count)]
+        self.handshakes = asyncio.Semaphore(HANDSHAKES_IN_FLIGHT)
+        self.counts = {"pushed": 0, "acked": 0}
+        self.done = {"pushed": asyncio.Event(), "acked": asyncio.Event()}
+        self.errors = 0
+        self.joined = 0
+
+    def arrived(self, phase: str) -> None:
+        self.counts[phase] += 1
+        if self.counts[phase] >= self.joined:
+            self.done[phase].set()
+
+
+async def main() -> None:
+    pin(LOAD_CPU)
+    raise_open_files()
+    loop = asyncio.get_running_loop()
+    stdin = asyncio.StreamReader()
+    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(stdin), sys.stdin)
+    config = json.loads(await stdin.readline())
+    crowd = Crowd(config["host"], config["port"], config["code"], config["count"], config["first"])
+
+    outcomes = await asyncio.gather(*(p.join() for p in crowd.phones), return_exceptions=True)
+    failures = [repr(o) for o in outcomes if isinstance(o, BaseException)]
+    joined = [p for p, o in zip(crowd.phones, outcomes, strict=True) if not isinstance(o, BaseException)]
+    crowd.joined = len(joined)
+    if not joined:
+        for event in crowd.done.values():
+            event.set()
+    emit("joined", ok=len(joined), errors=len(failures), sample=failures[:3], at=time.monotonic())
+
+    await _wait(crowd.done["pushed"])
+    emit("pushed", times=[p.state_at for p in joined if p.state_at])
+
+    command = (await stdin.readline()).decode().strip()
+    if command == "vote":
+        await asyncio.gather(*(p.vote() for p in joined if p.question is not None))
+        await _wait(crowd.done["acked"])
+        answered = [p for p in joined if p.ack_at]
+        emit(
+            "voted", acked=len(answered), errors=crowd.errors, latencies=[p.ack_at - p.sent_at for p in answered],
+            first_sent=min((p.sent_at for p in joined if p.sent_at), default=0.0),
+            last_ack=max((p.ack_at for p in answered), default=0.0),
+        )  # fmt: skip
+        await stdin.readline()  # "stop"
+    await asyncio.gather(*(p.ws.close() for p in joined if p.ws is not None), return_exceptions=True)
+
+
+async def _wait(event: asyncio.Event) -> None:
+    try:
+        await asyncio.wait_for(event.wait(), DEADLINE)
+    except TimeoutError:
+        pass  # report what arrived; the coordinator counts what is missing
+
+
+if __name__ == "__main__":
+    try:
+        import uvloop
+
+        uvloop.run(main())
+    except ImportError:
+        asyncio.run(main())
