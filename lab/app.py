@@ -7,19 +7,25 @@ so every test builds a fresh app on a temporary database.
 from __future__ import annotations
 
 import asyncio
+import functools
+import json
 import logging
 import secrets
+from base64 import b64decode
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import jinja2
 from argon2 import PasswordHasher
+from itsdangerous import BadSignature
 from starlette.applications import Starlette
 from starlette.datastructures import MutableHeaders
 from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
+from starlette.requests import HTTPConnection
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
@@ -123,7 +129,25 @@ class Sessions:
                 self.app, state.secret, session_cookie="lab", max_age=state.settings.cookie_days * 86400,
                 same_site="lax", https_only=state.settings.https,
             )  # fmt: skip
-        await self.inner(scope, receive, send)
+        if scope["type"] == "websocket":
+            # A socket only reads the session. Passing `send` through untouched spares every one of the
+            # thousands of messages a busy socket sends a wrapper call.
+            scope["session"] = self._read(HTTPConnection(scope).cookies.get("lab"))
+            await self.app(scope, receive, send)
+        else:
+            await self.inner(scope, receive, send)
+
+    def _read(self, cookie: str | None) -> dict[str, Any]:
+        """The session in a cookie, as SessionMiddleware reads it; empty when absent, forged or expired."""
+        assert self.inner is not None
+        if cookie is None:
+            return {}
+        try:
+            data = self.inner.signer.unsign(cookie.encode(), max_age=self.inner.max_age)
+            session = json.loads(b64decode(data))
+        except (BadSignature, ValueError):
+            return {}
+        return session if isinstance(session, dict) else {}
 
 
 class Language:
@@ -153,6 +177,19 @@ def templates() -> Jinja2Templates:
     )
     env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
     return Jinja2Templates(env=env)
+
+
+def path_for(app: Starlette) -> Callable[..., str]:
+    """Templates' url_for: the path of a named route, worked out once per route and parameters."""
+
+    @functools.lru_cache(maxsize=4096)
+    def cached(name: str, params: tuple[tuple[str, str], ...]) -> str:
+        return str(app.url_path_for(name, **dict(params)))
+
+    def url_for(name: str, /, **params: object) -> str:
+        return cached(name, tuple(sorted((k, str(v)) for k, v in params.items())))
+
+    return url_for
 
 
 def create_app(settings: Settings) -> Starlette:
@@ -187,6 +224,7 @@ def create_app(settings: Settings) -> Starlette:
     )
     app.state.settings = settings
     app.state.templates = templates()
+    app.state.templates.env.globals["url_for"] = path_for(app)
     app.state.hasher = hasher
     app.state.organiser_hash = hasher.hash(password)
     app.state.organiser_password = None if settings.organiser_password else password

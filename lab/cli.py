@@ -78,6 +78,7 @@ class LabServer(uvicorn.Server):
         if self.started:
             announce(self.app.state, self.settings)
             gc.freeze()  # what was loaded at start is not garbage; keep the collector off it
+            gc.set_threshold(50_000, 20, 100)
 
 
 def announce(state: Any, settings: Settings) -> None:

@@ -96,10 +96,12 @@ class Server:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        from test_cli import free_port  # below the ephemeral range: safe to bind again after a restart
+
+        self.port = free_port()
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind(("127.0.0.1", 0))
-        self.port = self.sock.getsockname()[1]
+        self.sock.bind(("127.0.0.1", self.port))
         self.base = f"http://127.0.0.1:{self.port}"
         self.ws_base = f"ws://127.0.0.1:{self.port}"
         self._server: _Uvicorn | None = None
