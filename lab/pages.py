@@ -158,32 +158,27 @@ async def console(request: Request) -> Response:
     )  # fmt: skip
 
 
-async def _export(request: Request) -> tuple[Room, list[export.Row]] | Response:
-    room = await screen_room(request, "facilitator")
-    if isinstance(room, Response):
-        return room
-    return room, export.rows(room, await request.app.state.db.answers(room.id))
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 async def export_csv(request: Request) -> Response:
-    found = await _export(request)
-    if isinstance(found, Response):
-        return found
-    room, rows = found
-    return Response(
-        export.to_csv(rows), media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{export.filename(room, "csv")}"'},
-    )  # fmt: skip
+    return await _export(request, "csv")
 
 
 async def export_xlsx(request: Request) -> Response:
-    found = await _export(request)
-    if isinstance(found, Response):
-        return found
-    room, rows = found
+    return await _export(request, "xlsx")
+
+
+async def _export(request: Request, kind: str) -> Response:
+    """The room's answers as a download: CSV (one row per answer) or XLSX (summary and answers)."""
+    room = await screen_room(request, "facilitator")
+    if isinstance(room, Response):
+        return room
+    rows = export.rows(room, await request.app.state.db.answers(room.id))
+    body = export.to_csv(rows) if kind == "csv" else export.to_xlsx(room, rows)
     return Response(
-        export.to_xlsx(room, rows), media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers={"Content-Disposition": f'attachment; filename="{export.filename(room, "xlsx")}"'},
+        body, media_type="text/csv; charset=utf-8" if kind == "csv" else XLSX,
+        headers={"Content-Disposition": f'attachment; filename="{export.filename(room, kind)}"'},
     )  # fmt: skip
 
 

@@ -17,6 +17,18 @@ async def make_room(server: Server, *questions: dict[str, Any]) -> Room:
     return room
 
 
+async def one_phone(
+    server: Server, clients: Callable[[], Client], question: dict[str, Any] = CHOICE
+) -> tuple[Room, int, Client, Client]:
+    """A room with one question pushed, its facilitator and one phone that has seen the push."""
+    room = await make_room(server, question)
+    boss, _ = await facilitator(clients, room)
+    voter, _ = await phone(clients, room)
+    await boss.send({"type": "push", "question": room.questions[0].id})
+    await voter.expect("state")
+    return room, room.questions[0].id, boss, voter
+
+
 def rows(server: Server, sql: str, *params: Any) -> list[tuple[Any, ...]]:
     with sqlite3.connect(server.settings.db_path) as conn:
         return conn.execute(sql, params).fetchall()
@@ -86,12 +98,7 @@ async def test_results_are_coalesced_not_sent_per_vote(server: Server, clients: 
 
 
 async def test_the_same_vote_sent_twice_counts_once(server: Server, clients: Callable[[], Client]) -> None:
-    room = await make_room(server, CHOICE)
-    question = room.questions[0].id
-    boss, _ = await facilitator(clients, room)
-    voter, _ = await phone(clients, room)
-    await boss.send({"type": "push", "question": question})
-    await voter.expect("state")
+    _, question, boss, voter = await one_phone(server, clients)
 
     vote = {"type": "vote", "id": "same-vote-id-1", "question": question, "value": [1]}
     await voter.send(vote)
@@ -105,12 +112,7 @@ async def test_the_same_vote_sent_twice_counts_once(server: Server, clients: Cal
 
 
 async def test_a_changed_answer_replaces_the_old_one(server: Server, clients: Callable[[], Client]) -> None:
-    room = await make_room(server, CHOICE)
-    question = room.questions[0].id
-    boss, _ = await facilitator(clients, room)
-    voter, _ = await phone(clients, room)
-    await boss.send({"type": "push", "question": question})
-    await voter.expect("state")
+    _, question, boss, voter = await one_phone(server, clients)
     for number, choice in enumerate([0, 2]):
         await voter.send({"type": "vote", "id": f"change-{number}-xx", "question": question, "value": [choice]})
         await voter.expect("ack")
@@ -122,12 +124,7 @@ async def test_a_changed_answer_replaces_the_old_one(server: Server, clients: Ca
 async def test_a_question_that_forbids_changes_keeps_the_first_answer(
     server: Server, clients: Callable[[], Client]
 ) -> None:
-    room = await make_room(server, {**CHOICE, "allow_change": False})
-    question = room.questions[0].id
-    boss, _ = await facilitator(clients, room)
-    voter, _ = await phone(clients, room)
-    await boss.send({"type": "push", "question": question})
-    await voter.expect("state")
+    _, question, _, voter = await one_phone(server, clients, {**CHOICE, "allow_change": False})
     await voter.send({"type": "vote", "id": "first-answer", "question": question, "value": [0]})
     await voter.expect("ack")
     await voter.send({"type": "vote", "id": "second-answer", "question": question, "value": [1]})
@@ -207,12 +204,7 @@ async def test_phones_see_results_only_when_the_facilitator_shows_them(
 
 
 async def test_reset_deletes_answers_and_starts_a_new_round(server: Server, clients: Callable[[], Client]) -> None:
-    room = await make_room(server, SCALE)
-    question = room.questions[0].id
-    boss, _ = await facilitator(clients, room)
-    voter, _ = await phone(clients, room)
-    await boss.send({"type": "push", "question": question})
-    await voter.expect("state")
+    _, question, boss, voter = await one_phone(server, clients, SCALE)
     await voter.send({"type": "vote", "id": "scale-vote-1", "question": question, "value": [4, None]})
     assert (await voter.expect("ack"))["value"] == [4, None]
     counted = await boss.expect("results", lambda m: m["answers"] == 1)
