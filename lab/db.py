@@ -29,7 +29,6 @@ log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 MAX_BATCH = 2000
-CHUNK = 400  # rows per IN (VALUES ...) lookup, well under SQLite's variable limit
 
 T = TypeVar("T")
 Conn = aiosqlite.Connection
@@ -271,20 +270,26 @@ class Database:
         await conn.execute("RELEASE job")
 
     async def _store_votes(self, conn: Conn, jobs: list[_Job]) -> None:
+        """Store a group of votes in four statements, whatever its size.
+
+        Each statement takes the whole group as one JSON parameter (`json_each`), not one row per step: the
+        database thread then hands the GIL back to the event loop a few times per group instead of once per row,
+        which is what limited a burst of thousands of votes."""
         votes = [job.vote for job in jobs if job.vote is not None]
         seen = await _existing(
             conn,
-            "SELECT participant_id, vote_id FROM receipts WHERE (participant_id, vote_id)",
+            "SELECT participant_id, vote_id FROM receipts JOIN json_each(?) AS j"
+            " ON participant_id = j.value ->> 0 AND vote_id = j.value ->> 1",
             [(v.participant_id, v.vote_id) for v in votes],
         )
         answered = await _existing(
             conn,
-            "SELECT participant_id, question_id FROM answers WHERE (participant_id, question_id)",
+            "SELECT participant_id, question_id FROM answers JOIN json_each(?) AS j"
+            " ON participant_id = j.value ->> 0 AND question_id = j.value ->> 1",
             [(v.participant_id, v.question_id) for v in votes if v.locked],
         )
         stamp = now()
-        receipts: list[dict[str, Any]] = []
-        answers: list[dict[str, Any]] = []
+        stored: list[tuple[str, int, str, str]] = []
         for job, vote in zip(jobs, votes, strict=True):
             pair = (vote.participant_id, vote.question_id)
             if (vote.participant_id, vote.vote_id) in seen:
@@ -295,25 +300,30 @@ class Database:
                 job.result = Outcome.STORED
                 seen.add((vote.participant_id, vote.vote_id))
                 answered.add(pair)
-                row = {"p": vote.participant_id, "q": vote.question_id, "vote": vote.vote_id}
-                receipts.append(row)
-                answers.append({**row, "value": _dumps(vote.value), "at": stamp})
+                stored.append((vote.participant_id, vote.question_id, vote.vote_id, _dumps(vote.value)))
+        if not stored:
+            return
         # A question deleted or a participant purged while its votes were queued must not fail the whole group:
         # such votes are skipped here, and the domain ignores them in its on_commit.
-        exists = (
-            "WHERE EXISTS (SELECT 1 FROM questions WHERE id = :q) AND EXISTS (SELECT 1 FROM participants WHERE id = :p)"
+        group = (
+            "SELECT j.value ->> 0 AS p, j.value ->> 1 AS q, j.value ->> 2 AS vote, j.value ->> 3 AS value"
+            " FROM json_each(?) AS j WHERE EXISTS (SELECT 1 FROM questions WHERE id = j.value ->> 1)"
+            " AND EXISTS (SELECT 1 FROM participants WHERE id = j.value ->> 0)"
         )
-        await conn.executemany(
-            f"INSERT INTO receipts (participant_id, vote_id, question_id) SELECT :p, :vote, :q {exists}"
-            " ON CONFLICT DO NOTHING",
-            receipts,
+        batch = _dumps(stored)
+        await conn.execute(
+            f"INSERT INTO receipts (participant_id, question_id, vote_id) SELECT p, q, vote FROM ({group})"
+            " WHERE true ON CONFLICT DO NOTHING",
+            (batch,),
         )
-        await conn.executemany(
+        # A group may hold two votes of one participant for one question (a changed answer): the later one wins,
+        # as the rows are inserted in order.
+        await conn.execute(
             "INSERT INTO answers (question_id, participant_id, value, vote_id, answered_at)"
-            f" SELECT :q, :p, :value, :vote, :at {exists}"
+            f" SELECT q, p, value, vote, ? FROM ({group}) WHERE true"
             " ON CONFLICT (question_id, participant_id) DO UPDATE"
             " SET value = excluded.value, vote_id = excluded.vote_id, answered_at = excluded.answered_at",
-            answers,
+            (stamp, batch),
         )
 
     # -- reads ---------------------------------------------------------------------------------------------------
@@ -459,15 +469,11 @@ def _settle(future: asyncio.Future[Any], result: Any = None, error: BaseExceptio
 
 
 async def _existing(conn: Conn, select: str, pairs: list[tuple[Any, Any]]) -> set[tuple[Any, Any]]:
-    """Which of `pairs` exist, by a `SELECT a, b FROM t WHERE (a, b)` prefix completed with IN (VALUES ...)."""
-    found: set[tuple[Any, Any]] = set()
-    for start in range(0, len(pairs), CHUNK):
-        chunk = pairs[start : start + CHUNK]
-        values = ", ".join(["(?, ?)"] * len(chunk))
-        params = [item for pair in chunk for item in pair]
-        cursor = await conn.execute(f"{select} IN (VALUES {values})", params)
-        found.update((a, b) for a, b in await cursor.fetchall())
-    return found
+    """Which of `pairs` exist: `select` joins the table to `json_each(?)` of the pairs, in one statement."""
+    if not pairs:
+        return set()
+    cursor = await conn.execute(select, (_dumps(pairs),))
+    return {(a, b) for a, b in await cursor.fetchall()}
 
 
 def add_question(room_id: int, kind: str, prompt: str, settings: JSON) -> Callable[[Conn], Awaitable[QuestionRow]]:
