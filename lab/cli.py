@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import gc
 import socket
 import sys
 from pathlib import Path
@@ -14,7 +13,7 @@ import ifaddr
 import uvicorn
 from starlette.applications import Starlette
 
-from . import qr
+from . import collector, qr
 from .app import create_app
 from .db import Database
 from .decks import DeckError, load_deck
@@ -72,15 +71,19 @@ class LabServer(uvicorn.Server):
         super().__init__(config)
         self.app = app
         self.settings = settings
+        self._collector: asyncio.Task[None] | None = None
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         await super().startup(sockets)
         if self.started:
             announce(self.app.state, self.settings)
-            # With thousands of sockets, garbage collection is the largest single cost in a burst: keep what was
-            # loaded at start out of it, and collect the young generation less often (memory stays bounded).
-            gc.freeze()
-            gc.set_threshold(50_000, 20, 100)
+            collector.configure()
+            self._collector = asyncio.create_task(collector.collect_when_quiet())
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        if self._collector is not None:
+            self._collector.cancel()
+        await super().shutdown(sockets)
 
 
 def announce(state: Any, settings: Settings) -> None:

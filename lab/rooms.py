@@ -125,7 +125,10 @@ class Room:
         return self.question(self.current_id) if self.current_id is not None else None
 
     def question(self, question_id: object) -> Question | None:
-        return next((q for q in self.questions if q.id == question_id), None)
+        for question in self.questions:
+            if question.id == question_id:
+                return question
+        return None
 
     def participants(self) -> int:
         """Phones connected right now."""

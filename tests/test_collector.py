@@ -1,0 +1,102 @@
+"""The quiet-time garbage collector: a full collection when the process is idle and objects piled up, none
+while it is busy or when nothing piled up."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from lab.collector import PILED_UP, collect_when_quiet
+
+
+@contextmanager
+def full_collections() -> Iterator[list[int]]:
+    """Python's own collections off (explicit ones still run); yields the list of full collections seen."""
+    seen: list[int] = []
+
+    def callback(phase: str, info: dict[str, Any]) -> None:
+        if phase == "stop" and info["generation"] == 2:
+            seen.append(info["collected"])
+
+    was_enabled = gc.isenabled()
+    gc.disable()
+    gc.callbacks.append(callback)
+    try:
+        yield seen
+    finally:
+        gc.callbacks.remove(callback)
+        if was_enabled:
+            gc.enable()
+
+
+def pile_up() -> None:
+    """Garbage in cycles, and enough middle-generation collections since the last full one."""
+    gc.collect()
+    for _ in range(PILED_UP):
+        for _ in range(100):
+            cycle: list[Any] = []
+            cycle.append(cycle)
+        gc.collect(1)
+
+
+class Clock:
+    """Processor time as the collector reads it: `step` more at each reading; `readings` is set after `after`."""
+
+    def __init__(self, step: float, after: int = 1_000_000) -> None:
+        self.now = 0.0
+        self.step = step
+        self.calls = 0
+        self.after = after
+        self.readings = asyncio.Event()
+
+    def __call__(self) -> float:
+        self.calls += 1
+        if self.calls >= self.after:
+            self.readings.set()
+        self.now += self.step
+        return self.now
+
+
+async def run_until(clock: Clock, done: Callable[[], Any]) -> None:
+    task = asyncio.create_task(collect_when_quiet(every=0.001, quiet_for=3, busy=0.1, cpu=clock))
+    try:
+        await asyncio.wait_for(done(), 10)
+    finally:
+        task.cancel()
+
+
+async def test_a_quiet_process_with_piled_up_objects_collects_everything() -> None:
+    with full_collections() as seen:
+        pile_up()
+        seen.clear()
+        assert gc.get_count()[2] >= PILED_UP
+        clock = Clock(step=0.0)  # no processor time used at all: quiet
+        collected = asyncio.Event()
+        gc.callbacks.append(lambda phase, info: phase == "stop" and info["generation"] == 2 and collected.set())
+        try:
+            await run_until(clock, collected.wait)
+        finally:
+            gc.callbacks.pop()
+    assert len(seen) == 1
+    assert gc.get_count()[2] == 0
+
+
+async def test_a_busy_process_is_not_paused() -> None:
+    with full_collections() as seen:
+        pile_up()
+        seen.clear()
+        clock = Clock(step=1.0, after=20)  # a whole core at every reading: busy
+        await run_until(clock, clock.readings.wait)
+    assert seen == []
+
+
+async def test_nothing_is_collected_when_nothing_piled_up() -> None:
+    with full_collections() as seen:
+        gc.collect()
+        seen.clear()
+        clock = Clock(step=0.0, after=20)
+        await run_until(clock, clock.readings.wait)
+    assert seen == []
