@@ -16,6 +16,8 @@ from http import HTTPStatus
 from websockets.asyncio.server import ServerConnection, broadcast, serve
 from websockets.http11 import Request, Response
 
+from lab import collector
+
 from .common import OPTIONS, SERVER_CPU, pin, raise_open_files
 
 CODE = "123456"
@@ -131,6 +133,7 @@ async def main(port: int) -> None:
         print(f"Participants:     {base}  code {CODE}")
         print(f"Projector:        {base}/p/{CODE}?key=x")
         print(f"Facilitator:      {base}/f/{CODE}?key=x", flush=True)
+        collector.configure()  # the same garbage-collection thresholds as `lab serve`, for a fair floor
         await asyncio.Future()
 
 
