@@ -27,7 +27,7 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-ne
 SLOW_3G = {"offline": False, "latency": 400, "downloadThroughput": 400 * 1000 / 8, "uploadThroughput": 400 * 1000 / 8}
 
 
-async def measure(runs: int) -> tuple[int, list[float], list[str]]:
+async def measure(runs: int) -> tuple[dict[str, int], list[float], list[str]]:
     with tempfile.TemporaryDirectory(prefix="lab-page-") as tmp:
         port = free_port()
         server, links = await start_server("lab", port, Path(tmp) / "page.db")
@@ -66,14 +66,17 @@ async def measure(runs: int) -> tuple[int, list[float], list[str]]:
         finally:
             server.terminate()
             await server.wait()
-    return sum(sizes.values()), times, foreign
+    return sizes, times, foreign
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.page", description=__doc__)
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
-    total, times, foreign = asyncio.run(measure(args.runs))
+    sizes, times, foreign = asyncio.run(measure(args.runs))
+    for url, size in sorted(sizes.items(), key=lambda item: -item[1]):
+        print(f"{size:>8}  {url.split('/', 3)[3]}")
+    total = sum(sizes.values())
     print(f"page bytes={total} foreign_requests={len(foreign)} slow3g_usable_s={statistics.median(times):.2f}"
           f" runs={','.join(f'{t:.2f}' for t in times)}")  # fmt: skip
     return 0 if not foreign else 1

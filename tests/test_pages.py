@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from html.parser import HTMLParser
+from pathlib import Path
 
 import pytest
 from conftest import CHOICE, PASSWORD, Client, Server, page_data, spec
 
-from lab.app import SECURITY_HEADERS
+from lab.app import HERE, SECURITY_HEADERS
 from lab.rooms import Room
 
 
@@ -22,6 +24,7 @@ class Page(HTMLParser):
         self.alerts: list[str] = []
         self.inputs: dict[str, dict[str, str | None]] = {}
         self.scripts: list[str] = []
+        self.preloads: list[str] = []
         self._open: list[str] = []
         self.feed(html)
 
@@ -36,6 +39,8 @@ class Page(HTMLParser):
             self.inputs[str(found["name"])] = found
         if tag == "script":
             self.scripts.append(found.get("src") or found.get("type") or "inline")
+        if tag == "link" and found.get("rel") == "modulepreload":
+            self.preloads.append(str(found["href"]))
 
     def handle_endtag(self, tag: str) -> None:
         if tag in ("h1", "h2", "p") and self._open:
@@ -82,6 +87,35 @@ async def test_the_phone_page_gives_a_participant_id_and_its_data(
     assert data["strings"]["received"] == "Je antwoord is ontvangen"
     scripts = Page(response.text).scripts  # a data block and one module: no inline script
     assert scripts[0] == "application/json" and scripts[1].endswith("/static/phone.js") and len(scripts) == 2
+
+
+def imports(module: Path) -> set[Path]:
+    """Every module `module` imports, directly or further down."""
+    found: set[Path] = set()
+    for name in re.findall(r"^import .* from '(\.[^']+)';$", module.read_text(), re.MULTILINE):
+        target = (module.parent / name).resolve()
+        found |= {target} | imports(target)
+    return found
+
+
+@pytest.mark.parametrize("screen", ["phone", "projector", "console"])
+async def test_screens_announce_every_module_they_import(
+    server: Server, clients: Callable[[], Client], screen: str
+) -> None:
+    """A slow phone line fetches the whole module graph in one round trip only if the head names all of it."""
+    room: Room = await server.rooms.create("Kamer", [spec(**CHOICE)])
+    client = clients()
+    key = {"phone": "", "projector": f"/p/{room.code}?key={room.projector_key}",
+           "console": f"/f/{room.code}?key={room.facilitator_key}"}[screen]  # fmt: skip
+    if key:  # the key link grants the screen, then sends the browser on to it
+        response = await client.get(key)
+        assert response.status_code == 303
+    page = Page((await client.get(response.headers["location"] if key else f"/r/{room.code}")).text)
+    static = (HERE / "static").resolve()
+    wanted = {"/static/" + str(p.relative_to(static)) for p in imports(static / f"{screen}.js")}
+    assert {href.split("?")[0] for href in page.preloads} == wanted
+    for href in page.preloads:
+        assert (await client.http.get(href)).status_code == 200
 
 
 async def test_the_qr_code_holds_the_join_link(server: Server, clients: Callable[[], Client]) -> None:
