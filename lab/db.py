@@ -24,6 +24,7 @@ from typing import Any, TypeVar
 import aiosqlite
 
 from .questions import JSON
+from .wire import dumps
 
 log = logging.getLogger(__name__)
 
@@ -36,10 +37,6 @@ Conn = aiosqlite.Connection
 
 def now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-def _dumps(value: JSON) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 # -- rows ------------------------------------------------------------------------------------------------------
@@ -300,7 +297,7 @@ class Database:
                 job.result = Outcome.STORED
                 seen.add((vote.participant_id, vote.vote_id))
                 answered.add(pair)
-                stored.append((vote.participant_id, vote.question_id, vote.vote_id, _dumps(vote.value)))
+                stored.append((vote.participant_id, vote.question_id, vote.vote_id, dumps(vote.value)))
         if not stored:
             return
         # A question deleted or a participant purged while its votes were queued must not fail the whole group:
@@ -310,7 +307,7 @@ class Database:
             " FROM json_each(?) AS j WHERE EXISTS (SELECT 1 FROM questions WHERE id = j.value ->> 1)"
             " AND EXISTS (SELECT 1 FROM participants WHERE id = j.value ->> 0)"
         )
-        batch = _dumps(stored)
+        batch = dumps(stored)
         await conn.execute(
             f"INSERT INTO receipts (participant_id, question_id, vote_id) SELECT p, q, vote FROM ({group})"
             " WHERE true ON CONFLICT DO NOTHING",
@@ -406,7 +403,7 @@ class Database:
             room = _room(row)
             await conn.executemany(
                 "INSERT INTO questions (room_id, position, type, prompt, settings) VALUES (?, ?, ?, ?, ?)",
-                [(room.id, pos, kind, prompt, _dumps(s)) for pos, (kind, prompt, s) in enumerate(questions)],
+                [(room.id, pos, kind, prompt, dumps(s)) for pos, (kind, prompt, s) in enumerate(questions)],
             )
             return room
 
@@ -472,7 +469,7 @@ async def _existing(conn: Conn, select: str, pairs: list[tuple[Any, Any]]) -> se
     """Which of `pairs` exist: `select` joins the table to `json_each(?)` of the pairs, in one statement."""
     if not pairs:
         return set()
-    cursor = await conn.execute(select, (_dumps(pairs),))
+    cursor = await conn.execute(select, (dumps(pairs),))
     return {(a, b) for a, b in await cursor.fetchall()}
 
 
@@ -482,7 +479,7 @@ def add_question(room_id: int, kind: str, prompt: str, settings: JSON) -> Callab
             "INSERT INTO questions (room_id, position, type, prompt, settings)"
             " VALUES (?, (SELECT coalesce(max(position) + 1, 0) FROM questions WHERE room_id = ?), ?, ?, ?)"
             f" RETURNING {_QUESTION}",
-            (room_id, room_id, kind, prompt, _dumps(settings)),
+            (room_id, room_id, kind, prompt, dumps(settings)),
         )
         row = await cursor.fetchone()
         assert row is not None
@@ -497,7 +494,7 @@ def update_question(question_id: int, kind: str, prompt: str, settings: JSON) ->
     async def run(conn: Conn) -> None:
         await conn.execute(
             "UPDATE questions SET type = ?, prompt = ?, settings = ? WHERE id = ?",
-            (kind, prompt, _dumps(settings), question_id),
+            (kind, prompt, dumps(settings), question_id),
         )
 
     return run

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import re
 import time
@@ -26,6 +25,7 @@ from .hub import Hub, Outbox
 from .questions.base import N_
 from .rooms import Room, RoomError
 from .settings import Settings
+from .wire import dumps, loads
 
 log = logging.getLogger(__name__)
 
@@ -36,10 +36,6 @@ CLOSE_NO_GRANT, CLOSE_NO_ROOM, CLOSE_NO_PARTICIPANT, CLOSE_TOO_SLOW, CLOSE_TOO_M
 class BadMessage(RoomError):
     def __init__(self, msgid: str = N_("This message was not understood."), code: str = "bad_message") -> None:
         super().__init__(code, msgid)
-
-
-def _dumps(message: dict[str, Any]) -> str:
-    return json.dumps(message, ensure_ascii=False, separators=(",", ":"))
 
 
 def _field(message: dict[str, Any], name: str, kind: type) -> Any:
@@ -97,7 +93,7 @@ class Connection:
         self.participant = participant
 
     def send(self, message: dict[str, Any]) -> None:
-        self.outbox.put(_dumps(message))
+        self.outbox.put(dumps(message))
 
     def error(self, error: RoomError, **extra: Any) -> None:
         self.send(_error_message(error, self.lang, **extra))
@@ -237,7 +233,7 @@ async def _serve(websocket: WebSocket, audience: str) -> None:
     if connections[address] >= state.settings.connections_per_address:
         await websocket.accept()
         error = RoomError("too_many_connections", "Too many connections from your network. Try again in a moment.")
-        await websocket.send_text(_dumps(_error_message(error, lang)))
+        await websocket.send_text(dumps(_error_message(error, lang)))
         await websocket.close(CLOSE_TOO_MANY)
         return
     connections[address] += 1
@@ -323,7 +319,7 @@ async def _handle(
     room: Room, conn: Connection, handlers: dict[str, Handler], raw: str | bytes
 ) -> dict[str, Any] | None:
     try:
-        message = json.loads(raw)
+        message = loads(raw)
     except (ValueError, UnicodeDecodeError):
         raise BadMessage() from None
     if not isinstance(message, dict) or not isinstance(message.get("type"), str):

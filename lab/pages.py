@@ -5,7 +5,6 @@ Views find the room, check access, call the domain and render. They hold no SQL 
 
 from __future__ import annotations
 
-import json
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -23,6 +22,7 @@ from .i18n import gettext as _
 from .jsstrings import STRINGS
 from .questions import TYPES, SettingsError
 from .rooms import Room, RoomError
+from .wire import loads
 
 MAX_BODY = 64 * 1024
 
@@ -214,7 +214,7 @@ async def _json_body(request: Request) -> Any:
         if len(body) > MAX_BODY:
             raise _ApiError(413, "too_large", _("This is too large."))
     try:
-        return json.loads(body)
+        return loads(body)
     except (ValueError, UnicodeDecodeError):
         raise _ApiError(400, "invalid", _("This was not understood (not JSON).")) from None
 

@@ -9,7 +9,6 @@ per room per interval, however many votes arrive. Nothing here knows about HTTP 
 from __future__ import annotations
 
 import asyncio
-import json
 import secrets
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -23,6 +22,7 @@ from .decks import QuestionSpec
 from .hub import Hub
 from .questions import JSON, TYPES, Aggregate, AnswerError, QuestionType
 from .questions.opentext import OpenAggregate
+from .wire import dumps
 
 AUDIENCES = ("phone", "projector", "facilitator")
 NICKNAME_LENGTH = 40
@@ -36,10 +36,6 @@ class RoomError(Exception):
         self.code = code
         self.msgid = msgid
         self.params = params
-
-
-def _dumps(message: dict[str, Any]) -> str:
-    return json.dumps(message, ensure_ascii=False, separators=(",", ":"))
 
 
 @dataclass
@@ -370,10 +366,10 @@ class Room:
 
     def _publish_state(self) -> None:
         question = self.current
-        state = _dumps({"type": "state", "version": self.version, "question": question.public() if question else None})
+        state = dumps({"type": "state", "version": self.version, "question": question.public() if question else None})
         for audience in AUDIENCES:
             self._hub.publish(self.topic(audience), state)
-        questions = _dumps(
+        questions = dumps(
             {"type": "questions", "version": self.version, "questions": [q.public() for q in self.questions]}
         )
         self._hub.publish(self.topic("facilitator"), questions)
@@ -403,10 +399,10 @@ class Room:
             "answers": len(question.answers) if question else 0,
             "participants": self.participants(),
         }
-        self._hub.publish(self.topic("facilitator"), _dumps({**base, "results": self.results_for("facilitator")}))
-        self._hub.publish(self.topic("projector"), _dumps({**base, "results": self.results_for("projector")}))
+        self._hub.publish(self.topic("facilitator"), dumps({**base, "results": self.results_for("facilitator")}))
+        self._hub.publish(self.topic("projector"), dumps({**base, "results": self.results_for("projector")}))
         if self._results_changed and question is not None and question.results_phones:
-            self._hub.publish(self.topic("phone"), _dumps({**base, "results": self.results_for("phone")}))
+            self._hub.publish(self.topic("phone"), dumps({**base, "results": self.results_for("phone")}))
         self._results_changed = False
 
 

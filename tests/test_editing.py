@@ -76,8 +76,9 @@ async def test_bad_questions_get_clear_errors_and_change_nothing(server: Server,
     for body, status, answer in cases:
         response = await client.http.post(url, json=body, headers=headers)
         assert (response.status_code, response.json()) == (status, answer), body
-    response = await client.http.post(url, content=b"{not json", headers=headers)
-    assert (response.status_code, response.json()["error"]) == (400, "invalid")
+    for raw in (b"{not json", b'{"type": "open", "prompt": "lone \\ud800 surrogate"}'):
+        response = await client.http.post(url, content=raw, headers=headers)
+        assert (response.status_code, response.json()["error"]) == (400, "invalid"), raw
     response = await client.http.post(url, content=b"x" * 70_000, headers=headers)
     assert (response.status_code, response.json()["error"]) == (413, "too_large")
     assert table(server, "SELECT count(*) FROM questions") == [(0,)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import sqlite3
@@ -12,7 +13,7 @@ from typing import Any
 
 import pytest
 import websockets
-from conftest import CHOICE, SCALE, Client, Server, facilitator, phone, projector, spec
+from conftest import CHOICE, OPEN, SCALE, Client, Server, facilitator, phone, projector, spec
 
 from lab import live
 from lab.app import routes
@@ -65,6 +66,7 @@ BAD_VOTES = [
     ({"type": "nickname", "nickname": 5}, "bad_message"),
     ({"type": "nickname", "nickname": "x" * 41}, "invalid"),
     ("x" * 9000, "too_large"),
+    ('{"type": "nickname", "nickname": "a\\udc00b"}', "bad_message"),  # a lone surrogate: JSON, but not text
 ]
 
 
@@ -84,6 +86,26 @@ async def test_bad_messages_from_a_phone_get_errors_and_change_nothing(
         await voter.send({"type": "ping"})
         await voter.expect("pong")  # the connection carries on
     assert snapshot_of_db(server) == before
+
+
+async def test_a_vote_that_cannot_be_stored_is_refused_alone(server: Server, clients: Callable[[], Client]) -> None:
+    """Votes are committed in groups: one that could not be written (a lone surrogate is valid JSON but not text)
+    must be refused before it joins a group, so that other participants' votes in that group are stored."""
+    room: Room = await server.rooms.create("Kamer", [spec(**OPEN)])
+    question = room.questions[0].id
+    boss, _ = await facilitator(clients, room)
+    (hostile, _), (honest, _) = [await phone(clients, room) for _ in range(2)]
+    await boss.send({"type": "push", "question": question})
+    await hostile.expect("state")
+    await honest.expect("state")
+    bad = f'{{"type": "vote", "id": "hostile-vote", "question": {question}, "value": "a \\ud800 b"}}'
+    await asyncio.gather(
+        hostile.send(bad), honest.send({"type": "vote", "id": "honest-vote", "question": question, "value": "Goed"})
+    )
+    error, ack = await asyncio.gather(hostile.expect("error"), honest.expect("ack"))
+    assert error["error"] == "bad_message" and ack["value"] == "Goed"
+    with sqlite3.connect(server.settings.db_path) as conn:
+        assert conn.execute("SELECT vote_id, value FROM answers").fetchall() == [("honest-vote", '"Goed"')]
 
 
 async def test_bad_facilitator_messages_get_errors_and_change_nothing(

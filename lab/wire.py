@@ -1,0 +1,25 @@
+"""JSON as lab reads it from clients and writes it everywhere: one place for both directions."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+
+def dumps(value: Any) -> str:
+    """Compact JSON, non-ASCII kept as is (smaller for Dutch text, and what SQLite's JSON functions read)."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def loads(raw: str | bytes) -> Any:
+    """Parse what a client sent. Raises ValueError for anything that is not JSON, and for JSON that names a lone
+    surrogate (`"\\ud800"`): Python accepts that, but it cannot be stored or sent as UTF-8, so letting it in would
+    fail later, in the middle of a group commit with other participants' votes."""
+    value = json.loads(raw)
+    escaped = b"\\u" in raw if isinstance(raw, bytes) else "\\u" in raw  # only then can a surrogate be in it
+    if escaped:
+        try:
+            dumps(value).encode()
+        except UnicodeEncodeError:
+            raise ValueError("a lone surrogate is not text") from None
+    return value
