@@ -12,12 +12,16 @@ def dumps(value: Any) -> str:
 
 
 def loads(raw: str | bytes) -> Any:
-    """Parse what a client sent. Raises ValueError for anything that is not JSON, and for JSON that names a lone
+    """Parse what a client sent. Raises ValueError for anything that is not UTF-8 JSON, and for JSON that names a lone
     surrogate (`"\\ud800"`): Python accepts that, but it cannot be stored or sent as UTF-8, so letting it in would
     fail later, in the middle of a group commit with other participants' votes."""
-    value = json.loads(raw)
-    escaped = b"\\u" in raw if isinstance(raw, bytes) else "\\u" in raw  # only then can a surrogate be in it
-    if escaped:
+    if isinstance(raw, bytes):  # strictly UTF-8: json.loads would let encoded surrogates through
+        raw = raw.decode("utf-8")
+    try:
+        value = json.loads(raw)
+    except RecursionError:  # thousands of nested brackets: no message of ours looks like that
+        raise ValueError("nested too deeply") from None
+    if "\\u" in raw:  # only then can a surrogate be in it
         try:
             dumps(value).encode()
         except UnicodeEncodeError:

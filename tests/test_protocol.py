@@ -88,7 +88,19 @@ async def test_bad_messages_from_a_phone_get_errors_and_change_nothing(
     assert snapshot_of_db(server) == before
 
 
-async def test_a_vote_that_cannot_be_stored_is_refused_alone(server: Server, clients: Callable[[], Client]) -> None:
+UNSTORABLE: dict[str, Callable[[int], str | bytes]] = {
+    "escaped surrogate": lambda q: f'{{"type": "vote", "id": "hostile-vote", "question": {q}, "value": "a \\ud800 b"}}',
+    "encoded surrogate in a binary frame": lambda q: (
+        b'{"type": "vote", "id": "hostile-vote", "question": %d, "value": "a \xed\xa0\x80 b"}' % q
+    ),
+    "nested too deeply": lambda q: "[" * 5000,
+}
+
+
+@pytest.mark.parametrize("kind", UNSTORABLE)
+async def test_a_message_that_cannot_be_read_as_text_is_refused_alone(
+    server: Server, clients: Callable[[], Client], kind: str
+) -> None:
     """Votes are committed in groups: one that could not be written (a lone surrogate is valid JSON but not text)
     must be refused before it joins a group, so that other participants' votes in that group are stored."""
     room: Room = await server.rooms.create("Kamer", [spec(**OPEN)])
@@ -98,9 +110,10 @@ async def test_a_vote_that_cannot_be_stored_is_refused_alone(server: Server, cli
     await boss.send({"type": "push", "question": question})
     await hostile.expect("state")
     await honest.expect("state")
-    bad = f'{{"type": "vote", "id": "hostile-vote", "question": {question}, "value": "a \\ud800 b"}}'
+    assert hostile.ws is not None
     await asyncio.gather(
-        hostile.send(bad), honest.send({"type": "vote", "id": "honest-vote", "question": question, "value": "Goed"})
+        hostile.ws.send(UNSTORABLE[kind](question)),
+        honest.send({"type": "vote", "id": "honest-vote", "question": question, "value": "Goed"}),
     )
     error, ack = await asyncio.gather(hostile.expect("error"), honest.expect("ack"))
     assert error["error"] == "bad_message" and ack["value"] == "Goed"
