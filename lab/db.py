@@ -307,20 +307,20 @@ class Database:
             " FROM json_each(?) AS j WHERE EXISTS (SELECT 1 FROM questions WHERE id = j.value ->> 1)"
             " AND EXISTS (SELECT 1 FROM participants WHERE id = j.value ->> 0)"
         )
-        batch = dumps(stored)
         await conn.execute(
             f"INSERT INTO receipts (participant_id, question_id, vote_id) SELECT p, q, vote FROM ({group})"
             " WHERE true ON CONFLICT DO NOTHING",
-            (batch,),
+            (dumps(stored),),
         )
-        # A group may hold two votes of one participant for one question (a changed answer): the later one wins,
-        # as the rows are inserted in order.
+        # A group may hold two votes of one participant for one question (a changed answer): every one gets its
+        # receipt, and only the last becomes the answer (one row per key, so the upsert never meets a row twice).
+        last = {(row[0], row[1]): row for row in stored}
         await conn.execute(
             "INSERT INTO answers (question_id, participant_id, value, vote_id, answered_at)"
             f" SELECT q, p, value, vote, ? FROM ({group}) WHERE true"
             " ON CONFLICT (question_id, participant_id) DO UPDATE"
             " SET value = excluded.value, vote_id = excluded.vote_id, answered_at = excluded.answered_at",
-            (stamp, batch),
+            (stamp, dumps(list(last.values()))),
         )
 
     # -- reads ---------------------------------------------------------------------------------------------------
