@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import socket
 import sys
 from pathlib import Path
@@ -83,6 +84,8 @@ class LabServer(uvicorn.Server):
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
         if self._collector is not None:
             self._collector.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._collector
         await super().shutdown(sockets)
 
 
