@@ -106,6 +106,7 @@ class Phone:
     reconnects: list[float] = field(default_factory=list)
     votes_left: int = 2
     done: asyncio.Event = field(default_factory=asyncio.Event)
+    offline: asyncio.Event = field(default_factory=asyncio.Event)  # set while it has no open socket
     on_ack: Any = None
 
     async def join(self, http: httpx.AsyncClient) -> None:
@@ -127,9 +128,12 @@ class Phone:
                     compression=None, open_timeout=5,
                 ) as ws:  # fmt: skip
                     attempt = 0
+                    self.offline.clear()
                     await self.talk(ws)
             except (TimeoutError, OSError, websockets.WebSocketException):
                 pass
+            finally:
+                self.offline.set()
             if not self.done.is_set():
                 await asyncio.sleep(backoff(attempt))  # jittered, as the page does
                 attempt += 1
@@ -208,6 +212,8 @@ async def test_sigkill_mid_burst_loses_nothing_and_counts_nothing_twice(tmp_path
 
         await asyncio.wait_for(reached.wait(), 30)  # the burst is under way: killed at this many acknowledgements
         await lab.killed()
+        # A socket still hands out what the dead server had sent: read it all before noting who was done.
+        await asyncio.wait_for(asyncio.gather(*(p.offline.wait() for p in phones)), 10)
         acked_before = {v["id"] for p in phones for v in p.acked}
         seen_before = {
             p.index: [v["value"] for v in p.acked] + ([p.pending["value"]] if p.pending else []) for p in phones

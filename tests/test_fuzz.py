@@ -77,6 +77,8 @@ def lab(tmp_path: Path) -> Iterator[Lab]:
 
 def is_ping(raw: str) -> bool:
     """Whether the server will take `raw` for a ping (and answer it with a pong of its own)."""
+    if len(raw) > Settings().max_message_bytes:  # refused as too large before it is read
+        return False
     try:
         message = wire.loads(raw)
     except ValueError:
