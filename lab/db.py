@@ -269,9 +269,8 @@ class Database:
     async def _store_votes(self, conn: Conn, jobs: list[_Job]) -> None:
         """Store a group of votes in four statements, whatever its size.
 
-        Each statement takes the whole group as one JSON parameter (`json_each`), not one row per step: the
-        database thread then hands the GIL back to the event loop a few times per group instead of once per row,
-        which is what limited a burst of thousands of votes."""
+        Each statement takes the whole group as one JSON parameter (`json_each`) instead of one execution per
+        vote, so a group of thousands costs the database thread four round trips."""
         votes = [job.vote for job in jobs if job.vote is not None]
         seen = await _existing(
             conn,

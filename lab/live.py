@@ -320,7 +320,7 @@ async def _handle(
 ) -> dict[str, Any] | None:
     try:
         message = loads(raw)
-    except (ValueError, UnicodeDecodeError):
+    except ValueError:  # not JSON, not UTF-8, or not text (lab.wire)
         raise BadMessage() from None
     if not isinstance(message, dict) or not isinstance(message.get("type"), str):
         raise BadMessage()

@@ -215,7 +215,7 @@ async def _json_body(request: Request) -> Any:
             raise _ApiError(413, "too_large", _("This is too large."))
     try:
         return loads(body)
-    except (ValueError, UnicodeDecodeError):
+    except ValueError:  # not JSON, not UTF-8, or not text (lab.wire)
         raise _ApiError(400, "invalid", _("This was not understood (not JSON).")) from None
 
 

@@ -12,14 +12,27 @@ from typing import Any
 from lab.collector import PILED_UP, collect_when_quiet
 
 
+class Seen(list[int]):
+    """The full collections seen (how many objects each freed), and an event set at each."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.happened = asyncio.Event()
+
+    def clear(self) -> None:
+        super().clear()
+        self.happened.clear()
+
+
 @contextmanager
-def full_collections() -> Iterator[list[int]]:
-    """Python's own collections off (explicit ones still run); yields the list of full collections seen."""
-    seen: list[int] = []
+def full_collections() -> Iterator[Seen]:
+    """Python's own collections off (explicit ones still run); yields the full collections seen."""
+    seen = Seen()
 
     def callback(phase: str, info: dict[str, Any]) -> None:
         if phase == "stop" and info["generation"] == 2:
             seen.append(info["collected"])
+            seen.happened.set()
 
     was_enabled = gc.isenabled()
     gc.disable()
@@ -74,12 +87,7 @@ async def test_a_quiet_process_with_piled_up_objects_collects_everything() -> No
         seen.clear()
         assert gc.get_count()[2] >= PILED_UP
         clock = Clock(step=0.0)  # no processor time used at all: quiet
-        collected = asyncio.Event()
-        gc.callbacks.append(lambda phase, info: phase == "stop" and info["generation"] == 2 and collected.set())
-        try:
-            await run_until(clock, collected.wait)
-        finally:
-            gc.callbacks.pop()
+        await run_until(clock, seen.happened.wait)
     assert len(seen) == 1
     assert gc.get_count()[2] == 0
 
