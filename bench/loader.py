@@ -51,6 +51,7 @@ class Phone:
         self.sent_at = 0.0
         self.ack_at = 0.0
         self.question: int | None = None
+        self.round = 1
 
     async def join(self) -> None:
         crowd = self.crowd
@@ -73,6 +74,7 @@ class Phone:
                 if kind == "state" and message["question"] and not self.state_at:
                     self.state_at = time.monotonic()
                     self.question = message["question"]["id"]
+                    self.round = message["question"]["round"]
                     self.crowd.arrived("pushed")
                 elif kind == "ack":
                     self.ack_at = time.monotonic()
@@ -90,6 +92,7 @@ class Phone:
             "type": "vote",
             "id": f"bench-{self.index:06d}",
             "question": self.question,
+            "round": self.round,
             "value": [self.index % OPTIONS],
         }
         await self.ws.send(json.dumps(vote))

@@ -23,7 +23,7 @@ from .common import OPTIONS, SERVER_CPU, pin, raise_open_files
 CODE = "123456"
 QUESTION = {"id": 1, "position": 0, "type": "choice", "prompt": "Hoe beoordeelt u de samenwerking?",
             "settings": {"options": ["Goed", "Voldoende", "Matig", "Slecht"], "max_choices": 1, "allow_change": True},
-            "status": "open", "results_projector": True, "results_phones": False, "round": 0}  # fmt: skip
+            "status": "open", "results_projector": True, "results_phones": False, "round": 1}  # fmt: skip
 
 
 class Room:
@@ -108,7 +108,7 @@ async def handler(ws: ServerConnection) -> None:
                     room.answers[me] = int(message["value"][0])
                     room.dirty = True
                 await ws.send(
-                    json.dumps({"type": "ack", "id": message["id"], "question": 1, "value": message["value"]})
+                    json.dumps({"type": "ack", "id": message["id"], "question": 1, "round": 1, "value": message["value"]})
                 )
             elif kind == "push" and not phone:
                 room.version += 1

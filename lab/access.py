@@ -3,16 +3,24 @@
 The session (Starlette's SessionMiddleware: signed with the server's persistent secret, HttpOnly,
 SameSite=Lax) holds a random participant id per room, the rooms this browser may project or steer, the
 organiser login and a CSRF token. Grants name room ids, which are never reused, so a grant cannot carry over to
-a later room that happens to get the same join code.
+a later room that happens to get the same join code. `LoginGuard` checks the organiser password without letting
+anyone slow the room.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import secrets
-from collections.abc import MutableMapping
+import time
+from collections import deque
+from collections.abc import Callable, MutableMapping
 from typing import Any, Literal
 
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from .errors import TooManyAttempts
 from .rooms import Room
 
 Role = Literal["facilitator", "projector"]
@@ -67,3 +75,53 @@ def csrf_token(session: Session) -> str:
 def csrf_ok(session: Session, presented: object) -> bool:
     token = session.get("csrf")
     return isinstance(token, str) and isinstance(presented, str) and hmac.compare_digest(token, presented)
+
+
+class LoginGuard:
+    """The organiser password check, made harmless to the room.
+
+    Argon2 is slow on purpose (tens of milliseconds of CPU per check). On the event loop, one attacker without a
+    password would slow every vote a hundredfold and four would stop the room. So checks run in a worker thread, one
+    at a time; an address that gave `attempts` wrong passwords within `window` seconds is refused without a check,
+    and when `queue` checks are already waiting, further ones are refused too (whoever floods the form cannot make
+    the next real organiser wait long, nor use more than one core's share)."""
+
+    def __init__(
+        self, hasher: PasswordHasher, hashed: str, attempts: int = 5, window: float = 60.0, queue: int = 8,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:  # fmt: skip
+        self._hasher = hasher
+        self._hashed = hashed
+        self._attempts = attempts
+        self._window = window
+        self._queue = queue
+        self._clock = clock
+        self._failures: dict[str, deque[float]] = {}
+        self._gate = asyncio.Lock()
+        self._waiting = 0
+
+    async def check(self, address: str, password: str) -> bool:
+        """Whether `password` is the organiser's; raises TooManyAttempts instead of checking when refused."""
+        now = self._clock()
+        failures = self._failures.get(address)
+        while failures and failures[0] <= now - self._window:
+            failures.popleft()
+        if (failures and len(failures) >= self._attempts) or self._waiting >= self._queue:
+            raise TooManyAttempts()
+        self._waiting += 1
+        try:
+            async with self._gate:
+                right = await asyncio.to_thread(self._verify, password)
+        finally:
+            self._waiting -= 1
+        if not right:
+            if len(self._failures) > 10_000:  # forget addresses whose failures are all older than the window
+                self._failures = {a: f for a, f in self._failures.items() if f and f[-1] > now - self._window}
+            self._failures.setdefault(address, deque()).append(now)
+        return right
+
+    def _verify(self, password: str) -> bool:
+        try:
+            return bool(self._hasher.verify(self._hashed, password))
+        except (VerificationError, InvalidHashError):
+            return False

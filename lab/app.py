@@ -11,9 +11,10 @@ import functools
 import json
 import logging
 import secrets
+import time
 from base64 import b64decode
 from collections import Counter
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -31,12 +32,13 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from . import i18n, live, pages
-from .db import Database
+from . import i18n, live, pages, tasks
+from .access import LoginGuard
 from .decks import load_deck
 from .hub import Hub
 from .rooms import Room, Rooms
 from .settings import Settings
+from .store import Store, open_store
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
@@ -192,29 +194,40 @@ def path_for(app: Starlette) -> Callable[..., str]:
     return url_for
 
 
-def create_app(settings: Settings) -> Starlette:
-    """The application. Once started, `app.state.deck_room` is the room of `settings.deck` (or None)."""
+def create_app(settings: Settings, store: Store | None = None, clock: Callable[[], float] = time.time) -> Starlette:
+    """The application. `store`, when given, is already open (`lab serve` opens it first, so that a database it
+    cannot use is reported in one line); otherwise the lifespan opens one from the settings. Either way the
+    lifespan closes it when the app stops. Once started, `app.state.deck_room` is the room of `settings.deck`."""
     hasher = PasswordHasher()
     password = settings.organiser_password or secrets.token_urlsafe(9)
+    deck = Path(settings.deck).absolute() if settings.deck else None
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        database = Database(settings.db_path, settings.commit_window_ms / 1000)
-        await database.open()
+        active = store or open_store(settings.db_path, settings.commit_window_ms / 1000)
+        if store is None:
+            await active.open()
+        hub = Hub(settings.send_queue)
+        await hub.start()
+        retention = None
         try:
-            app.state.db = database
-            app.state.secret = await database.set_meta_once("session_secret", secrets.token_urlsafe(32))
-            app.state.hub = Hub(settings.send_queue)
+            app.state.store = active
+            app.state.secret = await active.set_meta_once("session_secret", secrets.token_urlsafe(32))
+            app.state.hub = hub
             app.state.connections = Counter()  # open sockets per client address
-            app.state.rooms = Rooms(database, app.state.hub, settings.results_interval_ms / 1000)
-            app.state.deck_room = await _deck_room(app.state.rooms, Path(settings.deck)) if settings.deck else None
-            retention = asyncio.create_task(_apply_retention(app.state.rooms, settings.retention_days))
-            try:
-                yield
-            finally:
-                retention.cancel()
+            app.state.participant_sockets = Counter()  # open sockets per participant
+            app.state.rooms = Rooms(active, hub, settings.results_interval_ms / 1000, clock)
+            deck_room = await _deck_room(app.state.rooms, deck) if deck else None
+            app.state.deck_room = deck_room
+            keep = [deck_room.code] if deck_room else []
+            retention = tasks.start(
+                "retention", functools.partial(_apply_retention, app.state.rooms, settings.retention_days, keep)
+            )
+            yield
         finally:
-            await database.close()
+            await tasks.stop(retention)
+            await hub.stop()
+            await active.close()
 
     app = Starlette(
         routes=routes(),
@@ -225,22 +238,24 @@ def create_app(settings: Settings) -> Starlette:
     app.state.settings = settings
     app.state.templates = templates()
     app.state.templates.env.globals["url_for"] = path_for(app)
-    app.state.hasher = hasher
-    app.state.organiser_hash = hasher.hash(password)
+    app.state.login_guard = LoginGuard(hasher, hasher.hash(password), attempts=settings.login_attempts)
     app.state.organiser_password = None if settings.organiser_password else password
     return app
 
 
-async def _apply_retention(rooms: Rooms, days: int) -> None:
-    """Delete rooms past the retention period: at start, then every hour."""
+async def _apply_retention(rooms: Rooms, days: int, keep: Sequence[str], every: float = 3600.0) -> None:
+    """Delete rooms past the retention period (but never the room `lab serve` shows): at start, then every hour."""
     while True:
-        deleted = await rooms.delete_older_than(days)
+        deleted = await rooms.delete_older_than(days, keep)
         if deleted:
             log.info("deleted %d rooms older than %d days", len(deleted), days)
-        await asyncio.sleep(3600)
+        await asyncio.sleep(every)
 
 
 async def _deck_room(rooms: Rooms, path: Path) -> Room:
-    """The room for `lab serve --deck`: the newest one made from this deck, else a new one."""
+    """The room for `lab serve --deck` (`path` is absolute): the one it made for this deck file before, else a new
+    one. A room an organiser made from the same deck is another room, and stays so."""
     deck = load_deck(path)
-    return await rooms.for_deck(deck.file) or await rooms.create(deck.title, deck.questions, deck.file)
+    return await rooms.for_served_deck(str(path)) or await rooms.create(
+        deck.title, deck.questions, deck.file, str(path)
+    )

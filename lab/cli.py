@@ -1,10 +1,9 @@
-"""The `lab` command: serve, check, export."""
+"""The `lab` command: serve, check, export, purge."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import socket
 import sys
 from pathlib import Path
@@ -14,13 +13,13 @@ import ifaddr
 import uvicorn
 from starlette.applications import Starlette
 
-from . import collector, qr
+from . import collector, qr, server, tasks
 from .app import create_app
-from .db import Database
 from .decks import DeckError, load_deck
 from .hub import Hub
 from .rooms import Room, Rooms
 from .settings import Settings
+from .store import Store, StoreError, StoreInUse, open_store
 
 
 def lan_address() -> str | None:
@@ -51,41 +50,64 @@ def serve(args: argparse.Namespace) -> int:
         try:
             load_deck(Path(settings.deck))
         except DeckError as error:
-            print(error, file=sys.stderr)
-            return 2
+            return fail(str(error), 2)
     if not settings.public_url:
         settings = Settings.from_env(**overrides, public_url=public_url(settings.host, settings.port))
+    try:
+        sock = server.bind(settings.host, settings.port)
+    except server.CannotListen as error:
+        return fail(str(error))
+    server.raise_open_files_limit()
+    store = open_store(settings.db_path, settings.commit_window_ms / 1000)
+    app = create_app(settings, store)
+    lab = LabServer(server.config(app, settings), app, settings, store)
+    try:
+        lab.run(sockets=[sock])
+    except SystemExit as exit_:  # uvicorn's own way out when the application cannot start
+        return int(exit_.code or 0) if isinstance(exit_.code, int) else 1
+    finally:
+        sock.close()
+    return lab.exit_code
 
-    app = create_app(settings)
-    config = uvicorn.Config(
-        app, host=settings.host, port=settings.port, ws="websockets-sansio", ws_per_message_deflate=False,
-        ws_max_size=64 * 1024, log_level="warning", proxy_headers=settings.https, lifespan="on",
-    )  # fmt: skip
-    LabServer(config, app, settings).run()
-    return 0
+
+def fail(message: str, code: int = 1) -> int:
+    """One clear line on standard error, and the exit status."""
+    print(f"lab: {message}", file=sys.stderr)
+    return code
 
 
 class LabServer(uvicorn.Server):
-    """uvicorn that prints lab's links once it really listens (so what it prints works when it appears)."""
+    """uvicorn that opens the store first (a database it cannot use is one clear line and a non-zero exit, never a
+    hang), prints lab's links once it really listens, and keeps garbage collection out of vote bursts."""
 
-    def __init__(self, config: uvicorn.Config, app: Starlette, settings: Settings) -> None:
+    def __init__(self, config: uvicorn.Config, app: Starlette, settings: Settings, store: Store) -> None:
         super().__init__(config)
         self.app = app
         self.settings = settings
+        self.store = store
+        self.exit_code = 0
         self._collector: asyncio.Task[None] | None = None
+
+    async def serve(self, sockets: list[socket.socket] | None = None) -> None:
+        try:
+            await self.store.open()
+        except StoreError as error:
+            self.exit_code = fail(str(error))
+            return
+        try:
+            await super().serve(sockets)
+        finally:
+            await self.store.close()  # the app's lifespan closed it, unless the app never started
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         await super().startup(sockets)
         if self.started:
             announce(self.app.state, self.settings)
             collector.configure()
-            self._collector = asyncio.create_task(collector.collect_when_quiet())
+            self._collector = tasks.start("collector", collector.collect_when_quiet)
 
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
-        if self._collector is not None:
-            self._collector.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._collector
+        await tasks.stop(self._collector)
         await super().shutdown(sockets)
 
 
@@ -124,53 +146,66 @@ def check(args: argparse.Namespace) -> int:
 def export(args: argparse.Namespace) -> int:
     from . import export as exporter  # imports openpyxl; only this command needs it
 
-    async def load() -> tuple[Room, list[exporter.Row]] | None:
-        database = Database(Path(args.db))
-        await database.open()
+    async def load() -> tuple[str, str | bytes, int] | None:
+        store = open_store(Path(args.db), lock=False)  # reading only: a running server may hold the file
+        await store.open()
         try:
-            room = await Rooms(database, Hub()).get(args.code)
-            return None if room is None else (room, exporter.rows(room, await database.answers(room.id)))
+            room = await Rooms(store, Hub()).get(args.code)
+            if room is None:
+                return None
+            rows = exporter.rows(room, await store.export_rows(room.id))
+            if args.format == "csv":
+                return exporter.filename(room, "csv"), exporter.to_csv(rows, exporter.headers()), len(rows)
+            body = exporter.to_xlsx(room.title, exporter.summary(room), rows, exporter.xlsx_names())
+            return exporter.filename(room, "xlsx"), body, len(rows)
         finally:
-            await database.close()
+            await store.close()
 
     if not Path(args.db).is_file():
-        print(f"{args.db}: no such database", file=sys.stderr)
-        return 1
-    found = asyncio.run(load())
+        return fail(f"{args.db}: no such database")
+    try:
+        found = asyncio.run(load())
+    except StoreError as error:
+        return fail(str(error))
     if found is None:
-        print(f"no room with code {args.code} in {args.db}", file=sys.stderr)
-        return 1
-    room, rows = found
-    out = Path(args.output or exporter.filename(room, args.format))
-    if args.format == "csv":
-        out.write_text(exporter.to_csv(rows), encoding="utf-8")
+        return fail(f"no room with code {args.code} in {args.db}")
+    name, body, count = found
+    out = Path(args.output or name)
+    if isinstance(body, str):
+        out.write_text(body, encoding="utf-8")
     else:
-        out.write_bytes(exporter.to_xlsx(room, rows))
-    print(f"{out}: {len(rows)} answers")
+        out.write_bytes(body)
+    print(f"{out}: {count} answers")
     return 0
 
 
 def purge(args: argparse.Namespace) -> int:
     if not Path(args.db).is_file():
-        print(f"{args.db}: no such database", file=sys.stderr)
-        return 1
+        return fail(f"{args.db}: no such database")
     if not args.codes and args.older_than is None:
-        print("name the rooms' codes, or --older-than DAYS", file=sys.stderr)
-        return 2
+        return fail("name the rooms' codes, or --older-than DAYS", 2)
 
     async def run() -> tuple[list[str], list[str]]:
-        database = Database(Path(args.db))
-        await database.open()
+        store = open_store(Path(args.db))  # the lock: never behind a running server's back
+        await store.open()
         try:
-            rooms = Rooms(database, Hub())
+            rooms = Rooms(store, Hub())
             deleted = [code for code in args.codes if await rooms.delete(code)]
             if args.older_than is not None:
                 deleted += await rooms.delete_older_than(args.older_than)
             return deleted, [code for code in args.codes if code not in deleted]
         finally:
-            await database.close()
+            await store.close()
 
-    deleted, unknown = asyncio.run(run())
+    try:
+        deleted, unknown = asyncio.run(run())
+    except StoreInUse as error:
+        return fail(
+            f'{error} Delete the room from that server\'s console ("Delete this session"), or stop the server and '
+            "run lab purge again."
+        )
+    except StoreError as error:
+        return fail(str(error))
     for code in deleted:
         print(f"deleted room {code}")
     for code in unknown:

@@ -14,6 +14,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from .errors import N_
 from .questions import JSON, SettingsError, get_type
 
 MAX_QUESTIONS = 100
@@ -45,13 +46,13 @@ class DeckError(ValueError):
 def parse_question(raw: object) -> QuestionSpec:
     """Validate one question (a TOML table or a JSON object). Raises SettingsError naming the field."""
     if not isinstance(raw, Mapping):
-        raise SettingsError("question", "must be a table of settings")
+        raise SettingsError("question", N_("must be a table of settings"))
     kind = get_type(raw.get("type"))
     prompt = raw.get("prompt")
     if not isinstance(prompt, str) or not prompt.strip():
-        raise SettingsError("prompt", "is required")
+        raise SettingsError("prompt", N_("is required"))
     if len(prompt.strip()) > PROMPT_LENGTH:
-        raise SettingsError("prompt", "must be at most %(max)d characters", max=PROMPT_LENGTH)
+        raise SettingsError("prompt", N_("must be at most %(max)d characters"), max=PROMPT_LENGTH)
     settings = kind.validate_settings({k: v for k, v in raw.items() if k not in ("type", "prompt")})
     return QuestionSpec(kind.name, prompt.strip(), MappingProxyType(settings))
 

@@ -1,21 +1,32 @@
-"""Results for the report (verslag): CSV with one row per answer, XLSX with a summary and the raw answers."""
+"""Results for the report (verslag): CSV with one row per answer, XLSX with a summary and the raw answers.
+
+Rows and the summary are worked out from the room (on the event loop: they read live state); turning them into a
+file (`to_csv`, `to_xlsx`) takes plain data only, so it runs in a worker thread without holding up the room. Every
+cell that can hold text from a deck or a participant goes through `cell`, so a spreadsheet never runs it as a
+formula. The summary has every figure of every round (the screens' display limits do not apply).
+"""
 
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from .db import AnswerRow
 from .i18n import gettext as _
-from .questions import JSON
-from .questions.opentext import card_id
+from .questions import Term
+from .records import STATUS_LABELS
 from .rooms import Room
+from .store import ExportRow
+
+Cell = str | int | float | None
 
 
 @dataclass(frozen=True)
@@ -23,110 +34,113 @@ class Row:
     number: int
     prompt: str
     type: str
+    round: int
     participant: str
     nickname: str
-    answered_at: str
+    received: str
+    status: str
     answer: str
-    value: JSON
 
 
-def rows(room: Room, answers: list[AnswerRow]) -> list[Row]:
-    """One row per answer, in question order then time. Participants appear under a short anonymous handle."""
+def rows(room: Room, exported: list[ExportRow]) -> list[Row]:
+    """One row per answer of every round, in question order, then round, then time. Participants appear under a
+    short handle that is the same for all their answers in this room, and says nothing else about them."""
     by_id = {q.id: q for q in room.questions}
     out = []
-    for answer in answers:
-        question = by_id.get(answer.question_id)
-        if question is None:
+    for row in exported:
+        answer = row.answer
+        question = by_id.get(answer.question)
+        tally = question.rounds.get(answer.round) if question else None
+        if question is None or tally is None:
             continue
+        handle = hashlib.sha256(f"{room.id}:{answer.participant}".encode()).hexdigest()[:8]
+        received = datetime.fromtimestamp(answer.received_ms / 1000, UTC).isoformat(timespec="milliseconds")
         out.append(
             Row(
-                question.position + 1, question.prompt, question.type.name, card_id(answer.participant_id)[:8],
-                answer.nickname, answer.answered_at, question.type.answer_text(question.settings, answer.value),
-                answer.value,
+                question.position + 1, question.prompt, question.type.name, answer.round, handle, row.nickname,
+                received, _(STATUS_LABELS[answer.status]), tally.type.answer_text(tally.settings, answer.value),
             )
         )  # fmt: skip
-    return sorted(out, key=lambda row: row.number)
+    return out
 
 
-def _headers() -> list[str]:
-    return [_("Question no."), _("Question"), _("Type"), _("Participant"), _("Name"), _("Answered at"), _("Answer")]
+def headers() -> list[str]:
+    return [_("Question no."), _("Question"), _("Type"), _("Round"), _("Participant"), _("Name"), _("Received at"),
+            _("Status"), _("Answer")]  # fmt: skip
 
 
-def _cells(row: Row) -> list[str | int]:
-    return [row.number, row.prompt, row.type, row.participant, row.nickname, row.answered_at, row.answer]
+def cells(row: Row) -> list[Cell]:
+    return [row.number, row.prompt, row.type, row.round, row.participant, row.nickname, row.received, row.status,
+            row.answer]  # fmt: skip
 
 
-def _safe(cell: str | int) -> str | int:
-    """Keep spreadsheet programs from running participant text as a formula."""
-    return "'" + cell if isinstance(cell, str) and cell[:1] in ("=", "+", "-", "@", "\t", "\r") else cell
+def cell(value: Cell) -> Cell:
+    """A cell as written to a spreadsheet: text that a spreadsheet would take for a formula is kept as text."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
 
 
-def to_csv(rows: list[Row]) -> str:
+def to_csv(rows: Sequence[Row], header: Sequence[str]) -> str:
+    """The answers as CSV under `header` (`headers()`, translated by the caller)."""
     out = io.StringIO()
     out.write("\ufeff")  # so Excel reads UTF-8
     writer = csv.writer(out)
-    writer.writerow(_headers())
+    writer.writerow(header)
     for row in rows:
-        writer.writerow([_safe(cell) for cell in _cells(row)])
+        writer.writerow([cell(c) for c in cells(row)])
     return out.getvalue()
 
 
-def summary(room: Room) -> list[list[str | int | float | None]]:
-    """Per question: its prompt, then a line per option, statement, word or card with its figures."""
-    lines: list[list[str | int | float | None]] = []
+def summary(room: Room) -> list[list[Cell]]:
+    """Per question and round: its prompt, the number of respondents, then the type's table in full."""
+    lines: list[list[Cell]] = []
     for question in room.questions:
-        results = question.aggregate.results(facilitator=True)
-        lines.append([f"{question.position + 1}. {question.prompt}"])
-        lines.append([_("Respondents"), results["respondents"]])
-        if "options" in results:
-            lines.append([_("Option"), _("Count"), _("Percent")])
-            lines += [[o["label"], o["count"], o["percent"]] for o in results["options"]]
-        elif "statements" in results:
-            lines.append(
-                [
-                    _("Statement"),
-                    _("Average"),
-                    _("Answered"),
-                    _("Skipped"),
-                    *range(1, 1 + question.settings["scale_max"]),
-                ]
-            )
-            lines += [
-                [s["label"], s["average"], s["answered"], s["skipped"], *s["distribution"]]
-                for s in results["statements"]
-            ]
-        elif "words" in results:
-            lines.append([_("Word"), _("Count")])
-            lines += [[w["word"], w["count"]] for w in results["words"]]
-        elif "cards" in results:
-            lines.append([_("Answer"), _("Hidden")])
-            lines += [[c["text"], _("yes") if c["hidden"] else ""] for c in results["cards"]]
-        lines.append([])
+        several = len(question.rounds) > 1
+        for number, tally in sorted(question.rounds.items()):
+            if several and not tally.answers and number != question.round:
+                continue
+            title = f"{question.position + 1}. {question.prompt}"
+            if several:
+                title += " (" + _("round %(n)d", n=number) + ")"
+            lines.append([title])
+            lines.append([_("Respondents"), tally.results()["respondents"]])
+            table = tally.aggregate.table()
+            lines.append([_(h) if isinstance(h, str) else h for h in table.headers])
+            lines += [[_(c) if isinstance(c, Term) else c for c in line] for line in table.rows]
+            lines.append([])
     return lines
 
 
-def to_xlsx(room: Room, rows: list[Row]) -> bytes:
+def to_xlsx(title: str, summary: Sequence[Sequence[Cell]], rows: Sequence[Row], names: Sequence[str]) -> bytes:
+    """The workbook: a sheet with the title and summary, and a sheet with every answer. `names` are the two
+    sheets' names and then the answer sheet's column headers (all translated by the caller)."""
     book = Workbook()
     sheet = book.active
     assert sheet is not None
-    sheet.title = _("Summary")
-    sheet.append([room.title])
+    sheet.title = names[0]
+    sheet.append([cell(title)])
     sheet["A1"].font = Font(bold=True, size=14)
     sheet.append([])
-    for line in summary(room):
-        sheet.append([_safe(cell) if isinstance(cell, str) else cell for cell in line])
+    for line in summary:
+        sheet.append([cell(c) for c in line])
     sheet.column_dimensions["A"].width = 60
-    raw = book.create_sheet(_("Answers"))
-    raw.append(_headers())
-    for cell in raw[1]:
-        cell.font = Font(bold=True)
+    raw = book.create_sheet(names[1])
+    raw.append(list(names[2:]))
+    for c in raw[1]:
+        c.font = Font(bold=True)
     for row in rows:
-        raw.append([_safe(cell) for cell in _cells(row)])
-    for index, width in enumerate([8, 50, 12, 12, 16, 22, 60], start=1):
+        raw.append([cell(c) for c in cells(row)])
+    for index, width in enumerate([8, 50, 12, 8, 12, 16, 26, 14, 60], start=1):
         raw.column_dimensions[get_column_letter(index)].width = width
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def xlsx_names() -> list[str]:
+    """The sheets' names and the answer sheet's headers, in the current language (see `to_xlsx`)."""
+    return [_("Summary"), _("Answers"), *headers()]
 
 
 def filename(room: Room, extension: str) -> str:

@@ -1,17 +1,27 @@
-"""Publish/subscribe per topic (a room's audience), in memory.
+"""Publish/subscribe per topic (a room's audience), with a bounded outbox per socket.
 
-Every subscriber has a bounded outbox. A message is serialised once by the publisher and the same text is put in
-every outbox. A subscriber that falls `limit` messages behind is marked overflowed and its socket is closed; the
-client reconnects and gets a fresh snapshot. Nothing here blocks. A Redis backend would keep this interface:
-`publish`, `subscribe` (an async context manager that always cleans up) and `count`.
+The hub has two halves. The **backend** carries published messages to every process that has subscribers, and
+keeps presence (how many phones a room has, over all processes): `MemoryBackend` does both within this process;
+a Redis backend would implement the same five calls. The **local fan-out** stays in each process whatever the
+backend: every subscriber has a bounded outbox, and a message (serialised once by the publisher) is put as the
+same text into every local outbox. A subscriber that falls `limit` messages behind is marked overflowed and its
+socket closed; the client reconnects and gets a fresh snapshot. Nothing here blocks the publisher.
+
+As in encode/broadcaster, `subscribe` is an async context manager that always cleans up, and the backend's
+listener is one task whose failure `stop()` re-raises; unlike broadcaster, outboxes are bounded.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections import deque
+import contextlib
+from abc import ABC, abstractmethod
+from collections import Counter, deque
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from typing import ClassVar
+
+Deliver = Callable[[str, str], None]
 
 
 class Outbox:
@@ -54,35 +64,154 @@ class Outbox:
         return self._items.popleft()
 
 
-class Hub:
-    """Topics and their subscribers; one per app."""
+class Backend(ABC):
+    """Carries messages between the processes that share rooms, and counts who is present."""
 
-    def __init__(self, limit: int = 256) -> None:
+    synchronous: ClassVar[bool] = False
+    """True when publishing delivers locally before `publish` returns (in-memory): the hub then skips its queue."""
+
+    @abstractmethod
+    async def start(self, deliver: Deliver) -> None:
+        """Connect; from now on call `deliver(topic, message)` for each message published on a subscribed topic."""
+
+    @abstractmethod
+    async def stop(self) -> None:
+        """Disconnect; re-raise whatever made the listener fail."""
+
+    @abstractmethod
+    async def publish(self, topic: str, message: str) -> None: ...
+
+    @abstractmethod
+    async def subscribe(self, topic: str) -> None: ...
+
+    @abstractmethod
+    async def unsubscribe(self, topic: str) -> None: ...
+
+    @abstractmethod
+    async def join(self, topic: str, member: str) -> None:
+        """Presence: `member` is on `topic` (a phone in a room)."""
+
+    @abstractmethod
+    async def leave(self, topic: str, member: str) -> None: ...
+
+    @abstractmethod
+    def count(self, topic: str) -> int:
+        """How many members are present on `topic`, over all processes (as last known: never waits)."""
+
+
+class MemoryBackend(Backend):
+    """One process: messages go straight to this process's subscribers; presence is a counter."""
+
+    synchronous = True
+
+    def __init__(self) -> None:
+        self._deliver: Deliver | None = None
+        self._present: Counter[str] = Counter()
+
+    async def start(self, deliver: Deliver) -> None:
+        self._deliver = deliver
+
+    async def stop(self) -> None:
+        self._deliver = None
+
+    async def publish(self, topic: str, message: str) -> None:
+        if self._deliver is not None:
+            self._deliver(topic, message)
+
+    async def subscribe(self, topic: str) -> None:
+        pass
+
+    async def unsubscribe(self, topic: str) -> None:
+        pass
+
+    async def join(self, topic: str, member: str) -> None:
+        self._present[topic] += 1
+
+    async def leave(self, topic: str, member: str) -> None:
+        self._present[topic] -= 1
+        if self._present[topic] <= 0:
+            del self._present[topic]
+
+    def count(self, topic: str) -> int:
+        return self._present[topic]
+
+
+class Hub:
+    """Topics, their local subscribers, and the backend that links processes; one per app."""
+
+    def __init__(self, limit: int = 256, backend: Backend | None = None) -> None:
         self.limit = limit
+        self.backend = backend or MemoryBackend()
         self._topics: dict[str, set[Outbox]] = {}
+        self._outgoing: asyncio.Queue[tuple[str, str]] | None = None
+        self._publisher: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        await self.backend.start(self._deliver)
+        if not self.backend.synchronous:
+            self._outgoing = asyncio.Queue()
+            self._publisher = asyncio.create_task(self._publish_queued(), name="lab-hub-publisher")
+
+    async def stop(self) -> None:
+        """Stop publishing and disconnect; raises what made the publisher or the backend's listener fail."""
+        failure: BaseException | None = None
+        if self._publisher is not None:
+            if self._publisher.done() and not self._publisher.cancelled():
+                failure = self._publisher.exception()
+            self._publisher.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._publisher
+            self._publisher = None
+        await self.backend.stop()
+        if failure is not None:
+            raise failure
 
     def publish(self, topic: str, message: str) -> None:
+        """Send `message` to every subscriber of `topic` in every process. Never blocks."""
+        if self.backend.synchronous:
+            self._deliver(topic, message)
+        elif self._outgoing is not None:
+            self._outgoing.put_nowait((topic, message))
+
+    async def _publish_queued(self) -> None:
+        assert self._outgoing is not None
+        while True:
+            topic, message = await self._outgoing.get()
+            await self.backend.publish(topic, message)
+
+    def _deliver(self, topic: str, message: str) -> None:
         for outbox in self._topics.get(topic, ()):
             outbox.put(message)
 
     def close(self, topic: str) -> None:
-        """End every subscription to a topic (its sockets close)."""
+        """End every local subscription to a topic (their sockets close)."""
         for outbox in self._topics.get(topic, ()):
             outbox.close()
 
     def count(self, topic: str) -> int:
-        return len(self._topics.get(topic, ()))
+        """Subscribers present on a topic over all processes."""
+        return self.backend.count(topic)
 
     @asynccontextmanager
     async def subscribe(self, topic: str) -> AsyncIterator[Outbox]:
         outbox = Outbox(self.limit)
-        self._topics.setdefault(topic, set()).add(outbox)
+        member = f"{id(outbox):x}"
+        subscribers = self._topics.setdefault(topic, set())
+        first = not subscribers
+        subscribers.add(outbox)
+        joined = False
         try:
+            if first:
+                await self.backend.subscribe(topic)
+            await self.backend.join(topic, member)
+            joined = True
             yield outbox
         finally:
-            subscribers = self._topics.get(topic)
-            if subscribers is not None:
-                subscribers.discard(outbox)
-                if not subscribers:
-                    del self._topics[topic]
             outbox.close()
+            if joined:
+                await self.backend.leave(topic, member)
+            subscribers = self._topics.get(topic, set())
+            subscribers.discard(outbox)
+            if not subscribers:
+                self._topics.pop(topic, None)
+                await self.backend.unsubscribe(topic)

@@ -1,13 +1,10 @@
-"""Interface strings the browser scripts need, by key. Each is an English message id, translated per request
-and handed to the page in its data block (`data.strings`), so JS shows the same catalogs as the templates."""
+"""Interface strings the browser scripts need, by key. Each is an English message id, translated per request and
+handed to the page in its data block (`data.strings`), so JS shows the same catalogs as the templates. A question
+type's renderer declares its own strings in its module (lab.questions)."""
 
 from __future__ import annotations
 
-
-def N_(message: str) -> str:
-    """Marks a message id for extraction (pybabel -k N_); translated where it is used."""
-    return message
-
+from .errors import N_
 
 STRINGS: dict[str, str] = {
     # phone
@@ -19,28 +16,20 @@ STRINGS: dict[str, str] = {
     "closed": N_("This question is closed"),
     "send": N_("Send"),
     "offline": N_("Connection lost. Reconnecting…"),
-    "choose_up_to": N_("Choose up to %(max)s"),
-    "skip": N_("Don't know / skip"),
     "your_answer": N_("Your answer"),
     "nickname": N_("Your name (optional)"),
     "save": N_("Save"),
     "saved": N_("Saved"),
-    "word": N_("Word %(n)s"),
-    "chars_left": N_("%(n)s characters left"),
     "room_gone": N_("This session has ended. Thank you for taking part!"),
     "retry": N_("Try again"),
     # results
     "answers": N_("%(n)s answers"),
     "one_answer": N_("1 answer"),
-    "skipped": N_("%(n)s skipped"),
     "average": N_("average"),
     "no_answers": N_("No answers yet"),
     "results_hidden": N_("Results follow soon"),
     "participants": N_("%(n)s participants"),
     "one_participant": N_("1 participant"),
-    "hidden_card": N_("hidden"),
-    "hide": N_("Hide"),
-    "show": N_("Show"),
     # console
     "push": N_("Show this question"),
     "open": N_("Open answering"),
@@ -49,8 +38,8 @@ STRINGS: dict[str, str] = {
     "results_projector_off": N_("Hide results on the projector"),
     "results_phones_on": N_("Show results on phones"),
     "results_phones_off": N_("Hide results on phones"),
-    "reset": N_("Delete answers"),
-    "reset_confirm": N_("Delete all answers to this question? This cannot be undone."),
+    "reset": N_("Start again"),
+    "reset_confirm": N_("Start this question again? Everyone answers anew; the answers so far are kept in the export."),
     "next": N_("Next"),
     "prev": N_("Previous"),
     "waiting_screen": N_("Waiting screen"),

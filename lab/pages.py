@@ -5,23 +5,23 @@ Views find the room, check access, call the domain and render. They hold no SQL 
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 from urllib.parse import urlsplit
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from starlette.datastructures import URL
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.templating import Jinja2Templates
 
-from . import access, export, i18n, qr
+from . import access, export, i18n, qr, questions
 from .decks import DeckError, list_decks, load_deck, parse_question
+from .errors import N_, Invalid, LabError, TooLarge, UnknownQuestion
 from .i18n import gettext as _
 from .jsstrings import STRINGS
 from .questions import TYPES, SettingsError
-from .rooms import Room, RoomError
+from .rooms import Room
 from .wire import loads
 
 MAX_BODY = 64 * 1024
@@ -45,18 +45,31 @@ def json_error(status: int, code: str, message: str) -> JSONResponse:
     return JSONResponse({"error": code, "message": message}, status)
 
 
+def message(error: LabError) -> str:
+    """An error's sentence in the request's language (a setting's error names the setting first)."""
+    text = _(error.msgid, **error.params)
+    return f"{error.field}: {text}" if isinstance(error, SettingsError) else text
+
+
+def error_json(error: LabError) -> JSONResponse:
+    return json_error(error.status, error.code, message(error))
+
+
 def base_url(request: Request) -> str:
     """Where phones reach this server: the configured public URL, else the address this request came to."""
     return request.app.state.settings.public_url.rstrip("/") or str(request.base_url).rstrip("/")
 
 
 def js_data(request: Request, room: Room, ws: str, **extra: Any) -> dict[str, Any]:
+    """The data block a live screen's script reads: its socket, its strings, and the question types to load."""
+    strings = {**STRINGS, **questions.strings()}
     return {
         "code": room.code,
         "title": room.title,
         "ws": request.app.url_path_for(ws, code=room.code),
         "lang": i18n.current.get(),
-        "strings": {key: _(msgid) for key, msgid in STRINGS.items()},
+        "strings": {key: _(msgid) for key, msgid in strings.items()},
+        "types": list(TYPES),
         **extra,
     }
 
@@ -81,10 +94,6 @@ async def screen_room(request: Request, role: access.Role) -> Room | Response:
     if not access.has_role(request.session, room, role):
         return error_page(request, 403, _("This screen needs the link with the room's key."))
     return room
-
-
-def _settings_message(error: SettingsError) -> str:
-    return f"{error.field}: {_(error.msgid, **error.params)}"
 
 
 # -- participants ------------------------------------------------------------------------------------------------
@@ -145,10 +154,10 @@ async def console(request: Request) -> Response:
     room = await screen_room(request, "facilitator")
     if isinstance(room, Response):
         return room
-    types = [{"type": name, "label": _(kind.label)} for name, kind in TYPES.items()]
+    editors = [{"type": name, "label": _(kind.label)} for name, kind in TYPES.items()]
     data = js_data(
         request, room, "facilitator_socket", csrf=access.csrf_token(request.session),
-        api=request.url_for("questions_create", code=room.code).path, types=types,
+        api=request.url_for("questions_create", code=room.code).path, editors=editors,
     )  # fmt: skip
     return render(
         request, "console.html", room=room, data=data, **_links(request, room),
@@ -170,12 +179,17 @@ async def export_xlsx(request: Request) -> Response:
 
 
 async def _export(request: Request, kind: str) -> Response:
-    """The room's answers as a download: CSV (one row per answer) or XLSX (summary and answers)."""
+    """The room's answers as a download: CSV (one row per answer) or XLSX (summary and answers). The file is
+    written in a worker thread: a large room's workbook takes long enough to hold up every vote."""
     room = await screen_room(request, "facilitator")
     if isinstance(room, Response):
         return room
-    rows = export.rows(room, await request.app.state.db.answers(room.id))
-    body = export.to_csv(rows) if kind == "csv" else export.to_xlsx(room, rows)
+    rows = export.rows(room, await request.app.state.store.export_rows(room.id))
+    if kind == "csv":
+        body: str | bytes = await asyncio.to_thread(export.to_csv, rows, export.headers())
+    else:
+        summary = export.summary(room)
+        body = await asyncio.to_thread(export.to_xlsx, room.title, summary, rows, export.xlsx_names())
     return Response(
         body, media_type="text/csv; charset=utf-8" if kind == "csv" else XLSX,
         headers={"Content-Disposition": f'attachment; filename="{export.filename(room, kind)}"'},
@@ -212,16 +226,11 @@ async def _json_body(request: Request) -> Any:
     async for chunk in request.stream():
         body += chunk
         if len(body) > MAX_BODY:
-            raise _ApiError(413, "too_large", _("This is too large."))
+            raise TooLarge()
     try:
         return loads(body)
     except ValueError:  # not JSON, not UTF-8, or not text (lab.wire)
-        raise _ApiError(400, "invalid", _("This was not understood (not JSON).")) from None
-
-
-class _ApiError(Exception):
-    def __init__(self, status: int, code: str, message: str) -> None:
-        self.response = json_error(status, code, message)
+        raise Invalid(N_("This was not understood (not JSON).")) from None
 
 
 async def _api(request: Request, action: Any) -> Response:
@@ -232,20 +241,15 @@ async def _api(request: Request, action: Any) -> Response:
     try:
         result: Response = await action(room)
         return result
-    except _ApiError as error:
-        return error.response
-    except SettingsError as error:
-        return json_error(400, "invalid", _settings_message(error))
-    except RoomError as error:
-        status = 404 if error.code == "unknown_question" else 409 if error.code == "open" else 400
-        return json_error(status, error.code, _(error.msgid, **error.params))
+    except LabError as error:
+        return error_json(error)
 
 
 def _question_path_id(request: Request) -> int:
     try:
         return int(request.path_params["question"])
     except ValueError:
-        raise _ApiError(404, "unknown_question", _("This question does not exist (any more).")) from None
+        raise UnknownQuestion() from None
 
 
 async def questions_create(request: Request) -> Response:
@@ -279,7 +283,7 @@ async def question_move(request: Request) -> Response:
         body = await _json_body(request)
         position = body.get("position") if isinstance(body, dict) else None
         if not isinstance(position, int) or isinstance(position, bool):
-            raise _ApiError(400, "invalid", "position: " + _("must be a whole number"))
+            raise SettingsError("position", N_("must be a whole number"))
         await room.move_question(_question_path_id(request), position)
         return JSONResponse({"questions": [q.public() for q in room.questions]})
 
@@ -323,10 +327,13 @@ async def organiser_login(request: Request) -> Response:
     form = await _form(request)
     if form is None:
         return await organiser(request, _("This page is out of date. Reload it and try again."), 403)
-    hasher: PasswordHasher = request.app.state.hasher
+    guard: access.LoginGuard = request.app.state.login_guard
+    address = request.client.host if request.client else ""
     try:
-        hasher.verify(request.app.state.organiser_hash, form.get("password", "")[:200])
-    except (VerificationError, InvalidHashError):
+        right = await guard.check(address, form.get("password", "")[:200])
+    except LabError as error:
+        return await organiser(request, message(error), error.status)
+    if not right:
         return await organiser(request, _("That password is not right."), 401)
     request.session["organiser"] = True
     return RedirectResponse(request.url_for("organiser").path, 303)
@@ -349,11 +356,12 @@ async def organiser_create_room(request: Request) -> Response:
     title = " ".join(form.get("title", "").split())[:120]
     questions: tuple[Any, ...] = ()
     if file:
-        path = settings.sessions_dir / file
-        if "/" in file or "\\" in file or not file.endswith(".toml") or not path.is_file():
+        # Only a deck the organiser page offers: the name is looked up, never used as a path as it came.
+        offered = {path.name: path for path in settings.sessions_dir.glob("*.toml")}
+        if file not in offered:
             return await organiser(request, _("That deck does not exist."), 400)
         try:
-            deck = load_deck(path)
+            deck = load_deck(offered[file])
         except DeckError as error:
             return await organiser(request, str(error), 400)
         title, questions = title or deck.title, deck.questions

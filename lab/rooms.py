@@ -1,9 +1,13 @@
-"""Rooms: the live domain. Create a room, push / open / close / reveal / reset, take votes.
+"""Rooms: the live domain. Create a room, push / open / close / reveal / start again / moderate, take votes.
 
-Every change is written through the database's single writer; the in-memory room (questions, answers and their
-incremental aggregates) is updated in the write's on_commit callback and events are published after that, so
-what the screens see never runs ahead of what is stored. Results go out coalesced: at most one `results` message
-per room per interval, however many votes arrive. Nothing here knows about HTTP or websockets.
+Every change goes through the store as a small description of what to change (lab.store.base); the store works
+out its effect from what is committed and hands back the room's resulting state, which `Room` applies to memory in
+commit order before anyone is told. So what the screens see never runs ahead of what is stored, and two consoles
+acting at once cannot leave memory different from the database. Results go out coalesced: at most one `results`
+message per room per interval, however many votes arrive. Nothing here knows about HTTP or websockets.
+
+`Room` is also the **port** the socket layer talks to (`snapshot`, `join`, `vote`, `act`, `set_nickname`): a room
+owned by another process could implement the same calls.
 """
 
 from __future__ import annotations
@@ -11,88 +15,97 @@ from __future__ import annotations
 import asyncio
 import secrets
 import time
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, ClassVar, Protocol
 
-from . import db
-from .db import Database, Outcome, QuestionRow, RoomRow, Vote
 from .decks import QuestionSpec
+from .errors import (
+    N_,
+    BadMessage,
+    Closed,
+    Invalid,
+    LabError,
+    Locked,
+    NotCurrent,
+    RoundPassed,
+    UnknownCard,
+    UnknownQuestion,
+    VoteGone,
+    VoteReused,
+)  # fmt: skip
 from .hub import Hub
-from .questions import JSON, TYPES, Aggregate, AnswerError, QuestionType
-from .questions.opentext import OpenAggregate
+from .questions import JSON, TYPES
+from .records import HIDDEN, SHOWN, Answer
+from .store import (
+    AddQuestion,
+    DeleteQuestion,
+    EditQuestion,
+    Moderate,
+    MoveQuestion,
+    NewQuestion,
+    NewRound,
+    Outcome,
+    Push,
+    RoomChange,
+    RoomData,
+    RoomOp,
+    RoomRow,
+    SetStatus,
+    ShowResults,
+    Step,
+    Store,
+    Vote,
+)  # fmt: skip
+from .tally import Question, Tally
 from .wire import dumps
 
 AUDIENCES = ("phone", "projector", "facilitator")
 NICKNAME_LENGTH = 40
 
+REFUSED: dict[Outcome, type[LabError]] = {
+    Outcome.LOCKED: Locked,
+    Outcome.REUSED: VoteReused,
+    Outcome.PASSED: RoundPassed,
+    Outcome.CLOSED: Closed,
+    Outcome.GONE: VoteGone,
+}
+"""The error a phone gets for each outcome that is not acknowledged."""
 
-class RoomError(Exception):
-    """An action that cannot be done. `code` is sent to the client; `msgid` is translated for people."""
 
-    def __init__(self, code: str, msgid: str, **params: object) -> None:
-        super().__init__(msgid % params if params else msgid)
-        self.code = code
-        self.msgid = msgid
-        self.params = params
+class RoomPort(Protocol):
+    """What the socket layer needs of a room; a room owned by another process can implement it too."""
 
+    code: str
+    deleted: bool
 
-@dataclass
-class Question:
-    """A question in a live room, with its answers (participant -> value) and their aggregate."""
+    def topic(self, audience: str) -> str: ...
 
-    id: int
-    position: int
-    type: QuestionType
-    prompt: str
-    settings: dict[str, JSON]
-    status: str
-    results_projector: bool
-    results_phones: bool
-    round: int
-    answers: dict[str, JSON] = field(default_factory=dict)
-    aggregate: Aggregate = field(init=False)
+    def snapshot(self, audience: str, participant: str | None = None, nickname: str = "") -> dict[str, JSON]: ...
 
-    def __post_init__(self) -> None:
-        self.aggregate = self.type.new_aggregate(self.settings)
+    def participants_changed(self) -> None: ...
 
-    @classmethod
-    def from_row(cls, row: QuestionRow) -> Question:
-        return cls(
-            row.id, row.position, TYPES[row.type], row.prompt, row.settings, row.status,
-            row.results_projector, row.results_phones, row.round,
-        )  # fmt: skip
+    async def join(self, participant: str) -> str: ...
 
-    def public(self) -> dict[str, JSON]:
-        return {
-            "id": self.id,
-            "position": self.position,
-            "type": self.type.name,
-            "prompt": self.prompt,
-            "settings": self.settings,
-            "status": self.status,
-            "results_projector": self.results_projector,
-            "results_phones": self.results_phones,
-            "round": self.round,
-        }
+    async def vote(self, participant: str, vote_id: str, question: int, round_: int, value: object) -> JSON: ...
 
-    def apply(self, participant: str, value: JSON) -> None:
-        old = self.answers.get(participant)
-        if old is not None:
-            self.aggregate.remove(participant, old)
-        self.answers[participant] = value
-        self.aggregate.add(participant, value)
+    async def act(self, action: str, params: Mapping[str, Any]) -> None: ...
 
-    def clear(self) -> None:
-        self.answers.clear()
-        self.aggregate = self.type.new_aggregate(self.settings)
+    async def set_nickname(self, participant: str, nickname: object) -> str: ...
 
 
 class Room:
     """One live run of a deck: its questions, which one is current, and who is watching."""
 
-    def __init__(self, row: RoomRow, questions: list[Question], store: Database, hub: Hub, interval: float) -> None:
+    ACTIONS: ClassVar[frozenset[str]] = frozenset(
+        {"push", "next", "prev", "open", "close", "show_results", "reset", "moderate"}
+    )
+    """The facilitator's actions (`act`); docs/api.md describes each."""
+
+    def __init__(
+        self, data: RoomData, store: Store, hub: Hub, interval: float, clock: Callable[[], float] = time.time
+    ) -> None:
+        row = data.room
         self.id = row.id
         self.code = row.code
         self.title = row.title
@@ -102,14 +115,21 @@ class Room:
         self.current_id = row.current_question_id
         self.version = row.version
         self.created_at = row.created_at
-        self.questions = questions
         self.deleted = False
-        self._db = store
+        self._store = store
         self._hub = hub
         self._interval = interval
-        self._flush_handle: asyncio.TimerHandle | None = None
+        self._clock = clock
+        self._flush: asyncio.TimerHandle | None = None
         self._last_flush = 0.0
         self._results_changed = False
+        rounds: dict[int, dict[int, Tally]] = {}
+        for r in data.rounds:
+            rounds.setdefault(r.question_id, {})[r.number] = Tally(TYPES[r.type], r.settings)
+        self.questions = [Question(q, rounds.get(q.id)) for q in data.questions]
+        self._by_id = {q.id: q for q in self.questions}
+        for answer in data.answers:
+            self._by_id[answer.question].rounds[answer.round].put(answer)
 
     # -- looking --------------------------------------------------------------------------------------------------
 
@@ -118,13 +138,10 @@ class Room:
 
     @property
     def current(self) -> Question | None:
-        return self.question(self.current_id) if self.current_id is not None else None
+        return self._by_id.get(self.current_id) if self.current_id is not None else None
 
     def question(self, question_id: object) -> Question | None:
-        for question in self.questions:
-            if question.id == question_id:
-                return question
-        return None
+        return self._by_id.get(question_id) if isinstance(question_id, int) else None
 
     def participants(self) -> int:
         """Phones connected right now."""
@@ -135,9 +152,9 @@ class Room:
         if question is None:
             return None
         if audience == "facilitator":
-            return question.aggregate.results(facilitator=True)
+            return question.tally.results(facilitator=True)
         shown = question.results_projector if audience == "projector" else question.results_phones
-        return question.aggregate.results() if shown else None
+        return question.tally.results() if shown else None
 
     def snapshot(self, audience: str, participant: str | None = None, nickname: str = "") -> dict[str, JSON]:
         """Everything a client needs to draw its screen from nothing."""
@@ -148,218 +165,170 @@ class Room:
             "room": {"code": self.code, "title": self.title},
             "question": question.public() if question else None,
             "results": self.results_for(audience),
-            "answers": len(question.answers) if question else 0,
+            "answers": len(question.tally.answers) if question else 0,
             "participants": self.participants(),
         }
         if audience == "phone":
-            message["answer"] = question.answers.get(participant) if question and participant else None
+            own = question.tally.answers.get(participant) if question and participant else None
+            message["answer"] = own.value if own else None
             message["nickname"] = nickname
         if audience == "facilitator":
             message["questions"] = [q.public() for q in self.questions]
         return message
 
-    # -- facilitator actions ---------------------------------------------------------------------------------------
+    def participants_changed(self) -> None:
+        """A phone came or went: the screens' participant count follows with the next results."""
+        self.schedule_results()
 
-    def _require(self, question_id: object) -> Question:
-        question = self.question(question_id)
-        if question is None:
-            raise RoomError("unknown_question", "This question does not exist (any more).")
-        return question
+    # -- the facilitator's actions ---------------------------------------------------------------------------------
 
-    async def _change(self, ops: Sequence[Callable[[db.Conn], Awaitable[Any]]], apply: Callable[[], None]) -> None:
-        """Write `ops` with a version bump; on commit, update memory with `apply` and tell every screen."""
+    async def act(self, action: str, params: Mapping[str, Any]) -> None:
+        """Carry out one of ACTIONS with its parameters as a client sent them (checked here)."""
+        match action:
+            case "push":
+                question = params.get("question")
+                await self.push(None if question is None else _field(params, "question", int))
+            case "next" | "prev":
+                await self.step(1 if action == "next" else -1)
+            case "open" | "close":
+                await self._change(SetStatus(_field(params, "question", int), "open" if action == "open" else "closed"))
+            case "show_results":
+                target = _field(params, "target", str)
+                if target not in ("projector", "phones"):
+                    raise BadMessage(N_("Unknown target."))
+                await self._change(ShowResults(_field(params, "question", int), target, _field(params, "show", bool)))
+            case "reset":
+                await self.new_round(_field(params, "question", int))
+            case "moderate":
+                status = _field(params, "status", str)
+                if status not in (SHOWN, HIDDEN):
+                    raise BadMessage()
+                await self.moderate(_field(params, "question", int), _field(params, "card", str), status)
+            case _:
+                raise BadMessage()
 
-        async def change(conn: db.Conn) -> None:
-            for op in ops:
-                await op(conn)
+    async def _change(self, op: RoomOp) -> RoomChange:
+        return await self._store.change_room(self.id, op, self._apply)
 
-        def committed(result: tuple[int, None]) -> None:
-            self.version = result[0]
-            apply()
-            self._publish_state()
-
-        await self._db.change_room(self.id, change, committed)
+    def _apply(self, change: RoomChange) -> None:
+        """Memory takes the room's state as committed (in commit order), then every screen is told."""
+        self.version = change.version
+        self.current_id = change.current
+        questions = []
+        for row in change.questions:
+            question = self._by_id.get(row.id)
+            if question is None:
+                question = Question(row)
+            else:
+                question.update(row)
+            questions.append(question)
+        self.questions = questions
+        self._by_id = {q.id: q for q in questions}
+        if change.moderated is not None:
+            moderated = change.moderated
+            tally = self._by_id[moderated.question].rounds.get(moderated.round)
+            if tally is not None:
+                tally.restatus(moderated.participant, moderated.status)
+        self._publish_state()
 
     async def push(self, question_id: int | None) -> None:
         """Make a question current (None: the waiting screen). A question never opened before opens."""
-        question = self._require(question_id) if question_id is not None else None
-        opens = question is not None and question.status == "hidden"
-        ops = [db.set_current(self.id, question_id)]
-        if question is not None and opens:
-            ops.append(db.set_question_state(question.id, status="open"))
-
-        def apply() -> None:
-            self.current_id = question_id
-            if question is not None and opens:
-                question.status = "open"
-
-        await self._change(ops, apply)
+        await self._change(Push(question_id))
 
     async def step(self, delta: int) -> None:
         """Push the next (+1) or previous (-1) question; from the waiting screen, next pushes the first."""
-        ids = [q.id for q in self.questions]
-        if not ids:
-            raise RoomError("unknown_question", "This room has no questions yet.")
-        start = 0 if delta > 0 else len(ids) - 1
-        index = ids.index(self.current_id) + delta if self.current_id in ids else start
-        if not 0 <= index < len(ids):
-            raise RoomError("no_more", "There is no question in that direction.")
-        await self.push(ids[index])
+        await self._change(Step(delta))
 
-    async def set_status(self, question_id: object, status: str) -> None:
+    async def new_round(self, question_id: int) -> None:
+        """Start a question again: phones see it unanswered; the earlier round and its answers are kept."""
+        await self._change(NewRound(question_id))
+
+    async def moderate(self, question_id: int, card: str, status: str) -> None:
+        """Hide an answer (or show it again) in the question's current round."""
         question = self._require(question_id)
-
-        def apply() -> None:
-            question.status = status
-
-        await self._change([db.set_question_state(question.id, status=status)], apply)
-
-    async def show_results(self, question_id: object, target: str, show: bool) -> None:
-        question = self._require(question_id)
-        if target not in ("projector", "phones"):
-            raise RoomError("bad_message", "Unknown target.")
-
-        def apply() -> None:
-            if target == "projector":
-                question.results_projector = show
-            else:
-                question.results_phones = show
-
-        on_projector = show if target == "projector" else None
-        on_phones = show if target == "phones" else None
-        await self._change([db.set_question_state(question.id, projector=on_projector, phones=on_phones)], apply)
-
-    async def reset(self, question_id: object) -> None:
-        """Delete every answer to a question; phones see it unanswered (its round grows)."""
-        question = self._require(question_id)
-
-        def apply() -> None:
-            question.clear()
-            question.round += 1
-
-        await self._change([db.delete_answers(question.id)], apply)
-
-    async def hide_card(self, question_id: object, card: str, hidden: bool) -> None:
-        question = self._require(question_id)
-        aggregate = question.aggregate
-        participant = aggregate.participant_for(card) if isinstance(aggregate, OpenAggregate) else None
-        if participant is None or not isinstance(aggregate, OpenAggregate):
-            raise RoomError("unknown_card", "This answer does not exist (any more).")
-
-        def apply() -> None:
-            aggregate.set_hidden(participant, hidden)
-
-        await self._change([db.set_hidden(question.id, participant, hidden)], apply)
+        participant = question.tally.participant_for(card)
+        if participant is None:
+            raise UnknownCard()
+        await self._change(Moderate(question.id, participant, status))
 
     # -- editing ---------------------------------------------------------------------------------------------------
 
     async def add_question(self, spec: QuestionSpec) -> Question:
-        added: list[Question] = []
+        change = await self._change(AddQuestion(_new(spec)))
+        assert change.added is not None
+        return self._by_id[change.added]
 
-        async def change(conn: db.Conn) -> QuestionRow:
-            return await db.add_question(self.id, spec.type, spec.prompt, dict(spec.settings))(conn)
-
-        def committed(result: tuple[int, QuestionRow]) -> None:
-            self.version = result[0]
-            added.append(Question.from_row(result[1]))
-            self.questions.append(added[0])
-            self._publish_state()
-
-        await self._db.change_room(self.id, change, committed)
-        return added[0]
-
-    async def update_question(self, question_id: object, spec: QuestionSpec) -> Question:
-        """Change a question. It must not be open; answers that no longer fit the new settings are deleted."""
-        question = self._require(question_id)
-        if question.status == "open":
-            raise RoomError("open", "Close the question before you change it.")
+    async def update_question(self, question_id: int, spec: QuestionSpec) -> Question:
+        """Change a question (it must be closed). If its answers would change meaning, a new round starts."""
         kind = TYPES[spec.type]
-        keep = kind.answers_still_fit(question.type.name, question.settings, spec.settings)
-        settings = dict(spec.settings)
-        ops = [db.update_question(question.id, spec.type, spec.prompt, settings)]
-        if not keep:
-            ops.append(db.delete_answers(question.id))
+        await self._change(
+            EditQuestion(
+                question_id, _new(spec), lambda old_type, old: kind.answers_still_fit(old_type, old, spec.settings)
+            )
+        )
+        return self._require(question_id)
 
-        def apply() -> None:
-            answers = dict(question.answers) if keep else {}
-            old = question.aggregate
-            question.type, question.prompt, question.settings = kind, spec.prompt, settings
-            question.clear()
-            if not keep:
-                question.round += 1
-            for participant, value in answers.items():
-                question.apply(participant, value)
-            if keep and isinstance(old, OpenAggregate) and isinstance(question.aggregate, OpenAggregate):
-                question.aggregate.hidden = old.hidden
+    async def delete_question(self, question_id: int) -> None:
+        await self._change(DeleteQuestion(question_id))
 
-        await self._change(ops, apply)
+    async def move_question(self, question_id: int, position: int) -> None:
+        await self._change(MoveQuestion(question_id, position))
+
+    def _require(self, question_id: object) -> Question:
+        question = self.question(question_id)
+        if question is None:
+            raise UnknownQuestion()
         return question
-
-    async def delete_question(self, question_id: object) -> None:
-        question = self._require(question_id)
-        remaining = [q for q in self.questions if q is not question]
-        ops = [db.delete_question(question.id), db.set_positions([q.id for q in remaining])]
-
-        def apply() -> None:
-            self.questions = remaining
-            for position, q in enumerate(remaining):
-                q.position = position
-            if self.current_id == question.id:
-                self.current_id = None
-
-        await self._change(ops, apply)
-
-    async def move_question(self, question_id: object, position: int) -> None:
-        question = self._require(question_id)
-        if not 0 <= position < len(self.questions):
-            raise RoomError("invalid", "There is no such position.")
-        order = [q for q in self.questions if q is not question]
-        order.insert(position, question)
-
-        def apply() -> None:
-            self.questions = order
-            for index, q in enumerate(order):
-                q.position = index
-
-        await self._change([db.set_positions([q.id for q in order])], apply)
 
     # -- participants ------------------------------------------------------------------------------------------------
 
-    async def vote(self, participant: str, vote_id: str, question_id: object, value: object) -> JSON:
-        """Store a participant's answer; returns the value as stored once it is committed."""
+    async def join(self, participant: str) -> str:
+        """Make sure the participant exists before it votes; returns its nickname."""
+        await self._store.ensure_participant(participant, self.id)
+        return await self._store.nickname(participant) or ""
+
+    async def vote(self, participant: str, vote_id: str, question_id: int, round_: int, value: object) -> JSON:
+        """Store a participant's answer; returns the value as stored once it is committed (or was before: a resend).
+        Anything else raises the error the phone is told."""
         question = self._require(question_id)
-        if question.id != self.current_id:
-            raise RoomError("not_current", "This question is no longer on the screen.")
-        if question.status != "open":
-            raise RoomError("closed", "This question is closed.")
-        try:
-            normalised = question.type.normalise_answer(question.settings, value)
-        except AnswerError as error:
-            raise RoomError(error.code, error.msgid, **error.params) from None
-
-        def committed(outcome: Outcome) -> None:
-            if outcome is Outcome.STORED and question in self.questions:
-                question.apply(participant, normalised)
-                self._results_changed = True
-                self.schedule_results()
-
+        if round_ != question.round:
+            raise RoundPassed() if round_ < question.round else BadMessage()
+        self._answerable(question)
+        normalised = question.type.normalise_answer(question.settings, value)
         locked = not question.settings.get("allow_change", True)
-        outcome = await self._db.vote(Vote(participant, vote_id, question.id, normalised, locked, committed))
-        if outcome is Outcome.LOCKED:
-            raise RoomError("locked", "You have answered already; this answer cannot be changed.")
-        return normalised
+        vote = Vote(participant, vote_id, question.id, round_, normalised, dumps(normalised), locked,
+                    int(self._clock() * 1000), on_commit=self._vote_committed)  # fmt: skip
+        outcome = await self._store.vote(vote)
+        if outcome is Outcome.STORED or outcome is Outcome.DUPLICATE:
+            return normalised
+        raise REFUSED[outcome]()
 
-    async def join(self, participant: str) -> None:
-        """Make sure the participant exists in the database before it votes."""
-        await self._db.ensure_participant(participant, self.id)
+    def _answerable(self, question: Question) -> None:
+        """A live room takes answers for the question on the screen while it is open."""
+        if question.id != self.current_id:
+            raise NotCurrent()
+        if question.status != "open":
+            raise Closed()
+
+    def _vote_committed(self, vote: Vote) -> None:
+        if vote.outcome is not Outcome.STORED or self.deleted:
+            return
+        question = self._by_id.get(vote.question)
+        tally = question.rounds.get(vote.round) if question else None
+        if tally is None:
+            return
+        tally.put(Answer(vote.question, vote.round, vote.participant, vote.value, vote.status, vote.group,
+                         vote.weight, vote.channel, vote.received_ms))  # fmt: skip
+        self._results_changed = True
+        self.schedule_results()
 
     async def set_nickname(self, participant: str, nickname: object) -> str:
         if not isinstance(nickname, str):
-            raise RoomError("bad_message", "A name must be text.")
+            raise BadMessage(N_("A name must be text."))
         nickname = " ".join(nickname.split())
         if len(nickname) > NICKNAME_LENGTH:
-            raise RoomError("invalid", "A name can be at most %(max)d characters.", max=NICKNAME_LENGTH)
-        await self._db.set_nickname(participant, nickname)
+            raise Invalid(N_("A name can be at most %(max)d characters."), max=NICKNAME_LENGTH)
+        await self._store.set_nickname(participant, nickname)
         return nickname
 
     # -- publishing --------------------------------------------------------------------------------------------------
@@ -378,16 +347,16 @@ class Room:
 
     def schedule_results(self, now: bool = False) -> None:
         """Send results soon: at once if `now` or none went out lately, else when the interval has passed."""
-        if self._flush_handle is not None:
+        if self._flush is not None:
             if not now:
                 return
-            self._flush_handle.cancel()
+            self._flush.cancel()
         loop = asyncio.get_running_loop()
         delay = 0.0 if now else max(0.0, self._last_flush + self._interval - time.monotonic())
-        self._flush_handle = loop.call_later(delay, self._flush_results)
+        self._flush = loop.call_later(delay, self._flush_results)
 
     def _flush_results(self) -> None:
-        self._flush_handle = None
+        self._flush = None
         self._last_flush = time.monotonic()
         if self.deleted:
             return
@@ -396,7 +365,8 @@ class Room:
             "type": "results",
             "version": self.version,
             "question": question.id if question else None,
-            "answers": len(question.answers) if question else 0,
+            "round": question.round if question else None,
+            "answers": len(question.tally.answers) if question else 0,
             "participants": self.participants(),
         }
         self._hub.publish(self.topic("facilitator"), dumps({**base, "results": self.results_for("facilitator")}))
@@ -406,78 +376,89 @@ class Room:
         self._results_changed = False
 
 
+def _field(params: Mapping[str, Any], name: str, kind: type) -> Any:
+    """A parameter of the expected type (a bool is not taken for a number)."""
+    value = params.get(name)
+    if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
+        raise BadMessage()
+    return value
+
+
+def _new(spec: QuestionSpec) -> NewQuestion:
+    return NewQuestion(spec.type, spec.prompt, dict(spec.settings))
+
+
 class Rooms:
     """All rooms of this server: created and loaded through here, kept in memory once loaded."""
 
-    def __init__(self, store: Database, hub: Hub, results_interval: float = 0.1) -> None:
-        self._db = store
+    def __init__(
+        self, store: Store, hub: Hub, results_interval: float = 0.1, clock: Callable[[], float] = time.time
+    ) -> None:
+        self._store = store
         self._hub = hub
         self._interval = results_interval
+        self._clock = clock
         self._loaded: dict[str, Room] = {}
         self._lock = asyncio.Lock()
 
     async def get(self, code: str) -> Room | None:
-        """The room with this join code, loaded from the database (answers and aggregates) on first use."""
+        """The room with this join code, loaded from the store (every round's answers) on first use."""
         room = self._loaded.get(code)
         if room is not None:
             return room
         async with self._lock:
             room = self._loaded.get(code)
             if room is None:
-                row = await self._db.room_by_code(code)
+                row = await self._store.room_by_code(code)
                 if row is None:
                     return None
                 room = await self._load(row)
-                self._loaded[code] = room
         return room
 
     async def _load(self, row: RoomRow) -> Room:
-        questions = [Question.from_row(q) for q in await self._db.questions(row.id)]
-        by_id = {q.id: q for q in questions}
-        for answer in await self._db.answers(row.id):
-            question = by_id[answer.question_id]
-            question.apply(answer.participant_id, answer.value)
-            if answer.hidden and isinstance(question.aggregate, OpenAggregate):
-                question.aggregate.set_hidden(answer.participant_id, True)
-        return Room(row, questions, self._db, self._hub, self._interval)
+        room = Room(await self._store.load_room(row.id), self._store, self._hub, self._interval, self._clock)
+        self._loaded[room.code] = room
+        return room
 
-    async def create(self, title: str, questions: Sequence[QuestionSpec], deck: str | None = None) -> Room:
+    async def create(
+        self, title: str, questions: Sequence[QuestionSpec], deck: str | None = None, serve_deck: str | None = None
+    ) -> Room:
         """A new room with a fresh six-digit join code and new secret keys."""
-        specs = [(q.type, q.prompt, dict(q.settings)) for q in questions]
+        specs = [_new(q) for q in questions]
         for _ in range(50):
             code = str(secrets.randbelow(900_000) + 100_000)
             keys = (secrets.token_urlsafe(24), secrets.token_urlsafe(24))
-            row = await self._db.create_room(code, title, deck, keys, specs)
+            row = await self._store.create_room(code, title, deck, serve_deck, keys, specs)
             if row is not None:
-                room = await self._load(row)
-                self._loaded[code] = room
-                return room
+                async with self._lock:
+                    return await self._load(row)
         raise RuntimeError("no free join code found")  # 50 collisions in 900,000 codes: the table is nearly full
 
-    async def for_deck(self, deck: str) -> Room | None:
-        """The newest room made from this deck file, if any (so `lab serve --deck` keeps its room)."""
-        row = await self._db.latest_room_for_deck(deck)
+    async def for_served_deck(self, serve_deck: str) -> Room | None:
+        """The room `lab serve --deck` made for this deck file before, if any (so it keeps its code and QR)."""
+        row = await self._store.room_for_served_deck(serve_deck)
         return None if row is None else await self.get(row.code)
 
     async def all(self) -> list[RoomRow]:
-        return await self._db.rooms()
+        return await self._store.rooms()
 
     async def delete(self, code: str) -> bool:
-        """Delete a room completely: its questions, participants and answers. Its sockets are closed."""
+        """Delete a room completely: its questions, rounds, participants and answers. Its sockets are closed."""
         room = await self.get(code)
         if room is None:
             return False
-        await self._db.delete_room(room.id)
+        await self._store.delete_room(room.id)
         room.deleted = True
         self._loaded.pop(code, None)
         for audience in AUDIENCES:
             self._hub.close(room.topic(audience))
         return True
 
-    async def delete_older_than(self, days: int) -> list[str]:
-        """Delete rooms created more than `days` days ago (the retention period); returns their codes."""
-        stamp = (datetime.now(UTC) - timedelta(days=days)).isoformat(timespec="seconds")
-        codes = await self._db.rooms_created_before(stamp)
+    async def delete_older_than(self, days: int, keep: Sequence[str] = ()) -> list[str]:
+        """Delete rooms created more than `days` days ago (the retention period), except those in `keep` (the room
+        a running `lab serve --deck` shows); returns their codes."""
+        stamp = (datetime.fromtimestamp(self._clock(), UTC) - timedelta(days=days)).isoformat(timespec="seconds")
+        codes = [code for code in await self._store.rooms_created_before(stamp) if code not in keep]
         for code in codes:
             await self.delete(code)
         return codes

@@ -48,6 +48,21 @@ class Settings:
     connections_per_address: int = _setting(
         5000, "Open sockets allowed from one network address (lenient: a whole room may share one wifi address)."
     )
+    sockets_per_participant: int = _setting(
+        4, "Open sockets allowed for one participant (a few browser tabs); more are refused with a clear error."
+    )
+    pending_per_address: int = _setting(
+        1024, "HTTP connections from one address that have not yet sent their request headers; more are closed."
+    )
+    header_timeout_s: float = _setting(
+        10.0, "Seconds a connection may take to send a request's headers before it is closed (slow senders)."
+    )
+    max_header_bytes: int = _setting(
+        32768, "Largest request line plus headers, in bytes; larger requests get 431 and are closed."
+    )
+    login_attempts: int = _setting(
+        5, "Wrong organiser passwords allowed per address per minute; more get 429 without being checked."
+    )
     retention_days: int = _setting(180, "Rooms older than this many days are deleted completely, with their answers.")
     cookie_days: int = _setting(30, "How long the session cookie (participant id, screen grants) is kept.")
 

@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 LOCALE = ROOT / "lab" / "locale"
 POT = LOCALE / "messages.pot"
 # Functions whose argument is a message id: markers, and the errors that carry one for later translation.
-KEYWORDS = ["_", "gettext", "ngettext:1,2", "N_", "RoomError:2", "BadMessage:1", "AnswerError:1", "SettingsError:2"]
+KEYWORDS = ["_", "gettext", "ngettext:1,2", "N_"]
 
 
 def pybabel(*args: str) -> None:

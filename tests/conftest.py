@@ -22,6 +22,7 @@ from websockets.asyncio.client import ClientConnection
 from lab.app import create_app
 from lab.decks import QuestionSpec, parse_question
 from lab.rooms import Room
+from lab.server import config
 from lab.settings import PROJECT_DIR, Settings
 
 TIMEOUT = 10.0
@@ -110,10 +111,7 @@ class Server:
 
     async def start(self) -> None:
         self.app = create_app(self.settings)
-        config = uvicorn.Config(
-            self.app, ws="websockets-sansio", ws_per_message_deflate=False, log_level="warning", lifespan="on"
-        )
-        self._server = _Uvicorn(config)
+        self._server = _Uvicorn(config(self.app, self.settings))
         if self.sock.fileno() == -1:  # closed by the previous run: bind the same port again
             self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
             self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

@@ -115,6 +115,6 @@ async def test_no_facilitator_action_works_on_a_participant_or_projector_socket(
         error = await client.expect("error")
         assert error["error"] == "not_allowed", kind
     if audience == "projector":
-        await client.send({"type": "vote", "id": "projector-vote", "question": question, "value": [0]})
+        await client.send({"type": "vote", "round": 1, "id": "projector-vote", "question": question, "value": [0]})
         assert (await client.expect("error"))["error"] == "not_allowed"
     assert database(server) == before

@@ -32,7 +32,7 @@ async def test_a_phone_joins_by_code_answers_and_the_projector_counts(
     projector = await open_page(browser, server, f"/p/{room.code}?key={room.projector_key}", **SCREEN)
     phone = await open_page(browser, server, "/", **PHONE)
 
-    await phone.page.get_by_label("Typ de code die je op het scherm ziet").fill(room.code)
+    await phone.page.get_by_label("Typ de code die u op het scherm ziet").fill(room.code)
     await phone.page.get_by_role("button", name="Meedoen").click()
     await expect(phone.page).to_have_url(re.compile(f"/r/{room.code}$"))
     await expect(phone.page.get_by_role("heading", name="Wacht op de volgende vraag")).to_be_visible()
@@ -44,15 +44,15 @@ async def test_a_phone_joins_by_code_answers_and_the_projector_counts(
     await expect(projector.page.locator(".count")).to_have_text("0 antwoorden")
 
     await phone.page.get_by_role("button", name="Goed").click()
-    await expect(phone.page.get_by_text("Je antwoord is ontvangen")).to_be_visible()
+    await expect(phone.page.get_by_text("Uw antwoord is ontvangen")).to_be_visible()
     await expect(projector.page.locator(".count")).to_have_text("1 antwoord")
     await expect(projector.page.locator(".bar-value").first).to_have_text("1 · 100%")
     await expect(console.page.locator("#counts")).to_contain_text("1 deelnemer")
 
     # change the answer while the question is open
-    await phone.page.get_by_role("button", name="Wijzig je antwoord").click()
+    await phone.page.get_by_role("button", name="Wijzig uw antwoord").click()
     await phone.page.get_by_role("button", name="Matig").click()
-    await expect(phone.page.get_by_text("Je antwoord is ontvangen")).to_be_visible()
+    await expect(phone.page.get_by_text("Uw antwoord is ontvangen")).to_be_visible()
     await expect(projector.page.locator(".bar-value").nth(1)).to_have_text("1 · 100%")
 
     for name, watched in (("phone.png", phone), ("projector.png", projector), ("console.png", console)):
@@ -128,18 +128,18 @@ async def test_scales_and_open_text_on_a_phone(server: Server, browser: Browser,
         .click()
     )
     await send.click()
-    await expect(page.get_by_text("Je antwoord is ontvangen")).to_be_visible()
+    await expect(page.get_by_text("Uw antwoord is ontvangen")).to_be_visible()
     await expect(page.locator(".received-answer")).to_have_text(
         "Samenwerking: 4; Inbreng van huurders: Weet niet / sla over"
     )
-    assert room.questions[0].answers and list(room.questions[0].answers.values()) == [[4, None]]
+    assert [a.value for a in room.questions[0].tally.answers.values()] == [[4, None]]
 
     await room.push(room.questions[1].id)
-    await page.get_by_role("textbox", name="Jouw antwoord").fill("Meer overleg met de gemeente")
+    await page.get_by_role("textbox", name="Uw antwoord").fill("Meer overleg met de gemeente")
     await expect(page.get_by_text("Nog 72 tekens")).to_be_visible()
     await page.get_by_role("button", name="Verstuur").click()
-    await expect(page.get_by_text("Je antwoord is ontvangen")).to_be_visible()
-    await room.show_results(room.questions[1].id, "phones", True)
+    await expect(page.get_by_text("Uw antwoord is ontvangen")).to_be_visible()
+    await room.act("show_results", {"question": room.questions[1].id, "target": "phones", "show": True})
     await expect(page.locator(".card-text")).to_have_text(["Meer overleg met de gemeente"])
     assert phone.errors == []
 
@@ -179,5 +179,5 @@ async def test_a_phone_that_loses_the_connection_resends_its_vote(server: Server
     await expect(page.get_by_text("Bezig met versturen…")).to_be_visible()
     await page.context.set_offline(False)
     await page.evaluate("window.dispatchEvent(new Event('online'))")
-    await expect(page.get_by_text("Je antwoord is ontvangen")).to_be_visible(timeout=20000)
-    assert list(room.questions[0].answers.values()) == [[2]]
+    await expect(page.get_by_text("Uw antwoord is ontvangen")).to_be_visible(timeout=20000)
+    assert [a.value for a in room.questions[0].tally.answers.values()] == [[2]]

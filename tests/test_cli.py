@@ -18,7 +18,11 @@ import openpyxl
 import pytest
 
 from lab.cli import lan_address, main, public_url
+from lab.decks import load_deck
+from lab.hub import Hub
+from lab.rooms import Rooms
 from lab.settings import PROJECT_DIR
+from lab.store import SqliteStore
 
 DECK = PROJECT_DIR / "sessions" / "prestatieafspraken.toml"
 
@@ -100,22 +104,17 @@ def test_check_accepts_good_decks_and_names_what_is_wrong(tmp_path: Path, capsys
 def test_export_writes_csv_and_xlsx(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     db = tmp_path / "lab.db"
     assert main(["export", "123456", "--db", str(db)]) == 1
-    assert capsys.readouterr().err == f"{db}: no such database\n"
+    assert capsys.readouterr().err == f"lab: {db}: no such database\n"
 
     async def fill() -> str:
-        from lab.db import Database, Vote
-        from lab.decks import load_deck
-        from lab.hub import Hub
-        from lab.rooms import Rooms
-
-        database = Database(db)
-        await database.open()
-        room = await Rooms(database, Hub()).create("Evaluatie", load_deck(DECK).questions)
-        await database.ensure_participant("p1", room.id)
+        store = SqliteStore(db)
+        await store.open()
+        room = await Rooms(store, Hub()).create("Evaluatie", load_deck(DECK).questions)
+        await room.join("p1")
         first = room.questions[0]
-        value = first.type.normalise_answer(first.settings, _an_answer(first.type.name, first.settings))
-        await database.vote(Vote("p1", "vote-0001", first.id, value, False))
-        await database.close()
+        await room.push(first.id)
+        await room.vote("p1", "vote-0001", first.id, 1, first.type.examples.answers[0])
+        await store.close()
         return room.code
 
     code = asyncio.run(fill())
@@ -127,12 +126,6 @@ def test_export_writes_csv_and_xlsx(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert main(["export", code, "--db", str(db), "-o", str(xlsx)]) == 0
     assert openpyxl.load_workbook(xlsx)["Antwoorden"].max_row == 2
     assert main(["export", "000000", "--db", str(db)]) == 1
-
-
-def _an_answer(kind: str, settings: dict[str, object]) -> object:
-    return {"choice": [0], "scale": [1] * len(settings.get("statements", [])), "wordcloud": ["woord"]}.get(
-        kind, "tekst"
-    )  # type: ignore[arg-type]
 
 
 def test_public_url_uses_the_lan_address_when_serving_every_interface() -> None:

@@ -22,9 +22,9 @@ async def console_client(clients: Callable[[], Client], room: Room) -> tuple[Cli
     return client, {"X-CSRF-Token": page_data(page.text)["csrf"]}
 
 
-def table(server: Server, sql: str) -> list[tuple[Any, ...]]:
+def table(server: Server, sql: str, *params: Any) -> list[tuple[Any, ...]]:
     with sqlite3.connect(server.settings.db_path) as conn:
-        return conn.execute(sql).fetchall()
+        return conn.execute(sql, params).fetchall()
 
 
 async def test_add_a_question_and_every_screen_hears_of_it(server: Server, clients: Callable[[], Client]) -> None:
@@ -43,7 +43,7 @@ async def test_add_a_question_and_every_screen_hears_of_it(server: Server, clien
         "status": "hidden",
         "results_projector": False,
         "results_phones": False,
-        "round": 0,
+        "round": 1,
     }
     listed = await client.expect("questions")
     assert listed["questions"] == [question]
@@ -111,7 +111,7 @@ async def test_change_move_and_delete_questions(server: Server, clients: Callabl
     voter, _ = await phone(clients, room)
     await client.send({"type": "push", "question": first})
     await voter.expect("state")
-    await voter.send({"type": "vote", "id": "vote-before-edit", "question": first, "value": [0]})
+    await voter.send({"type": "vote", "round": 1, "id": "vote-before-edit", "question": first, "value": [0]})
     await voter.expect("ack")
 
     url = f"/api/rooms/{room.code}/questions"
@@ -125,8 +125,14 @@ async def test_change_move_and_delete_questions(server: Server, clients: Callabl
     assert changed.status_code == 200 and changed.json()["question"]["prompt"] == "Hoe ging de samenwerking?"
     assert table(server, "SELECT value FROM answers") == [("[0]",)]  # same options: the answer keeps its meaning
     reworded = await client.http.put(f"{url}/{first}", json={**CHOICE, "options": ["Ja", "Nee"]}, headers=headers)
-    assert reworded.json()["question"]["round"] == 1
-    assert table(server, "SELECT count(*) FROM answers") == [(0,)]  # other options: old answers are gone
+    assert reworded.json()["question"]["round"] == 2  # other options: a new round; the old answer stays with its own
+    assert table(server, "SELECT round, value FROM answers") == [(1, "[0]")]
+    assert table(server, "SELECT number, settings FROM rounds WHERE question_id = ? ORDER BY number", first) == [
+        (1, '{"options":["Goed","Matig","Slecht"],"max_choices":1,"allow_change":true}'),
+        (2, '{"options":["Ja","Nee"],"max_choices":1,"allow_change":true}'),
+    ]
+    again = await client.http.put(f"{url}/{first}", json={**CHOICE, "options": ["Ja", "Nee", "Soms"]}, headers=headers)
+    assert again.json()["question"]["round"] == 2  # the new round has no answers yet: it just takes the new options
 
     moved = await client.http.post(f"{url}/{third}/move", json={"position": 0}, headers=headers)
     assert [q["id"] for q in moved.json()["questions"]] == [third, first, second]
@@ -153,7 +159,13 @@ async def test_exports_hold_every_answer(server: Server, clients: Callable[[], C
         for index, (voter, _) in enumerate(voters):
             await voter.expect("state", lambda m, q=question: m["question"]["id"] == q)
             await voter.send(
-                {"type": "vote", "id": f"export-{question}-{index}", "question": question, "value": values[index]}
+                {
+                    "type": "vote",
+                    "round": 1,
+                    "id": f"export-{question}-{index}",
+                    "question": question,
+                    "value": values[index],
+                }
             )
             await voter.expect("ack")
 
@@ -162,14 +174,17 @@ async def test_exports_hold_every_answer(server: Server, clients: Callable[[], C
     assert response.headers["content-type"] == "text/csv; charset=utf-8"
     assert response.headers["content-disposition"] == f'attachment; filename="prestatieafspraken-2016-{room.code}.csv"'
     lines = list(csv.reader(io.StringIO(response.text.lstrip("\ufeff"))))
-    assert lines[0] == ["Vraag nr.", "Vraag", "Soort", "Deelnemer", "Naam", "Beantwoord op", "Antwoord"]
-    assert [(line[0], line[6]) for line in lines[1:]] == [
+    assert lines[0] == [
+        "Vraag nr.", "Vraag", "Soort", "Ronde", "Deelnemer", "Naam", "Ontvangen op", "Status", "Antwoord",
+    ]  # fmt: skip
+    assert {(line[3], line[7]) for line in lines[1:]} == {("1", "getoond")}
+    assert [(line[0], line[8]) for line in lines[1:]] == [
         ("1", "Goed"), ("1", "Goed"), ("1", "Slecht"),
         ("2", "Samenwerking: 5; Inbreng van huurders: 4"), ("2", "Samenwerking: 3; Inbreng van huurders: -"),
         ("2", "Samenwerking: 4; Inbreng van huurders: 2"),
         ("3", "Meer overleg"), ("3", "'=1+1"), ("3", "Niets"),
     ]  # fmt: skip
-    assert len({line[3] for line in lines[1:]}) == 3  # three anonymous participants
+    assert len({line[4] for line in lines[1:]}) == 3  # three anonymous participants
 
     response = await boss.get(f"/f/{room.code}/export.xlsx")
     book = openpyxl.load_workbook(io.BytesIO(response.content))

@@ -114,10 +114,10 @@ class Phone:
         assert response.status_code == 200
         self.cookie = f"lab={response.cookies['lab']}"
 
-    def next_vote(self, question: int) -> None:
+    def next_vote(self, question: int, round_: int) -> None:
         self.votes_left -= 1
         self.pending = {"type": "vote", "id": f"p{self.index}-v{self.votes_left}-{random.getrandbits(32):x}",
-                        "question": question, "value": [random.randrange(4)]}  # fmt: skip
+                        "question": question, "round": round_, "value": [random.randrange(4)]}  # fmt: skip
 
     async def run(self, deadline: float) -> None:
         attempt = 0
@@ -146,18 +146,18 @@ class Phone:
                 self.snapshots.append(message)
                 question = message["question"]
                 if self.pending is None and not self.acked and question and question["status"] == "open":
-                    self.next_vote(question["id"])
+                    self.next_vote(question["id"], question["round"])
                 if self.pending is not None:
                     await ws.send(json.dumps(self.pending))
             elif message["type"] == "state" and message["question"] and self.pending is None and not self.acked:
-                self.next_vote(message["question"]["id"])
+                self.next_vote(message["question"]["id"], message["question"]["round"])
                 await ws.send(json.dumps(self.pending))
             elif message["type"] == "ack" and self.pending is not None and message["id"] == self.pending["id"]:
                 self.acked.append(self.pending)
                 self.pending = None
                 self.on_ack()
                 if self.votes_left and self.index % 2 == 0:  # half of them change their answer once
-                    self.next_vote(message["question"])
+                    self.next_vote(message["question"], message["round"])
                     await ws.send(json.dumps(self.pending))
                 else:
                     self.done.set()

@@ -10,16 +10,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import CHOICE, OPEN, SCALE, WORDS, page_data, spec
+from conftest import page_data, spec
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from starlette.testclient import TestClient, WebSocketTestSession
 
 from lab import live, wire
 from lab.app import create_app
+from lab.questions import TYPES
 from lab.rooms import Room
 from lab.settings import Settings
 
+SETTINGS_KEYS = frozenset().union(*(kind.settings_keys for kind in TYPES.values()))
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 # Any code points, lone surrogates too (which `st.text` never makes): JSON escapes them, and Python reads them back.
@@ -36,7 +38,7 @@ values = st.recursive(
     max_leaves=12,
 )
 fields = st.sampled_from(
-    ["question", "id", "value", "nickname", "target", "show", "card", "hidden", "position", "type"]
+    ["question", "round", "id", "value", "nickname", "target", "show", "card", "status", "position", "type"]
 )
 
 
@@ -45,7 +47,7 @@ def message(kinds: list[str]) -> st.SearchStrategy[dict[str, Any]]:
     return st.builds(
         lambda kind, extra: {**extra, "type": kind},
         st.sampled_from(kinds) | st.text(max_size=10),
-        st.dictionaries(fields, values | st.sampled_from([1, 2, "abcdefgh12", [0], "projector"]), max_size=6),
+        st.dictionaries(fields, values | st.sampled_from([1, 2, "abcdefgh12", [0], "projector", "hidden"]), max_size=6),
     )
 
 
@@ -67,9 +69,8 @@ class Lab:
 def lab(tmp_path: Path) -> Iterator[Lab]:
     app = create_app(Settings(db_path=tmp_path / "lab.db", organiser_password="x", messages_per_second=1e6))
     with TestClient(app) as client:
-        room: Room = client.portal.call(
-            app.state.rooms.create, "Fuzz", [spec(**q) for q in (CHOICE, SCALE, WORDS, OPEN)]
-        )  # type: ignore[union-attr]
+        questions = [spec(type=k.name, prompt=k.examples.prompt, **k.examples.settings) for k in TYPES.values()]
+        room: Room = client.portal.call(app.state.rooms.create, "Fuzz", questions)  # type: ignore[union-attr]
         assert client.get(f"/f/{room.code}?key={room.facilitator_key}", follow_redirects=False).status_code == 303
         assert client.get(f"/r/{room.code}").status_code == 200
         yield Lab(client, room)
@@ -146,18 +147,8 @@ def test_random_text_frames(lab: Lab, raw: str) -> None:
     st.sampled_from(["POST questions", "PUT question", "POST move", "DELETE question"]),
     values
     | st.fixed_dictionaries(
-        {"type": st.sampled_from(["choice", "scale", "wordcloud", "open"]), "prompt": values},
-        optional={
-            "options": values,
-            "statements": values,
-            "scale_max": values,
-            "max_words": values,
-            "max_length": values,
-            "max_choices": values,
-            "allow_change": values,
-            "allow_skip": values,
-            "position": values,
-        },
+        {"type": st.sampled_from(sorted(TYPES)), "prompt": values},
+        optional={key: values for key in sorted(SETTINGS_KEYS | {"allow_change", "position"})},
     ),
     st.sampled_from(["1", "999999", "x", "-1", "1e3"]),
 )

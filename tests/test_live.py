@@ -55,7 +55,9 @@ async def test_thirty_phones_vote_and_the_projector_shows_the_exact_aggregate(
     choices[2] = choices[5] = 0
 
     async def vote(client: Client, index: int) -> dict[str, Any]:
-        await client.send({"type": "vote", "id": f"vote-{index:04d}", "question": question, "value": [choices[index]]})
+        await client.send(
+            {"type": "vote", "round": 1, "id": f"vote-{index:04d}", "question": question, "value": [choices[index]]}
+        )
         return await client.expect("ack")
 
     acks = await asyncio.gather(*(vote(p, i) for i, (p, _) in enumerate(phones)))
@@ -87,7 +89,7 @@ async def test_results_are_coalesced_not_sent_per_vote(server: Server, clients: 
     boss.seen.clear()
 
     async def vote(client: Client, index: int) -> None:
-        await client.send({"type": "vote", "id": f"burst-{index:04d}", "question": question, "value": [0]})
+        await client.send({"type": "vote", "round": 1, "id": f"burst-{index:04d}", "question": question, "value": [0]})
         await client.expect("ack")
 
     await asyncio.gather(*(vote(p, i) for i, (p, _) in enumerate(phones)))
@@ -100,11 +102,11 @@ async def test_results_are_coalesced_not_sent_per_vote(server: Server, clients: 
 async def test_the_same_vote_sent_twice_counts_once(server: Server, clients: Callable[[], Client]) -> None:
     _, question, boss, voter = await one_phone(server, clients)
 
-    vote = {"type": "vote", "id": "same-vote-id-1", "question": question, "value": [1]}
+    vote = {"type": "vote", "round": 1, "id": "same-vote-id-1", "question": question, "value": [1]}
     await voter.send(vote)
     await voter.send(vote)
     first, second = await voter.expect("ack"), await voter.expect("ack")
-    assert first == second == {"type": "ack", "id": "same-vote-id-1", "question": question, "value": [1]}
+    assert first == second == {"type": "ack", "id": "same-vote-id-1", "question": question, "round": 1, "value": [1]}
     assert rows(server, "SELECT value, vote_id FROM answers") == [("[1]", "same-vote-id-1")]
     assert rows(server, "SELECT count(*) FROM receipts") == [(1,)]
     results = await boss.expect("results", lambda m: m["answers"] == 1)
@@ -114,7 +116,9 @@ async def test_the_same_vote_sent_twice_counts_once(server: Server, clients: Cal
 async def test_a_changed_answer_replaces_the_old_one(server: Server, clients: Callable[[], Client]) -> None:
     _, question, boss, voter = await one_phone(server, clients)
     for number, choice in enumerate([0, 2]):
-        await voter.send({"type": "vote", "id": f"change-{number}-xx", "question": question, "value": [choice]})
+        await voter.send(
+            {"type": "vote", "round": 1, "id": f"change-{number}-xx", "question": question, "value": [choice]}
+        )
         await voter.expect("ack")
     assert rows(server, "SELECT value FROM answers") == [("[2]",)]
     results = await boss.expect("results", lambda m: m["answers"] == 1 and m["results"]["options"][2]["count"] == 1)
@@ -125,9 +129,9 @@ async def test_a_question_that_forbids_changes_keeps_the_first_answer(
     server: Server, clients: Callable[[], Client]
 ) -> None:
     _, question, _, voter = await one_phone(server, clients, {**CHOICE, "allow_change": False})
-    await voter.send({"type": "vote", "id": "first-answer", "question": question, "value": [0]})
+    await voter.send({"type": "vote", "round": 1, "id": "first-answer", "question": question, "value": [0]})
     await voter.expect("ack")
-    await voter.send({"type": "vote", "id": "second-answer", "question": question, "value": [1]})
+    await voter.send({"type": "vote", "round": 1, "id": "second-answer", "question": question, "value": [1]})
     error = await voter.expect("error")
     assert error["error"] == "locked" and error["id"] == "second-answer"
     assert rows(server, "SELECT value FROM answers") == [("[0]",)]
@@ -146,8 +150,8 @@ async def test_two_answers_at_once_from_one_participant_leave_one_row(
     await boss.send({"type": "push", "question": question})
     await asyncio.gather(voter.expect("state"), other.expect("state"))
     await asyncio.gather(
-        voter.send({"type": "vote", "id": "tab-one-vote", "question": question, "value": [0]}),
-        other.send({"type": "vote", "id": "tab-two-vote", "question": question, "value": [2]}),
+        voter.send({"type": "vote", "round": 1, "id": "tab-one-vote", "question": question, "value": [0]}),
+        other.send({"type": "vote", "round": 1, "id": "tab-two-vote", "question": question, "value": [2]}),
     )
     await asyncio.gather(voter.expect("ack"), other.expect("ack"))
     stored = rows(server, "SELECT value FROM answers")
@@ -166,11 +170,11 @@ async def test_closed_and_not_current_questions_refuse_votes_and_change_nothing(
     voter, _ = await phone(clients, room)
     await boss.send({"type": "push", "question": first})
     await voter.expect("state")
-    await voter.send({"type": "vote", "id": "wrong-question", "question": second, "value": "hallo"})
+    await voter.send({"type": "vote", "round": 1, "id": "wrong-question", "question": second, "value": "hallo"})
     assert (await voter.expect("error"))["error"] == "not_current"
     await boss.send({"type": "close", "question": first})
     await voter.expect("state", lambda m: m["question"]["status"] == "closed")
-    await voter.send({"type": "vote", "id": "too-late-vote", "question": first, "value": [0]})
+    await voter.send({"type": "vote", "round": 1, "id": "too-late-vote", "question": first, "value": [0]})
     error = await voter.expect("error")
     assert error == {"type": "error", "error": "closed", "message": "Deze vraag is gesloten.", "id": "too-late-vote"}
     assert rows(server, "SELECT count(*) FROM answers") == [(0,)]
@@ -187,7 +191,7 @@ async def test_phones_see_results_only_when_the_facilitator_shows_them(
     await boss.send({"type": "push", "question": question})
     await voter.expect("state")
     await voter.send(
-        {"type": "vote", "id": "words-vote-1", "question": question, "value": ["Samenwerking!", "huurders"]}
+        {"type": "vote", "round": 1, "id": "words-vote-1", "question": question, "value": ["Samenwerking!", "huurders"]}
     )
     ack = await voter.expect("ack")
     assert ack["value"] == ["Samenwerking", "huurders"]
@@ -203,20 +207,25 @@ async def test_phones_see_results_only_when_the_facilitator_shows_them(
     }
 
 
-async def test_reset_deletes_answers_and_starts_a_new_round(server: Server, clients: Callable[[], Client]) -> None:
-    _, question, boss, voter = await one_phone(server, clients, SCALE)
-    await voter.send({"type": "vote", "id": "scale-vote-1", "question": question, "value": [4, None]})
+async def test_reset_starts_a_new_round_and_keeps_the_old_one(server: Server, clients: Callable[[], Client]) -> None:
+    room, question, boss, voter = await one_phone(server, clients, SCALE)
+    await voter.send({"type": "vote", "round": 1, "id": "scale-vote-1", "question": question, "value": [4, None]})
     assert (await voter.expect("ack"))["value"] == [4, None]
     counted = await boss.expect("results", lambda m: m["answers"] == 1)
     assert counted["results"]["statements"][0]["average"] == 4.0
     assert counted["results"]["statements"][1]["skipped"] == 1
 
     await boss.send({"type": "reset", "question": question})
-    state = await voter.expect("state", lambda m: m["question"]["round"] == 1)
+    state = await voter.expect("state", lambda m: m["question"]["round"] == 2)
     assert state["question"]["status"] == "open"
-    empty = await boss.expect("results", lambda m: m["answers"] == 0)
+    empty = await boss.expect("results", lambda m: m["answers"] == 0 and m["round"] == 2)
     assert empty["results"]["respondents"] == 0
-    assert rows(server, "SELECT count(*) FROM answers") == [(0,)]
+    await voter.send({"type": "vote", "round": 2, "id": "scale-vote-2", "question": question, "value": [2, 3]})
+    assert (await voter.expect("ack"))["round"] == 2
+    assert rows(server, "SELECT round, value FROM answers ORDER BY round") == [(1, "[4,null]"), (2, "[2,3]")]
+    assert rows(server, "SELECT question_id, number FROM rounds ORDER BY number") == [(question, 1), (question, 2)]
+    first = room.question(question).rounds[1].results()  # the first round, as it was: the model keeps both
+    assert first["statements"][0]["average"] == 4.0 and first["respondents"] == 1
 
 
 async def test_a_server_restart_loses_nothing_and_clients_come_back(
@@ -232,7 +241,13 @@ async def test_a_server_restart_loses_nothing_and_clients_come_back(
     for index, (voter, _) in enumerate(voters):
         await voter.expect("state")
         await voter.send(
-            {"type": "vote", "id": f"before-restart-{index}", "question": question, "value": f"idee {index}"}
+            {
+                "type": "vote",
+                "round": 1,
+                "id": f"before-restart-{index}",
+                "question": question,
+                "value": f"idee {index}",
+            }
         )
         await voter.expect("ack")
 
@@ -251,7 +266,9 @@ async def test_a_server_restart_loses_nothing_and_clients_come_back(
     assert snapshot["answers"] == 5
     assert [c["text"] for c in snapshot["results"]["cards"]] == [f"idee {i}" for i in reversed(range(5))]
 
-    await voters[0][0].send({"type": "vote", "id": "after-restart", "question": question, "value": "beter idee"})
+    await voters[0][0].send(
+        {"type": "vote", "round": 1, "id": "after-restart", "question": question, "value": "beter idee"}
+    )
     await voters[0][0].expect("ack")
     changed = await screen.expect("results", lambda m: m["results"]["cards"][0]["text"] == "beter idee")
     assert changed["answers"] == 5

@@ -40,6 +40,7 @@ async def run_session(server: Server, clients: Callable[[], Client], title: str)
         await voter.send(
             {
                 "type": "vote",
+                "round": 1,
                 "id": f"privacy-{index}-x",
                 "question": room.questions[0].id,
                 "value": f"Antwoord{title}{index}",

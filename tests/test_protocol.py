@@ -50,17 +50,17 @@ BAD_VOTES = [
     ('"vote"', "bad_message"),
     ({"type": 7}, "bad_message"),
     ({"type": "dance"}, "bad_message"),
-    ({"type": "vote", "question": "scale", "id": "good-vote-id", "value": [1, 1]}, "bad_message"),
-    ({"type": "vote", "question": True, "id": "good-vote-id", "value": [1, 1]}, "bad_message"),
-    ({"type": "vote", "id": "short", "value": [1, 1]}, "bad_message"),
-    ({"type": "vote", "id": "bad id with spaces", "value": [1, 1]}, "bad_message"),
-    ({"type": "vote", "id": "good-vote-id"}, "bad_message"),
-    ({"type": "vote", "id": "good-vote-id", "question": 999999, "value": [1, 1]}, "unknown_question"),
-    ({"type": "vote", "id": "good-vote-id", "value": [1]}, "invalid"),
-    ({"type": "vote", "id": "good-vote-id", "value": [0, 6]}, "invalid"),
-    ({"type": "vote", "id": "good-vote-id", "value": [True, 2]}, "invalid"),
-    ({"type": "vote", "id": "good-vote-id", "value": "5"}, "invalid"),
-    ({"type": "vote", "id": "good-vote-id", "value": {"a": 1}}, "invalid"),
+    ({"type": "vote", "round": 1, "question": "scale", "id": "good-vote-id", "value": [1, 1]}, "bad_message"),
+    ({"type": "vote", "round": 1, "question": True, "id": "good-vote-id", "value": [1, 1]}, "bad_message"),
+    ({"type": "vote", "round": 1, "id": "short", "value": [1, 1]}, "bad_message"),
+    ({"type": "vote", "round": 1, "id": "bad id with spaces", "value": [1, 1]}, "bad_message"),
+    ({"type": "vote", "round": 1, "id": "good-vote-id"}, "bad_message"),
+    ({"type": "vote", "round": 1, "id": "good-vote-id", "question": 999999, "value": [1, 1]}, "unknown_question"),
+    ({"type": "vote", "round": 1, "id": "good-vote-id", "value": [1]}, "invalid"),
+    ({"type": "vote", "round": 1, "id": "good-vote-id", "value": [0, 6]}, "invalid"),
+    ({"type": "vote", "round": 1, "id": "good-vote-id", "value": [True, 2]}, "invalid"),
+    ({"type": "vote", "round": 1, "id": "good-vote-id", "value": "5"}, "invalid"),
+    ({"type": "vote", "round": 1, "id": "good-vote-id", "value": {"a": 1}}, "invalid"),
     ({"type": "push", "question": None}, "not_allowed"),
     ({"type": "reset", "question": 1}, "not_allowed"),
     ({"type": "nickname", "nickname": 5}, "bad_message"),
@@ -89,9 +89,11 @@ async def test_bad_messages_from_a_phone_get_errors_and_change_nothing(
 
 
 UNSTORABLE: dict[str, Callable[[int], str | bytes]] = {
-    "escaped surrogate": lambda q: f'{{"type": "vote", "id": "hostile-vote", "question": {q}, "value": "a \\ud800 b"}}',
+    "escaped surrogate": lambda q: (
+        f'{{"type": "vote", "round": 1, "id": "hostile-vote", "question": {q}, "value": "a \\ud800 b"}}'
+    ),
     "encoded surrogate in a binary frame": lambda q: (
-        b'{"type": "vote", "id": "hostile-vote", "question": %d, "value": "a \xed\xa0\x80 b"}' % q
+        b'{"type": "vote", "round": 1, "id": "hostile-vote", "question": %d, "value": "a \xed\xa0\x80 b"}' % q
     ),
     "nested too deeply": lambda q: "[" * 5000,
 }
@@ -113,7 +115,7 @@ async def test_a_message_that_cannot_be_read_as_text_is_refused_alone(
     assert hostile.ws is not None
     await asyncio.gather(
         hostile.ws.send(UNSTORABLE[kind](question)),
-        honest.send({"type": "vote", "id": "honest-vote", "question": question, "value": "Goed"}),
+        honest.send({"type": "vote", "round": 1, "id": "honest-vote", "question": question, "value": "Goed"}),
     )
     error, ack = await asyncio.gather(hostile.expect("error"), honest.expect("ack"))
     assert error["error"] == "bad_message" and ack["value"] == "Goed"
@@ -133,8 +135,10 @@ async def test_bad_facilitator_messages_get_errors_and_change_nothing(
         ({"type": "close", "question": 999999}, "unknown_question"),
         ({"type": "show_results", "question": room.questions[0].id, "target": "wall", "show": True}, "bad_message"),
         ({"type": "show_results", "question": room.questions[0].id, "target": "phones", "show": "yes"}, "bad_message"),
-        ({"type": "hide_card", "question": room.questions[0].id, "card": "abc", "hidden": True}, "unknown_card"),
-        ({"type": "vote", "id": "facilitator-vote", "question": 1, "value": [0]}, "not_allowed"),
+        ({"type": "moderate", "question": room.questions[0].id, "card": "abc", "status": "hidden"}, "unknown_card"),
+        ({"type": "moderate", "question": room.questions[0].id, "card": "abc", "status": "gone"}, "bad_message"),
+        ({"type": "hide_card", "question": room.questions[0].id, "card": "abc", "hidden": True}, "bad_message"),
+        ({"type": "vote", "round": 1, "id": "facilitator-vote", "question": 1, "value": [0]}, "not_allowed"),
     ]
     for message, code in bad:
         await boss.send(message)
@@ -158,10 +162,10 @@ async def test_sockets_refuse_who_lacks_the_grant(server: Server, clients: Calla
     room: Room = await server.rooms.create("Kamer", [spec(**CHOICE)])
     stranger = clients()
     for path, code in [
-        (f"/ws/f/{room.code}", live.CLOSE_NO_GRANT),
-        (f"/ws/p/{room.code}", live.CLOSE_NO_GRANT),
-        (f"/ws/r/{room.code}", live.CLOSE_NO_PARTICIPANT),  # never opened the room's page
-        ("/ws/r/000000", live.CLOSE_NO_ROOM),
+        (f"/ws/f/{room.code}", 4403),
+        (f"/ws/p/{room.code}", 4403),
+        (f"/ws/r/{room.code}", 4400),  # never opened the room's page
+        ("/ws/r/000000", 4404),
     ]:
         with pytest.raises(websockets.ConnectionClosed) as closed:
             await stranger.connect(path)
@@ -170,7 +174,7 @@ async def test_sockets_refuse_who_lacks_the_grant(server: Server, clients: Calla
     viewer, _ = await projector(clients, room)
     with pytest.raises(websockets.ConnectionClosed) as closed:
         await viewer.connect(f"/ws/f/{room.code}")
-    assert closed.value.rcvd is not None and closed.value.rcvd.code == live.CLOSE_NO_GRANT
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 4403
 
 
 async def test_a_socket_from_another_site_is_refused(server: Server, clients: Callable[[], Client]) -> None:

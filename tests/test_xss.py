@@ -82,7 +82,13 @@ async def test_hostile_text_is_shown_literally_and_never_runs(
             await voter.expect("state", lambda m, q=question: m["question"]["id"] == q)
             await voter.send({"type": "nickname", "nickname": SHORT[index]})
             await voter.send(
-                {"type": "vote", "id": f"xss-{question}-{index}-vote", "question": question, "value": values[index]}
+                {
+                    "type": "vote",
+                    "round": 1,
+                    "id": f"xss-{question}-{index}-vote",
+                    "question": question,
+                    "value": values[index],
+                }
             )
             await voter.expect("ack")
 

@@ -1,20 +1,50 @@
-"""Question types. Each type is one module; this registry is the only list of them."""
+"""Question types: each is one module in this package that defines `TYPE`. The registry below finds them by
+itself, so adding a type adds a module here, never a line to a list elsewhere (docs/architecture.md)."""
 
 from __future__ import annotations
 
-from .base import JSON, Aggregate, AnswerError, QuestionType, SettingsError
-from .choice import Choice
-from .opentext import OpenText
-from .scale import Scale
-from .wordcloud import WordCloud
+import importlib
+import pkgutil
+import re
 
-TYPES: dict[str, QuestionType] = {t.name: t for t in (Choice(), Scale(), WordCloud(), OpenText())}
+from .base import JSON, N_, Aggregate, AnswerError, Examples, QuestionType, SettingsError, Table, Term
 
-__all__ = ["JSON", "TYPES", "Aggregate", "AnswerError", "QuestionType", "SettingsError", "get_type"]
+__all__ = [
+    "JSON", "TYPES", "Aggregate", "AnswerError", "Examples", "QuestionType", "SettingsError", "Table", "Term",
+    "get_type", "strings",
+]  # fmt: skip
+
+NAME = re.compile(r"[a-z][a-z0-9_]*")
+
+
+def _discover() -> dict[str, QuestionType]:
+    found: list[QuestionType] = []
+    for module in pkgutil.iter_modules(__path__):
+        if module.name == "base":
+            continue
+        kind = getattr(importlib.import_module(f"{__name__}.{module.name}"), "TYPE", None)
+        if not isinstance(kind, QuestionType) or not NAME.fullmatch(kind.name):
+            raise TypeError(f"lab.questions.{module.name} must define TYPE, a QuestionType named [a-z][a-z0-9_]*")
+        found.append(kind)
+    return {kind.name: kind for kind in sorted(found, key=lambda kind: (kind.order, kind.name))}
+
+
+TYPES: dict[str, QuestionType] = _discover()
+"""Every question type by name, in the editor's order."""
 
 
 def get_type(name: object) -> QuestionType:
     """The question type called `name`; SettingsError names the field when there is none."""
     if not isinstance(name, str) or name not in TYPES:
-        raise SettingsError("type", "must be one of: %(types)s", types=", ".join(TYPES))
+        raise SettingsError("type", N_("must be one of: %(types)s"), types=", ".join(TYPES))
     return TYPES[name]
+
+
+def strings() -> dict[str, str]:
+    """Every interface string the types' browser renderers use: key -> English msgid."""
+    merged: dict[str, str] = {}
+    for kind in TYPES.values():
+        for key, msgid in kind.strings.items():
+            if merged.setdefault(key, msgid) != msgid:
+                raise ValueError(f"string {key!r} of question type {kind.name} means something else elsewhere")
+    return merged

@@ -1,82 +1,136 @@
-"""The plug-in interface every question type implements, and helpers to validate settings.
+"""The plug-in contract every question type fulfils, and helpers to validate settings.
 
-A question type is one module in this package. It says how its settings are validated (deck and editor),
-how an answer is validated and normalised, how answers aggregate incrementally, and how an answer reads in
-an export. Nothing here knows about HTTP, SQL or websockets.
+A question type is one module in this package that defines `TYPE`, an instance of a `QuestionType` subclass; the
+registry (`lab.questions.TYPES`) finds it by itself. A type says how its settings are validated (deck and editor),
+how an answer is validated and normalised, how answer records aggregate incrementally, what its results and export
+table look like, which interface strings its browser renderer needs, and example settings and answers that the
+generic tests, the fuzzer and the benchmark use. Its other two files are a template partial
+(`templates/_editor_<name>.html`) and a browser renderer (`static/types/<name>.js`). Nothing outside these files
+names a type (docs/architecture.md).
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
-from typing import Any, ClassVar
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import ClassVar
 
-JSON = Any
-"""A value that survives `json.dumps` / `json.loads` unchanged."""
+from ..errors import N_, Invalid
+from ..records import JSON, Answer
 
-
-def N_(message: str) -> str:
-    """Marks an English message id for extraction; it is translated where it is shown."""
-    return message
+__all__ = ["JSON", "N_", "Aggregate", "AnswerError", "Counting", "Examples", "QuestionType", "SettingsError", "Table"]
 
 
-class SettingsError(ValueError):
-    """A question's settings (from a deck or the editor) do not fit its type.
+class SettingsError(Invalid):
+    """A question's settings (from a deck or the editor) do not fit its type. `field` names the offending setting;
+    the message id reads well in `lab check` (English) and, translated, in the console."""
 
-    `field` names the offending setting; `msgid` is an English gettext message id, formatted with `params`,
-    so the same error reads well in `lab check` (English) and in the console (Dutch).
-    """
-
-    def __init__(self, field: str, msgid: str, **params: object) -> None:
+    def __init__(self, field: str, msgid: str, /, **params: object) -> None:
+        super().__init__(msgid, **params)
         self.field = field
-        self.msgid = msgid
-        self.params = params
-        super().__init__(f"{field}: {msgid % params if params else msgid}")
+
+    def __str__(self) -> str:
+        return f"{self.field}: {super().__str__()}"
 
 
-class AnswerError(ValueError):
-    """A participant's answer does not fit the question. `code` is the error code sent on the socket."""
+class AnswerError(Invalid):
+    """A participant's answer does not fit the question."""
 
-    def __init__(self, msgid: str, code: str = "invalid", **params: object) -> None:
-        self.code = code
-        self.msgid = msgid
-        self.params = params
-        super().__init__(msgid % params if params else msgid)
+
+class Term(str):
+    """A word in a table that is interface text (translated where it is shown), unlike participant text."""
+
+
+@dataclass(frozen=True)
+class Table:
+    """Every figure of a result, for exports and the report: no display limits. Header cells are Terms or
+    numbers; row cells are participant or deck text, numbers, or Terms."""
+
+    headers: Sequence[str | int]
+    rows: Sequence[Sequence[str | int | float | None]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Examples:
+    """What a type looks like in use: a deck table (without `type` and `prompt`), answers as a phone sends them
+    (at least three, not all alike), and answers that must be refused."""
+
+    prompt: str
+    settings: Mapping[str, JSON]
+    answers: Sequence[JSON]
+    invalid: Sequence[JSON]
 
 
 class Aggregate(ABC):
-    """Results of one question, kept up to date one answer at a time.
+    """Results of one round of a question, kept up to date one answer record at a time.
 
-    `add` and `remove` take the normalised value and the participant's id; replacing an answer is a `remove` of
-    the old value and an `add` of the new one. Aggregates are rebuilt from the stored rows at start.
-    """
-
-    @abstractmethod
-    def add(self, participant: str, value: JSON) -> None: ...
+    Replacing an answer is a `remove` of the old record and an `add` of the new one; a change of status (hidden,
+    approved) is the same. Aggregates are rebuilt from the stored records at start, and must give exactly what
+    a recount from those records gives (a property test checks every type)."""
 
     @abstractmethod
-    def remove(self, participant: str, value: JSON) -> None: ...
+    def add(self, answer: Answer) -> None: ...
+
+    @abstractmethod
+    def remove(self, answer: Answer) -> None: ...
+
+    def replace(self, old: Answer, new: Answer) -> None:
+        """The same answer with another status (hidden, approved): by default a remove and an add. An aggregate
+        that keeps answers in order overrides this to keep the answer where it was."""
+        self.remove(old)
+        self.add(new)
 
     @abstractmethod
     def results(self, *, facilitator: bool = False) -> dict[str, JSON]:
-        """The results as sent to screens (see docs/api.md); `facilitator` includes what is hidden."""
+        """The results as sent to screens (docs/api.md), within display limits; `facilitator` includes what is not
+        shown (hidden or pending answers) for the console."""
+
+    @abstractmethod
+    def table(self) -> Table:
+        """Every figure, for exports and the report."""
+
+
+class Counting(Aggregate):
+    """An aggregate of figures over the shown answers: hidden and pending answers count nowhere.
+    Subclasses implement `count`, which adds (`step` 1) or takes away (`step` -1) one answer's value."""
+
+    def __init__(self) -> None:
+        self.respondents = 0
+
+    def add(self, answer: Answer) -> None:
+        if answer.counted:
+            self.respondents += 1
+            self.count(answer.value, 1)
+
+    def remove(self, answer: Answer) -> None:
+        if answer.counted:
+            self.respondents -= 1
+            self.count(answer.value, -1)
+
+    @abstractmethod
+    def count(self, value: JSON, step: int) -> None: ...
 
 
 class QuestionType(ABC):
-    """One kind of question. Subclasses set `name` and `label` and implement the abstract methods."""
+    """One kind of question. Subclasses set the class attributes and implement the abstract methods."""
 
-    name: ClassVar[str]
+    name: ClassVar[str]  # the deck's `type`, the renderer's file name: [a-z][a-z0-9_]*
     label: ClassVar[str]  # English msgid, shown translated in the editor
+    order: ClassVar[int]  # place in the editor's list
     settings_keys: ClassVar[frozenset[str]]
-    # Settings that change how a question looks but not what its stored answers mean; changing any other
-    # setting (or the type) deletes the question's answers.
+    # Settings that change how a question looks but not what its answers mean; changing another setting (or the
+    # type) of a question that has answers starts a new round.
     cosmetic_keys: ClassVar[frozenset[str]] = frozenset()
+    # Interface strings the browser renderer uses: key -> English msgid (handed to pages translated).
+    strings: ClassVar[Mapping[str, str]] = {}
+    examples: ClassVar[Examples]
 
     def validate_settings(self, raw: Mapping[str, object]) -> dict[str, JSON]:
         """Check and complete a question's settings; raise SettingsError naming the field."""
         unknown = sorted(set(raw) - self.settings_keys - {"allow_change"})
         if unknown:
-            raise SettingsError(unknown[0], "unknown setting for this question type")
+            raise SettingsError(unknown[0], N_("unknown setting for this question type"))
         settings = self.check_settings(raw)
         settings["allow_change"] = boolean(raw, "allow_change", True)
         return settings
@@ -109,47 +163,47 @@ class QuestionType(ABC):
 def text(raw: Mapping[str, object], key: str, default: str | None = None, *, max_length: int = 200) -> str:
     value = raw.get(key, default)
     if value is None:
-        raise SettingsError(key, "is required")
+        raise SettingsError(key, N_("is required"))
     if not isinstance(value, str):
-        raise SettingsError(key, "must be text")
+        raise SettingsError(key, N_("must be text"))
     value = value.strip()
     if len(value) > max_length:
-        raise SettingsError(key, "must be at most %(max)d characters", max=max_length)
+        raise SettingsError(key, N_("must be at most %(max)d characters"), max=max_length)
     return value
 
 
 def integer(raw: Mapping[str, object], key: str, default: int, *, low: int, high: int) -> int:
     value = raw.get(key, default)
     if isinstance(value, bool) or not isinstance(value, int):
-        raise SettingsError(key, "must be a whole number")
+        raise SettingsError(key, N_("must be a whole number"))
     if not low <= value <= high:
-        raise SettingsError(key, "must be from %(low)d to %(high)d", low=low, high=high)
+        raise SettingsError(key, N_("must be from %(low)d to %(high)d"), low=low, high=high)
     return value
 
 
 def boolean(raw: Mapping[str, object], key: str, default: bool) -> bool:
     value = raw.get(key, default)
     if not isinstance(value, bool):
-        raise SettingsError(key, "must be true or false")
+        raise SettingsError(key, N_("must be true or false"))
     return value
 
 
 def text_list(raw: Mapping[str, object], key: str, *, low: int, high: int, max_length: int = 200) -> list[str]:
     value = raw.get(key)
     if not isinstance(value, list):
-        raise SettingsError(key, "must be a list of texts")
+        raise SettingsError(key, N_("must be a list of texts"))
     if not low <= len(value) <= high:
-        raise SettingsError(key, "must have from %(low)d to %(high)d entries", low=low, high=high)
+        raise SettingsError(key, N_("must have from %(low)d to %(high)d entries"), low=low, high=high)
     items = []
     for index, item in enumerate(value):
         if not isinstance(item, str) or not item.strip():
-            raise SettingsError(f"{key}[{index}]", "must be a text that is not empty")
+            raise SettingsError(f"{key}[{index}]", N_("must be a text that is not empty"))
         if len(item.strip()) > max_length:
-            raise SettingsError(f"{key}[{index}]", "must be at most %(max)d characters", max=max_length)
+            raise SettingsError(f"{key}[{index}]", N_("must be at most %(max)d characters"), max=max_length)
         items.append(item.strip())
     return items
 
 
 def percent(count: int, total: int) -> float:
-    """A share as a percentage with one decimal; 0.0 when nobody answered."""
+    """A share as a percentage with one decimal (the only rounding it gets); 0.0 when nobody answered."""
     return round(100 * count / total, 1) if total else 0.0

@@ -3,25 +3,34 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from types import MappingProxyType
 
-from .base import JSON, N_, Aggregate, AnswerError, QuestionType, SettingsError, integer, percent, text_list
+from .base import (
+    JSON,
+    N_,
+    Aggregate,
+    AnswerError,
+    Counting,
+    Examples,
+    QuestionType,
+    SettingsError,
+    Table,
+    Term,
+    integer,
+    percent,
+    text_list,
+)  # fmt: skip
 
 
-class ChoiceAggregate(Aggregate):
+class ChoiceAggregate(Counting):
     def __init__(self, options: list[str]) -> None:
+        super().__init__()
         self.options = options
         self.counts = [0] * len(options)
-        self.respondents = 0
 
-    def add(self, participant: str, value: JSON) -> None:
-        self.respondents += 1
+    def count(self, value: JSON, step: int) -> None:
         for index in value:
-            self.counts[index] += 1
-
-    def remove(self, participant: str, value: JSON) -> None:
-        self.respondents -= 1
-        for index in value:
-            self.counts[index] -= 1
+            self.counts[index] += step
 
     def results(self, *, facilitator: bool = False) -> dict[str, JSON]:
         return {
@@ -32,17 +41,29 @@ class ChoiceAggregate(Aggregate):
             ],
         }
 
+    def table(self) -> Table:
+        rows = [[o["label"], o["count"], o["percent"]] for o in self.results()["options"]]
+        return Table([Term(N_("Option")), Term(N_("Count")), Term(N_("Percent"))], rows)
+
 
 class Choice(QuestionType):
     name = "choice"
     label = N_("Multiple choice")
+    order = 10
     settings_keys = frozenset({"options", "max_choices"})
+    strings = MappingProxyType({"choose_up_to": N_("Choose up to %(max)s"), "send": N_("Send")})
+    examples = Examples(
+        prompt="Hoe was de samenwerking?",
+        settings={"options": ["Goed", "Matig", "Slecht"], "max_choices": 2},
+        answers=[[0], [1, 2], [2], 0],
+        invalid=[[], [3], [-1], [0, 1, 2], ["0"], [True], None, {"a": 1}],
+    )
 
     def check_settings(self, raw: Mapping[str, object]) -> dict[str, JSON]:
         options = text_list(raw, "options", low=2, high=12, max_length=120)
         folded = [option.casefold() for option in options]
         if len(set(folded)) != len(folded):
-            raise SettingsError("options", "has the same option twice")
+            raise SettingsError("options", N_("has the same option twice"))
         max_choices = integer(raw, "max_choices", 1, low=1, high=len(options))
         return {"options": options, "max_choices": max_choices}
 
@@ -50,14 +71,14 @@ class Choice(QuestionType):
         if isinstance(value, int) and not isinstance(value, bool):
             value = [value]
         if not isinstance(value, list) or not value:
-            raise AnswerError("Choose an option.")
+            raise AnswerError(N_("Choose an option."))
         if any(isinstance(i, bool) or not isinstance(i, int) for i in value):
-            raise AnswerError("Choose an option.")
+            raise AnswerError(N_("Choose an option."))
         chosen = sorted(set(value))
         if chosen[0] < 0 or chosen[-1] >= len(settings["options"]):
-            raise AnswerError("That option does not exist.")
+            raise AnswerError(N_("That option does not exist."))
         if len(chosen) > settings["max_choices"]:
-            raise AnswerError("Choose at most %(max)d options.", max=settings["max_choices"])
+            raise AnswerError(N_("Choose at most %(max)d options."), max=settings["max_choices"])
         return chosen
 
     def new_aggregate(self, settings: Mapping[str, JSON]) -> Aggregate:
@@ -65,3 +86,6 @@ class Choice(QuestionType):
 
     def answer_text(self, settings: Mapping[str, JSON], value: JSON) -> str:
         return "; ".join(settings["options"][index] for index in value)
+
+
+TYPE = Choice()

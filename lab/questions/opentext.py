@@ -2,68 +2,83 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping
+from types import MappingProxyType
 
-from .base import JSON, N_, Aggregate, AnswerError, QuestionType, integer
+from ..records import SHOWN, STATUS_LABELS, Answer, card_id
+from .base import JSON, N_, Aggregate, AnswerError, Examples, QuestionType, Table, Term, integer
 
-SHOWN_CARDS = 200
-
-
-def card_id(participant: str) -> str:
-    """A short, stable handle for a participant's card that does not reveal the participant's id."""
-    return hashlib.sha256(participant.encode()).hexdigest()[:12]
+SHOWN_CARDS = 200  # a screen shows at most this many (the newest); exports have them all
 
 
 class OpenAggregate(Aggregate):
     def __init__(self) -> None:
-        # participant -> text, in order of arrival (a changed answer moves to the end: newest).
-        self.cards: dict[str, str] = {}
-        self.hidden: set[str] = set()
+        # participant -> the answer, in order of arrival (a changed answer moves to the end: newest).
+        self.cards: dict[str, Answer] = {}
+        self.shown = 0
 
-    def add(self, participant: str, value: JSON) -> None:
-        self.cards.pop(participant, None)
-        self.cards[participant] = value
+    def add(self, answer: Answer) -> None:
+        self.cards.pop(answer.participant, None)
+        self.cards[answer.participant] = answer
+        self.shown += answer.counted
 
-    def remove(self, participant: str, value: JSON) -> None:
-        self.cards.pop(participant, None)
+    def remove(self, answer: Answer) -> None:
+        if self.cards.pop(answer.participant, None) is not None:
+            self.shown -= answer.counted
 
-    def set_hidden(self, participant: str, hidden: bool) -> None:
-        if hidden:
-            self.hidden.add(participant)
-        else:
-            self.hidden.discard(participant)
-
-    def participant_for(self, card: str) -> str | None:
-        return next((p for p in self.cards if card_id(p) == card), None)
+    def replace(self, old: Answer, new: Answer) -> None:
+        if old.participant in self.cards:
+            self.cards[new.participant] = new  # keeps its place: moderation does not make a card newer
+            self.shown += new.counted - old.counted
 
     def results(self, *, facilitator: bool = False) -> dict[str, JSON]:
         cards = []
-        for participant in reversed(self.cards):
-            hidden = participant in self.hidden
-            if hidden and not facilitator:
+        for answer in reversed(self.cards.values()):
+            if answer.status != SHOWN and not facilitator:
                 continue
-            cards.append({"card": card_id(participant), "text": self.cards[participant], "hidden": hidden})
+            cards.append({"card": card_id(answer.question, answer.participant), "text": answer.value,
+                          "status": answer.status})  # fmt: skip
             if len(cards) == SHOWN_CARDS:
                 break
-        return {"respondents": len(self.cards), "cards": cards}
+        return {"respondents": self.shown, "cards": cards}
+
+    def table(self) -> Table:
+        rows = [[answer.value, Term(STATUS_LABELS[answer.status])] for answer in reversed(self.cards.values())]
+        return Table([Term(N_("Answer")), Term(N_("Status"))], rows)
 
 
 class OpenText(QuestionType):
     name = "open"
     label = N_("Open text")
+    order = 40
     settings_keys = frozenset({"max_length"})
     cosmetic_keys = frozenset({"max_length"})
+    strings = MappingProxyType(
+        {
+            "your_answer": N_("Your answer"),
+            "chars_left": N_("%(n)s characters left"),
+            "send": N_("Send"),
+            "hidden_card": N_("hidden"),
+            "hide": N_("Hide"),
+            "show": N_("Show"),
+        }
+    )
+    examples = Examples(
+        prompt="Wat moet beter?",
+        settings={"max_length": 100},
+        answers=["Meer overleg", "Snellere reparaties", "  Betere communicatie  "],
+        invalid=["", "   ", 5, None, ["tekst"], "x" * 101],
+    )
 
     def check_settings(self, raw: Mapping[str, object]) -> dict[str, JSON]:
         return {"max_length": integer(raw, "max_length", 280, low=10, high=1000)}
 
     def normalise_answer(self, settings: Mapping[str, JSON], value: object) -> JSON:
         if not isinstance(value, str) or not value.strip():
-            raise AnswerError("Type an answer.")
+            raise AnswerError(N_("Type an answer."))
         value = value.strip()
         if len(value) > settings["max_length"]:
-            raise AnswerError("An answer can be at most %(max)d characters.", max=settings["max_length"])
+            raise AnswerError(N_("An answer can be at most %(max)d characters."), max=settings["max_length"])
         return value
 
     def new_aggregate(self, settings: Mapping[str, JSON]) -> Aggregate:
@@ -71,3 +86,6 @@ class OpenText(QuestionType):
 
     def answer_text(self, settings: Mapping[str, JSON], value: JSON) -> str:
         return str(value)
+
+
+TYPE = OpenText()

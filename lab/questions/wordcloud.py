@@ -9,11 +9,12 @@ from __future__ import annotations
 import unicodedata
 from collections import Counter
 from collections.abc import Mapping
+from types import MappingProxyType
 
-from .base import JSON, N_, Aggregate, AnswerError, QuestionType, integer
+from .base import JSON, N_, Aggregate, AnswerError, Counting, Examples, QuestionType, Table, Term, integer
 
 MAX_WORD_LENGTH = 40
-SHOWN_WORDS = 60
+SHOWN_WORDS = 60  # a screen shows at most this many (the most frequent); exports have them all
 
 
 def _is_edge(char: str) -> bool:
@@ -36,43 +37,49 @@ def normalise_word(word: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
-class WordAggregate(Aggregate):
+class WordAggregate(Counting):
     def __init__(self) -> None:
+        super().__init__()
         self.counts: Counter[str] = Counter()
         self.spellings: dict[str, Counter[str]] = {}
-        self.respondents = 0
 
-    def add(self, participant: str, value: JSON) -> None:
-        self.respondents += 1
+    def count(self, value: JSON, step: int) -> None:
         for word in value:
             key = normalise_word(word)
-            self.counts[key] += 1
-            self.spellings.setdefault(key, Counter())[word] += 1
-
-    def remove(self, participant: str, value: JSON) -> None:
-        self.respondents -= 1
-        for word in value:
-            key = normalise_word(word)
-            self.counts[key] -= 1
-            self.spellings[key][word] -= 1
+            self.counts[key] += step
+            spellings = self.spellings.setdefault(key, Counter())
+            spellings[word] += step
             if not self.counts[key]:
                 del self.counts[key], self.spellings[key]
-            elif not self.spellings[key][word]:
-                del self.spellings[key][word]
+            elif not spellings[word]:
+                del spellings[word]
+
+    def _ranked(self) -> list[tuple[str, int]]:
+        """(word in its most common spelling, count), most frequent first, ties by key."""
+        ranked = sorted(self.counts.items(), key=lambda item: (-item[1], item[0]))
+        return [(self.spellings[key].most_common(1)[0][0], count) for key, count in ranked]
 
     def results(self, *, facilitator: bool = False) -> dict[str, JSON]:
-        words = [
-            {"word": self.spellings[key].most_common(1)[0][0], "count": count}
-            for key, count in sorted(self.counts.items(), key=lambda item: (-item[1], item[0]))[:SHOWN_WORDS]
-        ]
+        words = [{"word": word, "count": count} for word, count in self._ranked()[:SHOWN_WORDS]]
         return {"respondents": self.respondents, "words": words}
+
+    def table(self) -> Table:
+        return Table([Term(N_("Word")), Term(N_("Count"))], [[word, count] for word, count in self._ranked()])
 
 
 class WordCloud(QuestionType):
     name = "wordcloud"
     label = N_("Word cloud")
+    order = 30
     settings_keys = frozenset({"max_words"})
     cosmetic_keys = frozenset({"max_words"})
+    strings = MappingProxyType({"word": N_("Word %(n)s"), "send": N_("Send")})
+    examples = Examples(
+        prompt="Welk woord past erbij?",
+        settings={"max_words": 3},
+        answers=[["Samenwerking!", "huurders"], "overleg", [" samenwérking", "Wonen"]],
+        invalid=[[], ["", "!!"], [1], ["a", "b", "c", "d"], ["x" * 41], None, {"a": 1}],
+    )
 
     def check_settings(self, raw: Mapping[str, object]) -> dict[str, JSON]:
         return {"max_words": integer(raw, "max_words", 3, low=1, high=3)}
@@ -81,21 +88,21 @@ class WordCloud(QuestionType):
         if isinstance(value, str):
             value = [value]
         if not isinstance(value, list) or not all(isinstance(word, str) for word in value):
-            raise AnswerError("Type one or more words.")
+            raise AnswerError(N_("Type one or more words."))
         words: list[str] = []
         keys: set[str] = set()
         for raw in value:
             word = tidy_word(raw)
             if len(word) > MAX_WORD_LENGTH:
-                raise AnswerError("A word can be at most %(max)d characters.", max=MAX_WORD_LENGTH)
+                raise AnswerError(N_("A word can be at most %(max)d characters."), max=MAX_WORD_LENGTH)
             key = normalise_word(word)
             if key and key not in keys:
                 keys.add(key)
                 words.append(word)
         if not words:
-            raise AnswerError("Type one or more words.")
+            raise AnswerError(N_("Type one or more words."))
         if len(words) > settings["max_words"]:
-            raise AnswerError("Type at most %(max)d words.", max=settings["max_words"])
+            raise AnswerError(N_("Type at most %(max)d words."), max=settings["max_words"])
         return words
 
     def new_aggregate(self, settings: Mapping[str, JSON]) -> Aggregate:
@@ -103,3 +110,6 @@ class WordCloud(QuestionType):
 
     def answer_text(self, settings: Mapping[str, JSON], value: JSON) -> str:
         return "; ".join(value)
+
+
+TYPE = WordCloud()

@@ -1,7 +1,7 @@
 // The facilitator's console: the deck in order, push / open / close / reveal / reset, live counts and
 // results, and an editor for questions. Keys: → next, ← previous, Space open/close, Enter results on projector.
 import { connect } from './socket.js';
-import { types } from './types/index.js';
+import { ready } from './types/index.js';
 import { data, el, show, t, answersText, participantsText } from './util.js';
 
 const list = document.getElementById('questions');
@@ -10,8 +10,12 @@ const counts = document.getElementById('counts');
 const banner = document.getElementById('connection');
 const editorBox = document.getElementById('editor');
 const state = { questions: [], question: null, results: null, answers: 0, participants: 0, error: '' };
+let types = {};
+let socket = null;
 
-const socket = connect(data.ws, {
+ready.then((loaded) => { types = loaded; socket = start(); });
+
+const start = () => connect(data.ws, {
   onMessage(message) {
     switch (message.type) {
       case 'snapshot':
@@ -47,7 +51,7 @@ const socket = connect(data.ws, {
   onFinal: () => { location.reload(); },
 });
 
-const act = (type, extra = {}) => socket.send({ type, ...extra });
+const act = (type, extra = {}) => socket && socket.send({ type, ...extra });
 const statusText = (q) => t(`status_${q.status}`);
 
 function render() {
@@ -98,8 +102,9 @@ function renderCurrent() {
       onclick: () => act('show_results', { question: q.id, target: 'phones', show: !q.results_phones }) }),
     el('button', { type: 'button', class: 'danger', text: t('reset'),
       onclick: () => { if (confirm(t('reset_confirm'))) act('reset', { question: q.id }); } }));
-  const results = state.results
-    ? types[q.type].results(q, state.results, { facilitator: true, onHide: (card, hidden) => act('hide_card', { question: q.id, card, hidden }) })
+  const type = types[q.type];
+  const results = state.results && type
+    ? type.results(q, state.results, { facilitator: true, onModerate: (card, status) => act('moderate', { question: q.id, card, status }) })
     : el('p', { class: 'hint', text: t('no_answers') });
   show(current, error, nav, el('h2', { class: 'prompt', text: q.prompt }),
     el('p', { class: `badge ${q.status}`, text: statusText(q) }), controls, el('section', { class: 'results' }, results));

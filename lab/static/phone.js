@@ -1,7 +1,8 @@
 // The participant's phone: the current question, one tap to answer, "received", results when shown.
-// A vote is kept (also across reloads) until the server acknowledges it, and sent again after a reconnect.
+// A vote is kept (also across reloads) until the server acknowledges it, and sent again after a reconnect; it
+// carries the question's round, so a vote for a round the facilitator has restarted is refused, never "received".
 import { connect } from './socket.js';
-import { types } from './types/index.js';
+import { ready } from './types/index.js';
 import { data, el, randomId, show, t, answersText } from './util.js';
 
 const main = document.getElementById('phone');
@@ -22,12 +23,24 @@ const key = (q) => `${q.id}:${q.round}`;
 const loadPending = () => { try { return JSON.parse(localStorage.getItem(PENDING)) || {}; } catch { return {}; } };
 const savePending = (p) => { try { localStorage.setItem(PENDING, JSON.stringify(p)); } catch { /* private mode */ } };
 let pending = loadPending(); // question id -> vote message not yet acknowledged
+let types = {};
+let socket = null;
 
-const socket = connect(data.ws, {
-  onMessage: receive,
-  onStatus: (status) => { banner.hidden = status === 'online'; },
-  onFinal: (reason) => { state.final = reason; render(); },
+ready.then((loaded) => {
+  types = loaded;
+  socket = connect(data.ws, {
+    onMessage: receive,
+    onStatus: (status) => { banner.hidden = status === 'online'; },
+    onFinal: (reason) => { state.final = reason; render(); },
+  });
+  render();
 });
+
+/** Forget a pending vote (acknowledged, refused, or for a round that has passed). */
+function settle(question) {
+  delete pending[question];
+  savePending(pending);
+}
 
 function receive(message) {
   switch (message.type) {
@@ -42,12 +55,15 @@ function receive(message) {
       resend();
       break;
     case 'state':
-      if (!state.question || !message.question || state.question.id !== message.question.id) {
+      if (!state.question || !message.question || key(state.question) !== key(message.question)) {
         state.results = null;
         state.editing = false;
         state.error = '';
       }
       state.question = message.question;
+      if (message.question && pending[message.question.id] && pending[message.question.id].round !== message.question.round) {
+        settle(message.question.id); // the question was started again: that vote belongs to a round that is over
+      }
       if (message.question && !message.question.results_phones) state.results = null;
       break;
     case 'results':
@@ -55,12 +71,9 @@ function receive(message) {
       break;
     case 'ack': {
       const vote = pending[message.question];
-      if (vote && vote.id === message.id) {
-        delete pending[message.question];
-        savePending(pending);
-      }
-      if (state.question && state.question.id === message.question) {
-        state.answers[key(state.question)] = message.value;
+      if (vote && vote.id === message.id) settle(message.question);
+      state.answers[`${message.question}:${message.round}`] = message.value;
+      if (state.question && key(state.question) === `${message.question}:${message.round}`) {
         state.editing = false;
         state.error = '';
       }
@@ -69,9 +82,11 @@ function receive(message) {
     case 'error':
       if (message.id) {
         for (const [question, vote] of Object.entries(pending)) {
-          if (vote.id === message.id) delete pending[question];
+          // A vote that failed on the server's side may be sent again at once; any other refusal is final.
+          if (vote.id !== message.id) continue;
+          if (message.error === 'server_error' && socket) socket.send(vote);
+          else settle(question);
         }
-        savePending(pending);
       }
       state.error = message.message;
       break;
@@ -81,10 +96,12 @@ function receive(message) {
   render();
 }
 
-/** After (re)connecting: send what was not acknowledged, if its question is still current and open. */
+/** After (re)connecting: send what was not acknowledged, if its question is still current, open and in the same
+    round; the server acknowledges a vote it stored before the connection broke, and never one it has not. */
 function resend() {
+  const q = state.question;
   for (const [question, vote] of Object.entries(pending)) {
-    const current = state.question && String(state.question.id) === question && state.question.status === 'open';
+    const current = q && String(q.id) === question && q.status === 'open' && q.round === vote.round;
     if (current) socket.send(vote);
     else delete pending[question];
   }
@@ -93,11 +110,11 @@ function resend() {
 
 function submit(value) {
   const q = state.question;
-  const vote = { type: 'vote', id: randomId(), question: q.id, value };
+  const vote = { type: 'vote', id: randomId(), question: q.id, round: q.round, value };
   pending[q.id] = vote;
   savePending(pending);
   state.error = '';
-  socket.send(vote); // if offline, it goes out after the reconnect
+  if (socket) socket.send(vote); // if offline, it goes out after the reconnect
   render();
 }
 
@@ -112,6 +129,7 @@ function render() {
     return;
   }
   const type = types[q.type];
+  if (!type) return; // its renderer is still loading
   const mine = state.answers[key(q)];
   const parts = [el('h1', { class: 'prompt', text: q.prompt })];
   if (state.error) parts.push(el('p', { class: 'notice', role: 'alert', text: state.error }));
@@ -145,7 +163,7 @@ function waiting() {
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     state.nickname = input.value.trim();
-    if (socket.send({ type: 'nickname', nickname: state.nickname })) saved.textContent = t('saved');
+    if (socket && socket.send({ type: 'nickname', nickname: state.nickname })) saved.textContent = t('saved');
   });
   return el('section', { class: 'waiting' },
     el('div', { class: 'pulse', 'aria-hidden': 'true' }),

@@ -1,14 +1,17 @@
 // The projector: the current question large, results as they arrive (or only how many answered while
 // results are hidden), the join code always in view. Keys: F fullscreen, Q large QR code.
 import { connect } from './socket.js';
-import { types } from './types/index.js';
+import { ready } from './types/index.js';
 import { data, el, show, t, answersText } from './util.js';
 
 const stage = document.getElementById('stage');
 const banner = document.getElementById('connection');
 const state = { question: null, results: null, answers: 0 };
+let types = {};
 
-connect(data.ws, {
+ready.then((loaded) => { types = loaded; start(); });
+
+const start = () => connect(data.ws, {
   onMessage(message) {
     if (message.type === 'snapshot' || message.type === 'state') {
       if (!state.question || !message.question || state.question.id !== message.question.id) state.results = null;
@@ -31,7 +34,8 @@ connect(data.ws, {
   onFinal: () => show(stage, el('h1', { class: 'prompt', text: t('room_gone') })),
 });
 
-// Results are drawn into the same elements while the question stays, so bar widths animate (CSS transitions).
+// Results are drawn once per question and round, then updated in place by the type's renderer, so bar widths
+// glide (CSS transitions) instead of the screen flashing.
 let drawn = null;
 function render() {
   const q = state.question;
@@ -41,37 +45,20 @@ function render() {
     return;
   }
   const type = types[q.type];
+  if (!type) return;
   const count = el('p', { class: 'count', text: answersText(state.answers) });
   const body = state.results
     ? type.results(q, state.results)
     : el('p', { class: 'hidden-results', text: state.answers ? t('results_hidden') : t('no_answers') });
-  if (drawn && drawn.id === q.id && drawn.shown === Boolean(state.results) && state.results) {
-    morph(drawn.body, body);
-    drawn.count.replaceWith(count);
-    drawn.count = count;
+  const same = drawn && drawn.id === q.id && drawn.round === q.round && drawn.status === q.status;
+  if (same && drawn.shown && state.results) {
+    type.update(drawn.body, q, state.results);
+    drawn.count.textContent = count.textContent;
     return;
   }
   const status = q.status === 'closed' ? el('p', { class: 'status', text: t('closed') }) : null;
   show(stage, el('h1', { class: 'prompt', text: q.prompt }), status, body, count);
-  drawn = { id: q.id, shown: Boolean(state.results), body, count };
-}
-
-/** Update bar widths in place (so they glide); otherwise swap the results in. */
-function morph(old, fresh) {
-  const oldBars = old.querySelectorAll('.bar-fill, .dist-bar');
-  const newBars = fresh.querySelectorAll('.bar-fill, .dist-bar');
-  if (oldBars.length && oldBars.length === newBars.length && old.children.length === fresh.children.length) {
-    newBars.forEach((bar, i) => {
-      oldBars[i].style.width = bar.style.width;
-      oldBars[i].style.height = bar.style.height;
-    });
-    old.querySelectorAll('.bar-value, .scale-average, .scale-meta').forEach((node, i) => {
-      node.textContent = fresh.querySelectorAll('.bar-value, .scale-average, .scale-meta')[i].textContent;
-    });
-    return;
-  }
-  old.replaceChildren(...fresh.childNodes);
-  old.className = fresh.className;
+  drawn = { id: q.id, round: q.round, status: q.status, shown: Boolean(state.results), body, count };
 }
 
 document.addEventListener('keydown', (event) => {

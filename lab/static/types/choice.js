@@ -29,6 +29,8 @@ export function describe(question, value) {
   return value.map((index) => question.settings.options[index]).join(', ');
 }
 
+const barText = (option) => `${option.count} · ${fmt(option.percent)}%`;
+
 export function results(question, results) {
   return el('ol', { class: 'bars' }, results.options.map((option) => {
     const bar = el('span', { class: 'bar-fill' });
@@ -36,6 +38,19 @@ export function results(question, results) {
     return el('li', { class: 'bar' },
       el('span', { class: 'bar-label', text: option.label }),
       el('span', { class: 'bar-track' }, bar),
-      el('span', { class: 'bar-value', text: `${option.count} · ${fmt(option.percent)}%` }));
+      el('span', { class: 'bar-value', text: barText(option) }));
   }));
+}
+
+/** New figures into the drawn results (bars glide to their new width). */
+export function update(node, question, fresh) {
+  const rows = node.querySelectorAll('.bar');
+  if (rows.length !== fresh.options.length) {
+    node.replaceChildren(...results(question, fresh).childNodes);
+    return;
+  }
+  fresh.options.forEach((option, i) => {
+    rows[i].querySelector('.bar-fill').style.width = `${option.percent}%`;
+    rows[i].querySelector('.bar-value').textContent = barText(option);
+  });
 }

@@ -1,7 +1,9 @@
-// The question types, by name. Each module exports input(), describe() and results().
-import * as choice from './choice.js';
-import * as scale from './scale.js';
-import * as wordcloud from './wordcloud.js';
-import * as open from './open.js';
+// The question types' renderers, by name. Which types exist is the server's registry (data.types); each is
+// static/types/<name>.js and exports input(), describe(), results() and update() (see docs/architecture.md).
+import { data } from '../util.js';
 
-export const types = { choice, scale, wordcloud, open };
+const names = data.types || [];
+
+/** Resolves to {name: renderer module} once every type's module is loaded (they are preloaded in the head). */
+export const ready = Promise.all(names.map((name) => import(`./${name}.js`)))
+  .then((modules) => Object.fromEntries(modules.map((module, index) => [names[index], module])));

@@ -21,11 +21,22 @@ export function describe(question, value) {
   return value;
 }
 
-export function results(question, results, { facilitator = false, onHide } = {}) {
-  return el('ul', { class: 'cards' }, results.cards.map((card) => el('li', { class: 'card' + (card.hidden ? ' hidden-card' : '') },
-    el('span', { class: 'card-text', text: card.text }),
-    facilitator && el('button', {
-      type: 'button', class: 'small', text: card.hidden ? t('show') : t('hide'),
-      onclick: () => onHide(card.card, !card.hidden),
-    }))));
+// Cards arrive newest first, shown ones only; the facilitator also gets hidden and pending ones, with a button
+// that hides or shows each (onModerate(card, status)).
+export function results(question, results, { facilitator = false, onModerate } = {}) {
+  return el('ul', { class: 'cards' }, results.cards.map((card) => {
+    const shown = card.status === 'shown';
+    return el('li', { class: 'card' + (shown ? '' : ' hidden-card') },
+      el('span', { class: 'card-text', text: card.text }),
+      !shown && el('span', { class: 'hint', text: t('hidden_card') }),
+      facilitator && el('button', {
+        type: 'button', class: 'small', text: shown ? t('hide') : t('show'),
+        onclick: () => onModerate(card.card, shown ? 'hidden' : 'shown'),
+      }));
+  }));
+}
+
+/** The new wall of cards in place of the drawn one. */
+export function update(node, question, fresh, options) {
+  node.replaceChildren(...results(question, fresh, options).childNodes);
 }

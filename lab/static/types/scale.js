@@ -40,13 +40,14 @@ export function describe(question, value) {
     .map((statement, i) => `${statement}: ${value[i] === null ? t('skip') : value[i]}`).join('; ');
 }
 
+const height = (count, distribution) => `${(100 * count) / Math.max(1, ...distribution)}%`;
+
 export function results(question, results) {
   const max = question.settings.scale_max;
   return el('ol', { class: 'scale-results' }, results.statements.map((s) => {
-    const most = Math.max(1, ...s.distribution);
     const bars = s.distribution.map((count, i) => {
       const bar = el('span', { class: 'dist-bar', title: `${i + 1}: ${count}` });
-      bar.style.height = `${(100 * count) / most}%`;
+      bar.style.height = height(count, s.distribution);
       return bar;
     });
     return el('li', { class: 'scale-result' },
@@ -56,4 +57,21 @@ export function results(question, results) {
       el('span', { class: 'dist' }, bars),
       el('span', { class: 'scale-meta', text: s.skipped ? t('skipped', { n: s.skipped }) : '' }));
   }));
+}
+
+/** New figures into the drawn results: averages (rounded once, here), bars and skips. */
+export function update(node, question, fresh) {
+  const rows = node.querySelectorAll('.scale-result');
+  if (rows.length !== fresh.statements.length) {
+    node.replaceChildren(...results(question, fresh).childNodes);
+    return;
+  }
+  fresh.statements.forEach((s, i) => {
+    rows[i].querySelector('.scale-average').textContent = fmt(s.average);
+    rows[i].querySelectorAll('.dist-bar').forEach((bar, value) => {
+      bar.style.height = height(s.distribution[value], s.distribution);
+      bar.title = `${value + 1}: ${s.distribution[value]}`;
+    });
+    rows[i].querySelector('.scale-meta').textContent = s.skipped ? t('skipped', { n: s.skipped }) : '';
+  });
 }

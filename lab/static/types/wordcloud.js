@@ -32,3 +32,8 @@ export function results(question, results) {
     return word;
   }));
 }
+
+/** A new cloud in place of the drawn one (word sizes are relative to each other, so all may change). */
+export function update(node, question, fresh) {
+  node.replaceChildren(...results(question, fresh).childNodes);
+}

@@ -1,0 +1,161 @@
+"""How lab runs on uvicorn: one configuration for `lab serve` and the tests, and guards on every HTTP connection.
+
+uvicorn bounds keep-alive time but not how long a client may take to send its request, how large the request
+line and headers may grow, or how many unfinished connections one address may hold. Without those bounds one
+machine on the venue wifi could hold every file descriptor (1,100 half-open connections under a 1,024 open-files
+limit made every honest request fail) or hundreds of megabytes (20 unfinished 20 MiB headers took 490 MB). The
+`GuardedHttp` protocol adds the three, for every connection, before the request reaches the application:
+- a connection must send its request's headers within `header_timeout_s`, or it is closed;
+- request line plus headers over `max_header_bytes` get `431` and the connection is closed;
+- an address may hold at most `pending_per_address` connections that have not sent their headers yet; further
+  ones are closed at once. (Once its headers are in, a connection is the application's to limit: websockets per
+  address and per participant, message rates.)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import resource
+import socket
+from collections import Counter
+from typing import Any
+
+import uvicorn
+from starlette.applications import Starlette
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+from .settings import Settings
+
+TOO_LARGE = (
+    b"HTTP/1.1 431 Request Header Fields Too Large\r\ncontent-type: text/plain; charset=utf-8\r\n"
+    b"content-length: 32\r\nconnection: close\r\n\r\nRequest headers are too large.\r\n"
+)
+
+
+class Limits:
+    """The guards' settings and their one piece of shared state: unfinished connections per address."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.timeout = settings.header_timeout_s
+        self.max_bytes = settings.max_header_bytes
+        self.per_address = settings.pending_per_address
+        self.pending: Counter[str] = Counter()
+
+
+def guarded_http(limits: Limits) -> type[HttpToolsProtocol]:
+    """uvicorn's httptools protocol with lab's guards (see the module docstring), for one server."""
+
+    class GuardedHttp(HttpToolsProtocol):
+        _address: str | None = None  # set while this connection counts as unfinished
+        _timer: asyncio.TimerHandle | None = None
+        _header_bytes = 0
+        _headers_done = False
+
+        def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+            super().connection_made(transport)
+            address = self.client[0] if self.client else ""
+            if limits.pending[address] >= limits.per_address:
+                transport.abort()
+                return
+            limits.pending[address] += 1
+            self._address = address
+            self._arm()
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            self._settle()
+            super().connection_lost(exc)
+
+        def data_received(self, data: bytes) -> None:
+            counting = not self._headers_done
+            if counting:
+                self._header_bytes += len(data)
+            super().data_received(data)
+            if counting and not self._headers_done and self._header_bytes > limits.max_bytes:
+                self._refuse()
+
+        def on_message_begin(self) -> None:
+            super().on_message_begin()
+            self._headers_done = False
+            self._header_bytes = 0
+            if self._timer is None:  # the next request on a kept-alive connection
+                self._arm()
+
+        def on_headers_complete(self) -> None:
+            self._headers_done = True
+            self._settle()
+            size = len(self.url) + sum(len(name) + len(value) + 4 for name, value in self.headers)
+            if size > limits.max_bytes:
+                self._refuse()
+                return
+            super().on_headers_complete()
+
+        def _arm(self) -> None:
+            self._timer = self.loop.call_later(limits.timeout, self._too_slow)
+
+        def _too_slow(self) -> None:
+            self._timer = None
+            if not self.transport.is_closing():
+                self.transport.close()
+
+        def _settle(self) -> None:
+            """The connection's headers are in (or it is gone): it no longer counts as unfinished."""
+            if self._timer is not None:
+                self._timer.cancel()
+                self._timer = None
+            if self._address is not None:
+                limits.pending[self._address] -= 1
+                if limits.pending[self._address] <= 0:
+                    del limits.pending[self._address]
+                self._address = None
+
+        def _refuse(self) -> None:
+            self._settle()
+            if not self.transport.is_closing():
+                self.transport.write(TOO_LARGE)
+                self.transport.close()
+
+    return GuardedHttp
+
+
+def config(app: Starlette, settings: Settings, **options: Any) -> uvicorn.Config:
+    """uvicorn as lab runs it: websockets' sans-I/O protocol without permessage-deflate (the least CPU and memory
+    per socket in our measurements; compression costs more than it saves for messages this small), 64 KiB frames
+    at most, and the guarded HTTP protocol."""
+    return uvicorn.Config(
+        app, http=guarded_http(Limits(settings)), ws="websockets-sansio", ws_per_message_deflate=False,
+        ws_max_size=64 * 1024, log_level="warning", proxy_headers=settings.https, lifespan="on", **options,
+    )  # fmt: skip
+
+
+class CannotListen(Exception):
+    """The address and port cannot be used; the message is one sentence for the person starting lab."""
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """A socket bound to `host:port`, ready for uvicorn, or CannotListen saying why not."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as error:
+        sock.close()
+        where = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+        if error.errno == 98:  # EADDRINUSE
+            raise CannotListen(
+                f"port {port} is in use on {host} (is lab running already?). Stop that program, or choose another "
+                "port with --port."
+            ) from None
+        raise CannotListen(f"cannot listen on {where}: {error.strerror}.") from None
+    sock.set_inheritable(True)
+    return sock
+
+
+def raise_open_files_limit() -> int:
+    """Allow this process as many open files as the system lets it (the soft limit up to the hard one): every
+    phone is a socket, and a common default of 1,024 would turn phones away long before the processor is busy.
+    Returns the limit now in force."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < hard:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    return resource.getrlimit(resource.RLIMIT_NOFILE)[0]

@@ -1,0 +1,46 @@
+"""Where lab keeps its data: the interface (lab.store.base) and its SQLite implementation (lab.store.sqlite).
+
+The domain sees only `Store` and the records and operations in `base`; which database sits behind it is chosen
+here, from the settings.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .base import (
+    AddQuestion,
+    DeleteQuestion,
+    EditQuestion,
+    ExportRow,
+    Moderate,
+    MoveQuestion,
+    NewQuestion,
+    NewRound,
+    Outcome,
+    Push,
+    QuestionRow,
+    RoomChange,
+    RoomData,
+    RoomOp,
+    RoomRow,
+    RoundRow,
+    SetStatus,
+    ShowResults,
+    Step,
+    Store,
+    StoreError,
+    Vote,
+)  # fmt: skip
+from .sqlite import SqliteStore, StoreInUse
+
+__all__ = [
+    "AddQuestion", "DeleteQuestion", "EditQuestion", "ExportRow", "Moderate", "MoveQuestion", "NewQuestion",
+    "NewRound", "Outcome", "Push", "QuestionRow", "RoomChange", "RoomData", "RoomOp", "RoomRow", "RoundRow",
+    "SetStatus", "ShowResults", "SqliteStore", "Step", "Store", "StoreError", "StoreInUse", "Vote", "open_store",
+]  # fmt: skip
+
+
+def open_store(path: Path, commit_window: float = 0.002, *, lock: bool = True) -> Store:
+    """The store for these settings (not yet opened)."""
+    return SqliteStore(path, commit_window, lock=lock)

@@ -1,0 +1,305 @@
+"""What the domain asks of a store, in the domain's words: no driver types, no SQL.
+
+A store keeps rooms, questions and their rounds, participants and answer records, and takes two kinds of writes:
+- **votes**, committed in groups, each with a truthful `Outcome`;
+- **room operations** (push, step, open, reset, edit, moderate, ...), each a small frozen description of what to
+  change. The store works out the effect inside its transaction, from what is committed (the next question after
+  the current one, the order after a move, whether answers still fit an edited question), bumps the room's
+  version, and hands back a `RoomChange` with the room's resulting questions. The domain applies that to memory
+  in commit order, so memory never differs from the database, however many consoles act at once.
+
+Every write's `on_commit` callback runs after its group commits and before anyone awaiting it resumes, in the
+order the writes were queued. A store that is closed refuses work with `Unavailable` instead of waiting forever.
+"""
+
+from __future__ import annotations
+
+import enum
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+from ..records import JSON, PHONE, SHOWN, Answer
+
+# -- rows ------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RoomRow:
+    id: int
+    code: str
+    title: str
+    deck: str | None  # the deck file it was made from, if any
+    serve_deck: str | None  # set on the one room that `lab serve --deck` made for that deck file
+    facilitator_key: str
+    projector_key: str
+    current_question_id: int | None
+    version: int
+    created_at: str
+
+
+@dataclass(frozen=True)
+class QuestionRow:
+    id: int
+    room_id: int
+    position: int
+    type: str
+    prompt: str
+    settings: dict[str, JSON]
+    status: str  # hidden (never opened), open, closed
+    results_projector: bool
+    results_phones: bool
+    round: int  # the current round, from 1
+
+
+@dataclass(frozen=True)
+class RoundRow:
+    """One round of a question with the type and settings its answers were given under."""
+
+    question_id: int
+    number: int
+    type: str
+    settings: dict[str, JSON]
+    started_ms: int
+
+
+@dataclass(frozen=True)
+class RoomData:
+    """Everything needed to bring a room into memory: answers of every round, in the order they were committed."""
+
+    room: RoomRow
+    questions: list[QuestionRow]
+    rounds: list[RoundRow]
+    answers: list[Answer]
+
+
+@dataclass(frozen=True)
+class ExportRow:
+    answer: Answer
+    nickname: str
+
+
+@dataclass(frozen=True)
+class NewQuestion:
+    type: str
+    prompt: str
+    settings: Mapping[str, JSON]
+
+
+# -- votes -----------------------------------------------------------------------------------------------------
+
+
+class Outcome(enum.Enum):
+    """What became of a vote. Only STORED and DUPLICATE are acknowledged to the phone."""
+
+    STORED = "stored"
+    DUPLICATE = "duplicate"  # this vote id is the participant's present answer with this value: stored before
+    LOCKED = "locked"  # refused: the question forbids changing an answer, and there is one
+    REUSED = "reused"  # refused: the id is known with another question, round or value
+    PASSED = "passed"  # gone: the vote's round is no longer the question's current round
+    CLOSED = "closed"  # gone: the question was closed before the vote was committed
+    GONE = "gone"  # gone: its participant or question was deleted, or a later answer replaced this one
+
+
+@dataclass(eq=False, slots=True)
+class Vote:
+    """A vote on its way to the store; the store fills in `outcome` and the answer's `status` after commit."""
+
+    participant: str
+    vote_id: str
+    question: int
+    round: int
+    value: JSON  # normalised
+    text: str  # the value as stored (lab.wire.dumps), compared to tell a true duplicate from a reused id
+    locked: bool  # the question forbids changing an answer
+    received_ms: int
+    status: str = SHOWN  # the status of a new answer (a changed answer keeps a hidden status)
+    group: str | None = None
+    weight: float = 1.0
+    channel: str = PHONE
+    on_commit: Callable[[Vote], None] | None = None
+    outcome: Outcome | None = None
+
+
+# -- room operations -----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Push:
+    """Make a question current (None: the waiting screen); a question never opened before opens."""
+
+    question: int | None
+
+
+@dataclass(frozen=True)
+class Step:
+    """Push the question after (+1) or before (-1) the current one; from the waiting screen, +1 is the first."""
+
+    delta: int
+
+
+@dataclass(frozen=True)
+class SetStatus:
+    question: int
+    status: Literal["open", "closed"]
+
+
+@dataclass(frozen=True)
+class ShowResults:
+    question: int
+    target: Literal["projector", "phones"]
+    show: bool
+
+
+@dataclass(frozen=True)
+class NewRound:
+    """Start the question again: earlier rounds and their answers are kept."""
+
+    question: int
+
+
+@dataclass(frozen=True)
+class Moderate:
+    """Set the status of a participant's answer in the question's current round."""
+
+    question: int
+    participant: str
+    status: str
+
+
+@dataclass(frozen=True)
+class AddQuestion:
+    question: NewQuestion
+
+
+@dataclass(frozen=True)
+class EditQuestion:
+    """Change a question (it must not be open). `fits(old_type, old_settings)` says whether the answers of the
+    current round keep their meaning; if not, and it has answers, a new round starts."""
+
+    question: int
+    new: NewQuestion
+    fits: Callable[[str, Mapping[str, JSON]], bool] = field(compare=False)
+
+
+@dataclass(frozen=True)
+class DeleteQuestion:
+    question: int
+
+
+@dataclass(frozen=True)
+class MoveQuestion:
+    question: int
+    position: int
+
+
+RoomOp = (
+    Push
+    | Step
+    | SetStatus
+    | ShowResults
+    | NewRound
+    | Moderate
+    | AddQuestion
+    | EditQuestion
+    | DeleteQuestion
+    | MoveQuestion
+)
+
+
+@dataclass(frozen=True)
+class RoomChange:
+    """A room operation's effect as committed: the room's new version, current question and questions in order."""
+
+    version: int
+    current: int | None
+    questions: tuple[QuestionRow, ...]
+    added: int | None = None  # AddQuestion: the new question's id
+    moderated: Answer | None = None  # Moderate: the answer with its new status
+
+
+# -- the interface -------------------------------------------------------------------------------------------------
+
+
+class Store(ABC):
+    """Where lab keeps its data (SQLite by default). See the module docstring for the contract."""
+
+    @abstractmethod
+    async def open(self) -> None:
+        """Connect and apply migrations. Raises StoreError with a sentence for people when it cannot."""
+
+    @abstractmethod
+    async def close(self) -> None:
+        """Finish queued writes, then disconnect. Later writes raise Unavailable."""
+
+    # meta
+    @abstractmethod
+    async def get_meta(self, key: str) -> str | None: ...
+
+    @abstractmethod
+    async def set_meta_once(self, key: str, value: str) -> str:
+        """Store `value` under `key` unless something is stored already; return what is stored."""
+
+    # rooms
+    @abstractmethod
+    async def create_room(
+        self,
+        code: str,
+        title: str,
+        deck: str | None,
+        serve_deck: str | None,
+        keys: tuple[str, str],
+        questions: Sequence[NewQuestion],
+    ) -> RoomRow | None:
+        """A new room with its questions; None when the code (or the serve_deck) is taken."""  # fmt: skip
+
+    @abstractmethod
+    async def room_by_code(self, code: str) -> RoomRow | None: ...
+
+    @abstractmethod
+    async def room_for_served_deck(self, serve_deck: str) -> RoomRow | None: ...
+
+    @abstractmethod
+    async def rooms(self) -> list[RoomRow]:
+        """Every room, newest first."""
+
+    @abstractmethod
+    async def rooms_created_before(self, stamp: str) -> list[str]:
+        """The codes of rooms created before an ISO time stamp."""
+
+    @abstractmethod
+    async def load_room(self, room_id: int) -> RoomData: ...
+
+    @abstractmethod
+    async def export_rows(self, room_id: int) -> list[ExportRow]:
+        """Every answer of every round, in question order, then round, then the order they were committed."""
+
+    @abstractmethod
+    async def delete_room(self, room_id: int) -> None:
+        """Delete a room with everything in it, and make sure no copy of it is left readable on disk."""
+
+    @abstractmethod
+    async def change_room(self, room_id: int, op: RoomOp, on_commit: Callable[[RoomChange], None]) -> RoomChange:
+        """Apply a room operation (see the module docstring). Domain errors (UnknownQuestion, NoMore, StillOpen,
+        UnknownCard) are raised and change nothing."""
+
+    # participants and votes
+    @abstractmethod
+    async def ensure_participant(self, participant: str, room_id: int) -> None: ...
+
+    @abstractmethod
+    async def nickname(self, participant: str) -> str | None:
+        """The participant's nickname; None when the participant is unknown."""
+
+    @abstractmethod
+    async def set_nickname(self, participant: str, nickname: str) -> None: ...
+
+    @abstractmethod
+    async def vote(self, vote: Vote) -> Outcome:
+        """Store a vote (or recognise a resend); returns once committed, with the outcome also set on the vote."""
+
+
+class StoreError(Exception):
+    """The store cannot be used (a damaged file, a read-only disk, another server holding it). The message is one
+    sentence for the person starting lab."""

@@ -1,0 +1,611 @@
+"""The SQLite store: one file, write-ahead log, one writer with group commit (lab.store.writer), one reader.
+
+All of lab's SQL for SQLite is here. A running `lab serve` holds an exclusive lock on `<file>.lock` beside the
+database, so a second server or a `lab purge` on the same file is refused with a sentence that says what to do,
+instead of changing rows behind the running server's back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import fcntl
+import logging
+import os
+import sqlite3
+import time
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, Any, TypeVar
+
+import aiosqlite
+
+from ..errors import N_, Invalid, NoMore, NotFound, StillOpen, Unavailable, UnknownCard, UnknownQuestion
+from ..records import HIDDEN, Answer
+from ..wire import dumps, loads
+from .base import (
+    AddQuestion,
+    DeleteQuestion,
+    EditQuestion,
+    ExportRow,
+    Moderate,
+    MoveQuestion,
+    NewQuestion,
+    NewRound,
+    Outcome,
+    Push,
+    QuestionRow,
+    RoomChange,
+    RoomData,
+    RoomOp,
+    RoomRow,
+    RoundRow,
+    SetStatus,
+    ShowResults,
+    Step,
+    Store,
+    StoreError,
+    Vote,
+)  # fmt: skip
+from .writer import Conn, Writer
+
+log = logging.getLogger(__name__)
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+RECEIPTS_KEPT = 16  # per participant, question and round: a phone only ever resends its latest vote
+CHECKPOINT_TRIES = 40  # about 20 s in all, with pauses growing from 10 ms to 1 s
+T = TypeVar("T")
+
+_ROOM = "id, code, title, deck, serve_deck, facilitator_key, projector_key, current_question_id, version, created_at"
+_QUESTION = "id, room_id, position, type, prompt, settings, status, results_projector, results_phones, round"
+_ANSWER = "question_id, round, participant_id, value, status, group_name, weight, channel, received_ms"
+
+
+def _room(row: Iterable[Any]) -> RoomRow:
+    return RoomRow(*row)
+
+
+def _question(row: Sequence[Any]) -> QuestionRow:
+    return QuestionRow(*row[:5], loads(row[5]), row[6], bool(row[7]), bool(row[8]), row[9])  # type: ignore[call-arg]
+
+
+def _answer(row: Sequence[Any]) -> Answer:
+    return Answer(row[0], row[1], row[2], loads(row[3]), *row[4:9])
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+class SqliteStore(Store):
+    """lab's data in one SQLite file (see lab.store.base for the contract)."""
+
+    def __init__(
+        self,
+        path: Path,
+        commit_window: float = 0.002,
+        *,
+        lock: bool = True,
+        clock: Callable[[], float] = time.time,
+        pause: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self.path = Path(path)
+        self._window = commit_window
+        self._lock = lock
+        self._clock = clock
+        self._pause = pause  # between checkpoint attempts (a parameter, so tests need not wait)
+        self._lock_file: IO[str] | None = None
+        self._conn: Conn | None = None
+        self._reader: Conn | None = None
+        self._writer: Writer | None = None
+        self._seq = 0
+
+    # -- life ----------------------------------------------------------------------------------------------------
+
+    async def open(self) -> None:
+        try:
+            if self._lock:
+                self._lock_file = _hold_lock(self.path)
+            self._conn = await self._connect()
+            await self._migrate(self._conn)
+            self._reader = await self._connect()
+            row = await _one(self._conn, "SELECT coalesce(max(seq), 0) FROM answers")
+            self._seq = int(row[0]) if row else 0
+        except (sqlite3.Error, OSError) as error:
+            await self._disconnect()
+            raise StoreError(_explain(self.path, error)) from error
+        except BaseException:
+            await self._disconnect()
+            raise
+        self._writer = Writer(self._conn, self._store_votes, self._window)
+
+    async def close(self) -> None:
+        if self._writer is not None:
+            await self._writer.close()
+        await self._disconnect()
+
+    async def _disconnect(self) -> None:
+        for conn in (self._reader, self._conn):
+            if conn is not None:
+                with contextlib.suppress(Exception):
+                    await conn.close()
+        self._reader = self._conn = None
+        if self._lock_file is not None:
+            _release_lock(self._lock_file)
+            self._lock_file = None
+
+    async def _connect(self) -> Conn:
+        conn = await aiosqlite.connect(self.path, isolation_level=None)
+        try:
+            await conn.execute("PRAGMA journal_mode = WAL")
+            await conn.execute("PRAGMA synchronous = FULL")  # an acknowledged vote survives a power cut too
+            await conn.execute("PRAGMA foreign_keys = ON")
+            await conn.execute("PRAGMA busy_timeout = 5000")
+            await conn.execute("PRAGMA secure_delete = ON")  # deleted rooms leave no readable trace in the file
+        except BaseException:
+            await conn.close()
+            raise
+        return conn
+
+    async def _migrate(self, conn: Conn) -> None:
+        (version,) = await _one(conn, "PRAGMA user_version") or (0,)
+        for path in sorted(MIGRATIONS.glob("*.sql")):
+            number = int(path.name.split("_")[0])
+            if number > version:
+                log.info("applying migration %s", path.name)
+                await conn.executescript(f"BEGIN;\n{path.read_text()}\nPRAGMA user_version = {number};\nCOMMIT;")
+
+    @property
+    def _read(self) -> Conn:
+        if self._reader is None:
+            raise Unavailable()
+        return self._reader
+
+    def _write(self) -> Writer:
+        if self._writer is None:
+            raise Unavailable()
+        return self._writer
+
+    def _ms(self) -> int:
+        return int(self._clock() * 1000)
+
+    # -- meta ------------------------------------------------------------------------------------------------------
+
+    async def get_meta(self, key: str) -> str | None:
+        row = await _one(self._read, "SELECT value FROM meta WHERE key = ?", (key,))
+        return None if row is None else str(row[0])
+
+    async def set_meta_once(self, key: str, value: str) -> str:
+        async def run(conn: Conn) -> str:
+            await conn.execute("INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)", (key, value))
+            row = await _one(conn, "SELECT value FROM meta WHERE key = ?", (key,))
+            assert row is not None
+            return str(row[0])
+
+        return await self._write().write(run)
+
+    # -- rooms -----------------------------------------------------------------------------------------------------
+
+    async def create_room(
+        self, code: str, title: str, deck: str | None, serve_deck: str | None, keys: tuple[str, str],
+        questions: Sequence[NewQuestion],
+    ) -> RoomRow | None:  # fmt: skip
+        async def run(conn: Conn) -> RoomRow | None:
+            try:
+                row = await _one(
+                    conn,
+                    "INSERT INTO rooms (code, title, deck, serve_deck, facilitator_key, projector_key, created_at)"
+                    f" VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING {_ROOM}",
+                    (code, title, deck, serve_deck, *keys, now_iso()),
+                )
+            except sqlite3.IntegrityError:
+                return None
+            assert row is not None
+            room = _room(row)
+            for question in questions:
+                await self._insert_question(conn, room.id, question)
+            return room
+
+        return await self._write().write(run)
+
+    async def room_by_code(self, code: str) -> RoomRow | None:
+        row = await _one(self._read, f"SELECT {_ROOM} FROM rooms WHERE code = ?", (code,))
+        return None if row is None else _room(row)
+
+    async def room_for_served_deck(self, serve_deck: str) -> RoomRow | None:
+        row = await _one(self._read, f"SELECT {_ROOM} FROM rooms WHERE serve_deck = ?", (serve_deck,))
+        return None if row is None else _room(row)
+
+    async def rooms(self) -> list[RoomRow]:
+        return [_room(row) for row in await _all(self._read, f"SELECT {_ROOM} FROM rooms ORDER BY id DESC")]
+
+    async def rooms_created_before(self, stamp: str) -> list[str]:
+        return [str(row[0]) for row in await _all(self._read, "SELECT code FROM rooms WHERE created_at < ?", (stamp,))]
+
+    async def load_room(self, room_id: int) -> RoomData:
+        conn = self._read
+        row = await _one(conn, f"SELECT {_ROOM} FROM rooms WHERE id = ?", (room_id,))
+        if row is None:
+            raise NotFound()
+        questions = [_question(r) for r in await _all(conn, _QUESTIONS_OF_ROOM, (room_id,))]
+        rounds = [
+            RoundRow(q, n, kind, loads(settings), started)
+            for q, n, kind, settings, started in await _all(
+                conn,
+                "SELECT r.question_id, r.number, r.type, r.settings, r.started_ms FROM rounds r"
+                " JOIN questions q ON q.id = r.question_id WHERE q.room_id = ? ORDER BY r.question_id, r.number",
+                (room_id,),
+            )
+        ]
+        answers = [
+            _answer(r)
+            for r in await _all(
+                conn,
+                f"SELECT {', '.join('a.' + c for c in _ANSWER.split(', '))} FROM answers a"
+                " JOIN questions q ON q.id = a.question_id WHERE q.room_id = ? ORDER BY a.seq",
+                (room_id,),
+            )
+        ]
+        return RoomData(_room(row), questions, rounds, answers)
+
+    async def export_rows(self, room_id: int) -> list[ExportRow]:
+        rows = await _all(
+            self._read,
+            f"SELECT {', '.join('a.' + c for c in _ANSWER.split(', '))}, p.nickname FROM answers a"
+            " JOIN questions q ON q.id = a.question_id JOIN participants p ON p.id = a.participant_id"
+            " WHERE q.room_id = ? ORDER BY q.position, q.id, a.round, a.seq",
+            (room_id,),
+        )
+        return [ExportRow(_answer(row), row[9]) for row in rows]
+
+    async def delete_room(self, room_id: int) -> None:
+        async def run(conn: Conn) -> None:
+            await conn.execute("DELETE FROM rooms WHERE id = ?", (room_id,))
+
+        await self._write().write(run)
+        await self._checkpoint()
+
+    async def _checkpoint(self) -> None:
+        """Fold the write-ahead log into the file and empty it, so that no copy of deleted pages stays readable in
+        the `-wal` file (secure_delete zeroes them in the file itself). A reader in the middle of a read keeps the
+        log busy: try again, with growing pauses, until the log is empty."""
+        for attempt in range(CHECKPOINT_TRIES):
+            if await asyncio.to_thread(_checkpoint_once, self.path):
+                return
+            await self._pause(min(1.0, 0.01 * 2**attempt))
+        log.error(
+            "the write-ahead log of %s stayed busy; deleted data may remain in it until the next start", self.path
+        )
+
+    # -- room operations -------------------------------------------------------------------------------------------
+
+    async def change_room(self, room_id: int, op: RoomOp, on_commit: Callable[[RoomChange], None]) -> RoomChange:
+        async def run(conn: Conn) -> RoomChange:
+            extra = await self._apply(conn, room_id, op)
+            row = await _one(
+                conn,
+                "UPDATE rooms SET version = version + 1 WHERE id = ? RETURNING version, current_question_id",
+                (room_id,),
+            )
+            if row is None:
+                raise NotFound()
+            questions = tuple(_question(r) for r in await _all(conn, _QUESTIONS_OF_ROOM, (room_id,)))
+            return RoomChange(row[0], row[1], questions, **extra)
+
+        return await self._write().write(run, on_commit)
+
+    async def _apply(self, conn: Conn, room: int, op: RoomOp) -> dict[str, Any]:
+        """Carry out `op` inside the transaction; returns RoomChange's extra fields."""
+        match op:
+            case Push(question):
+                await self._push(conn, room, question)
+            case Step(delta):
+                order = await self._order(conn, room)
+                if not order:
+                    raise UnknownQuestion(N_("This room has no questions yet."))
+                row = await _one(conn, "SELECT current_question_id FROM rooms WHERE id = ?", (room,))
+                current = row[0] if row else None
+                index = order.index(current) + delta if current in order else (0 if delta > 0 else len(order) - 1)
+                if not 0 <= index < len(order):
+                    raise NoMore()
+                await self._push(conn, room, order[index])
+            case SetStatus(question, status):
+                await self._question_state(conn, room, question)
+                await conn.execute("UPDATE questions SET status = ? WHERE id = ?", (status, question))
+            case ShowResults(question, target, show):
+                await self._question_state(conn, room, question)
+                column = {"projector": "results_projector", "phones": "results_phones"}[target]
+                await conn.execute(f"UPDATE questions SET {column} = ? WHERE id = ?", (show, question))
+            case NewRound(question):
+                await self._question_state(conn, room, question)
+                await self._new_round(conn, question)
+            case Moderate(question, participant, status):
+                row = await _one(
+                    conn,
+                    f"UPDATE answers SET status = ? WHERE question_id = ? AND participant_id = ?"
+                    " AND round = (SELECT round FROM questions WHERE id = ? AND room_id = ?)"
+                    f" RETURNING {_ANSWER}",
+                    (status, question, participant, question, room),
+                )
+                if row is None:
+                    raise UnknownCard()
+                return {"moderated": _answer(row)}
+            case AddQuestion(new):
+                return {"added": await self._insert_question(conn, room, new)}
+            case EditQuestion(question, new, fits):
+                await self._edit(conn, room, question, new, fits)
+            case DeleteQuestion(question):
+                cursor = await conn.execute("DELETE FROM questions WHERE id = ? AND room_id = ?", (question, room))
+                if cursor.rowcount == 0:
+                    raise UnknownQuestion()
+                await self._number(conn, await self._order(conn, room))
+            case MoveQuestion(question, position):
+                order = await self._order(conn, room)
+                if question not in order:
+                    raise UnknownQuestion()
+                if not 0 <= position < len(order):
+                    raise Invalid(N_("There is no such position."))
+                order.remove(question)
+                order.insert(position, question)
+                await self._number(conn, order)
+        return {}
+
+    async def _order(self, conn: Conn, room: int) -> list[int]:
+        rows = await _all(conn, "SELECT id FROM questions WHERE room_id = ? ORDER BY position, id", (room,))
+        return [row[0] for row in rows]
+
+    async def _number(self, conn: Conn, order: list[int]) -> None:
+        await conn.executemany("UPDATE questions SET position = ? WHERE id = ?", [(p, q) for p, q in enumerate(order)])
+
+    async def _question_state(self, conn: Conn, room: int, question: int) -> tuple[str, str, str, int]:
+        """(status, type, settings, round) of a question of this room; UnknownQuestion when there is none."""
+        row = await _one(
+            conn, "SELECT status, type, settings, round FROM questions WHERE id = ? AND room_id = ?", (question, room)
+        )
+        if row is None:
+            raise UnknownQuestion()
+        return row[0], row[1], row[2], row[3]
+
+    async def _push(self, conn: Conn, room: int, question: int | None) -> None:
+        if question is not None:
+            status = (await self._question_state(conn, room, question))[0]
+            if status == "hidden":
+                await conn.execute("UPDATE questions SET status = 'open' WHERE id = ?", (question,))
+        await conn.execute("UPDATE rooms SET current_question_id = ? WHERE id = ?", (question, room))
+
+    async def _new_round(self, conn: Conn, question: int) -> None:
+        row = await _one(
+            conn, "UPDATE questions SET round = round + 1 WHERE id = ? RETURNING round, type, settings", (question,)
+        )
+        assert row is not None
+        await conn.execute(
+            "INSERT INTO rounds (question_id, number, type, settings, started_ms) VALUES (?, ?, ?, ?, ?)",
+            (question, row[0], row[1], row[2], self._ms()),
+        )
+        # Votes for an earlier round are refused by their round now: their receipts are not needed any more.
+        await conn.execute("DELETE FROM receipts WHERE question_id = ? AND round < ?", (question, row[0]))
+
+    async def _insert_question(self, conn: Conn, room: int, new: NewQuestion) -> int:
+        settings = dumps(dict(new.settings))
+        row = await _one(
+            conn,
+            "INSERT INTO questions (room_id, position, type, prompt, settings, round)"
+            " VALUES (?, (SELECT coalesce(max(position) + 1, 0) FROM questions WHERE room_id = ?), ?, ?, ?, 1)"
+            " RETURNING id",
+            (room, room, new.type, new.prompt, settings),
+        )
+        assert row is not None
+        await conn.execute(
+            "INSERT INTO rounds (question_id, number, type, settings, started_ms) VALUES (?, 1, ?, ?, ?)",
+            (row[0], new.type, settings, self._ms()),
+        )
+        return int(row[0])
+
+    async def _edit(
+        self, conn: Conn, room: int, question: int, new: NewQuestion, fits: Callable[[str, dict[str, Any]], bool]
+    ) -> None:
+        status, kind, settings, round_ = await self._question_state(conn, room, question)
+        if status == "open":
+            raise StillOpen()
+        answered = await _one(conn, "SELECT 1 FROM answers WHERE question_id = ? AND round = ? LIMIT 1",
+                              (question, round_))  # fmt: skip
+        text = dumps(dict(new.settings))
+        await conn.execute(
+            "UPDATE questions SET type = ?, prompt = ?, settings = ? WHERE id = ?",
+            (new.type, new.prompt, text, question),
+        )
+        if answered is None or fits(kind, loads(settings)):
+            await conn.execute(
+                "UPDATE rounds SET type = ?, settings = ? WHERE question_id = ? AND number = ?",
+                (new.type, text, question, round_),
+            )
+        else:  # the answers would change meaning: they stay with their round, and a new round starts
+            await self._new_round(conn, question)
+
+    # -- participants ----------------------------------------------------------------------------------------------
+
+    async def ensure_participant(self, participant: str, room_id: int) -> None:
+        async def run(conn: Conn) -> None:
+            await conn.execute(
+                "INSERT OR IGNORE INTO participants (id, room_id, joined_at) VALUES (?, ?, ?)",
+                (participant, room_id, now_iso()),
+            )
+
+        await self._write().write(run)
+
+    async def nickname(self, participant: str) -> str | None:
+        row = await _one(self._read, "SELECT nickname FROM participants WHERE id = ?", (participant,))
+        return None if row is None else str(row[0])
+
+    async def set_nickname(self, participant: str, nickname: str) -> None:
+        async def run(conn: Conn) -> None:
+            await conn.execute("UPDATE participants SET nickname = ? WHERE id = ?", (nickname, participant))
+
+        await self._write().write(run)
+
+    # -- votes -----------------------------------------------------------------------------------------------------
+
+    async def vote(self, vote: Vote) -> Outcome:
+        return await self._write().vote(vote)
+
+    async def _store_votes(self, conn: Conn, votes: list[Vote]) -> None:
+        """Decide every vote of a group against what is committed, then store the group in two statements (three
+        when someone changed an answer), whatever its size: each statement takes the whole group as one JSON
+        parameter (`json_each`), so the database thread hands the GIL back a few times per group, not per vote."""
+        keys = dumps([[v.participant, v.vote_id, v.question, v.round] for v in votes])
+        context = await _all(conn, _VOTE_CONTEXT, (keys,))
+        present: dict[tuple[str, int, int], tuple[str, str, str]] = {}  # (p, q, round) -> (vote id, value, status)
+        known: dict[tuple[str, str], tuple[int, int]] = {}  # (p, vote id) -> (q, round)
+        for vote, (_, _, _, _, receipt_q, receipt_round, vote_id, value, status) in zip(votes, context, strict=True):
+            if receipt_q is not None:
+                known[(vote.participant, vote.vote_id)] = (receipt_q, receipt_round)
+            if vote_id is not None:
+                present[(vote.participant, vote.question, vote.round)] = (vote_id, value, status)
+        receipts: list[list[Any]] = []
+        answers: dict[tuple[str, int, int], list[Any]] = {}
+        changed: set[tuple[str, int, int]] = set()
+        for vote, (_, current_round, question_status, has_participant, *_rest) in zip(votes, context, strict=True):
+            key = (vote.participant, vote.question, vote.round)
+            seen = known.get((vote.participant, vote.vote_id))
+            if current_round is None or not has_participant:
+                vote.outcome = Outcome.GONE
+            elif seen is not None:
+                now = present.get(key) if seen == (vote.question, vote.round) else None
+                if now is None or now[0] != vote.vote_id:
+                    vote.outcome = Outcome.GONE if seen == (vote.question, vote.round) else Outcome.REUSED
+                elif now[1] != vote.text:
+                    vote.outcome = Outcome.REUSED
+                else:
+                    vote.outcome, vote.status = Outcome.DUPLICATE, now[2]
+            elif vote.round != current_round:
+                vote.outcome = Outcome.PASSED
+            elif question_status != "open":
+                vote.outcome = Outcome.CLOSED
+            elif vote.locked and key in present:
+                vote.outcome = Outcome.LOCKED
+            else:
+                vote.outcome = Outcome.STORED
+                before = present.get(key)
+                if before is not None:
+                    changed.add(key)
+                    if before[2] == HIDDEN:  # a moderation decision sticks when the participant changes the answer
+                        vote.status = HIDDEN
+                present[key] = (vote.vote_id, vote.text, vote.status)
+                known[(vote.participant, vote.vote_id)] = (vote.question, vote.round)
+                self._seq += 1
+                receipts.append([vote.participant, vote.vote_id, vote.question, vote.round])
+                answers[key] = [vote.question, vote.round, vote.participant, vote.text, vote.vote_id, vote.status,
+                                vote.group, vote.weight, vote.channel, vote.received_ms, self._seq]  # fmt: skip
+        if receipts:
+            await conn.execute(_STORE_RECEIPTS, (dumps(receipts),))
+            # A group may hold two votes of one participant for one question (a changed answer): only the last
+            # becomes the answer (one row per key, so the upsert never meets a row twice).
+            await conn.execute(_STORE_ANSWERS, (dumps(list(answers.values())),))
+        if changed:
+            await conn.execute(_PRUNE_RECEIPTS, (dumps(sorted(changed)), RECEIPTS_KEPT - 1))
+
+
+_QUESTIONS_OF_ROOM = f"SELECT {_QUESTION} FROM questions WHERE room_id = ? ORDER BY position, id"
+
+# One row per vote, in the group's order: the question's current round and status, whether the participant exists,
+# the receipt of this vote id, and the participant's present answer in the vote's round.
+_VOTE_CONTEXT = (
+    "SELECT j.key, q.round, q.status, p.id IS NOT NULL, r.question_id, r.round, a.vote_id, a.value, a.status"
+    " FROM json_each(?) AS j"
+    " LEFT JOIN questions q ON q.id = j.value ->> 2"
+    " LEFT JOIN participants p ON p.id = j.value ->> 0"
+    " LEFT JOIN receipts r ON r.participant_id = j.value ->> 0 AND r.vote_id = j.value ->> 1"
+    " LEFT JOIN answers a ON a.question_id = j.value ->> 2 AND a.round = j.value ->> 3"
+    " AND a.participant_id = j.value ->> 0"
+    " ORDER BY j.key"
+)
+_STORE_RECEIPTS = (
+    "INSERT INTO receipts (participant_id, vote_id, question_id, round)"
+    " SELECT j.value ->> 0, j.value ->> 1, j.value ->> 2, j.value ->> 3 FROM json_each(?) AS j"
+    " WHERE true ON CONFLICT DO NOTHING"
+)
+_STORE_ANSWERS = (
+    "INSERT INTO answers (question_id, round, participant_id, value, vote_id, status, group_name, weight, channel,"
+    " received_ms, seq)"
+    " SELECT j.value ->> 0, j.value ->> 1, j.value ->> 2, j.value ->> 3, j.value ->> 4, j.value ->> 5,"
+    " j.value ->> 6, j.value ->> 7, j.value ->> 8, j.value ->> 9, j.value ->> 10 FROM json_each(?) AS j WHERE true"
+    " ON CONFLICT (question_id, round, participant_id) DO UPDATE SET value = excluded.value,"
+    " vote_id = excluded.vote_id, status = excluded.status, group_name = excluded.group_name,"
+    " weight = excluded.weight, channel = excluded.channel, received_ms = excluded.received_ms, seq = excluded.seq"
+)
+# Keeps the newest RECEIPTS_KEPT receipts of each changed (participant, question, round): the second parameter is
+# the offset of the oldest one kept.
+_PRUNE_RECEIPTS = (
+    "DELETE FROM receipts WHERE rowid IN (SELECT r.rowid FROM json_each(?) AS j JOIN receipts r"
+    " ON r.participant_id = j.value ->> 0 AND r.question_id = j.value ->> 1 AND r.round = j.value ->> 2"
+    " WHERE r.rowid < (SELECT k.rowid FROM receipts k WHERE k.participant_id = r.participant_id"
+    " AND k.question_id = r.question_id AND k.round = r.round ORDER BY k.rowid DESC LIMIT 1 OFFSET ?))"
+)
+
+
+async def _one(conn: Conn, sql: str, params: Sequence[Any] = ()) -> Any:
+    async with conn.execute(sql, params) as cursor:
+        return await cursor.fetchone()
+
+
+async def _all(conn: Conn, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+    async with conn.execute(sql, params) as cursor:
+        return list(await cursor.fetchall())
+
+
+def _checkpoint_once(path: Path) -> bool:
+    """One `wal_checkpoint(TRUNCATE)` on a connection of its own; True when the log is empty afterwards."""
+    conn = sqlite3.connect(path)
+    try:
+        busy, _, _ = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    finally:
+        conn.close()
+    wal = Path(f"{path}-wal")
+    return not busy and (not wal.exists() or wal.stat().st_size == 0)
+
+
+def _hold_lock(path: Path) -> IO[str]:
+    """Take the exclusive lock on `<path>.lock` (held until the process ends or the store closes)."""
+    lock_path = path.with_name(path.name + ".lock")
+    handle = open(lock_path, "a+")  # noqa: SIM115 (held open for the life of the store)
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.seek(0)
+        owner = handle.read().strip()
+        handle.close()
+        raise StoreInUse(path, owner) from None
+    handle.seek(0)
+    handle.truncate()
+    handle.write(f"{os.getpid()}\n")
+    handle.flush()
+    return handle
+
+
+def _release_lock(handle: IO[str]) -> None:
+    with contextlib.suppress(OSError):
+        Path(handle.name).unlink()
+    handle.close()
+
+
+class StoreInUse(StoreError):
+    """Another lab process (a running server) holds the database."""
+
+    def __init__(self, path: Path, owner: str) -> None:
+        process = f" (process {owner})" if owner.isdigit() else ""
+        super().__init__(f"{path} is in use by a running lab server{process}.")
+
+
+def _explain(path: Path, error: BaseException) -> str:
+    """One sentence for the person starting lab."""
+    if isinstance(error, StoreError):
+        return str(error)
+    text = str(error)
+    if isinstance(error, sqlite3.DatabaseError) and ("not a database" in text or "malformed" in text):
+        return f"{path} is not a lab database, or it is damaged ({text}). Restore a backup or use another --db file."
+    if "readonly" in text or "read-only" in text or isinstance(error, PermissionError):
+        return f"cannot write {path} ({text}). Use a folder you may write to, on a disk that is not read-only."
+    if isinstance(error, OSError) and error.strerror:
+        return f"cannot use {path}: {error.strerror}."
+    return f"cannot use {path}: {text}."

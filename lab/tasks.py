@@ -1,0 +1,52 @@
+"""Background tasks that nobody forgets: each is watched, a failure is logged and the task started again.
+
+A task that ends with an exception nobody retrieves is the classic silent failure of asyncio programs: retention
+stops deleting old rooms and nobody notices. `supervise` runs a coroutine function until it returns, and when it
+raises, logs the error with its traceback and starts it again after a pause that doubles up to a ceiling (so a
+task that fails at once does not spin). Cancelling the supervising task stops it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+
+log = logging.getLogger(__name__)
+
+Pause = Callable[[float], Awaitable[None]]
+
+
+async def supervise(
+    name: str,
+    run: Callable[[], Awaitable[None]],
+    *,
+    first_pause: float = 1.0,
+    longest_pause: float = 60.0,
+    pause: Pause = asyncio.sleep,
+) -> None:
+    """Run `run()` until it returns; restart it (after a pause) whenever it fails."""
+    delay = first_pause
+    while True:
+        try:
+            await run()
+            return
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("background task %s failed; starting it again in %.1f s", name, delay)
+        await pause(delay)
+        delay = min(longest_pause, delay * 2)
+
+
+def start(name: str, run: Callable[[], Awaitable[None]], **options: float | Pause) -> asyncio.Task[None]:
+    """Start a supervised background task (see `supervise`)."""
+    return asyncio.create_task(supervise(name, run, **options), name=name)  # type: ignore[arg-type]
+
+
+async def stop(*tasks: asyncio.Task[None] | None) -> None:
+    """Cancel tasks and wait until they have ended."""
+    running = [task for task in tasks if task is not None]
+    for task in running:
+        task.cancel()
+    await asyncio.gather(*running, return_exceptions=True)

@@ -1,0 +1,228 @@
+"""The SQLite store on a real file: group commit, the truth of every vote's outcome, bounded receipts, room
+operations worked out from what is committed, the lock, and the checkpoint after a delete."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import CHOICE, spec
+
+from lab.errors import Unavailable
+from lab.hub import Hub
+from lab.rooms import Room, Rooms
+from lab.store import Outcome, SqliteStore, StoreError, StoreInUse, Vote
+from lab.store.sqlite import RECEIPTS_KEPT
+from lab.wire import dumps
+
+
+@pytest.fixture
+async def store(tmp_path: Path) -> AsyncIterator[tuple[SqliteStore, Room]]:
+    database = SqliteStore(tmp_path / "lab.db")
+    await database.open()
+    room = await Rooms(database, Hub()).create("Kamer", [spec(**CHOICE), spec(**CHOICE, allow_change=False)])
+    await room.push(room.questions[0].id)
+    await room.act("open", {"question": room.questions[1].id})
+    for participant in ("anna", "bert"):
+        await database.ensure_participant(participant, room.id)
+    yield database, room
+    await database.close()
+
+
+def table(database: SqliteStore, sql: str, *params: Any) -> list[tuple[Any, ...]]:
+    with sqlite3.connect(database.path) as conn:
+        return conn.execute(sql, params).fetchall()
+
+
+def vote(participant: str, vote_id: str, question: int, value: Any, *, round_: int = 1, locked: bool = False) -> Vote:
+    return Vote(participant, vote_id, question, round_, value, dumps(value), locked, 1_700_000_000_000)
+
+
+async def together(database: SqliteStore, *votes: Vote) -> list[Outcome]:
+    """Votes queued in the same moment: the writer takes them into one group."""
+    return list(await asyncio.gather(*(database.vote(v) for v in votes)))
+
+
+async def test_two_votes_of_one_participant_in_one_group_the_later_wins(store: tuple[SqliteStore, Room]) -> None:
+    database, room = store
+    question = room.questions[0].id
+    outcomes = await together(
+        database, vote("anna", "anna-first", question, [0]), vote("anna", "anna-second", question, [2]),
+        vote("bert", "bert-only", question, [1]),
+    )  # fmt: skip
+    assert outcomes == [Outcome.STORED, Outcome.STORED, Outcome.STORED]
+    assert table(database, "SELECT participant_id, vote_id, value, round FROM answers ORDER BY 1") == [
+        ("anna", "anna-second", "[2]", 1), ("bert", "bert-only", "[1]", 1),
+    ]  # fmt: skip
+    assert table(database, "SELECT vote_id FROM receipts ORDER BY 1") == [
+        ("anna-first",), ("anna-second",), ("bert-only",),
+    ]  # fmt: skip
+
+
+async def test_a_resend_is_a_duplicate_only_with_the_same_value_while_it_is_the_answer(
+    store: tuple[SqliteStore, Room],
+) -> None:
+    database, room = store
+    question = room.questions[0].id
+    assert await database.vote(vote("anna", "anna-vote", question, [0])) is Outcome.STORED
+    outcomes = await together(
+        database,
+        vote("anna", "anna-vote", question, [0]),  # the same vote again: acknowledged, nothing changes
+        vote("anna", "anna-vote", question, [1]),  # the same id with another value: refused
+        vote("bert", "bert-vote", question, [1]),
+        vote("bert", "bert-vote", question, [1]),  # a duplicate within one group
+    )
+    assert outcomes == [Outcome.DUPLICATE, Outcome.REUSED, Outcome.STORED, Outcome.DUPLICATE]
+    assert table(database, "SELECT participant_id, value FROM answers ORDER BY 1") == [("anna", "[0]"), ("bert", "[1]")]
+
+
+async def test_a_vote_id_on_another_question_is_refused(store: tuple[SqliteStore, Room]) -> None:
+    database, room = store
+    first, second = (q.id for q in room.questions)
+    assert await database.vote(vote("anna", "anna-vote", first, [0])) is Outcome.STORED
+    assert await database.vote(vote("anna", "anna-vote", second, [0])) is Outcome.REUSED
+    assert table(database, "SELECT question_id FROM answers") == [(first,)]
+
+
+async def test_a_resend_of_a_replaced_answer_is_not_acknowledged(store: tuple[SqliteStore, Room]) -> None:
+    """The phone's first vote was stored, then a second replaced it: the first, sent again, must not be 'received'
+    (and must not overwrite the second)."""
+    database, room = store
+    question = room.questions[0].id
+    assert await database.vote(vote("anna", "anna-one", question, [0])) is Outcome.STORED
+    assert await database.vote(vote("anna", "anna-two", question, [2])) is Outcome.STORED
+    assert await database.vote(vote("anna", "anna-one", question, [0])) is Outcome.GONE
+    assert table(database, "SELECT vote_id, value FROM answers") == [("anna-two", "[2]")]
+
+
+async def test_a_locked_question_keeps_the_first_answer_within_a_group(store: tuple[SqliteStore, Room]) -> None:
+    database, room = store
+    question = room.questions[1].id
+    outcomes = await together(
+        database, vote("anna", "anna-first", question, [0], locked=True),
+        vote("anna", "anna-second", question, [1], locked=True),
+    )  # fmt: skip
+    assert outcomes == [Outcome.STORED, Outcome.LOCKED]
+    assert table(database, "SELECT vote_id, value FROM answers") == [("anna-first", "[0]")]
+
+
+async def test_votes_that_cannot_be_kept_say_so_and_the_rest_of_the_group_is_stored(
+    store: tuple[SqliteStore, Room],
+) -> None:
+    database, room = store
+    question = room.questions[0].id
+    outcomes = await together(
+        database,
+        vote("nobody", "nobody-vote", question, [0]),  # no such participant (purged)
+        vote("anna", "anna-vote", 999_999, [0]),  # no such question (deleted)
+        vote("anna", "anna-old-round", question, [0], round_=0),  # a round that is not the question's
+        vote("bert", "bert-vote", question, [1]),
+    )
+    assert outcomes == [Outcome.GONE, Outcome.GONE, Outcome.PASSED, Outcome.STORED]
+    assert table(database, "SELECT participant_id, value FROM answers") == [("bert", "[1]")]
+    assert table(database, "SELECT vote_id FROM receipts") == [("bert-vote",)]
+
+
+async def test_a_vote_committed_after_the_question_closed_or_restarted_is_not_stored(
+    store: tuple[SqliteStore, Room],
+) -> None:
+    """The room checks a vote when it arrives; the store checks it again when it commits, so a close or a new round
+    that commits in between is never overtaken."""
+    database, room = store
+    first, second = (q.id for q in room.questions)
+    # Queued in this order (gather starts them in order, and each queues its write before it first waits).
+    *_, one, two = await asyncio.gather(
+        room.act("close", {"question": first}), room.new_round(second),
+        database.vote(vote("anna", "late-vote-1", first, [0])), database.vote(vote("anna", "late-vote-2", second, [0])),
+    )  # fmt: skip
+    assert [one, two] == [Outcome.CLOSED, Outcome.PASSED]
+    assert table(database, "SELECT count(*) FROM answers") == [(0,)]
+
+
+async def test_receipts_stay_bounded_when_a_participant_keeps_changing(store: tuple[SqliteStore, Room]) -> None:
+    database, room = store
+    question = room.questions[0].id
+    for batch in range(5):
+        await together(database, *(vote("anna", f"anna-{batch}-{n:02d}", question, [n % 3]) for n in range(20)))
+    assert table(database, "SELECT count(*) FROM receipts WHERE participant_id = 'anna'") == [(RECEIPTS_KEPT,)]
+    newest = table(database, "SELECT vote_id FROM receipts ORDER BY rowid DESC LIMIT 1")
+    assert newest == [("anna-4-19",)] == table(database, "SELECT vote_id FROM answers")
+    assert await database.vote(vote("anna", "anna-4-19", question, [19 % 3])) is Outcome.DUPLICATE
+
+
+async def test_a_new_round_drops_the_old_rounds_receipts_and_keeps_its_answers(store: tuple[SqliteStore, Room]) -> None:
+    database, room = store
+    question = room.questions[0].id
+    assert await database.vote(vote("anna", "anna-vote", question, [0])) is Outcome.STORED
+    await room.new_round(question)
+    assert table(database, "SELECT count(*) FROM receipts") == [(0,)]
+    assert await database.vote(vote("anna", "anna-vote", question, [0])) is Outcome.PASSED
+    assert await database.vote(vote("anna", "anna-vote", question, [1], round_=2)) is Outcome.STORED
+    assert table(database, "SELECT round, value FROM answers ORDER BY round") == [(1, "[0]"), (2, "[1]")]
+
+
+async def test_a_closed_store_refuses_writes_at_once(tmp_path: Path) -> None:
+    database = SqliteStore(tmp_path / "lab.db")
+    await database.open()
+    await database.close()
+    with pytest.raises(Unavailable):
+        await asyncio.wait_for(database.set_nickname("anna", "Anna"), 5)
+    with pytest.raises(Unavailable):
+        await asyncio.wait_for(database.vote(vote("anna", "anna-vote", 1, [0])), 5)
+
+
+async def test_a_second_process_on_the_same_file_is_refused(tmp_path: Path) -> None:
+    first = SqliteStore(tmp_path / "lab.db")
+    await first.open()
+    try:
+        with pytest.raises(StoreInUse, match=r"lab\.db is in use by a running lab server \(process \d+\)"):
+            await SqliteStore(tmp_path / "lab.db").open()
+        reader = SqliteStore(tmp_path / "lab.db", lock=False)  # reading (an export) needs no lock
+        await reader.open()
+        await reader.close()
+    finally:
+        await first.close()
+    again = SqliteStore(tmp_path / "lab.db")
+    await again.open()
+    await again.close()
+
+
+async def test_a_damaged_file_is_one_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "lab.db"
+    path.write_bytes(b"this is not a database, it is a shopping list " * 100)
+    with pytest.raises(StoreError) as error:
+        await SqliteStore(path).open()
+    assert str(error.value).startswith(f"{path} is not a lab database, or it is damaged")
+
+
+async def test_the_checkpoint_after_a_delete_waits_until_the_log_is_empty(tmp_path: Path) -> None:
+    """A reader in the middle of a read keeps the write-ahead log busy, and with it a copy of the deleted room.
+    The store tries again until the log is really empty."""
+    paused = asyncio.Event()
+    go_on = asyncio.Event()
+
+    async def pause(seconds: float) -> None:
+        paused.set()
+        await go_on.wait()
+
+    database = SqliteStore(tmp_path / "lab.db", pause=pause)
+    await database.open()
+    rooms = Rooms(database, Hub())
+    room = await rooms.create("Geheimekamer", [spec(**CHOICE)])
+    reader = sqlite3.connect(database.path, check_same_thread=False)
+    reader.execute("BEGIN")
+    reader.execute("SELECT count(*) FROM rooms").fetchone()  # holds a read snapshot with the room in it
+    deleting = asyncio.create_task(rooms.delete(room.code))
+    await asyncio.wait_for(paused.wait(), 10)
+    assert b"Geheimekamer" in Path(f"{database.path}-wal").read_bytes()  # still readable: the log was busy
+    reader.rollback()
+    reader.close()
+    go_on.set()
+    assert await asyncio.wait_for(deleting, 10)
+    assert Path(f"{database.path}-wal").stat().st_size == 0
+    assert b"Geheimekamer" not in database.path.read_bytes()
+    await database.close()

@@ -1,0 +1,63 @@
+"""Open text: a wall of cards, newest first; hidden cards only in the console; every card in the export."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+from helpers import record
+
+from lab.questions import TYPES, AnswerError
+from lab.questions.opentext import SHOWN_CARDS
+from lab.records import HIDDEN, card_id
+
+OPEN = TYPES["open"].validate_settings({"max_length": 20})
+
+
+def test_open_text_newest_first_and_hidden_cards_only_for_the_facilitator() -> None:
+    kind = TYPES["open"]
+    agg = kind.new_aggregate(OPEN)
+    first = record("a", kind.normalise_answer(OPEN, "  eerste "))
+    for answer in (first, record("b", "tweede"), record("c", "derde")):
+        agg.add(answer)
+    agg.remove(first)
+    agg.add(record("a", "eerste, gewijzigd"))  # a changed answer is the newest
+    agg.replace(record("b", "tweede"), record("b", "tweede", HIDDEN))  # moderation keeps the card's place
+    assert agg.results() == {
+        "respondents": 2,
+        "cards": [
+            {"card": card_id(1, "a"), "text": "eerste, gewijzigd", "status": "shown"},
+            {"card": card_id(1, "c"), "text": "derde", "status": "shown"},
+        ],
+    }
+    assert [(c["text"], c["status"]) for c in agg.results(facilitator=True)["cards"]] == [
+        ("eerste, gewijzigd", "shown"), ("derde", "shown"), ("tweede", "hidden"),
+    ]  # fmt: skip
+
+
+def test_card_handles_differ_per_question_so_answers_cannot_be_linked() -> None:
+    assert card_id(1, "a") == card_id(1, "a") != card_id(2, "a") != card_id(1, "b")
+    assert len(card_id(1, "a")) == 12
+
+
+def test_screens_get_the_newest_cards_and_the_export_gets_them_all() -> None:
+    agg = TYPES["open"].new_aggregate(OPEN)
+    answers = [record(f"p{n}", f"idee {n}") for n in range(SHOWN_CARDS + 50)]
+    for answer in answers:
+        agg.add(answer)
+    agg.replace(answers[0], replace(answers[0], status=HIDDEN))
+    assert len(agg.results()["cards"]) == SHOWN_CARDS
+    table = agg.table()
+    assert len(table.rows) == SHOWN_CARDS + 50
+    assert [str(cell) for cell in table.rows[-1]] == ["idee 0", "hidden"]
+
+
+def test_open_text_refuses_empty_and_too_long() -> None:
+    for value, message in [
+        ("   ", "Type an answer."),
+        (5, "Type an answer."),
+        ("x" * 21, "An answer can be at most 20 characters."),
+    ]:
+        with pytest.raises(AnswerError) as error:
+            TYPES["open"].normalise_answer(OPEN, value)
+        assert str(error.value) == message
