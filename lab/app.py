@@ -220,8 +220,12 @@ def create_app(settings: Settings, store: Store | None = None, clock: Callable[[
             deck_room = await _deck_room(app.state.rooms, deck) if deck else None
             app.state.deck_room = deck_room
             keep = [deck_room.code] if deck_room else []
+            app.state.retention_passed = asyncio.Event()  # set after each pass (tests and health checks await it)
             retention = tasks.start(
-                "retention", functools.partial(_apply_retention, app.state.rooms, settings.retention_days, keep)
+                "retention",
+                functools.partial(
+                    _apply_retention, app.state.rooms, settings.retention_days, keep, app.state.retention_passed
+                ),
             )
             yield
         finally:
@@ -243,12 +247,15 @@ def create_app(settings: Settings, store: Store | None = None, clock: Callable[[
     return app
 
 
-async def _apply_retention(rooms: Rooms, days: int, keep: Sequence[str], every: float = 3600.0) -> None:
+async def _apply_retention(
+    rooms: Rooms, days: int, keep: Sequence[str], passed: asyncio.Event, every: float = 3600.0
+) -> None:
     """Delete rooms past the retention period (but never the room `lab serve` shows): at start, then every hour."""
     while True:
         deleted = await rooms.delete_older_than(days, keep)
         if deleted:
             log.info("deleted %d rooms older than %d days", len(deleted), days)
+        passed.set()
         await asyncio.sleep(every)
 
 

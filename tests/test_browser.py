@@ -181,3 +181,43 @@ async def test_a_phone_that_loses_the_connection_resends_its_vote(server: Server
     await page.evaluate("window.dispatchEvent(new Event('online'))")
     await expect(page.get_by_text("Uw antwoord is ontvangen")).to_be_visible(timeout=20000)
     assert [a.value for a in room.questions[0].tally.answers.values()] == [[2]]
+
+
+async def test_an_average_is_rounded_once_for_the_projector(server: Server, browser: Browser) -> None:
+    """381 / 125 = 3.048 shows as 3,0 (rounding 3.05 again would show 3,1)."""
+    room: Room = await server.rooms.create("Gemiddelde", [spec(**SCALE)])
+    question = room.questions[0].id
+    await room.push(question)
+    await room.act("show_results", {"question": question, "target": "projector", "show": True})
+    for n, rating in enumerate([3] * 119 + [4] * 6):
+        await room.join(f"p{n:03d}")
+        await room.vote(f"p{n:03d}", f"average-vote-{n:03d}", question, 1, [rating, None])
+    screen = await open_page(browser, server, f"/p/{room.code}?key={room.projector_key}", **SCREEN)
+    await expect(screen.page.locator(".scale-average").first).to_have_text("3,0")
+    assert screen.errors == []
+
+
+async def test_a_vote_kept_offline_for_a_round_that_has_passed_is_not_received(
+    server: Server, browser: Browser
+) -> None:
+    """The phone answered without a connection; meanwhile the facilitator started the question again. Back online,
+    the phone must ask again, never show "ontvangen" for a vote that is not stored."""
+    room: Room = await server.rooms.create("Opnieuw", [spec(**CHOICE)])
+    question = room.questions[0].id
+    phone = await open_page(browser, server, f"/r/{room.code}", **PHONE)
+    await room.push(question)
+    page = phone.page
+    await expect(page.get_by_role("button", name="Goed")).to_be_visible()
+    await page.context.set_offline(True)
+    await page.get_by_role("button", name="Slecht").click()
+    await expect(page.get_by_text("Bezig met versturen…")).to_be_visible()
+    await room.new_round(question)
+    await page.context.set_offline(False)
+    await page.evaluate("window.dispatchEvent(new Event('online'))")
+    await expect(page.get_by_role("button", name="Slecht")).to_be_visible(timeout=20000)  # asked again
+    await expect(page.get_by_text("Uw antwoord is ontvangen")).to_have_count(0)
+    assert await page.evaluate(f"localStorage.getItem('lab:pending:{room.code}')") == "{}"
+    assert room.questions[0].rounds[2].answers == {} and room.questions[0].rounds[1].answers == {}
+    await page.get_by_role("button", name="Matig").click()  # and its new answer counts in the new round
+    await expect(page.get_by_text("Uw antwoord is ontvangen")).to_be_visible()
+    assert [a.value for a in room.questions[0].rounds[2].answers.values()] == [[1]]

@@ -7,9 +7,11 @@ import contextlib
 import os
 import random
 import re
+import shutil
 import signal
 import socket
 import sqlite3
+import subprocess
 import sys
 from pathlib import Path
 
@@ -131,3 +133,89 @@ def test_export_writes_csv_and_xlsx(tmp_path: Path, capsys: pytest.CaptureFixtur
 def test_public_url_uses_the_lan_address_when_serving_every_interface() -> None:
     assert public_url("127.0.0.1", 8000) == "http://127.0.0.1:8000"
     assert public_url("0.0.0.0", 8000) == f"http://{lan_address() or '127.0.0.1'}:8000"
+
+
+def run_serve(db: Path, port: int, *args: str, wrap: list[str] | None = None) -> subprocess.CompletedProcess[str]:
+    """`lab serve` that is expected to stop by itself; bounded in time."""
+    command = [sys.executable, "-m", "lab", "serve", "--host", "127.0.0.1", "--port", str(port), "--db", str(db), *args]
+    return subprocess.run(
+        (wrap or []) + command,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env={**os.environ, "LAB_ORGANISER_PASSWORD": "x"},
+    )
+
+
+def assert_one_clear_line(done: subprocess.CompletedProcess[str], *words: str) -> None:
+    assert done.returncode != 0, done
+    assert done.stdout == "" and done.stderr.count("\n") == 1 and done.stderr.startswith("lab: "), done.stderr
+    for word in words:
+        assert word in done.stderr, done.stderr
+
+
+def test_a_damaged_database_stops_the_start_with_one_clear_line(tmp_path: Path) -> None:
+    db = tmp_path / "lab.db"
+    db.write_bytes(b"not a database at all " * 500)
+    assert_one_clear_line(run_serve(db, free_port()), "is not a lab database, or it is damaged")
+
+
+def test_a_port_in_use_stops_the_start_with_one_clear_line(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert_one_clear_line(run_serve(tmp_path / "lab.db", port), f"port {port} is in use", "--port")
+    assert not (tmp_path / "lab.db").exists()  # nothing was written
+
+
+def test_a_read_only_disk_stops_the_start_with_one_clear_line(tmp_path: Path) -> None:
+    """A read-only file system, made for real in a mount namespace (a folder's permissions do not stop root)."""
+    if shutil.which("unshare") is None or subprocess.run(["unshare", "-rm", "true"], capture_output=True).returncode:
+        pytest.skip("this machine cannot make a mount namespace (unshare -rm)")
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    script = f'mount -t tmpfs tmpfs {disk} && mount -o remount,ro {disk} && exec "$@"'
+    done = run_serve(disk / "lab.db", free_port(), wrap=["unshare", "-rm", "sh", "-c", script, "sh"])
+    assert_one_clear_line(done, "Read-only file system")
+
+
+async def test_purge_is_refused_while_lab_serve_runs_on_the_same_file(tmp_path: Path) -> None:
+    """Purging behind a running server's back would leave it acknowledging votes for a room that no longer exists."""
+    db, port = tmp_path / "lab.db", free_port()
+    process, printed = await start_serve(db, port, "--deck", str(DECK))
+    code = re.findall(r"code (\d{6})", printed["Participants"])[0]
+    try:
+        done = await asyncio.to_thread(
+            subprocess.run, [sys.executable, "-m", "lab", "purge", code, "--db", str(db)],
+            capture_output=True, text=True, timeout=30,
+        )  # fmt: skip
+        assert done.returncode == 1
+        assert done.stderr.startswith(f"lab: {db} is in use by a running lab server (process {process.pid}).")
+        assert "console" in done.stderr and "stop the server" in done.stderr
+        async with httpx.AsyncClient() as http:
+            assert (await http.get(f"http://127.0.0.1:{port}/r/{code}")).status_code == 200
+    finally:
+        await stop(process)
+    assert await asyncio.to_thread(main, ["purge", code, "--db", str(db)]) == 0  # stopped: now it may
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT count(*) FROM rooms").fetchone() == (0,)
+
+
+async def test_serve_brings_back_its_own_room_not_one_an_organiser_made_from_the_same_deck(tmp_path: Path) -> None:
+    db, port = tmp_path / "lab.db", free_port()
+    process, printed = await start_serve(db, port, "--deck", str(DECK))
+    try:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
+            csrf = re.findall(r'name="csrf" value="([^"]+)"', (await http.get("/organiser")).text)[0]
+            login = {"csrf": csrf, "password": printed["Organiser password"]}
+            assert (await http.post("/organiser/login", data=login)).status_code == 303
+            made = await http.post("/organiser/rooms", data={"csrf": csrf, "deck": DECK.name, "title": ""})
+            assert made.status_code == 303
+    finally:
+        await stop(process)
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT count(*) FROM rooms WHERE deck = ?", (DECK.name,)).fetchone() == (2,)
+    process, again = await start_serve(db, port, "--deck", str(DECK))
+    await stop(process)
+    assert again["Participants"] == printed["Participants"] and again["Facilitator"] == printed["Facilitator"]

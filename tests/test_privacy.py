@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 from conftest import OPEN, TIMEOUT, Client, Server, facilitator, page_data, phone, spec
 
 from lab.cli import main
 from lab.rooms import Room
+from lab.settings import PROJECT_DIR, Settings
 
 AGENT = "PrivacyProbe/1.0 (Linux; Android 14)"
 
@@ -98,3 +100,23 @@ async def test_purge_and_retention_from_the_command_line(server: Server, clients
         assert conn.execute("SELECT count(*) FROM rooms").fetchone() == (0,)
         assert conn.execute("SELECT count(*) FROM answers").fetchone() == (0,)
         assert conn.execute("SELECT count(*) FROM participants").fetchone() == (0,)
+
+
+async def test_retention_never_deletes_the_room_lab_serve_shows(settings: Settings) -> None:
+    """The deck's room of a long-running `lab serve` is older than the retention period: announcing it and deleting
+    it in the same start would print a QR code for a room that is gone."""
+    server = Server(replace(settings, deck=str(PROJECT_DIR / "sessions" / "prestatieafspraken.toml")))
+    await server.start()
+    shown: Room = server.app.state.deck_room
+    await server.rooms.create("Oude kamer", [])
+    await server.stop()
+    with sqlite3.connect(settings.db_path) as conn:
+        conn.execute("UPDATE rooms SET created_at = '2020-01-01T00:00:00+00:00'")
+    await server.start()
+    try:
+        await asyncio.wait_for(server.app.state.retention_passed.wait(), TIMEOUT)
+        assert server.app.state.deck_room.code == shown.code
+        with sqlite3.connect(settings.db_path) as conn:
+            assert conn.execute("SELECT code FROM rooms").fetchall() == [(shown.code,)]
+    finally:
+        await server.stop()

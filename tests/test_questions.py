@@ -3,13 +3,18 @@ type is tested here without a line changed. (Each type's own rules are tested in
 
 from __future__ import annotations
 
+import inspect
+import re
+import sys
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import lab
 from lab.decks import parse_question
 from lab.questions import TYPES, AnswerError, QuestionType, Table, strings
 from lab.records import HIDDEN, PENDING, SHOWN, Answer
@@ -107,3 +112,44 @@ def test_incremental_results_equal_a_recount_for_every_type(history: tuple[Quest
 def test_a_record_change_of_status_is_a_new_record() -> None:
     answer = Answer(1, 1, "a", [0])
     assert replace(answer, status=HIDDEN).counted is False and answer.counted is True
+
+
+LAB = Path(lab.__file__).parent
+ROOT = LAB.parent
+
+
+def own_files(kind: QuestionType) -> set[Path]:
+    """The files of a type: its module, its editor partial, its renderer (and its own tests)."""
+    module = Path(inspect.getfile(type(kind)))
+    return {
+        module, LAB / "templates" / f"_editor_{kind.name}.html", LAB / "static" / "types" / f"{kind.name}.js",
+        *(ROOT / "tests" / "types").glob("*.py"),
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize("kind", KINDS, ids=lambda k: k.name)
+def test_a_type_is_its_module_its_editor_partial_and_its_renderer(kind: QuestionType) -> None:
+    for path in own_files(kind):
+        assert path.is_file(), path
+    renderer = (LAB / "static" / "types" / f"{kind.name}.js").read_text()
+    for export in ("input", "describe", "results", "update"):
+        assert re.search(rf"^export function {export}\(", renderer, re.M), f"{kind.name}.js lacks {export}()"
+
+
+def test_nothing_outside_a_types_own_files_names_its_module_or_classes() -> None:
+    """So adding a type never means editing a list elsewhere (docs/architecture.md names the files it touches)."""
+    sources = [
+        p for p in (*LAB.rglob("*.py"), *LAB.rglob("*.html"), *LAB.rglob("*.js"), *(ROOT / "tests").glob("*.py"))
+    ]
+    for kind in KINDS:
+        module = sys.modules[type(kind).__module__]
+        short = module.__name__.rsplit(".", 1)[1]
+        names = [n for n, v in vars(module).items() if inspect.isclass(v) and v.__module__ == module.__name__]
+        own = own_files(kind)
+        for path in sources:
+            if path in own:
+                continue
+            text = path.read_text()
+            assert f"questions.{short}" not in text and f"questions import {short}" not in text, (path, short)
+            for name in names:
+                assert not re.search(rf"\b{name}\b", text), (path, name)

@@ -16,6 +16,12 @@ export function fmt(value) {
   return value === null || value === undefined ? '–' : numbers.format(value);
 }
 
+const averages = new Intl.NumberFormat(data.lang || 'nl', { minimumFractionDigits: 1, maximumFractionDigits: 1 });
+/** An average with exactly one decimal (3,0): the server sends it unrounded, so it is rounded once, here. */
+export function fmtAverage(value) {
+  return value === null || value === undefined ? '–' : averages.format(value);
+}
+
 /** Create an element: el('p', {class: 'x', text: 'hello'}, child, ...). */
 export function el(tag, props = {}, ...children) {
   const node = document.createElement(tag);

@@ -1,5 +1,5 @@
 // Scales: several statements, each rated 1 to N, with "weet niet / sla over" per statement.
-import { el, fmt, t } from '../util.js';
+import { el, fmtAverage, t } from '../util.js';
 
 export function input(question, { answer, onSubmit }) {
   const { statements, scale_max: max, min_label: low, max_label: high, allow_skip: skip } = question.settings;
@@ -52,7 +52,7 @@ export function results(question, results) {
     });
     return el('li', { class: 'scale-result' },
       el('span', { class: 'scale-label', text: s.label }),
-      el('span', { class: 'scale-average', text: fmt(s.average) }),
+      el('span', { class: 'scale-average', text: fmtAverage(s.average) }),
       el('span', { class: 'scale-of', text: `/ ${max}` }),
       el('span', { class: 'dist' }, bars),
       el('span', { class: 'scale-meta', text: s.skipped ? t('skipped', { n: s.skipped }) : '' }));
@@ -67,7 +67,7 @@ export function update(node, question, fresh) {
     return;
   }
   fresh.statements.forEach((s, i) => {
-    rows[i].querySelector('.scale-average').textContent = fmt(s.average);
+    rows[i].querySelector('.scale-average').textContent = fmtAverage(s.average);
     rows[i].querySelectorAll('.dist-bar').forEach((bar, value) => {
       bar.style.height = height(s.distribution[value], s.distribution);
       bar.title = `${value + 1}: ${s.distribution[value]}`;

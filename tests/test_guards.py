@@ -1,0 +1,277 @@
+"""Nobody without a password can slow a room down: slow and huge requests, half-open connections, password guessing,
+frames over the size cap, many sockets on one cookie, a large export, a failing socket task. Each against a real
+uvicorn on loopback, as `lab serve` configures it."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import re
+import threading
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
+
+import pytest
+import websockets
+from argon2 import PasswordHasher
+from conftest import CHOICE, PASSWORD, TIMEOUT, Client, Server, facilitator, phone, spec
+
+from lab import export, live, tasks
+from lab.rooms import Room
+from lab.settings import Settings
+
+
+@pytest.fixture
+def settings(settings: Settings, request: pytest.FixtureRequest) -> Settings:
+    marker = request.node.get_closest_marker("settings")
+    return replace(settings, **(marker.kwargs if marker else {}))
+
+
+async def raw_connection(
+    server: Server, source: str = "127.0.0.1"
+) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    return await asyncio.open_connection("127.0.0.1", server.port, local_addr=(source, 0))
+
+
+async def finish(writer: asyncio.StreamWriter) -> None:
+    writer.close()
+    await writer.wait_closed()
+
+
+async def closed_by_server(reader: asyncio.StreamReader) -> bytes:
+    """Everything the server sends until it closes the connection (fails if it does not within TIMEOUT)."""
+    return await asyncio.wait_for(reader.read(), TIMEOUT)
+
+
+async def blocked_until_released(
+    patch: Callable[[Callable[..., Any]], None],
+) -> tuple[threading.Event, threading.Event]:
+    """Make a blocking function wait (in whatever thread calls it) until the test releases it."""
+    entered, release = threading.Event(), threading.Event()
+
+    def install(original: Callable[..., Any]) -> Callable[..., Any]:
+        def blocking(*args: Any, **kwargs: Any) -> Any:
+            entered.set()
+            release.wait(10)  # bounded: if it blocks the event loop, the test still ends (and fails)
+            return original(*args, **kwargs)
+
+        return blocking
+
+    patch(install)
+    return entered, release
+
+
+async def ping_while(server: Server, clients: Callable[[], Client], pending: asyncio.Task[Any]) -> None:
+    """A phone's ping is answered while `pending` (a slow request) is still running: the event loop is free."""
+    room: Room = await server.rooms.create("Kamer", [spec(**CHOICE)])
+    voter, _ = await phone(clients, room)
+    await voter.send({"type": "ping"})
+    await voter.expect("pong")
+    assert not pending.done(), "the room was held up until the slow request finished"
+
+
+@pytest.mark.settings(header_timeout_s=0.5)
+async def test_a_connection_that_never_finishes_its_headers_is_closed(server: Server) -> None:
+    reader, writer = await raw_connection(server)
+    writer.write(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: a")  # and then nothing more, ever
+    await writer.drain()
+    assert await closed_by_server(reader) == b""
+    await finish(writer)
+
+
+@pytest.mark.settings(max_header_bytes=4096)
+async def test_oversized_headers_get_431_and_are_not_read_further(server: Server) -> None:
+    reader, writer = await raw_connection(server)
+    writer.write(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: " + b"a" * 100_000 + b"\r\n\r\n")
+    answer = await closed_by_server(reader)
+    assert answer.startswith(b"HTTP/1.1 431 ")
+    await finish(writer)
+    reader, writer = await raw_connection(server)  # a normal request still works
+    writer.write(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+    assert (await closed_by_server(reader)).startswith(b"HTTP/1.1 200 ")
+    await finish(writer)
+
+
+@pytest.mark.settings(pending_per_address=3)
+async def test_half_open_connections_per_address_are_capped(server: Server) -> None:
+    held = [await raw_connection(server) for _ in range(3)]
+    for _, writer in held:  # each has sent a byte but not its headers: they count as unfinished
+        writer.write(b"G")
+        await writer.drain()
+    reader, writer = await raw_connection(server)
+    writer.write(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+    assert await closed_by_server(reader) == b""  # the fourth from this address is closed unanswered
+    await finish(writer)
+    other_reader, other_writer = await raw_connection(server, source="127.0.0.2")  # another address is served
+    other_writer.write(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+    assert (await closed_by_server(other_reader)).startswith(b"HTTP/1.1 200 ")
+    await finish(other_writer)
+    for _, held_writer in held:
+        await finish(held_writer)
+    assert await asyncio.wait_for(_served_again(server), TIMEOUT)
+
+
+async def _served_again(server: Server) -> bool:
+    """Once the held connections are gone, the address is served again (the server hears of the closes at once)."""
+    while True:
+        reader, writer = await raw_connection(server)
+        writer.write(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+        answer = await closed_by_server(reader)
+        await finish(writer)
+        if answer.startswith(b"HTTP/1.1 200 "):
+            return True
+
+
+async def test_the_password_check_never_holds_up_the_room(
+    server: Server, clients: Callable[[], Client], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    entered, release = await blocked_until_released(
+        lambda install: monkeypatch.setattr(PasswordHasher, "verify", install(PasswordHasher.verify))
+    )
+    guesser = clients()
+    csrf = await _csrf(guesser)
+    login = asyncio.create_task(guesser.http.post("/organiser/login", data={"csrf": csrf, "password": "raden"}))
+    try:
+        assert await asyncio.to_thread(entered.wait, 10)
+        await ping_while(server, clients, login)
+    finally:
+        release.set()
+    assert (await login).status_code == 401
+
+
+async def _csrf(client: Client) -> str:
+    """The organiser form's CSRF token (a hidden field)."""
+    page = (await client.get("/organiser")).text
+    found = re.search(r'name="csrf" value="([^"]+)"', page)
+    assert found is not None
+    return found[1]
+
+
+@pytest.mark.settings(login_attempts=3)
+async def test_wrong_passwords_are_throttled_per_address(server: Server, clients: Callable[[], Client]) -> None:
+    now = [1000.0]
+    server.app.state.login_guard._clock = lambda: now[0]
+    guesser = clients()
+    csrf = await _csrf(guesser)
+    statuses = [
+        (await guesser.http.post("/organiser/login", data={"csrf": csrf, "password": f"gok{n}"})).status_code
+        for n in range(3)
+    ]
+    refused = await guesser.http.post("/organiser/login", data={"csrf": csrf, "password": PASSWORD})
+    assert statuses == [401, 401, 401] and refused.status_code == 429  # not even checked: no work for a guesser
+    assert "Te vaak een verkeerd wachtwoord" in refused.text
+    now[0] += 61  # a minute later
+    right = await guesser.http.post("/organiser/login", data={"csrf": csrf, "password": PASSWORD})
+    assert right.status_code == 303
+
+
+async def test_a_large_export_is_written_off_the_event_loop(
+    server: Server, clients: Callable[[], Client], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    entered, release = await blocked_until_released(
+        lambda install: monkeypatch.setattr(export, "to_xlsx", install(export.to_xlsx))
+    )
+    room: Room = await server.rooms.create("Groot", [spec(**CHOICE)])
+    boss, _ = await facilitator(clients, room)
+    download = asyncio.create_task(boss.get(f"/f/{room.code}/export.xlsx"))
+    try:
+        assert await asyncio.to_thread(entered.wait, 10)
+        await ping_while(server, clients, download)
+    finally:
+        release.set()
+    assert (await download).status_code == 200
+
+
+@pytest.mark.settings(messages_per_second=5.0, max_message_bytes=100)
+async def test_oversized_frames_count_against_the_rate_limit(server: Server, clients: Callable[[], Client]) -> None:
+    room: Room = await server.rooms.create("Kamer", [spec(**CHOICE)])
+    voter, _ = await phone(clients, room)
+    assert voter.ws is not None
+    for _ in range(30):
+        await voter.ws.send("x" * 200)
+    errors = [json.loads(await asyncio.wait_for(voter.ws.recv(), TIMEOUT))["error"] for _ in range(30)]
+    assert errors.count("too_large") <= 11 and errors.count("rate_limited") >= 19  # a burst of twice the rate, then no
+
+
+@pytest.mark.settings(sockets_per_participant=2)
+async def test_one_participant_cannot_hold_every_socket_of_its_address(
+    server: Server, clients: Callable[[], Client]
+) -> None:
+    room: Room = await server.rooms.create("Kamer", [spec(**CHOICE)])
+    voter, _ = await phone(clients, room)
+    cookie = f"lab={voter.http.cookies['lab']}"
+    second = await websockets.connect(f"{server.ws_base}/ws/r/{room.code}", additional_headers={"Cookie": cookie})
+    async with websockets.connect(f"{server.ws_base}/ws/r/{room.code}", additional_headers={"Cookie": cookie}) as ws:
+        message = json.loads(await asyncio.wait_for(ws.recv(), TIMEOUT))
+        assert message["error"] == "too_many_connections"
+        await asyncio.wait_for(ws.wait_closed(), TIMEOUT)
+        assert ws.close_code == 4429
+    _, snapshot = await phone(clients, room)  # another participant on the same address is served
+    assert snapshot["type"] == "snapshot"
+    await second.close()
+
+
+async def test_a_socket_task_that_fails_is_logged_and_closed_with_1011(
+    server: Server, clients: Callable[[], Client], monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def broken_sender(websocket: Any, outbox: Any) -> None:
+        raise RuntimeError("sender broke")
+
+    monkeypatch.setattr(live, "_send_loop", broken_sender)
+    room: Room = await server.rooms.create("Kamer", [spec(**CHOICE)])
+    voter = clients()
+    await voter.get(f"/r/{room.code}")
+    cookie = f"lab={voter.http.cookies['lab']}"
+    with caplog.at_level(logging.ERROR, logger="lab.live"):
+        async with websockets.connect(
+            f"{server.ws_base}/ws/r/{room.code}", additional_headers={"Cookie": cookie}
+        ) as ws:
+            await asyncio.wait_for(ws.wait_closed(), TIMEOUT)
+            assert ws.close_code == 1011
+    assert any("socket task failed" in r.message and r.exc_info for r in caplog.records)
+
+
+async def test_a_socket_from_a_page_with_another_scheme_is_refused(
+    server: Server, clients: Callable[[], Client]
+) -> None:
+    room: Room = await server.rooms.create("Kamer", [spec(**CHOICE)])
+    boss, _ = await facilitator(clients, room)
+    with pytest.raises(websockets.InvalidStatus) as refused:
+        await boss.connect(f"/ws/f/{room.code}", Origin=server.base.replace("http://", "https://"))
+    assert refused.value.response.status_code == 403
+
+
+async def test_a_deck_name_that_is_no_file_name_is_refused_clearly(
+    server: Server, clients: Callable[[], Client]
+) -> None:
+    organiser = clients()
+    csrf = await _csrf(organiser)
+    await organiser.http.post("/organiser/login", data={"csrf": csrf, "password": PASSWORD})
+    for deck in ("a" * 300 + ".toml", "../../etc/passwd", "prestatieafspraken.toml\x00"):
+        response = await organiser.http.post("/organiser/rooms", data={"csrf": csrf, "deck": deck, "title": "x"})
+        assert response.status_code == 400 and "Die vragenlijst bestaat niet." in response.text
+
+
+async def test_a_failing_background_task_is_logged_and_started_again(caplog: pytest.LogCaptureFixture) -> None:
+    runs: list[int] = []
+    done = asyncio.Event()
+
+    async def flaky() -> None:
+        runs.append(len(runs))
+        if len(runs) < 3:
+            raise OSError("disk busy")
+        done.set()
+
+    pauses: list[float] = []
+
+    async def pause(seconds: float) -> None:
+        pauses.append(seconds)
+
+    with caplog.at_level(logging.ERROR, logger="lab.tasks"):
+        task = tasks.start("flaky", flaky, first_pause=0.5, pause=pause)
+        await asyncio.wait_for(done.wait(), TIMEOUT)
+        await task
+    assert runs == [0, 1, 2] and pauses == [0.5, 1.0]
+    assert [r.message.split(";")[0] for r in caplog.records] == ["background task flaky failed"] * 2
