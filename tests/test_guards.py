@@ -9,9 +9,9 @@ import json
 import logging
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import replace
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 import websockets
@@ -21,6 +21,8 @@ from conftest import CHOICE, PASSWORD, TIMEOUT, Client, Server, facilitator, pho
 from lab import export, live, tasks
 from lab.rooms import Room
 from lab.settings import Settings
+
+T = TypeVar("T")
 
 
 @pytest.fixture
@@ -45,31 +47,36 @@ async def closed_by_server(reader: asyncio.StreamReader) -> bytes:
     return await asyncio.wait_for(reader.read(), TIMEOUT)
 
 
-async def blocked_until_released(
-    patch: Callable[[Callable[..., Any]], None],
-) -> tuple[threading.Event, threading.Event]:
-    """Make a blocking function wait (in whatever thread calls it) until the test releases it."""
+async def answered_while_blocked(
+    server: Server,
+    clients: Callable[[], Client],
+    monkeypatch: pytest.MonkeyPatch,
+    target: object,
+    name: str,
+    slow: Coroutine[Any, Any, T],
+) -> T:
+    """Make the blocking function `target.name` wait (in whatever thread calls it) while `slow` runs it, and show
+    that a phone's ping is answered meanwhile: the event loop is free. Returns what `slow` returned."""
     entered, release = threading.Event(), threading.Event()
+    original = getattr(target, name)
 
-    def install(original: Callable[..., Any]) -> Callable[..., Any]:
-        def blocking(*args: Any, **kwargs: Any) -> Any:
-            entered.set()
-            release.wait(10)  # bounded: if it blocks the event loop, the test still ends (and fails)
-            return original(*args, **kwargs)
+    def blocking(*args: Any, **kwargs: Any) -> Any:
+        entered.set()
+        release.wait(10)  # bounded: if it blocks the event loop, the test still ends (and fails)
+        return original(*args, **kwargs)
 
-        return blocking
-
-    patch(install)
-    return entered, release
-
-
-async def ping_while(server: Server, clients: Callable[[], Client], pending: asyncio.Task[Any]) -> None:
-    """A phone's ping is answered while `pending` (a slow request) is still running: the event loop is free."""
-    room: Room = await server.rooms.create("Kamer", [spec(**CHOICE)])
-    voter, _ = await phone(clients, room)
-    await voter.send({"type": "ping"})
-    await voter.expect("pong")
-    assert not pending.done(), "the room was held up until the slow request finished"
+    monkeypatch.setattr(target, name, blocking)
+    pending = asyncio.create_task(slow)
+    try:
+        assert await asyncio.to_thread(entered.wait, 10)
+        room: Room = await server.rooms.create("Kamer", [spec(**CHOICE)])
+        voter, _ = await phone(clients, room)
+        await voter.send({"type": "ping"})
+        await voter.expect("pong")
+        assert not pending.done(), "the room was held up until the slow request finished"
+    finally:
+        release.set()
+    return await pending
 
 
 @pytest.mark.settings(header_timeout_s=0.5)
@@ -127,18 +134,12 @@ async def _served_again(server: Server) -> bool:
 async def test_the_password_check_never_holds_up_the_room(
     server: Server, clients: Callable[[], Client], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    entered, release = await blocked_until_released(
-        lambda install: monkeypatch.setattr(PasswordHasher, "verify", install(PasswordHasher.verify))
-    )
     guesser = clients()
-    csrf = await _csrf(guesser)
-    login = asyncio.create_task(guesser.http.post("/organiser/login", data={"csrf": csrf, "password": "raden"}))
-    try:
-        assert await asyncio.to_thread(entered.wait, 10)
-        await ping_while(server, clients, login)
-    finally:
-        release.set()
-    assert (await login).status_code == 401
+    form = {"csrf": await _csrf(guesser), "password": "raden"}
+    login = guesser.http.post("/organiser/login", data=form)
+    assert (
+        await answered_while_blocked(server, clients, monkeypatch, PasswordHasher, "verify", login)
+    ).status_code == 401
 
 
 async def _csrf(client: Client) -> str:
@@ -170,18 +171,10 @@ async def test_wrong_passwords_are_throttled_per_address(server: Server, clients
 async def test_a_large_export_is_written_off_the_event_loop(
     server: Server, clients: Callable[[], Client], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    entered, release = await blocked_until_released(
-        lambda install: monkeypatch.setattr(export, "to_xlsx", install(export.to_xlsx))
-    )
     room: Room = await server.rooms.create("Groot", [spec(**CHOICE)])
     boss, _ = await facilitator(clients, room)
-    download = asyncio.create_task(boss.get(f"/f/{room.code}/export.xlsx"))
-    try:
-        assert await asyncio.to_thread(entered.wait, 10)
-        await ping_while(server, clients, download)
-    finally:
-        release.set()
-    assert (await download).status_code == 200
+    download = boss.get(f"/f/{room.code}/export.xlsx")
+    assert (await answered_while_blocked(server, clients, monkeypatch, export, "to_xlsx", download)).status_code == 200
 
 
 @pytest.mark.settings(messages_per_second=5.0, max_message_bytes=100)

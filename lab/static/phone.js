@@ -82,10 +82,14 @@ function receive(message) {
     case 'error':
       if (message.id) {
         for (const [question, vote] of Object.entries(pending)) {
-          // A vote that failed on the server's side may be sent again at once; any other refusal is final.
+          // A vote that failed on the server's side is sent again in a moment (not in a tight loop while a disk
+          // keeps failing); any other refusal is final.
           if (vote.id !== message.id) continue;
-          if (message.error === 'server_error' && socket) socket.send(vote);
-          else settle(question);
+          if (message.error === 'server_error') {
+            setTimeout(() => { if (pending[question] === vote && socket) socket.send(vote); }, 500 + Math.random() * 1000);
+          } else {
+            settle(question);
+          }
         }
       }
       state.error = message.message;
