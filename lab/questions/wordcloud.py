@@ -55,9 +55,10 @@ class WordAggregate(Counting):
                 del spellings[word]
 
     def _ranked(self) -> list[tuple[str, int]]:
-        """(word in its most common spelling, count), most frequent first, ties by key."""
+        """(word in its most common spelling, count), most frequent first, ties by key. Equally common spellings
+        are settled by the spelling itself, never by arrival order, so a room rebuilt at start shows the same."""
         ranked = sorted(self.counts.items(), key=lambda item: (-item[1], item[0]))
-        return [(self.spellings[key].most_common(1)[0][0], count) for key, count in ranked]
+        return [(min(self.spellings[key].items(), key=lambda s: (-s[1], s[0]))[0], count) for key, count in ranked]
 
     def results(self, *, facilitator: bool = False) -> dict[str, JSON]:
         words = [{"word": word, "count": count} for word, count in self._ranked()[:SHOWN_WORDS]]

@@ -65,3 +65,14 @@ def test_screens_get_sixty_words_and_the_export_gets_them_all() -> None:
     agg.remove(answers[1])
     assert agg.results()["words"][0] == {"word": "vaak", "count": 34}
     assert "woord01" not in {w["word"] for w in agg.results()["words"]}
+
+
+def test_equally_common_spellings_show_the_same_whatever_the_order_they_came_in() -> None:
+    """The shown spelling once depended on arrival order, so the cloud could change after a restart."""
+    shown = []
+    for order in (["Samenwerking", "samenwérking"], ["samenwérking", "Samenwerking"]):
+        agg = TYPES["wordcloud"].new_aggregate(WORDS)
+        for n, word in enumerate(order):
+            agg.add(record(f"p{n}", [word]))
+        shown.append(agg.results()["words"])
+    assert shown[0] == shown[1] == [{"word": "Samenwerking", "count": 2}]
