@@ -13,7 +13,7 @@ import asyncio
 import hmac
 import secrets
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, MutableMapping
 from typing import Any, Literal
 
@@ -97,6 +97,7 @@ class LoginGuard:
         self._queue = queue
         self._clock = clock
         self._failures: dict[str, deque[float]] = {}
+        self._checking: Counter[str] = Counter()  # checks under way per address: they count as attempts
         self._gate = asyncio.Lock()
         self._waiting = 0
 
@@ -106,14 +107,18 @@ class LoginGuard:
         failures = self._failures.get(address)
         while failures and failures[0] <= now - self._window:
             failures.popleft()
-        if (failures and len(failures) >= self._attempts) or self._waiting >= self._queue:
+        if len(failures or ()) + self._checking[address] >= self._attempts or self._waiting >= self._queue:
             raise TooManyAttempts()
         self._waiting += 1
+        self._checking[address] += 1
         try:
             async with self._gate:
                 right = await asyncio.to_thread(self._verify, password)
         finally:
             self._waiting -= 1
+            self._checking[address] -= 1
+            if not self._checking[address]:
+                del self._checking[address]
         if not right:
             if len(self._failures) > 10_000:  # forget addresses whose failures are all older than the window
                 self._failures = {a: f for a, f in self._failures.items() if f and f[-1] > now - self._window}

@@ -26,7 +26,7 @@ from starlette.applications import Starlette
 from starlette.datastructures import MutableHeaders
 from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
-from starlette.requests import HTTPConnection
+from starlette.requests import ClientDisconnect, HTTPConnection
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
@@ -236,7 +236,7 @@ def create_app(settings: Settings, store: Store | None = None, clock: Callable[[
     app = Starlette(
         routes=routes(),
         middleware=[Middleware(SecurityHeaders), Middleware(Sessions), Middleware(Language)],
-        exception_handlers={404: pages.not_found, 500: pages.server_error},
+        exception_handlers={404: pages.not_found, 500: pages.server_error, ClientDisconnect: pages.client_gone},
         lifespan=lifespan,
     )
     app.state.settings = settings
@@ -263,6 +263,6 @@ async def _deck_room(rooms: Rooms, path: Path) -> Room:
     """The room for `lab serve --deck` (`path` is absolute): the one it made for this deck file before, else a new
     one. A room an organiser made from the same deck is another room, and stays so."""
     deck = load_deck(path)
-    return await rooms.for_served_deck(str(path)) or await rooms.create(
+    return await rooms.for_served_deck(str(path), deck.file) or await rooms.create(
         deck.title, deck.questions, deck.file, str(path)
     )

@@ -15,13 +15,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from abc import ABC, abstractmethod
 from collections import Counter, deque
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import ClassVar
 
+log = logging.getLogger(__name__)
+
 Deliver = Callable[[str, str], None]
+OUTGOING = 10_000  # messages waiting for a remote backend before the oldest are dropped (screens resync anyway)
 
 
 class Outbox:
@@ -51,6 +55,10 @@ class Outbox:
         """Wake the sender so it can stop."""
         self.closed = True
         self._wakeup.set()
+
+    def get_nowait(self) -> str | None:
+        """The next message if one is waiting (else None)."""
+        return self._items.popleft() if self._items and not self.overflowed else None
 
     async def get(self) -> str | None:
         """The next message; None once the outbox overflowed or was closed."""
@@ -143,13 +151,14 @@ class Hub:
         self.limit = limit
         self.backend = backend or MemoryBackend()
         self._topics: dict[str, set[Outbox]] = {}
-        self._outgoing: asyncio.Queue[tuple[str, str]] | None = None
+        self._outgoing: deque[tuple[str, str]] = deque(maxlen=OUTGOING)
+        self._queued = asyncio.Event()
         self._publisher: asyncio.Task[None] | None = None
+        self._subscribing = asyncio.Lock()  # the backend hears of a topic's first and last subscriber in order
 
     async def start(self) -> None:
         await self.backend.start(self._deliver)
         if not self.backend.synchronous:
-            self._outgoing = asyncio.Queue()
             self._publisher = asyncio.create_task(self._publish_queued(), name="lab-hub-publisher")
 
     async def stop(self) -> None:
@@ -170,14 +179,22 @@ class Hub:
         """Send `message` to every subscriber of `topic` in every process. Never blocks."""
         if self.backend.synchronous:
             self._deliver(topic, message)
-        elif self._outgoing is not None:
-            self._outgoing.put_nowait((topic, message))
+        else:
+            self._outgoing.append((topic, message))
+            self._queued.set()
 
     async def _publish_queued(self) -> None:
-        assert self._outgoing is not None
+        """Hand queued messages to the backend in order; a message it fails to take is logged and skipped (every
+        client resyncs from its next snapshot), so one failure never stops publishing."""
         while True:
-            topic, message = await self._outgoing.get()
-            await self.backend.publish(topic, message)
+            while not self._outgoing:
+                self._queued.clear()
+                await self._queued.wait()
+            topic, message = self._outgoing.popleft()
+            try:
+                await self.backend.publish(topic, message)
+            except Exception:
+                log.exception("publishing on %s failed", topic)
 
     def _deliver(self, topic: str, message: str) -> None:
         for outbox in self._topics.get(topic, ()):
@@ -196,13 +213,13 @@ class Hub:
     async def subscribe(self, topic: str) -> AsyncIterator[Outbox]:
         outbox = Outbox(self.limit)
         member = f"{id(outbox):x}"
-        subscribers = self._topics.setdefault(topic, set())
-        first = not subscribers
-        subscribers.add(outbox)
         joined = False
         try:
-            if first:
-                await self.backend.subscribe(topic)
+            async with self._subscribing:
+                subscribers = self._topics.setdefault(topic, set())
+                if not subscribers:
+                    await self.backend.subscribe(topic)
+                subscribers.add(outbox)
             await self.backend.join(topic, member)
             joined = True
             yield outbox
@@ -210,8 +227,10 @@ class Hub:
             outbox.close()
             if joined:
                 await self.backend.leave(topic, member)
-            subscribers = self._topics.get(topic, set())
-            subscribers.discard(outbox)
-            if not subscribers:
-                self._topics.pop(topic, None)
-                await self.backend.unsubscribe(topic)
+            async with self._subscribing:
+                subscribers = self._topics.get(topic, set())
+                if outbox in subscribers:
+                    subscribers.discard(outbox)
+                    if not subscribers:
+                        del self._topics[topic]
+                        await self.backend.unsubscribe(topic)

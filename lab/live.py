@@ -218,7 +218,11 @@ async def _serve(websocket: WebSocket, audience: str) -> None:
     if participant is not None:
         per_participant[participant] += 1
     try:
-        nickname = await room.join(participant) if participant is not None else ""
+        try:
+            nickname = await room.join(participant) if participant is not None else ""
+        except LabError as error:  # the room was deleted meanwhile
+            await _refuse(websocket, error, lang)
+            return
         await websocket.accept()
         await _run(websocket, room, audience, Who(participant, nickname, lang), state.hub, settings)
     finally:

@@ -393,6 +393,12 @@ async def not_found(request: Request, exc: Exception) -> Response:
     return error_page(request, 404, _("This page does not exist."))
 
 
+async def client_gone(request: Request, exc: Exception) -> Response:
+    """The client went away before its request's body was in (or was cut off for being too slow): there is nobody
+    to answer, and nothing worth a traceback in the log."""
+    return Response(status_code=400)
+
+
 async def server_error(request: Request, exc: Exception) -> Response:
     if request.url.path.startswith("/api/"):
         return json_error(500, "server_error", _("Something went wrong. Please try again."))

@@ -249,7 +249,8 @@ class Room:
         participant = question.tally.participant_for(card)
         if participant is None:
             raise UnknownCard()
-        await self._change(Moderate(question.id, participant, status))
+        seen = dumps(question.tally.answers[participant].value)  # the answer as the facilitator saw it
+        await self._change(Moderate(question.id, participant, status, seen))
 
     # -- editing ---------------------------------------------------------------------------------------------------
 
@@ -434,9 +435,9 @@ class Rooms:
                     return await self._load(row)
         raise RuntimeError("no free join code found")  # 50 collisions in 900,000 codes: the table is nearly full
 
-    async def for_served_deck(self, serve_deck: str) -> Room | None:
+    async def for_served_deck(self, serve_deck: str, file: str) -> Room | None:
         """The room `lab serve --deck` made for this deck file before, if any (so it keeps its code and QR)."""
-        row = await self._store.room_for_served_deck(serve_deck)
+        row = await self._store.room_for_served_deck(serve_deck, file)
         return None if row is None else await self.get(row.code)
 
     async def all(self) -> list[RoomRow]:
@@ -447,11 +448,14 @@ class Rooms:
         room = await self.get(code)
         if room is None:
             return False
-        await self._store.delete_room(room.id)
-        room.deleted = True
-        self._loaded.pop(code, None)
-        for audience in AUDIENCES:
-            self._hub.close(room.topic(audience))
+
+        def gone(_: None) -> None:  # at commit, before the (possibly slow) checkpoint: no socket may join it now
+            room.deleted = True
+            self._loaded.pop(code, None)
+            for audience in AUDIENCES:
+                self._hub.close(room.topic(audience))
+
+        await self._store.delete_room(room.id, gone)
         return True
 
     async def delete_older_than(self, days: int, keep: Sequence[str] = ()) -> list[str]:

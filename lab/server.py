@@ -5,11 +5,11 @@ line and headers may grow, or how many unfinished connections one address may ho
 machine on the venue wifi could hold every file descriptor (1,100 half-open connections under a 1,024 open-files
 limit made every honest request fail) or hundreds of megabytes (20 unfinished 20 MiB headers took 490 MB). The
 `GuardedHttp` protocol adds the three, for every connection, before the request reaches the application:
-- a connection must send its request's headers within `header_timeout_s`, or it is closed;
-- request line plus headers over `max_header_bytes` get `431` and the connection is closed;
-- an address may hold at most `pending_per_address` connections that have not sent their headers yet; further
-  ones are closed at once. (Once its headers are in, a connection is the application's to limit: websockets per
-  address and per participant, message rates.)
+- a connection must send each request (headers and body) within `header_timeout_s`, or it is closed;
+- request line plus headers over `max_header_bytes` get `431` and the connection is closed, read no further;
+- an address may hold at most `pending_per_address` connections in the middle of sending a request; further ones
+  are closed at once. (Once a request is in, or a websocket's headers, the application limits it: websockets per
+  address and per participant, message rates, body sizes.)
 """
 
 from __future__ import annotations
@@ -50,55 +50,79 @@ def guarded_http(limits: Limits) -> type[HttpToolsProtocol]:
         _timer: asyncio.TimerHandle | None = None
         _header_bytes = 0
         _headers_done = False
+        _refused = False
 
         def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
             super().connection_made(transport)
-            address = self.client[0] if self.client else ""
-            if limits.pending[address] >= limits.per_address:
-                transport.abort()
-                return
-            limits.pending[address] += 1
-            self._address = address
-            self._arm()
+            self._begin()
 
         def connection_lost(self, exc: Exception | None) -> None:
             self._settle()
             super().connection_lost(exc)
 
         def data_received(self, data: bytes) -> None:
+            if self._refused:
+                return
             counting = not self._headers_done
             if counting:
                 self._header_bytes += len(data)
             super().data_received(data)
             if counting and not self._headers_done and self._header_bytes > limits.max_bytes:
-                self._refuse()
+                self._refuse(TOO_LARGE)
 
         def on_message_begin(self) -> None:
             super().on_message_begin()
             self._headers_done = False
-            self._header_bytes = 0
-            if self._timer is None:  # the next request on a kept-alive connection
-                self._arm()
+            if self._address is None:  # the next request on a kept-alive connection counts again
+                self._begin()
 
         def on_headers_complete(self) -> None:
             self._headers_done = True
-            self._settle()
             size = len(self.url) + sum(len(name) + len(value) + 4 for name, value in self.headers)
             if size > limits.max_bytes:
-                self._refuse()
+                self._refuse(TOO_LARGE)
                 return
+            if self.parser.should_upgrade() and self._should_upgrade():
+                self._settle()  # a websocket: from here the application limits it
             super().on_headers_complete()
 
-        def _arm(self) -> None:
-            self._timer = self.loop.call_later(limits.timeout, self._too_slow)
+        def on_body(self, body: bytes) -> None:
+            if not self._refused:
+                super().on_body(body)
+
+        def on_message_complete(self) -> None:
+            if self._refused:
+                return
+            self._settle()  # the whole request is in: the application has it now
+            self._header_bytes = 0
+            super().on_message_complete()
+
+        def handle_websocket_upgrade(self) -> None:
+            if not self._refused:
+                super().handle_websocket_upgrade()
+
+        def send_400_response(self, msg: str) -> None:
+            if not self._refused:
+                super().send_400_response(msg)
+
+        def _begin(self) -> None:
+            """A request starts (or the connection opens): it counts as unfinished until its body is in."""
+            address = self.client[0] if self.client else ""
+            if limits.pending[address] >= limits.per_address:
+                self._refused = True
+                self.transport.abort()
+                return
+            limits.pending[address] += 1
+            self._address = address
+            if self._timer is None:
+                self._timer = self.loop.call_later(limits.timeout, self._too_slow)
 
         def _too_slow(self) -> None:
             self._timer = None
-            if not self.transport.is_closing():
-                self.transport.close()
+            self._refuse()
 
         def _settle(self) -> None:
-            """The connection's headers are in (or it is gone): it no longer counts as unfinished."""
+            """The request is in (or the connection is gone): it no longer counts as unfinished."""
             if self._timer is not None:
                 self._timer.cancel()
                 self._timer = None
@@ -108,10 +132,13 @@ def guarded_http(limits: Limits) -> type[HttpToolsProtocol]:
                     del limits.pending[self._address]
                 self._address = None
 
-        def _refuse(self) -> None:
+        def _refuse(self, answer: bytes = b"") -> None:
+            """Answer (if anything) and close; nothing more of this connection is read or handed on."""
+            self._refused = True
             self._settle()
             if not self.transport.is_closing():
-                self.transport.write(TOO_LARGE)
+                if answer:
+                    self.transport.write(answer)
                 self.transport.close()
 
     return GuardedHttp

@@ -55,7 +55,7 @@ class Settings:
         1024, "HTTP connections from one address that have not yet sent their request headers; more are closed."
     )
     header_timeout_s: float = _setting(
-        10.0, "Seconds a connection may take to send a request's headers before it is closed (slow senders)."
+        10.0, "Seconds a connection may take to send a request (headers and body) before it is closed (slow senders)."
     )
     max_header_bytes: int = _setting(
         32768, "Largest request line plus headers, in bytes; larger requests get 431 and are closed."

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from conftest import BROWSER, CHOICE, OPEN, PHONE, SCALE, SCREEN, WORDS, Client, Server, open_page, spec
-from playwright.async_api import Browser, expect
+from playwright.async_api import Browser, Route, expect
 
 from lab.rooms import Room
 
@@ -221,3 +221,27 @@ async def test_a_vote_kept_offline_for_a_round_that_has_passed_is_not_received(
     await page.get_by_role("button", name="Matig").click()  # and its new answer counts in the new round
     await expect(page.get_by_text("Uw antwoord is ontvangen")).to_be_visible()
     assert [a.value for a in room.questions[0].rounds[2].answers.values()] == [[1]]
+
+
+async def test_a_phone_whose_renderer_fails_to_load_at_first_still_works(server: Server, browser: Browser) -> None:
+    """Poor wifi drops the first requests for a question type's script: the phone connects anyway, loads it again,
+    and its participant answers."""
+    room: Room = await server.rooms.create("Slechte wifi", [spec(**CHOICE)])
+    context = await browser.new_context(locale="nl", **PHONE)
+    dropped: list[str] = []
+
+    async def drop_twice(route: Route) -> None:
+        if len(dropped) < 2:
+            dropped.append(route.request.url)
+            await route.abort("connectionreset")
+        else:
+            await route.continue_()
+
+    await context.route(re.compile(r".*/static/types/choice\.js.*"), drop_twice)
+    page = await context.new_page()
+    await page.goto(f"{server.base}/r/{room.code}")
+    await room.push(room.questions[0].id)
+    await page.get_by_role("button", name="Matig").click(timeout=20000)
+    await expect(page.get_by_text("Uw antwoord is ontvangen")).to_be_visible()
+    assert len(dropped) == 2 and [a.value for a in room.questions[0].tally.answers.values()] == [[1]]
+    await context.close()

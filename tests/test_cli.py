@@ -219,3 +219,50 @@ async def test_serve_brings_back_its_own_room_not_one_an_organiser_made_from_the
     process, again = await start_serve(db, port, "--deck", str(DECK))
     await stop(process)
     assert again["Participants"] == printed["Participants"] and again["Facilitator"] == printed["Facilitator"]
+
+
+def database_from_before_rounds(db: Path) -> None:
+    """A database as lab wrote it before Core v2 (schema 001): the deck room, an organiser's older room from the same
+    deck, answers (one hidden), receipts."""
+    schema = (PROJECT_DIR / "lab" / "store" / "migrations" / "001_initial.sql").read_text()
+    with sqlite3.connect(db) as conn:
+        conn.executescript(f"{schema}\nPRAGMA user_version = 1;")
+        for room, code in ((1, "111111"), (2, "222222")):
+            conn.execute(
+                "INSERT INTO rooms (id, code, title, deck, facilitator_key, projector_key, created_at)"
+                " VALUES (?, ?, 'Oud', ?, ?, ?, '2026-11-01T10:00:00+00:00')",
+                (room, code, DECK.name, f"f{room}", f"p{room}"),
+            )
+        conn.execute(
+            "INSERT INTO questions (id, room_id, position, type, prompt, settings, status, round)"
+            " VALUES (7, 2, 0, 'open', 'Wat moet beter?', '{\"max_length\":100,\"allow_change\":true}', 'open', 1)"
+        )
+        conn.execute("UPDATE rooms SET current_question_id = 7 WHERE id = 2")
+        for n, (text, hidden) in enumerate([("Meer overleg", 0), ("Onaardig", 1)]):
+            conn.execute("INSERT INTO participants (id, room_id, joined_at) VALUES (?, 2, '2026-11-01T10:00:00+00:00')",
+                         (f"p{n}",))  # fmt: skip
+            conn.execute(
+                "INSERT INTO answers (question_id, participant_id, value, vote_id, hidden, answered_at)"
+                " VALUES (7, ?, ?, ?, ?, '2026-11-01T10:05:00+00:00')",
+                (f"p{n}", f'"{text}"', f"vote-{n}-xxxx", hidden),
+            )
+            conn.execute("INSERT INTO receipts (participant_id, vote_id, question_id) VALUES (?, ?, 7)",
+                         (f"p{n}", f"vote-{n}-xxxx"))  # fmt: skip
+
+
+async def test_a_database_from_before_rounds_keeps_its_answers_and_its_deck_room(tmp_path: Path) -> None:
+    db, port = tmp_path / "lab.db", free_port()
+    await asyncio.to_thread(database_from_before_rounds, db)
+    process, printed = await start_serve(db, port, "--deck", str(DECK))
+    await stop(process)
+    assert printed["Participants"].endswith("code 222222")  # the room lab serve showed before: same code, same QR
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT code, serve_deck IS NOT NULL FROM rooms ORDER BY id").fetchall() == [
+            ("111111", 0), ("222222", 1),
+        ]  # fmt: skip
+        assert conn.execute("SELECT round, value, status, received_ms FROM answers ORDER BY seq").fetchall() == [
+            (2, '"Meer overleg"', "shown", 1_793_527_500_000), (2, '"Onaardig"', "hidden", 1_793_527_500_000),
+        ]  # fmt: skip
+        assert conn.execute("SELECT question_id, number FROM rounds").fetchall() == [(7, 2)]
+        assert conn.execute("SELECT round FROM receipts").fetchall() == [(2,), (2,)]
+        assert conn.execute("SELECT count(*) FROM meta WHERE key = 'serve_deck_unclaimed'").fetchone() == (0,)

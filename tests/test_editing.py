@@ -132,7 +132,11 @@ async def test_change_move_and_delete_questions(server: Server, clients: Callabl
         (2, '{"options":["Ja","Nee"],"max_choices":1,"allow_change":true}'),
     ]
     again = await client.http.put(f"{url}/{first}", json={**CHOICE, "options": ["Ja", "Nee", "Soms"]}, headers=headers)
-    assert again.json()["question"]["round"] == 2  # the new round has no answers yet: it just takes the new options
+    assert again.json()["question"]["round"] == 3  # a phone may hold an answer to round 2's options: a new round
+    never_opened = await client.http.put(f"{url}/{third}", json={**OPEN, "max_length": 50}, headers=headers)
+    assert never_opened.json()["question"]["round"] == 1
+    retyped = await client.http.put(f"{url}/{second}", json=CHOICE, headers=headers)
+    assert retyped.json()["question"]["round"] == 1  # never opened: nobody can hold an answer, so no new round
 
     moved = await client.http.post(f"{url}/{third}/move", json={"position": 0}, headers=headers)
     assert [q["id"] for q in moved.json()["questions"]] == [third, first, second]

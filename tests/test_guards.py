@@ -20,6 +20,7 @@ from conftest import CHOICE, PASSWORD, TIMEOUT, Client, Server, facilitator, pho
 
 from lab import export, live, tasks
 from lab.rooms import Room
+from lab.server import TOO_LARGE
 from lab.settings import Settings
 
 T = TypeVar("T")
@@ -268,3 +269,77 @@ async def test_a_failing_background_task_is_logged_and_started_again(caplog: pyt
         await task
     assert runs == [0, 1, 2] and pauses == [0.5, 1.0]
     assert [r.message.split(";")[0] for r in caplog.records] == ["background task flaky failed"] * 2
+
+
+@pytest.mark.settings(header_timeout_s=0.5)
+async def test_a_request_whose_body_never_comes_is_closed(server: Server, caplog: pytest.LogCaptureFixture) -> None:
+    """Headers in, body promised, never sent: the form handler would wait for ever, and one address could open as
+    many as it liked."""
+    reader, writer = await raw_connection(server)
+    writer.write(
+        b"POST /organiser/login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+        b"Content-Length: 100\r\n\r\npassword="
+    )
+    await writer.drain()
+    with caplog.at_level(logging.WARNING):
+        assert await closed_by_server(reader) == b""
+        await finish(writer)
+        await server.stop()  # the handler that waited for the body has finished by now
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
+
+
+@pytest.mark.settings(pending_per_address=2)
+async def test_kept_alive_connections_count_again_for_their_next_request(server: Server) -> None:
+    kept = []
+    for _ in range(2):
+        reader, writer = await raw_connection(server)
+        writer.write(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")  # kept alive after the answer
+        assert (await asyncio.wait_for(reader.readuntil(b'{"ok":true}'), TIMEOUT)).startswith(b"HTTP/1.1 200 ")
+        writer.write(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: a")  # the next request, never finished
+        await writer.drain()
+        kept.append((reader, writer))
+    reader, writer = await raw_connection(server)
+    writer.write(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+    assert await closed_by_server(reader) == b""  # two unfinished requests from this address: no third
+    await finish(writer)
+    for _, held in kept:
+        await finish(held)
+
+
+@pytest.mark.settings(max_header_bytes=4096)
+async def test_an_oversized_websocket_upgrade_gets_431_and_nothing_else(
+    server: Server, caplog: pytest.LogCaptureFixture
+) -> None:
+    reader, writer = await raw_connection(server)
+    writer.write(
+        b"GET /ws/r/123456 HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nX-Big: "
+        + b"a" * 6000
+        + b"\r\n\r\n"
+    )
+    with caplog.at_level(logging.WARNING):
+        answer = await closed_by_server(reader)
+    await finish(writer)
+    assert answer == TOO_LARGE  # one answer, no "400" after it
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
+
+
+@pytest.mark.settings(login_attempts=3)
+async def test_guesses_sent_at_once_from_one_address_are_checked_no_more_than_the_limit(
+    server: Server, clients: Callable[[], Client], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    checked = []
+    original = PasswordHasher.verify
+
+    def counting(self: PasswordHasher, hashed: str, password: str) -> bool:
+        checked.append(password)
+        return original(self, hashed, password)
+
+    monkeypatch.setattr(PasswordHasher, "verify", counting)
+    guesser = clients()
+    csrf = await _csrf(guesser)
+    answers = await asyncio.gather(
+        *(guesser.http.post("/organiser/login", data={"csrf": csrf, "password": f"gok{n}"}) for n in range(8))
+    )
+    assert sorted(a.status_code for a in answers) == [401] * 3 + [429] * 5
+    assert len(checked) == 3

@@ -11,8 +11,11 @@ from collections.abc import Callable
 from typing import Any
 
 import openpyxl
-from conftest import CHOICE, OPEN, SCALE, WORDS, Client, Server, facilitator, page_data, phone, spec
+import pytest
+import websockets
+from conftest import CHOICE, OPEN, SCALE, TIMEOUT, WORDS, Client, Server, facilitator, page_data, phone, spec
 
+from lab.errors import UnknownCard
 from lab.records import card_id
 from lab.rooms import Room
 from lab.store import Outcome, Vote
@@ -232,3 +235,78 @@ async def test_exports_mark_moderated_answers_and_hold_every_word_and_card(
     assert ["idee 7", "verborgen"] in summary
     page = page_data((await boss.get(f"/f/{room.code}")).text)
     assert page["title"] == room.title  # the screens show the title as it was typed
+
+
+async def test_showing_a_card_again_never_shows_an_answer_the_facilitator_did_not_see(server: Server) -> None:
+    """A hidden card's author changes it; the facilitator presses "show" on what the console showed. If the author
+    changed it again just before that commit, the new text stays hidden (the console shows it, to decide anew)."""
+    room: Room = await server.rooms.create("Kamer", [spec(**OPEN)])
+    question = room.questions[0].id
+    await room.push(question)
+    await room.join("writer")
+    await room.vote("writer", "card-vote-1", question, 1, "Onaardige opmerking")
+    card = card_id(question, "writer")
+    await room.moderate(question, card, "hidden")
+    await room.vote("writer", "card-vote-2", question, 1, "Prima")  # stays hidden: the decision sticks
+    results = await asyncio.gather(
+        room.vote("writer", "card-vote-3", question, 1, "Weer onaardig"),  # queued first: commits first
+        room.moderate(question, card, "shown"),  # the facilitator saw "Prima"
+        return_exceptions=True,
+    )
+    assert results[0] == "Weer onaardig" and isinstance(results[1], UnknownCard)
+    assert rows(server, "SELECT value, status FROM answers") == [('"Weer onaardig"', "hidden")]
+    assert room.question(question).tally.results()["cards"] == []  # type: ignore[union-attr]
+
+
+async def test_a_vote_kept_on_a_phone_does_not_land_on_options_edited_meanwhile(
+    server: Server, clients: Callable[[], Client]
+) -> None:
+    """The phone answered "Goed" offline; the facilitator closed the question, changed its options and opened it
+    again. The vote the phone sends on reconnecting was given to other options: it must be asked again."""
+    room, _ = await pushed(server, clients)
+    question = room.questions[0].id
+    voter, _ = await phone(clients, room)
+    await room.act("close", {"question": question})
+    await room.update_question(question, spec(**{**CHOICE, "options": ["Slecht", "Matig", "Goed"]}))
+    await room.act("open", {"question": question})
+    await voter.send(vote(question, "offline-vote", [0]))  # round 1, as the phone last saw it
+    error = await voter.expect("error", lambda m: m.get("id") == "offline-vote")
+    assert error["error"] == "round_passed"
+    assert rows(server, "SELECT count(*) FROM answers") == [(0,)]
+
+
+async def test_a_room_being_deleted_refuses_new_phones_and_other_rooms_keep_voting(
+    server: Server, clients: Callable[[], Client]
+) -> None:
+    """Between the delete's commit and the end of the checkpoint (slow while a reader is busy), a phone that opens
+    the room's socket is told the room is gone, and votes in other rooms are stored meanwhile."""
+    store = server.app.state.store
+    paused, go_on = asyncio.Event(), asyncio.Event()
+
+    async def pause(seconds: float) -> None:
+        paused.set()
+        await go_on.wait()
+
+    store._pause = pause
+    doomed: Room = await server.rooms.create("Weg", [spec(**CHOICE)])
+    other, _ = await pushed(server, clients)
+    latecomer = clients()
+    assert (await latecomer.get(f"/r/{doomed.code}")).status_code == 200
+    reader = sqlite3.connect(server.settings.db_path, check_same_thread=False)
+    reader.execute("BEGIN")
+    reader.execute("SELECT count(*) FROM rooms").fetchone()  # keeps the log busy
+    deleting = asyncio.create_task(server.rooms.delete(doomed.code))
+    try:
+        await asyncio.wait_for(paused.wait(), TIMEOUT)
+        with pytest.raises(websockets.ConnectionClosed) as closed:
+            await latecomer.connect(f"/ws/r/{doomed.code}")
+        assert closed.value.rcvd is not None and closed.value.rcvd.code == 4404
+        await other.join("elsewhere")
+        assert await asyncio.wait_for(
+            other.vote("elsewhere", "meanwhile-vote", other.questions[0].id, 1, [1]), TIMEOUT
+        ) == [1]
+    finally:
+        reader.rollback()
+        reader.close()
+        go_on.set()
+    assert await asyncio.wait_for(deleting, TIMEOUT)

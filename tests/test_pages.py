@@ -96,7 +96,7 @@ def imports(module: Path) -> set[Path]:
     found: set[Path] = set()
     text = module.read_text()
     names = re.findall(r"^import .* from '(\.[^']+)';$", text, re.MULTILINE)
-    if "import(`./${name}.js`)" in text:
+    if re.search(r"import\(.*`\./\$\{name\}\.js", text):
         names += [f"./{name}.js" for name in TYPES]
     for name in names:
         target = (module.parent / name).resolve()

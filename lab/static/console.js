@@ -10,12 +10,11 @@ const counts = document.getElementById('counts');
 const banner = document.getElementById('connection');
 const editorBox = document.getElementById('editor');
 const state = { questions: [], question: null, results: null, answers: 0, participants: 0, error: '' };
-let types = {};
-let socket = null;
+let types = {}; // the renderers, once loaded: the socket does not wait for them
 
-ready.then((loaded) => { types = loaded; socket = start(); });
+ready.then((loaded) => { types = loaded; render(); });
 
-const start = () => connect(data.ws, {
+const socket = connect(data.ws, {
   onMessage(message) {
     switch (message.type) {
       case 'snapshot':
@@ -51,7 +50,7 @@ const start = () => connect(data.ws, {
   onFinal: () => { location.reload(); },
 });
 
-const act = (type, extra = {}) => socket && socket.send({ type, ...extra });
+const act = (type, extra = {}) => socket.send({ type, ...extra });
 const statusText = (q) => t(`status_${q.status}`);
 
 function render() {

@@ -23,18 +23,14 @@ const key = (q) => `${q.id}:${q.round}`;
 const loadPending = () => { try { return JSON.parse(localStorage.getItem(PENDING)) || {}; } catch { return {}; } };
 const savePending = (p) => { try { localStorage.setItem(PENDING, JSON.stringify(p)); } catch { /* private mode */ } };
 let pending = loadPending(); // question id -> vote message not yet acknowledged
-let types = {};
-let socket = null;
+let types = {}; // the renderers, once loaded: the socket does not wait for them, the answer area does
 
-ready.then((loaded) => {
-  types = loaded;
-  socket = connect(data.ws, {
-    onMessage: receive,
-    onStatus: (status) => { banner.hidden = status === 'online'; },
-    onFinal: (reason) => { state.final = reason; render(); },
-  });
-  render();
+const socket = connect(data.ws, {
+  onMessage: receive,
+  onStatus: (status) => { banner.hidden = status === 'online'; },
+  onFinal: (reason) => { state.final = reason; render(); },
 });
+ready.then((loaded) => { types = loaded; render(); });
 
 /** Forget a pending vote (acknowledged, refused, or for a round that has passed). */
 function settle(question) {
@@ -82,11 +78,11 @@ function receive(message) {
     case 'error':
       if (message.id) {
         for (const [question, vote] of Object.entries(pending)) {
-          // A vote that failed on the server's side is sent again in a moment (not in a tight loop while a disk
-          // keeps failing); any other refusal is final.
+          // A vote that failed on the server's side (or reached a server that is stopping) is kept and sent again
+          // in a moment, not in a tight loop while a disk keeps failing; any other refusal is final.
           if (vote.id !== message.id) continue;
-          if (message.error === 'server_error') {
-            setTimeout(() => { if (pending[question] === vote && socket) socket.send(vote); }, 500 + Math.random() * 1000);
+          if (message.error === 'server_error' || message.error === 'unavailable') {
+            setTimeout(() => { if (pending[question] === vote) socket.send(vote); }, 500 + Math.random() * 1000);
           } else {
             settle(question);
           }
@@ -118,7 +114,7 @@ function submit(value) {
   pending[q.id] = vote;
   savePending(pending);
   state.error = '';
-  if (socket) socket.send(vote); // if offline, it goes out after the reconnect
+  socket.send(vote); // if offline, it goes out after the reconnect
   render();
 }
 
@@ -167,7 +163,7 @@ function waiting() {
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     state.nickname = input.value.trim();
-    if (socket && socket.send({ type: 'nickname', nickname: state.nickname })) saved.textContent = t('saved');
+    if (socket.send({ type: 'nickname', nickname: state.nickname })) saved.textContent = t('saved');
   });
   return el('section', { class: 'waiting' },
     el('div', { class: 'pulse', 'aria-hidden': 'true' }),

@@ -7,11 +7,11 @@ import { data, el, show, t, answersText } from './util.js';
 const stage = document.getElementById('stage');
 const banner = document.getElementById('connection');
 const state = { question: null, results: null, answers: 0 };
-let types = {};
+let types = {}; // the renderers, once loaded: the socket does not wait for them
 
-ready.then((loaded) => { types = loaded; start(); });
+ready.then((loaded) => { types = loaded; render(); });
 
-const start = () => connect(data.ws, {
+connect(data.ws, {
   onMessage(message) {
     if (message.type === 'snapshot' || message.type === 'state') {
       if (!state.question || !message.question || state.question.id !== message.question.id) state.results = null;

@@ -161,11 +161,13 @@ class NewRound:
 
 @dataclass(frozen=True)
 class Moderate:
-    """Set the status of a participant's answer in the question's current round."""
+    """Set the status of a participant's answer in the question's current round, if that answer is still the one
+    the facilitator saw (`value`, as stored): a participant who changed it meanwhile is not shown unseen."""
 
     question: int
     participant: str
     status: str
+    value: str
 
 
 @dataclass(frozen=True)
@@ -175,8 +177,9 @@ class AddQuestion:
 
 @dataclass(frozen=True)
 class EditQuestion:
-    """Change a question (it must not be open). `fits(old_type, old_settings)` says whether the answers of the
-    current round keep their meaning; if not, and it has answers, a new round starts."""
+    """Change a question (it must not be open). `fits(old_type, old_settings)` says whether answers given under the
+    current round keep their meaning; if not, and the question was ever opened, a new round starts (a phone may
+    hold an answer it could not send yet, given to the old wording of the options)."""
 
     question: int
     new: NewQuestion
@@ -258,7 +261,9 @@ class Store(ABC):
     async def room_by_code(self, code: str) -> RoomRow | None: ...
 
     @abstractmethod
-    async def room_for_served_deck(self, serve_deck: str) -> RoomRow | None: ...
+    async def room_for_served_deck(self, serve_deck: str, file: str) -> RoomRow | None:
+        """The room `lab serve` runs for the deck at path `serve_deck`. A database from before rooms were marked so
+        adopts, once, its newest room made from a deck file of that name (the room lab serve showed then)."""
 
     @abstractmethod
     async def rooms(self) -> list[RoomRow]:
@@ -276,8 +281,9 @@ class Store(ABC):
         """Every answer of every round, in question order, then round, then the order they were committed."""
 
     @abstractmethod
-    async def delete_room(self, room_id: int) -> None:
-        """Delete a room with everything in it, and make sure no copy of it is left readable on disk."""
+    async def delete_room(self, room_id: int, on_commit: Callable[[None], None] | None = None) -> None:
+        """Delete a room with everything in it (`on_commit` runs once that is committed), then make sure no copy of
+        it is left readable on disk."""
 
     @abstractmethod
     async def change_room(self, room_id: int, op: RoomOp, on_commit: Callable[[RoomChange], None]) -> RoomChange:
@@ -286,7 +292,8 @@ class Store(ABC):
 
     # participants and votes
     @abstractmethod
-    async def ensure_participant(self, participant: str, room_id: int) -> None: ...
+    async def ensure_participant(self, participant: str, room_id: int) -> None:
+        """Make sure the participant exists; NotFound when the room is gone."""
 
     @abstractmethod
     async def nickname(self, participant: str) -> str | None:

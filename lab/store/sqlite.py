@@ -213,9 +213,20 @@ class SqliteStore(Store):
         row = await _one(self._read, f"SELECT {_ROOM} FROM rooms WHERE code = ?", (code,))
         return None if row is None else _room(row)
 
-    async def room_for_served_deck(self, serve_deck: str) -> RoomRow | None:
-        row = await _one(self._read, f"SELECT {_ROOM} FROM rooms WHERE serve_deck = ?", (serve_deck,))
-        return None if row is None else _room(row)
+    async def room_for_served_deck(self, serve_deck: str, file: str) -> RoomRow | None:
+        async def run(conn: Conn) -> RoomRow | None:
+            row = await _one(conn, f"SELECT {_ROOM} FROM rooms WHERE serve_deck = ?", (serve_deck,))
+            unclaimed = await _one(conn, "DELETE FROM meta WHERE key = 'serve_deck_unclaimed' RETURNING 1")
+            if row is None and unclaimed is not None:  # the first start after migration 002
+                row = await _one(
+                    conn,
+                    "UPDATE rooms SET serve_deck = ? WHERE id = (SELECT max(id) FROM rooms WHERE deck = ?"
+                    f" AND serve_deck IS NULL) RETURNING {_ROOM}",
+                    (serve_deck, file),
+                )
+            return None if row is None else _room(row)
+
+        return await self._write().write(run)
 
     async def rooms(self) -> list[RoomRow]:
         return [_room(row) for row in await _all(self._read, f"SELECT {_ROOM} FROM rooms ORDER BY id DESC")]
@@ -259,11 +270,11 @@ class SqliteStore(Store):
         )
         return [ExportRow(_answer(row), row[9]) for row in rows]
 
-    async def delete_room(self, room_id: int) -> None:
+    async def delete_room(self, room_id: int, on_commit: Callable[[None], None] | None = None) -> None:
         async def run(conn: Conn) -> None:
             await conn.execute("DELETE FROM rooms WHERE id = ?", (room_id,))
 
-        await self._write().write(run)
+        await self._write().write(run, on_commit)
         await self._checkpoint()
 
     async def _checkpoint(self) -> None:
@@ -320,13 +331,13 @@ class SqliteStore(Store):
             case NewRound(question):
                 await self._question_state(conn, room, question)
                 await self._new_round(conn, question)
-            case Moderate(question, participant, status):
+            case Moderate(question, participant, status, value):
                 row = await _one(
                     conn,
-                    f"UPDATE answers SET status = ? WHERE question_id = ? AND participant_id = ?"
+                    f"UPDATE answers SET status = ? WHERE question_id = ? AND participant_id = ? AND value = ?"
                     " AND round = (SELECT round FROM questions WHERE id = ? AND room_id = ?)"
                     f" RETURNING {_ANSWER}",
-                    (status, question, participant, question, room),
+                    (status, question, participant, value, question, room),
                 )
                 if row is None:
                     raise UnknownCard()
@@ -408,25 +419,25 @@ class SqliteStore(Store):
         status, kind, settings, round_ = await self._question_state(conn, room, question)
         if status == "open":
             raise StillOpen()
-        answered = await _one(conn, "SELECT 1 FROM answers WHERE question_id = ? AND round = ? LIMIT 1",
-                              (question, round_))  # fmt: skip
         text = dumps(dict(new.settings))
         await conn.execute(
             "UPDATE questions SET type = ?, prompt = ?, settings = ? WHERE id = ?",
             (new.type, new.prompt, text, question),
         )
-        if answered is None or fits(kind, loads(settings)):
+        if status == "hidden" or fits(kind, loads(settings)):  # never opened: nobody can hold an answer to it
             await conn.execute(
                 "UPDATE rounds SET type = ?, settings = ? WHERE question_id = ? AND number = ?",
                 (new.type, text, question, round_),
             )
-        else:  # the answers would change meaning: they stay with their round, and a new round starts
+        else:  # answers (given or still on a phone) would change meaning: a new round starts
             await self._new_round(conn, question)
 
     # -- participants ----------------------------------------------------------------------------------------------
 
     async def ensure_participant(self, participant: str, room_id: int) -> None:
         async def run(conn: Conn) -> None:
+            if await _one(conn, "SELECT 1 FROM rooms WHERE id = ?", (room_id,)) is None:
+                raise NotFound()  # deleted meanwhile: the socket is refused as for an unknown room
             await conn.execute(
                 "INSERT OR IGNORE INTO participants (id, room_id, joined_at) VALUES (?, ?, ?)",
                 (participant, room_id, now_iso()),
@@ -555,8 +566,9 @@ async def _all(conn: Conn, sql: str, params: Sequence[Any] = ()) -> list[Any]:
 
 
 def _checkpoint_once(path: Path) -> bool:
-    """One `wal_checkpoint(TRUNCATE)` on a connection of its own; True when the log is empty afterwards."""
-    conn = sqlite3.connect(path)
+    """One `wal_checkpoint(TRUNCATE)` on a connection of its own; True when the log is empty afterwards. It does not
+    wait for busy readers (no busy timeout): waiting, it would hold the write lock and stall every room's votes."""
+    conn = sqlite3.connect(path, timeout=0)
     try:
         busy, _, _ = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
     finally:
@@ -584,8 +596,8 @@ def _hold_lock(path: Path) -> IO[str]:
 
 
 def _release_lock(handle: IO[str]) -> None:
-    with contextlib.suppress(OSError):
-        Path(handle.name).unlink()
+    """Unlock by closing. The file stays: removing it would let a process that opened it just before lock a file
+    that no longer has a name, beside another that locks a new one."""
     handle.close()
 
 

@@ -122,6 +122,8 @@ class Writer:
     async def _commit(self, group: list[_Job]) -> None:
         conn = self._conn
         try:
+            if conn.in_transaction:  # a ROLLBACK that failed before: never build on a half-done group
+                await conn.execute("ROLLBACK")
             await conn.execute("BEGIN IMMEDIATE")
             index = 0
             while index < len(group):

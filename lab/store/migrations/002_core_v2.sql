@@ -3,6 +3,9 @@
 
 ALTER TABLE rooms ADD COLUMN serve_deck TEXT;  -- the deck file of the one room `lab serve --deck` runs
 CREATE UNIQUE INDEX rooms_by_serve_deck ON rooms (serve_deck) WHERE serve_deck IS NOT NULL;
+-- Before, `lab serve --deck` showed the newest room made from a deck of that file name: the first start after this
+-- migration adopts that room (lab.store.sqlite: room_for_served_deck), so its code and QR code stay the same.
+INSERT INTO meta (key, value) SELECT 'serve_deck_unclaimed', '1' WHERE EXISTS (SELECT 1 FROM rooms);
 
 UPDATE questions SET round = round + 1;  -- rounds count from 1 (new questions are inserted with round 1)
 
