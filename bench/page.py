@@ -2,14 +2,16 @@
 
 Starts `lab serve` on 127.0.0.1 with the demo deck, adds up every byte the phone page loads (HTML, CSS, JS),
 checks nothing comes from another origin, then opens the page in Debian's Chromium with the network throttled to
-a slow 3G profile and measures the time until the waiting screen is shown (the socket is connected and the
-snapshot drawn). Prints one summary line last.
+a slow 3G profile and measures the time until the waiting screen is shown (`slow3g_usable_s`), and, for a
+participant who joins while a question is already on the screen, until that question can be answered
+(`slow3g_question_s`: the question type's renderer is loaded too). Prints one summary line last.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import statistics
 import sys
 import tempfile
@@ -18,7 +20,7 @@ from pathlib import Path
 
 from playwright.async_api import Request, async_playwright
 
-from .__main__ import free_port, start_server
+from .__main__ import free_port, screen, start_server
 
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-quic",
@@ -27,7 +29,17 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-ne
 SLOW_3G = {"offline": False, "latency": 400, "downloadThroughput": 400 * 1000 / 8, "uploadThroughput": 400 * 1000 / 8}
 
 
-async def measure(runs: int) -> tuple[dict[str, int], list[float], list[str]]:
+async def push_first_question(port: int, links: dict[str, str]) -> None:
+    """Put the deck's first question on the screen, as the facilitator's console does."""
+    console = await screen(port, links["Facilitator"], f"/ws/f/{links['code']}")
+    snapshot = json.loads(await asyncio.wait_for(console.recv(), 30))
+    await console.send(json.dumps({"type": "push", "question": snapshot["questions"][0]["id"]}))
+    while json.loads(await asyncio.wait_for(console.recv(), 30))["type"] != "state":
+        pass
+    await console.close()
+
+
+async def measure(runs: int) -> tuple[dict[str, int], list[float], list[float], list[str]]:
     with tempfile.TemporaryDirectory(prefix="lab-page-") as tmp:
         port = free_port()
         server, links = await start_server("lab", port, Path(tmp) / "page.db")
@@ -38,7 +50,10 @@ async def measure(runs: int) -> tuple[dict[str, int], list[float], list[str]]:
                 sizes: dict[str, int] = {}
                 foreign: list[str] = []
                 times: list[float] = []
-                for run in range(runs + 1):  # the first run only weighs the page, uncached and unthrottled
+                question_times: list[float] = []
+                for run in range(2 * runs + 1):  # the first run only weighs the page, uncached and unthrottled
+                    if run == runs + 1:
+                        await push_first_question(port, links)  # from now on, phones join during a question
                     context = await browser.new_context(viewport={"width": 390, "height": 780}, is_mobile=True)
                     page = await context.new_page()
                     if run == 0:
@@ -58,27 +73,34 @@ async def measure(runs: int) -> tuple[dict[str, int], list[float], list[str]]:
                         await cdp.send("Network.emulateNetworkConditions", SLOW_3G)
                     started = time.monotonic()
                     await page.goto(url)
-                    await page.locator(".waiting h1").wait_for(timeout=120_000)
-                    if run:
-                        times.append(time.monotonic() - started)
+                    if run <= runs:
+                        await page.locator(".waiting h1").wait_for(timeout=120_000)
+                        if run:
+                            times.append(time.monotonic() - started)
+                    else:  # the prompt is drawn together with the answer buttons, once the renderer is loaded
+                        await page.locator("#phone h1.prompt").wait_for(timeout=120_000)
+                        question_times.append(time.monotonic() - started)
                     await context.close()
                 await browser.close()
         finally:
             server.terminate()
             await server.wait()
-    return sizes, times, foreign
+    return sizes, times, question_times, foreign
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.page", description=__doc__)
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
-    sizes, times, foreign = asyncio.run(measure(args.runs))
+    sizes, times, question_times, foreign = asyncio.run(measure(args.runs))
     for url, size in sorted(sizes.items(), key=lambda item: -item[1]):
         print(f"{size:>8}  {url.split('/', 3)[3]}")
     total = sum(sizes.values())
-    print(f"page bytes={total} foreign_requests={len(foreign)} slow3g_usable_s={statistics.median(times):.2f}"
-          f" runs={','.join(f'{t:.2f}' for t in times)}")  # fmt: skip
+    print(
+        f"page bytes={total} foreign_requests={len(foreign)} slow3g_usable_s={statistics.median(times):.2f}"
+        f" slow3g_question_s={statistics.median(question_times):.2f}"
+        f" runs={','.join(f'{t:.2f}' for t in times)} question_runs={','.join(f'{t:.2f}' for t in question_times)}"
+    )
     return 0 if not foreign else 1
 
 

@@ -108,7 +108,9 @@ async def handler(ws: ServerConnection) -> None:
                     room.answers[me] = int(message["value"][0])
                     room.dirty = True
                 await ws.send(
-                    json.dumps({"type": "ack", "id": message["id"], "question": 1, "round": 1, "value": message["value"]})
+                    json.dumps(
+                        {"type": "ack", "id": message["id"], "question": 1, "round": 1, "value": message["value"]}
+                    )
                 )
             elif kind == "push" and not phone:
                 room.version += 1
