@@ -39,6 +39,7 @@ STRINGS: dict[str, str] = {
     "results_phones_on": N_("Show results on phones"),
     "results_phones_off": N_("Hide results on phones"),
     "reset": N_("Start again"),
+    "round_n": N_("round %(n)s"),
     "reset_confirm": N_("Start this question again? Everyone answers anew; the answers so far are kept in the export."),
     "next": N_("Next"),
     "prev": N_("Previous"),

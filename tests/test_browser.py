@@ -84,6 +84,10 @@ async def test_console_keys_steer_the_room(server: Server, browser: Browser) -> 
     await expect(page.locator("#toggle-projector")).to_have_attribute("aria-pressed", "true")
     await page.keyboard.press("ArrowLeft")
     await expect(phone.page.get_by_role("heading", name="Hoe was de samenwerking?")).to_be_visible()
+    page.once("dialog", lambda dialog: dialog.accept())  # "Deze vraag opnieuw beginnen?"
+    await page.get_by_role("button", name="Opnieuw beginnen").click()
+    await expect(page.locator("#current .badge")).to_have_text("open · ronde 2")
+    await expect(phone.page.get_by_role("button", name="Goed")).to_be_visible()
     assert console.errors == [] and phone.errors == []
 
 

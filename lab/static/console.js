@@ -51,7 +51,7 @@ const socket = connect(data.ws, {
 });
 
 const act = (type, extra = {}) => socket.send({ type, ...extra });
-const statusText = (q) => t(`status_${q.status}`);
+const statusText = (q) => t(`status_${q.status}`) + (q.round > 1 ? ` · ${t('round_n', { n: q.round })}` : '');
 
 function render() {
   show(counts,
