@@ -264,5 +264,5 @@ async def _deck_room(rooms: Rooms, path: Path) -> Room:
     one. A room an organiser made from the same deck is another room, and stays so."""
     deck = load_deck(path)
     return await rooms.for_served_deck(str(path), deck.file) or await rooms.create(
-        deck.title, deck.questions, deck.file, str(path)
+        deck.title, deck.questions, deck.file, str(path), deck.language
     )

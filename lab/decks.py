@@ -15,6 +15,8 @@ from types import MappingProxyType
 from typing import Any
 
 from .errors import N_
+from .i18n import DEFAULT as DEFAULT_LANGUAGE
+from .i18n import LANGUAGES
 from .questions import JSON, SettingsError, get_type
 
 MAX_QUESTIONS = 100
@@ -37,6 +39,7 @@ class Deck:
     description: str
     questions: tuple[QuestionSpec, ...]
     file: str = ""
+    language: str = DEFAULT_LANGUAGE  # of the deck's text; the room's, and its projector's interface language
 
 
 class DeckError(ValueError):
@@ -71,7 +74,10 @@ def parse_deck(source: str, file: str = "<deck>") -> Deck:
     description = data.get("description", "")
     if not isinstance(description, str):
         raise DeckError(f"{file}: description: must be text")
-    unknown = sorted(set(data) - {"title", "description", "questions"})
+    language = data.get("language", DEFAULT_LANGUAGE)
+    if language not in LANGUAGES:
+        raise DeckError(f"{file}: language: must be one of: {', '.join(LANGUAGES)}")
+    unknown = sorted(set(data) - {"title", "description", "language", "questions"})
     if unknown:
         raise DeckError(f"{file}: {unknown[0]}: unknown setting at the top of the deck")
     raw_questions = data.get("questions", [])
@@ -88,7 +94,7 @@ def parse_deck(source: str, file: str = "<deck>") -> Deck:
             line = _field_line(source, starts, index, error.field)
             where = f"{file}:{line}" if line else file
             raise DeckError(f"{where}: question {index + 1}: {error}") from None
-    return Deck(title.strip(), description.strip(), tuple(questions), file)
+    return Deck(title.strip(), description.strip(), tuple(questions), file, language)
 
 
 def load_deck(path: Path) -> Deck:

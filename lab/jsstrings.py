@@ -16,13 +16,20 @@ STRINGS: dict[str, str] = {
     "closed": N_("This question is closed"),
     "send": N_("Send"),
     "offline": N_("Connection lost. Reconnecting…"),
+    "offline_kept": N_("No connection. Your answer is kept and will be sent as soon as the connection is back."),
     "your_answer": N_("Your answer"),
     "nickname": N_("Your name (optional)"),
+    "nickname_hint": N_(
+        "You may leave this empty. A name you fill in is kept with your answers and appears in the report."
+    ),
     "save": N_("Save"),
     "saved": N_("Saved"),
     "room_gone": N_("This session has ended. Thank you for taking part!"),
+    "page_stale": N_("This page no longer works. Open it again through the code or the QR code."),
     "retry": N_("Try again"),
     # results
+    "results": N_("Results"),
+    "results_below": N_("The results are shown below the question."),
     "answers": N_("%(n)s answers"),
     "one_answer": N_("1 answer"),
     "average": N_("average"),
@@ -49,6 +56,7 @@ STRINGS: dict[str, str] = {
     "status_closed": N_("closed"),
     "current": N_("on screen"),
     "add_question": N_("Add a question"),
+    "edit_question": N_("Change the question"),
     "edit": N_("Edit"),
     "delete": N_("Delete"),
     "delete_confirm": N_("Delete this question and its answers?"),

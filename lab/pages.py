@@ -68,6 +68,7 @@ def js_data(request: Request, room: Room, ws: str, **extra: Any) -> dict[str, An
         "title": room.title,
         "ws": request.app.url_path_for(ws, code=room.code),
         "lang": i18n.current.get(),
+        "room_lang": room.lang,
         "strings": {key: _(msgid) for key, msgid in strings.items()},
         "types": list(TYPES),
         **extra,
@@ -144,10 +145,15 @@ async def projector(request: Request) -> Response:
     if isinstance(room, Response):
         return room
     links = _links(request, room)
-    return render(
-        request, "projector.html", room=room, join_url=links["join_url"], join_host=links["join_host"],
-        qr_url=links["qr_url"], data=js_data(request, room, "projector_socket"),
-    )  # fmt: skip
+    # The projector speaks the room's language, whatever the laptop's browser prefers: the hall reads it.
+    token = i18n.current.set(room.lang)
+    try:
+        return render(
+            request, "projector.html", room=room, join_url=links["join_url"], join_host=links["join_host"],
+            qr_url=links["qr_url"], data=js_data(request, room, "projector_socket"),
+        )  # fmt: skip
+    finally:
+        i18n.current.reset(token)
 
 
 async def console(request: Request) -> Response:
@@ -158,6 +164,7 @@ async def console(request: Request) -> Response:
     data = js_data(
         request, room, "facilitator_socket", csrf=access.csrf_token(request.session),
         api=request.url_for("questions_create", code=room.code).path, editors=editors,
+        languages=list(i18n.LANGUAGES.items()),
     )  # fmt: skip
     return render(
         request, "console.html", room=room, data=data, **_links(request, room),
@@ -364,8 +371,10 @@ async def organiser_create_room(request: Request) -> Response:
             deck = load_deck(offered[file])
         except DeckError as error:
             return await organiser(request, str(error), 400)
-        title, questions = title or deck.title, deck.questions
-    room = await request.app.state.rooms.create(title or _("New session"), questions, file or None)
+        title, questions, lang = title or deck.title, deck.questions, deck.language
+    else:
+        lang = i18n.current.get()  # an empty room: the organiser's language, until the console sets another
+    room = await request.app.state.rooms.create(title or _("New session"), questions, file or None, lang=lang)
     access.grant(request.session, room, "facilitator")
     return RedirectResponse(request.url_for("console", code=room.code).path, 303)
 

@@ -35,6 +35,8 @@ from .errors import (
     VoteReused,
 )  # fmt: skip
 from .hub import Hub
+from .i18n import DEFAULT as DEFAULT_LANGUAGE
+from .i18n import LANGUAGES
 from .questions import JSON, TYPES
 from .records import HIDDEN, SHOWN, Answer
 from .store import (
@@ -51,6 +53,7 @@ from .store import (
     RoomData,
     RoomOp,
     RoomRow,
+    SetLanguage,
     SetStatus,
     ShowResults,
     Step,
@@ -98,7 +101,7 @@ class Room:
     """One live run of a deck: its questions, which one is current, and who is watching."""
 
     ACTIONS: ClassVar[frozenset[str]] = frozenset(
-        {"push", "next", "prev", "open", "close", "show_results", "reset", "moderate"}
+        {"push", "next", "prev", "open", "close", "show_results", "reset", "moderate", "language"}
     )
     """The facilitator's actions (`act`); docs/api.md describes each."""
 
@@ -115,6 +118,7 @@ class Room:
         self.current_id = row.current_question_id
         self.version = row.version
         self.created_at = row.created_at
+        self.lang = row.lang
         self.deleted = False
         self._store = store
         self._hub = hub
@@ -162,7 +166,7 @@ class Room:
         message: dict[str, JSON] = {
             "type": "snapshot",
             "version": self.version,
-            "room": {"code": self.code, "title": self.title},
+            "room": {"code": self.code, "title": self.title, "lang": self.lang},
             "question": question.public() if question else None,
             "results": self.results_for(audience),
             "answers": len(question.tally.answers) if question else 0,
@@ -199,6 +203,11 @@ class Room:
                 await self._change(ShowResults(_field(params, "question", int), target, _field(params, "show", bool)))
             case "reset":
                 await self.new_round(_field(params, "question", int))
+            case "language":
+                lang = _field(params, "lang", str)
+                if lang not in LANGUAGES:
+                    raise BadMessage(N_("Unknown language."))
+                await self._change(SetLanguage(lang))
             case "moderate":
                 status = _field(params, "status", str)
                 if status not in (SHOWN, HIDDEN):
@@ -214,6 +223,7 @@ class Room:
         """Memory takes the room's state as committed (in commit order), then every screen is told."""
         self.version = change.version
         self.current_id = change.current
+        self.lang = change.lang
         questions = []
         for row in change.questions:
             question = self._by_id.get(row.id)
@@ -336,7 +346,14 @@ class Room:
 
     def _publish_state(self) -> None:
         question = self.current
-        state = dumps({"type": "state", "version": self.version, "question": question.public() if question else None})
+        state = dumps(
+            {
+                "type": "state",
+                "version": self.version,
+                "lang": self.lang,
+                "question": question.public() if question else None,
+            }
+        )
         for audience in AUDIENCES:
             self._hub.publish(self.topic(audience), state)
         questions = dumps(
@@ -422,14 +439,19 @@ class Rooms:
         return room
 
     async def create(
-        self, title: str, questions: Sequence[QuestionSpec], deck: str | None = None, serve_deck: str | None = None
+        self,
+        title: str,
+        questions: Sequence[QuestionSpec],
+        deck: str | None = None,
+        serve_deck: str | None = None,
+        lang: str = DEFAULT_LANGUAGE,
     ) -> Room:
-        """A new room with a fresh six-digit join code and new secret keys."""
+        """A new room with a fresh six-digit join code and new secret keys; `lang` is its text's language."""
         specs = [_new(q) for q in questions]
         for _ in range(50):
             code = str(secrets.randbelow(900_000) + 100_000)
             keys = (secrets.token_urlsafe(24), secrets.token_urlsafe(24))
-            row = await self._store.create_room(code, title, deck, serve_deck, keys, specs)
+            row = await self._store.create_room(code, title, deck, serve_deck, keys, specs, lang)
             if row is not None:
                 async with self._lock:
                     return await self._load(row)

@@ -32,13 +32,13 @@ async def test_a_phone_joins_by_code_answers_and_the_projector_counts(
     projector = await open_page(browser, server, f"/p/{room.code}?key={room.projector_key}", **SCREEN)
     phone = await open_page(browser, server, "/", **PHONE)
 
-    await phone.page.get_by_label("Typ de code die u op het scherm ziet").fill(room.code)
+    await phone.page.get_by_label("Typ de code die u op het grote scherm ziet").fill(room.code)
     await phone.page.get_by_role("button", name="Meedoen").click()
     await expect(phone.page).to_have_url(re.compile(f"/r/{room.code}$"))
     await expect(phone.page.get_by_role("heading", name="Wacht op de volgende vraag")).to_be_visible()
 
     await console.page.get_by_role("button", name=re.compile("Hoe was de samenwerking")).click()
-    await console.page.get_by_role("button", name="Uitslag op het scherm tonen").click()
+    await console.page.get_by_role("button", name="Uitslag op het grote scherm tonen").click()
     await expect(phone.page.get_by_role("heading", name="Hoe was de samenwerking?")).to_be_visible()
     await expect(projector.page.locator("#stage .prompt")).to_have_text("Hoe was de samenwerking?")
     await expect(projector.page.locator(".count")).to_have_text("0 antwoorden")
@@ -108,7 +108,7 @@ async def test_add_and_edit_a_question_in_the_console(server: Server, browser: B
     statements = page.get_by_label("Stellingen om te beoordelen")
     await statements.fill("\n".join(f"Stelling {n}" for n in range(13)))
     await page.get_by_role("button", name="Opslaan").click()
-    await expect(page.locator("#editor-error")).to_have_text("statements: moet 1 tot 12 items hebben")
+    await expect(page.locator("#editor-error")).to_have_text("statements: moet 1 tot en met 12 regels hebben")
     await statements.fill("Onderhoud\nBereikbaarheid")
     await page.get_by_label("Hoogste score", exact=True).fill("10")
     await page.get_by_role("button", name="Opslaan").click()
@@ -124,13 +124,13 @@ async def test_scales_and_open_text_on_a_phone(server: Server, browser: Browser,
     page = phone.page
     await room.push(room.questions[0].id)
     send = page.get_by_role("button", name="Verstuur")
-    await expect(send).to_be_disabled()
-    await page.get_by_role("group", name="Samenwerking").get_by_role("button", name="4").click()
-    await (
-        page.get_by_role("group", name="Inbreng van huurders")
-        .get_by_role("button", name="Weet niet / sla over")
-        .click()
-    )
+    await page.get_by_role("radiogroup", name="Samenwerking").get_by_role("radio", name="4").check()
+    await send.click()  # one statement still without a score: said, and focus goes there; nothing is sent
+    await expect(page.locator("#announce")).to_have_text("Kies een cijfer voor: Inbreng van huurders")
+    unrated = page.get_by_role("radiogroup", name="Inbreng van huurders")
+    await expect(unrated.get_by_role("radio", name="1", exact=True)).to_be_focused()
+    assert room.questions[0].tally.answers == {}
+    await unrated.get_by_role("radio", name="Weet niet / sla over").check()
     await send.click()
     await expect(page.get_by_text("Uw antwoord is ontvangen")).to_be_visible()
     await expect(page.locator(".received-answer")).to_have_text(

@@ -19,8 +19,8 @@ def test_the_shipped_dutch_decks_load() -> None:
     evaluation = decks["prestatieafspraken.toml"]
     scales = [q for q in evaluation.questions if q.type == "scale"]
     assert scales and {
-        "Samenwerking tussen partijen", "Inbreng van huurders", "SMART-heid van de afspraken",
-        "Informatievoorziening", "Financiële inzet van de corporatie",
+        "De samenwerking", "Ruimte voor huurders om mee te praten", "Duidelijke afspraken: wie, wat en wanneer",
+        "De informatie: op tijd en begrijpelijk", "Het geld dat de corporatie hiervoor uitgaf",
     } <= set(scales[0].settings["statements"])  # fmt: skip
     for deck in decks.values():
         assert {q.type for q in deck.questions} >= {"choice", "scale"} and len(deck.questions) >= 5
@@ -38,6 +38,14 @@ def test_a_question_gets_its_defaults() -> None:
     }  # fmt: skip
     assert dict(parse_question({"type": "wordcloud", "prompt": "x"}).settings) == {"max_words": 3, "allow_change": True}
     assert dict(parse_question({"type": "open", "prompt": "x"}).settings) == {"max_length": 280, "allow_change": True}
+
+
+def test_a_deck_says_its_language() -> None:
+    assert parse_deck(HEAD + 'type = "open"\nprompt = "x"\n').language == "nl"  # Dutch unless it says otherwise
+    assert parse_deck('language = "en"\n' + HEAD + 'type = "open"\nprompt = "x"\n').language == "en"
+    with pytest.raises(DeckError) as raised:
+        parse_deck('language = "fr"\n' + HEAD + 'type = "open"\nprompt = "x"\n', "deck.toml")
+    assert str(raised.value) == "deck.toml: language: must be one of: nl, en"
 
 
 @pytest.mark.parametrize(

@@ -63,13 +63,13 @@ async def test_bad_questions_get_clear_errors_and_change_nothing(server: Server,
         (
             {"type": "choice", "prompt": "x", "options": ["a"]},
             400,
-            {"error": "invalid", "message": "options: moet 2 tot 12 items hebben"},
+            {"error": "invalid", "message": "options: moet 2 tot en met 12 regels hebben"},
         ),
         ({"type": "choice", "options": ["a", "b"]}, 400, {"error": "invalid", "message": "prompt: is verplicht"}),
         (
             {"type": "scale", "prompt": "x", "statements": ["a"], "scale_max": 99},
             400,
-            {"error": "invalid", "message": "scale_max: moet van 2 tot 10 zijn"},
+            {"error": "invalid", "message": "scale_max: moet van 2 tot en met 10 zijn"},
         ),
         ([1, 2], 400, {"error": "invalid", "message": "question: moet een tabel met instellingen zijn"}),
     ]

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
+import sqlite3
 from collections.abc import Callable
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from conftest import CHOICE, PASSWORD, Client, Server, page_data, spec
+from conftest import CHOICE, PASSWORD, Client, Server, facilitator, page_data, projector, spec
 
 from lab.app import HERE, SECURITY_HEADERS
 from lab.questions import TYPES
@@ -66,7 +67,7 @@ async def test_joining_by_code(server: Server, clients: Callable[[], Client]) ->
     unknown = await client.http.get("/join?code=000000")
     page = Page(unknown.text)
     assert unknown.status_code == 404
-    assert page.alerts == ["We kennen de code 000000 niet. Controleer de code op het scherm."]
+    assert page.alerts == ["We kennen de code 000000 niet. Kijk nog eens naar de code op het grote scherm."]
     assert page.inputs["code"]["value"] == "000000"  # the join form again, to try once more
     assert (await client.http.get("/r/000000")).status_code == 404
     assert (await client.http.get("/join?code=")).status_code == 400
@@ -181,6 +182,29 @@ async def test_pages_follow_the_browser_language_and_the_switch(server: Server, 
     for target in ("https://evil.example/", "//evil.example", "/\\evil"):
         response = await client.http.get("/lang/en", params={"next": target})
         assert response.headers["location"] == "/"  # never an open redirect
+
+
+async def test_the_projector_speaks_the_rooms_language_and_the_console_sets_it(
+    server: Server, clients: Callable[[], Client]
+) -> None:
+    """An en-US laptop shows a Dutch room's projector in Dutch; after the console sets English, in English. Phones
+    keep their own language and are told the room's, to mark its text."""
+    room: Room = await server.rooms.create("Kamer", [spec(**CHOICE)])
+    screen = clients()
+    english = {"Accept-Language": "en-US,en;q=0.9"}
+    page = await screen.http.get(f"/p/{room.code}?key={room.projector_key}", headers=english, follow_redirects=True)
+    assert Page(page.text).lang == "nl" and "Ga naar" in page.text
+    boss, snapshot = await facilitator(clients, room)
+    assert snapshot["room"] == {"code": room.code, "title": "Kamer", "lang": "nl"}
+    watcher, _ = await projector(clients, room)
+    await boss.send({"type": "language", "lang": "en"})
+    assert (await watcher.expect("state"))["lang"] == "en"
+    page = await screen.http.get(f"/p/{room.code}", headers=english)
+    assert Page(page.text).lang == "en" and "Go to" in page.text
+    phone_page = await clients().http.get(f"/r/{room.code}", headers={"Accept-Language": "nl"})
+    assert Page(phone_page.text).lang == "nl" and page_data(phone_page.text)["room_lang"] == "en"
+    with sqlite3.connect(server.settings.db_path) as conn:
+        assert conn.execute("SELECT lang FROM rooms WHERE id = ?", (room.id,)).fetchall() == [("en",)]
 
 
 async def test_unknown_pages_are_friendly(server: Server, clients: Callable[[], Client]) -> None:

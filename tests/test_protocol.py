@@ -138,6 +138,8 @@ async def test_bad_facilitator_messages_get_errors_and_change_nothing(
         ({"type": "moderate", "question": room.questions[0].id, "card": "abc", "status": "hidden"}, "unknown_card"),
         ({"type": "moderate", "question": room.questions[0].id, "card": "abc", "status": "gone"}, "bad_message"),
         ({"type": "hide_card", "question": room.questions[0].id, "card": "abc", "hidden": True}, "bad_message"),
+        ({"type": "language", "lang": "fr"}, "bad_message"),
+        ({"type": "language", "lang": None}, "bad_message"),
         ({"type": "vote", "round": 1, "id": "facilitator-vote", "question": 1, "value": [0]}, "not_allowed"),
     ]
     for message, code in bad:

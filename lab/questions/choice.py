@@ -51,7 +51,14 @@ class Choice(QuestionType):
     label = N_("Multiple choice")
     order = 10
     settings_keys = frozenset({"options", "max_choices"})
-    strings = MappingProxyType({"choose_up_to": N_("Choose up to %(max)s"), "send": N_("Send")})
+    strings = MappingProxyType(
+        {
+            "choose_up_to": N_("Choose up to %(max)s"),
+            "choose_one": N_("Choose at least one answer."),
+            "earlier_choice": N_("your earlier choice"),
+            "send": N_("Send"),
+        }
+    )
     examples = Examples(
         prompt="Hoe was de samenwerking?",
         settings={"options": ["Goed", "Matig", "Slecht"], "max_choices": 2},

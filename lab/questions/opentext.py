@@ -56,6 +56,7 @@ class OpenText(QuestionType):
     strings = MappingProxyType(
         {
             "your_answer": N_("Your answer"),
+            "type_first": N_("Type your answer first."),
             "chars_left": N_("%(n)s characters left"),
             "send": N_("Send"),
             "hidden_card": N_("hidden"),

@@ -75,7 +75,15 @@ class Scale(QuestionType):
     order = 20
     settings_keys = frozenset({"statements", "scale_max", "min_label", "max_label", "allow_skip"})
     cosmetic_keys = frozenset({"min_label", "max_label"})
-    strings = MappingProxyType({"skip": N_("Don't know / skip"), "skipped": N_("%(n)s skipped"), "send": N_("Send")})
+    strings = MappingProxyType(
+        {
+            "skip": N_("Don't know / skip"),
+            "skipped": N_("%(n)s skipped"),
+            "send": N_("Send"),
+            "rate_every": N_("Choose a score for: %(statement)s"),
+            "distribution": N_("Answers per score: %(counts)s"),
+        }
+    )
     examples = Examples(
         prompt="Beoordeel de prestatieafspraken",
         settings={"statements": ["Samenwerking", "Inbreng van huurders"], "scale_max": 5},

@@ -74,7 +74,9 @@ class WordCloud(QuestionType):
     order = 30
     settings_keys = frozenset({"max_words"})
     cosmetic_keys = frozenset({"max_words"})
-    strings = MappingProxyType({"word": N_("Word %(n)s"), "send": N_("Send")})
+    strings = MappingProxyType(
+        {"word": N_("Word %(n)s"), "type_word": N_("Type at least one word."), "send": N_("Send")}
+    )
     examples = Examples(
         prompt="Welk woord past erbij?",
         settings={"max_words": 3},

@@ -1,50 +1,36 @@
 // The facilitator's console: the deck in order, push / open / close / reveal / reset, live counts and
-// results, and an editor for questions. Keys: → next, ← previous, Space open/close, Enter results on projector.
+// results, and an editor for questions. Keys: → next, ← previous, Space open/close, Enter results on projector
+// (Space and Enter on a focused button press that button, as everywhere).
+//
+// Every part is drawn once and then updated in place: results arrive up to 10 times a second during a vote, and a
+// button replaced between mouse-down and mouse-up would swallow the click.
 import { connect } from './socket.js';
+import { apply, createRoom, key } from './state.js';
 import { ready } from './types/index.js';
-import { data, el, show, t, answersText, participantsText } from './util.js';
+import { answersText, data, el, focusOn, participantsText, roomLang, show, t } from './util.js';
 
 const list = document.getElementById('questions');
 const current = document.getElementById('current');
 const counts = document.getElementById('counts');
 const banner = document.getElementById('connection');
-const editorBox = document.getElementById('editor');
-const state = { questions: [], question: null, results: null, answers: 0, participants: 0, error: '' };
+const editor = document.getElementById('editor');
+const room = createRoom('facilitator');
+let error = '';
 let types = {}; // the renderers, once loaded: the socket does not wait for them
 
-ready.then((loaded) => { types = loaded; render(); });
+ready.then((loaded) => { types = loaded; render(new Set(['question', 'results'])); });
 
 const socket = connect(data.ws, {
   onMessage(message) {
-    switch (message.type) {
-      case 'snapshot':
-        state.questions = message.questions;
-        state.question = message.question;
-        state.results = message.results;
-        state.answers = message.answers;
-        state.participants = message.participants;
-        break;
-      case 'state':
-        if (!message.question || !state.question || message.question.id !== state.question.id) state.results = null;
-        state.question = message.question;
-        if (message.question) state.questions = state.questions.map((q) => (q.id === message.question.id ? message.question : q));
-        break;
-      case 'questions':
-        state.questions = message.questions;
-        break;
-      case 'results':
-        state.answers = message.answers;
-        state.participants = message.participants;
-        state.results = state.question && message.question === state.question.id ? message.results : null;
-        break;
-      case 'error':
-        state.error = message.message;
-        break;
-      default:
-        return;
+    const changed = apply(room, message);
+    if (message.type === 'error') {
+      error = message.message;
+      changed.add('error');
+    } else if (error && (changed.has('question') || changed.has('questions'))) {
+      error = ''; // the room moved on: an earlier refusal no longer applies
+      changed.add('error');
     }
-    if (message.type !== 'error') state.error = '';
-    render();
+    if (changed.size) render(changed);
   },
   onStatus: (status) => { banner.hidden = status === 'online'; },
   onFinal: () => { location.reload(); },
@@ -53,60 +39,143 @@ const socket = connect(data.ws, {
 const act = (type, extra = {}) => socket.send({ type, ...extra });
 const statusText = (q) => t(`status_${q.status}`) + (q.round > 1 ? ` · ${t('round_n', { n: q.round })}` : '');
 
-function render() {
-  show(counts,
-    el('span', { class: 'stat', text: participantsText(state.participants) }),
-    el('span', { class: 'stat', text: answersText(state.answers) }));
-  renderList();
-  renderCurrent();
+function render(changed) {
+  if (changed.has('counts') || changed.has('results') || changed.has('question')) drawCounts();
+  if (changed.has('questions') || changed.has('question')) drawList();
+  if (changed.has('question') || changed.has('error')) drawCurrent();
+  if (changed.has('question') || changed.has('results')) drawResults();
+  if (changed.has('lang') && room.lang) language.value = room.lang;
 }
 
-function renderList() {
-  if (!state.questions.length) {
+const language = document.getElementById('room-lang');
+language.addEventListener('change', () => act('language', { lang: language.value }));
+
+// -- counts ------------------------------------------------------------------------------------------------------
+
+const participantCount = el('span', { class: 'stat' });
+const answerCount = el('span', { class: 'stat' });
+show(counts, participantCount, answerCount);
+function drawCounts() {
+  participantCount.textContent = participantsText(room.participants);
+  answerCount.textContent = answersText(room.answers);
+}
+
+// -- the deck ----------------------------------------------------------------------------------------------------
+
+/** One list item per question, kept by id: changed items are updated, never replaced while someone points at them. */
+const items = new Map();
+function item(q) {
+  const node = el('li', { class: 'question' });
+  const parts = {
+    push: el('button', { type: 'button', class: 'push', onclick: () => act('push', { question: q.id }) }),
+    number: el('span', { class: 'number' }),
+    prompt: el('span', { class: 'question-prompt', lang: roomLang }),
+    badge: el('span', { class: 'badge' }),
+    up: el('button', { type: 'button', class: 'small', text: '↑', title: t('move_up'), 'aria-label': t('move_up'), onclick: () => move(q.id, -1) }),
+    down: el('button', { type: 'button', class: 'small', text: '↓', title: t('move_down'), 'aria-label': t('move_down'), onclick: () => move(q.id, 1) }),
+  };
+  parts.push.append(parts.number, parts.prompt, parts.badge);
+  node.append(parts.push, el('span', { class: 'tools' }, parts.up, parts.down,
+    el('button', { type: 'button', class: 'small', text: t('edit'), onclick: (event) => openEditor(q.id, event.currentTarget) }),
+    el('button', { type: 'button', class: 'small danger', text: t('delete'), onclick: () => remove(q.id) })));
+  return { node, parts };
+}
+
+function drawList() {
+  if (!room.questions.length) {
+    items.clear();
     show(list, el('li', { class: 'empty', text: t('no_questions') }));
     return;
   }
-  show(list, state.questions.map((q, index) => el('li', { class: 'question' + (state.question && state.question.id === q.id ? ' is-current' : '') },
-    el('button', { type: 'button', class: 'push', title: t('push'), onclick: () => act('push', { question: q.id }) },
-      el('span', { class: 'number', text: String(index + 1) }),
-      el('span', { class: 'question-prompt', text: q.prompt }),
-      el('span', { class: `badge ${q.status}`, text: state.question && state.question.id === q.id ? t('current') : statusText(q) })),
-    el('span', { class: 'tools' },
-      el('button', { type: 'button', class: 'small', text: '↑', title: t('move_up'), 'aria-label': t('move_up'), disabled: index === 0, onclick: () => move(q, index - 1) }),
-      el('button', { type: 'button', class: 'small', text: '↓', title: t('move_down'), 'aria-label': t('move_down'), disabled: index === state.questions.length - 1, onclick: () => move(q, index + 1) }),
-      el('button', { type: 'button', class: 'small', text: t('edit'), onclick: () => openEditor(q) }),
-      el('button', { type: 'button', class: 'small danger', text: t('delete'), onclick: () => remove(q) })))));
+  const active = document.activeElement;
+  const ids = new Set(room.questions.map((q) => q.id));
+  for (const [id, { node }] of items) if (!ids.has(id)) { node.remove(); items.delete(id); }
+  list.querySelector('.empty')?.remove();
+  room.questions.forEach((q, index) => {
+    if (!items.has(q.id)) items.set(q.id, item(q));
+    const { node, parts } = items.get(q.id);
+    const onScreen = room.question && room.question.id === q.id;
+    node.classList.toggle('is-current', Boolean(onScreen));
+    parts.number.textContent = String(index + 1);
+    parts.prompt.textContent = q.prompt;
+    parts.badge.className = `badge ${q.status}`;
+    parts.badge.textContent = onScreen ? `${t('current')} · ${statusText(q)}` : statusText(q);
+    parts.push.setAttribute('aria-current', onScreen ? 'true' : 'false');
+    parts.push.title = t('push');
+    parts.up.disabled = index === 0;
+    parts.down.disabled = index === room.questions.length - 1;
+    if (list.children[index] !== node) list.insertBefore(node, list.children[index] || null);
+  });
+  if (active && active !== document.activeElement && active.isConnected) active.focus(); // moved, not lost
 }
 
-function renderCurrent() {
-  const q = state.question;
-  const error = state.error ? el('p', { class: 'notice', role: 'alert', text: state.error }) : null;
-  const nav = el('div', { class: 'nav' },
-    el('button', { type: 'button', text: `← ${t('prev')}`, onclick: () => act('prev') }),
-    el('button', { type: 'button', text: t('waiting_screen'), onclick: () => act('push', { question: null }) }),
-    el('button', { type: 'button', class: 'primary', text: `${t('next')} →`, onclick: () => act('next') }));
-  if (!q) {
-    show(current, error, nav, el('p', { class: 'status', text: t('waiting') }));
+// -- the current question ------------------------------------------------------------------------------------------
+
+const button = (props, text) => el('button', { type: 'button', ...props, text });
+const controls = {
+  notice: el('p', { class: 'notice', role: 'alert', hidden: true }),
+  prompt: el('h2', { class: 'prompt', lang: roomLang }),
+  badge: el('p', { class: 'badge' }),
+  open: button({ id: 'toggle-open', onclick: () => toggle('open') }),
+  projector: button({ id: 'toggle-projector', onclick: () => toggle('projector') }),
+  phones: button({ id: 'toggle-phones', onclick: () => toggle('phones') }),
+  reset: button({ class: 'danger', onclick: () => room.question && confirm(t('reset_confirm')) && act('reset', { question: room.question.id }) }, t('reset')),
+  results: el('section', { class: 'results', 'aria-label': t('results') }),
+  idle: el('p', { class: 'status', text: t('waiting') }),
+};
+const questionPart = el('div', { class: 'current-question' }, controls.prompt, controls.badge,
+  el('div', { class: 'controls' }, controls.open, controls.projector, controls.phones, controls.reset), controls.results);
+show(current, controls.notice,
+  el('div', { class: 'nav' },
+    button({ onclick: () => act('prev') }, `← ${t('prev')}`),
+    button({ onclick: () => act('push', { question: null }) }, t('waiting_screen')),
+    button({ class: 'primary', onclick: () => act('next') }, `${t('next')} →`)),
+  controls.idle, questionPart);
+
+function toggle(what) {
+  const q = room.question;
+  if (!q) return;
+  if (what === 'open') act(q.status === 'open' ? 'close' : 'open', { question: q.id });
+  else if (what === 'projector') act('show_results', { question: q.id, target: 'projector', show: !q.results_projector });
+  else act('show_results', { question: q.id, target: 'phones', show: !q.results_phones });
+}
+
+function drawCurrent() {
+  controls.notice.hidden = !error;
+  controls.notice.textContent = error;
+  const q = room.question;
+  controls.idle.hidden = Boolean(q);
+  questionPart.hidden = !q;
+  if (!q) return;
+  const open = q.status === 'open';
+  controls.prompt.textContent = q.prompt;
+  controls.badge.className = `badge ${q.status}`;
+  controls.badge.textContent = statusText(q);
+  controls.open.textContent = open ? t('close') : t('open');
+  controls.open.className = open ? 'danger' : 'primary';
+  controls.projector.textContent = q.results_projector ? t('results_projector_off') : t('results_projector_on');
+  controls.projector.setAttribute('aria-pressed', String(q.results_projector));
+  controls.phones.textContent = q.results_phones ? t('results_phones_off') : t('results_phones_on');
+  controls.phones.setAttribute('aria-pressed', String(q.results_phones));
+}
+
+let drawnResults = null;
+function drawResults() {
+  const q = room.question;
+  const type = q && types[q.type];
+  const options = { facilitator: true, onModerate: (card, status) => act('moderate', { question: q.id, card, status }) };
+  if (!q || !type || !room.results) {
+    drawnResults = null;
+    show(controls.results, el('p', { class: 'hint', text: t('no_answers') }));
     return;
   }
-  const open = q.status === 'open';
-  const controls = el('div', { class: 'controls' },
-    el('button', { type: 'button', class: open ? 'danger' : 'primary', id: 'toggle-open', text: open ? t('close') : t('open'),
-      onclick: () => act(open ? 'close' : 'open', { question: q.id }) }),
-    el('button', { type: 'button', id: 'toggle-projector', 'aria-pressed': String(q.results_projector),
-      text: q.results_projector ? t('results_projector_off') : t('results_projector_on'),
-      onclick: () => act('show_results', { question: q.id, target: 'projector', show: !q.results_projector }) }),
-    el('button', { type: 'button', id: 'toggle-phones', 'aria-pressed': String(q.results_phones),
-      text: q.results_phones ? t('results_phones_off') : t('results_phones_on'),
-      onclick: () => act('show_results', { question: q.id, target: 'phones', show: !q.results_phones }) }),
-    el('button', { type: 'button', class: 'danger', text: t('reset'),
-      onclick: () => { if (confirm(t('reset_confirm'))) act('reset', { question: q.id }); } }));
-  const type = types[q.type];
-  const results = state.results && type
-    ? type.results(q, state.results, { facilitator: true, onModerate: (card, status) => act('moderate', { question: q.id, card, status }) })
-    : el('p', { class: 'hint', text: t('no_answers') });
-  show(current, error, nav, el('h2', { class: 'prompt', text: q.prompt }),
-    el('p', { class: `badge ${q.status}`, text: statusText(q) }), controls, el('section', { class: 'results' }, results));
+  if (drawnResults && drawnResults.key === key(q)) {
+    type.update(drawnResults.body, q, room.results, options);
+    return;
+  }
+  const body = type.results(q, room.results, options);
+  show(controls.results, body);
+  drawnResults = { key: key(q), body };
 }
 
 // -- editing ---------------------------------------------------------------------------------------------
@@ -122,13 +191,16 @@ async function api(method, path, body) {
   return payload;
 }
 
-function move(q, position) {
-  api('POST', `/${q.id}/move`, { position }).catch((e) => { state.error = e.message; render(); });
+const failed = (e) => { error = e.message; render(new Set(['error'])); };
+
+function move(id, by) {
+  const position = room.questions.findIndex((q) => q.id === id) + by;
+  api('POST', `/${id}/move`, { position }).catch(failed);
 }
 
-function remove(q) {
+function remove(id) {
   if (!confirm(t('delete_confirm'))) return;
-  api('DELETE', `/${q.id}`).catch((e) => { state.error = e.message; render(); });
+  api('DELETE', `/${id}`).catch(failed);
 }
 
 function fields(type, settings) {
@@ -155,15 +227,20 @@ function read(box) {
   return settings;
 }
 
-function openEditor(question) {
+// The editor is a modal <dialog>: the page behind it is inert, Escape closes it, and focus goes back to the
+// button that opened it.
+let opener = null;
+function openEditor(id, from) {
+  const question = id === null ? null : room.questions.find((q) => q.id === id);
   const form = document.getElementById('editor-form');
   const typeSelect = form.elements.type;
   const prompt = form.elements.prompt;
   const slot = document.getElementById('editor-fields');
   const message = document.getElementById('editor-error');
   message.textContent = '';
+  message.hidden = true;
+  document.getElementById('editor-title').textContent = question ? t('edit_question') : t('add_question');
   typeSelect.value = question ? question.type : 'choice';
-  typeSelect.disabled = false;
   prompt.value = question ? question.prompt : '';
   form.elements.allow_change.checked = question ? question.settings.allow_change : true;
   const draw = () => show(slot, fields(typeSelect.value, question && question.type === typeSelect.value ? question.settings : {}));
@@ -176,30 +253,48 @@ function openEditor(question) {
     try {
       if (question) await api('PUT', `/${question.id}`, body);
       else await api('POST', '', body);
-      editorBox.hidden = true;
+      editor.close();
     } catch (e) {
       message.textContent = e.message;
+      message.hidden = false;
     }
   };
-  document.getElementById('editor-cancel').onclick = () => { editorBox.hidden = true; };
-  editorBox.hidden = false;
+  opener = from;
+  editor.showModal();
   prompt.focus();
 }
 
-document.getElementById('add-question').addEventListener('click', () => openEditor(null));
+editor.addEventListener('close', () => {
+  if (opener && opener.isConnected) opener.focus();
+  else focusOn(document.getElementById('deck-title'));
+  opener = null;
+});
+document.getElementById('editor-cancel').addEventListener('click', () => editor.close());
+// Tab goes round inside the dialog (a modal <dialog> would let it leave for the browser's own bar).
+editor.addEventListener('keydown', (event) => {
+  if (event.key !== 'Tab') return;
+  const stops = [...editor.querySelectorAll('input, select, textarea, button')].filter((node) => !node.disabled && node.offsetParent !== null);
+  const [first, last] = [stops[0], stops[stops.length - 1]];
+  if (event.shiftKey && document.activeElement === first) { event.preventDefault(); last.focus(); }
+  else if (!event.shiftKey && document.activeElement === last) { event.preventDefault(); first.focus(); }
+});
+document.getElementById('add-question').addEventListener('click', (event) => openEditor(null, event.currentTarget));
 document.getElementById('delete-room').addEventListener('submit', (event) => {
   if (!confirm(event.currentTarget.dataset.confirm)) event.preventDefault();
 });
 
+// Shortcuts act only when no control has the key: in a field a key types, on a button Space and Enter press it.
 document.addEventListener('keydown', (event) => {
-  if (event.target.closest('input, textarea, select, [contenteditable]') || !editorBox.hidden) return;
-  const q = state.question;
+  if (editor.open || event.ctrlKey || event.metaKey || event.altKey) return;
+  if (event.target.closest('input, textarea, select, button, a, summary, [contenteditable], [role="button"]')) {
+    if (event.key === ' ' || event.key === 'Enter' || event.target.closest('input, textarea, select')) return;
+  }
   if (event.key === 'ArrowRight') act('next');
   else if (event.key === 'ArrowLeft') act('prev');
-  else if (event.key === ' ' && q) act(q.status === 'open' ? 'close' : 'open', { question: q.id });
-  else if (event.key === 'Enter' && q && !event.target.closest('button, a')) act('show_results', { question: q.id, target: 'projector', show: !q.results_projector });
+  else if (event.key === ' ') toggle('open');
+  else if (event.key === 'Enter') toggle('projector');
   else return;
   event.preventDefault();
 });
 
-render();
+render(new Set(['question', 'results', 'questions', 'counts']));

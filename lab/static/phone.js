@@ -1,25 +1,30 @@
 // The participant's phone: the current question, one tap to answer, "received", results when shown.
 // A vote is kept (also across reloads) until the server acknowledges it, and sent again after a reconnect; it
 // carries the question's round, so a vote for a round the facilitator has restarted is refused, never "received".
+//
+// The screen is drawn in parts, each only when what it shows changed: the answer area when the question, its
+// round or status, or the participant's own answer changes; results in place. So a facilitator hiding a card or
+// another participant's vote never wipes what someone is typing, clears a selection or closes the keyboard.
 import { connect } from './socket.js';
+import { apply, createRoom, key } from './state.js';
 import { ready } from './types/index.js';
-import { data, el, randomId, show, t, answersText } from './util.js';
+import { announce, answersText, data, el, focusOn, randomId, roomLang, show, t } from './util.js';
 
 const main = document.getElementById('phone');
 const banner = document.getElementById('connection');
 const PENDING = `lab:pending:${data.code}`;
 
-const state = {
-  question: null, // the current question, as the server sent it
+const room = createRoom('phone');
+const me = {
   answers: {}, // "id:round" -> my stored answer
-  results: null,
+  drafts: {}, // "id:round" -> what I last sent, shown again if it is refused
   nickname: '',
   editing: false,
   error: '',
   final: null,
+  online: false,
 };
 
-const key = (q) => `${q.id}:${q.round}`;
 const loadPending = () => { try { return JSON.parse(localStorage.getItem(PENDING)) || {}; } catch { return {}; } };
 const savePending = (p) => { try { localStorage.setItem(PENDING, JSON.stringify(p)); } catch { /* private mode */ } };
 let pending = loadPending(); // question id -> vote message not yet acknowledged
@@ -27,8 +32,8 @@ let types = {}; // the renderers, once loaded: the socket does not wait for them
 
 const socket = connect(data.ws, {
   onMessage: receive,
-  onStatus: (status) => { banner.hidden = status === 'online'; },
-  onFinal: (reason) => { state.final = reason; render(); },
+  onStatus: (status) => { me.online = status === 'online'; drawBanner(); },
+  onFinal: (reason) => { me.final = reason; render(); },
 });
 ready.then((loaded) => { types = loaded; render(); });
 
@@ -39,39 +44,32 @@ function settle(question) {
 }
 
 function receive(message) {
+  const before = key(room.question);
+  const changed = apply(room, message);
+  const q = room.question;
   switch (message.type) {
     case 'snapshot':
-      state.question = message.question;
-      state.results = message.results;
-      state.nickname = message.nickname || '';
-      if (message.question) {
-        if (message.answer !== null) state.answers[key(message.question)] = message.answer;
-        else delete state.answers[key(message.question)];
+      me.nickname = message.nickname || '';
+      if (q) {
+        if (message.answer !== null) me.answers[key(q)] = message.answer;
+        else delete me.answers[key(q)];
       }
       resend();
       break;
     case 'state':
-      if (!state.question || !message.question || key(state.question) !== key(message.question)) {
-        state.results = null;
-        state.editing = false;
-        state.error = '';
+      if (key(q) !== before) {
+        me.editing = false;
+        me.error = '';
       }
-      state.question = message.question;
-      if (message.question && pending[message.question.id] && pending[message.question.id].round !== message.question.round) {
-        settle(message.question.id); // the question was started again: that vote belongs to a round that is over
-      }
-      if (message.question && !message.question.results_phones) state.results = null;
-      break;
-    case 'results':
-      if (state.question && message.question === state.question.id) state.results = message.results;
+      if (q && pending[q.id] && pending[q.id].round !== q.round) settle(q.id); // started again: that round is over
       break;
     case 'ack': {
       const vote = pending[message.question];
       if (vote && vote.id === message.id) settle(message.question);
-      state.answers[`${message.question}:${message.round}`] = message.value;
-      if (state.question && key(state.question) === `${message.question}:${message.round}`) {
-        state.editing = false;
-        state.error = '';
+      me.answers[`${message.question}:${message.round}`] = message.value;
+      if (key(q) === `${message.question}:${message.round}`) {
+        me.editing = false;
+        me.error = '';
       }
       break;
     }
@@ -88,10 +86,10 @@ function receive(message) {
           }
         }
       }
-      state.error = message.message;
+      me.error = message.message;
       break;
     default:
-      return;
+      if (!changed.size) return;
   }
   render();
 }
@@ -99,7 +97,7 @@ function receive(message) {
 /** After (re)connecting: send what was not acknowledged, if its question is still current, open and in the same
     round; the server acknowledges a vote it stored before the connection broke, and never one it has not. */
 function resend() {
-  const q = state.question;
+  const q = room.question;
   for (const [question, vote] of Object.entries(pending)) {
     const current = q && String(q.id) === question && q.status === 'open' && q.round === vote.round;
     if (current) socket.send(vote);
@@ -109,67 +107,166 @@ function resend() {
 }
 
 function submit(value) {
-  const q = state.question;
+  const q = room.question;
   const vote = { type: 'vote', id: randomId(), question: q.id, round: q.round, value };
   pending[q.id] = vote;
+  me.drafts[key(q)] = value;
   savePending(pending);
-  state.error = '';
+  me.error = '';
   socket.send(vote); // if offline, it goes out after the reconnect
   render();
 }
 
+function drawBanner() {
+  banner.hidden = me.online;
+  const kept = room.question && pending[room.question.id];
+  const text = t(kept ? 'offline_kept' : 'offline');
+  if (banner.textContent !== text) banner.textContent = text;
+}
+
+// -- drawing ---------------------------------------------------------------------------------------------------
+
+let view = null; // what the page shows now: 'final', 'waiting' or 'question'
+let parts = null; // the question view's parts
+let drawn = { answer: null, results: null }; // what the answer area and the results were drawn for
+
 function render() {
-  if (state.final) {
-    show(main, el('section', { class: 'screen-message' }, el('h1', { text: t('room_gone') })));
+  drawBanner();
+  if (me.final) {
+    const text = t(me.final === 'gone' ? 'room_gone' : 'page_stale'); // ended, or a page without its grant
+    if (view !== 'final') show(main, el('section', { class: 'screen-message' }, el('h1', { text, tabindex: '-1' })));
+    if (view !== 'final') focusOn(main.querySelector('h1'));
+    view = 'final';
     return;
   }
-  const q = state.question;
+  const q = room.question;
   if (!q) {
-    show(main, waiting());
+    if (view !== 'waiting') {
+      const had = main.contains(document.activeElement);
+      show(main, waiting());
+      if (view === 'question' && had) focusOn(main.querySelector('h1'));
+      if (view === 'question') announce(t('waiting'));
+    }
+    view = 'waiting';
     return;
   }
   const type = types[q.type];
   if (!type) return; // its renderer is still loading
-  const mine = state.answers[key(q)];
-  const parts = [el('h1', { class: 'prompt', text: q.prompt })];
-  if (state.error) parts.push(el('p', { class: 'notice', role: 'alert', text: state.error }));
-  if (pending[q.id]) {
-    parts.push(el('p', { class: 'status sending', role: 'status', text: t('sending') }));
-  } else if (mine !== undefined && !state.editing) {
-    parts.push(el('div', { class: 'received', role: 'status' },
+  if (view !== 'question') {
+    parts = {
+      prompt: el('h1', { class: 'prompt', id: 'prompt', tabindex: '-1', lang: roomLang }),
+      notice: el('p', { class: 'notice', role: 'alert', hidden: true }),
+      answer: el('div', { class: 'answer' }),
+      results: el('section', { class: 'results', 'aria-labelledby': 'results-title', hidden: true }),
+    };
+    show(main, parts.prompt, parts.notice, parts.answer, parts.results);
+    drawn = { answer: null, results: null };
+  }
+  view = 'question';
+  if (parts.prompt.textContent !== q.prompt) parts.prompt.textContent = q.prompt;
+  parts.notice.hidden = !me.error;
+  if (parts.notice.textContent !== me.error) parts.notice.textContent = me.error;
+  drawAnswer(q, type);
+  drawResults(q, type);
+}
+
+/** The answer area: what the participant can do now. Drawn again only when that changes. */
+function drawAnswer(q, type) {
+  const mine = me.answers[key(q)];
+  const sending = Boolean(pending[q.id]);
+  const received = mine !== undefined && !me.editing && !sending;
+  const signature = JSON.stringify([key(q), q.status, q.prompt, q.settings, mine, me.editing, sending]);
+  if (drawn.answer && drawn.answer.signature === signature) return;
+  const before = drawn.answer;
+  const hadFocus = parts.answer.contains(document.activeElement);
+  let focus = null;
+  if (sending) {
+    show(parts.answer, el('p', { class: 'status sending', text: t('sending') }));
+  } else if (received) {
+    const box = el('div', { class: 'received', tabindex: '-1' },
       el('p', { class: 'received-title', text: t('received') }),
-      el('p', { class: 'received-answer', text: type.describe(q, mine) })));
-    if (q.status === 'open' && q.settings.allow_change) {
-      parts.push(el('button', { type: 'button', class: 'big secondary', text: t('change'),
-        onclick: () => { state.editing = true; render(); } }));
-    }
+      el('p', { class: 'received-answer', text: type.describe(q, mine) }));
+    show(parts.answer, box,
+      q.status === 'open' && q.settings.allow_change && el('button', {
+        type: 'button', class: 'big secondary', text: t('change'), onclick: () => { me.editing = true; render(); },
+      }));
+    if (before && before.key === key(q) && !before.received) focus = box; // just answered: say so
   } else if (q.status === 'open') {
-    parts.push(type.input(q, { answer: mine, onSubmit: submit }));
+    const answer = me.drafts[key(q)] !== undefined ? me.drafts[key(q)] : mine;
+    show(parts.answer, type.input(q, { answer, onSubmit: submit, labelledBy: 'prompt' }));
+    if (me.editing && before && before.received) {
+      // the earlier answer, or else the first thing to answer with
+      focus = ['.chosen', 'input:checked', 'textarea, input, button'].map((s) => parts.answer.querySelector(s)).find(Boolean);
+    }
   } else {
-    parts.push(el('p', { class: 'status', text: t('closed') }));
+    show(parts.answer, el('p', { class: 'status', text: t('closed') }));
+    if (before && before.key === key(q) && before.status === 'open') announce(t('closed'));
   }
-  if (state.results) {
-    parts.push(el('section', { class: 'results' }, type.results(q, state.results), el('p', { class: 'count', text: answersText(state.results.respondents) })));
+  const arrived = !before || before.key !== key(q);
+  if (arrived && before) focus = parts.prompt; // a new question: go to it (the first one on loading, too)
+  if (arrived && !before && document.activeElement === document.body) focus = parts.prompt;
+  if (!focus && hadFocus && !parts.answer.contains(document.activeElement)) focus = parts.prompt; // never on body
+  drawn.answer = { signature, key: key(q), status: q.status, received };
+  focusOn(focus);
+}
+
+/** Results on the phone, when the facilitator shows them: updated in place as votes come in, never announced on
+    every vote (they are not a live region; the participant reads them when they want). */
+function drawResults(q, type) {
+  const target = parts.results;
+  if (!room.results) {
+    if (!target.hidden) show(target);
+    target.hidden = true;
+    drawn.results = null;
+    return;
   }
-  show(main, parts);
+  const count = answersText(room.results.respondents);
+  if (drawn.results && drawn.results.key === key(q)) {
+    type.update(drawn.results.body, q, room.results);
+    drawn.results.count.textContent = count;
+    return;
+  }
+  const body = type.results(q, room.results);
+  const counter = el('p', { class: 'count', text: count });
+  show(target, el('h2', { id: 'results-title', class: 'results-title', text: t('results') }), body, counter);
+  target.hidden = false;
+  drawn.results = { key: key(q), body, count: counter };
+  announce(t('results_below'));
 }
 
 function waiting() {
-  const input = el('input', { id: 'nickname', maxlength: '40', autocomplete: 'nickname', value: state.nickname });
-  const saved = el('span', { class: 'hint', 'aria-live': 'polite' });
+  const input = el('input', { id: 'nickname', maxlength: '40', autocomplete: 'nickname', value: me.nickname,
+    'aria-describedby': 'nickname-hint' });
+  const saved = el('p', { class: 'hint saved', role: 'status' });
   const form = el('form', { class: 'nickname' },
-    el('label', { for: 'nickname', text: t('nickname') }), input,
+    el('label', { for: 'nickname', text: t('nickname') }),
+    el('p', { id: 'nickname-hint', class: 'hint', text: t('nickname_hint') }),
+    input,
     el('button', { type: 'submit', class: 'secondary', text: t('save') }), saved);
   form.addEventListener('submit', (event) => {
     event.preventDefault();
-    state.nickname = input.value.trim();
-    if (socket.send({ type: 'nickname', nickname: state.nickname })) saved.textContent = t('saved');
+    me.nickname = input.value.trim();
+    saved.textContent = socket.send({ type: 'nickname', nickname: me.nickname }) ? t('saved') : t('offline');
   });
   return el('section', { class: 'waiting' },
     el('div', { class: 'pulse', 'aria-hidden': 'true' }),
-    el('h1', { text: t('waiting') }),
+    el('h1', { text: t('waiting'), tabindex: '-1' }),
     el('p', { class: 'hint', text: t('waiting_hint') }),
     form);
 }
+
+// -- larger text -----------------------------------------------------------------------------------------------
+
+const LARGE = 'lab:large-text';
+const larger = document.getElementById('larger-text');
+function setLarge(on) {
+  document.documentElement.classList.toggle('large-text', on);
+  larger.setAttribute('aria-pressed', String(on));
+  try { localStorage.setItem(LARGE, on ? '1' : ''); } catch { /* private mode */ }
+}
+let largeSaved = false;
+try { largeSaved = localStorage.getItem(LARGE) === '1'; } catch { /* private mode */ }
+setLarge(largeSaved);
+larger.addEventListener('click', () => setLarge(larger.getAttribute('aria-pressed') !== 'true'));
 
 render();

@@ -1,73 +1,100 @@
 // The projector: the current question large, results as they arrive (or only how many answered while
-// results are hidden), the join code always in view. Keys: F fullscreen, Q large QR code.
+// results are hidden), the way to join always in view. Keys: F fullscreen, Q large QR code.
 import { connect } from './socket.js';
+import { apply, createRoom, key } from './state.js';
 import { ready } from './types/index.js';
-import { data, el, show, t, answersText } from './util.js';
+import { answersText, data, el, roomLang, show, t } from './util.js';
 
 const stage = document.getElementById('stage');
 const banner = document.getElementById('connection');
-const state = { question: null, results: null, answers: 0 };
+const room = createRoom('projector');
 let types = {}; // the renderers, once loaded: the socket does not wait for them
+let final = false;
 
 ready.then((loaded) => { types = loaded; render(); });
 
 connect(data.ws, {
   onMessage(message) {
-    if (message.type === 'snapshot' || message.type === 'state') {
-      if (!state.question || !message.question || state.question.id !== message.question.id) state.results = null;
-      state.question = message.question;
-      if (message.type === 'snapshot') {
-        state.results = message.results;
-        state.answers = message.answers;
-      }
-      if (state.question && !state.question.results_projector) state.results = null;
-    } else if (message.type === 'results') {
-      if (!state.question || message.question !== state.question.id) return;
-      state.results = message.results;
-      state.answers = message.answers;
-    } else {
-      return;
-    }
-    render();
+    const changed = apply(room, message);
+    if (changed.has('lang') && room.lang !== data.room_lang) location.reload(); // to speak the room's language
+    else if (changed.size) render();
   },
   onStatus: (status) => { banner.hidden = status === 'online'; },
-  onFinal: () => show(stage, el('h1', { class: 'prompt', text: t('room_gone') })),
+  onFinal: () => { final = true; show(stage, el('h1', { class: 'prompt', text: t('room_gone') })); },
 });
 
 // Results are drawn once per question and round, then updated in place by the type's renderer, so bar widths
 // glide (CSS transitions) instead of the screen flashing.
 let drawn = null;
 function render() {
-  const q = state.question;
+  if (final) return;
+  const q = room.question;
   if (!q) {
     drawn = null;
-    show(stage, el('div', { class: 'idle' }, el('h1', { class: 'prompt', text: data.title || '' }), el('p', { text: t('waiting') })));
+    show(stage, el('div', { class: 'idle' }, el('h1', { class: 'prompt', lang: roomLang, text: data.title || '' }), el('p', { text: t('waiting') })));
+    fit(true);
     return;
   }
   const type = types[q.type];
   if (!type) return;
-  const count = el('p', { class: 'count', text: answersText(state.answers) });
-  const body = state.results
-    ? type.results(q, state.results)
-    : el('p', { class: 'hidden-results', text: state.answers ? t('results_hidden') : t('no_answers') });
-  const same = drawn && drawn.id === q.id && drawn.round === q.round && drawn.status === q.status;
-  if (same && drawn.shown && state.results) {
-    type.update(drawn.body, q, state.results);
-    drawn.count.textContent = count.textContent;
+  const count = answersText(room.answers);
+  const same = drawn && drawn.key === key(q) && drawn.status === q.status && drawn.prompt === q.prompt;
+  if (same && drawn.shown && room.results) {
+    type.update(drawn.body, q, room.results);
+    drawn.count.textContent = count;
+    fit(false);
     return;
   }
+  if (same && !drawn.shown && !room.results) {
+    drawn.body.textContent = room.answers ? t('results_hidden') : t('no_answers');
+    drawn.count.textContent = count;
+    return;
+  }
+  const body = room.results
+    ? type.results(q, room.results)
+    : el('p', { class: 'hidden-results', text: room.answers ? t('results_hidden') : t('no_answers') });
+  const counter = el('p', { class: 'count', text: count });
   const status = q.status === 'closed' ? el('p', { class: 'status', text: t('closed') }) : null;
-  show(stage, el('h1', { class: 'prompt', text: q.prompt }), status, body, count);
-  drawn = { id: q.id, round: q.round, status: q.status, shown: Boolean(state.results), body, count };
+  show(stage, el('h1', { class: 'prompt', lang: roomLang, text: q.prompt }), status,
+    el('div', { class: 'stage-results' }, body), counter);
+  const fresh = !drawn || drawn.key !== key(q);
+  drawn = { key: key(q), status: q.status, prompt: q.prompt, shown: Boolean(room.results), body, count: counter };
+  fit(fresh);
 }
 
+// Results fit the screen by themselves: the stage's text shrinks (down to about half) until nothing is cut off,
+// so 12 options or 40 cards need no scrolling at 1280x720. A new question starts at full size again; while votes
+// come in the size only shrinks, so the screen does not pulse.
+const SMALLEST = 0.45;
+let scale = 1;
+function fit(restart) {
+  if (restart) scale = 1;
+  stage.style.setProperty('--fit', String(scale));
+  while (stage.scrollHeight > stage.clientHeight + 1 && scale > SMALLEST) {
+    scale = Math.max(SMALLEST, Math.round((scale - 0.05) * 100) / 100);
+    stage.style.setProperty('--fit', String(scale));
+  }
+}
+window.addEventListener('resize', () => fit(true));
+
 document.addEventListener('keydown', (event) => {
+  if (event.ctrlKey || event.metaKey || event.altKey) return;
   if (event.key === 'f' || event.key === 'F') {
     if (document.fullscreenElement) document.exitFullscreen();
     else document.documentElement.requestFullscreen().catch(() => {});
   } else if (event.key === 'q' || event.key === 'Q') {
     document.body.classList.toggle('big-join');
+    fit(true);
   }
+});
+
+// The key hint is for whoever runs the laptop, not for the hall: it shows for a few seconds when the mouse moves.
+const keys = document.getElementById('keys');
+let hideKeys = null;
+document.addEventListener('mousemove', () => {
+  keys.hidden = false;
+  clearTimeout(hideKeys);
+  hideKeys = setTimeout(() => { keys.hidden = true; }, 3000);
 });
 
 render();

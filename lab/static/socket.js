@@ -1,11 +1,14 @@
 // One websocket to the server that keeps itself alive: reconnects with jittered exponential backoff,
-// sends a heartbeat, and hands every message to the screen. On every (re)connect the server sends a
+// notices a silent network within seconds, and hands every message to the screen. On every (re)connect the server sends a
 // snapshot, from which the screen redraws everything; nobody depends on having seen every message.
 
 const FIRST_DELAY = 500;
 const MAX_DELAY = 15000;
-const PING_EVERY = 20000;
-const PONG_WITHIN = 10000;
+// Liveness: after QUIET ms without a word from the server the client pings, and a connection that stays silent
+// PONG_WITHIN ms more is taken for dead. A network that vanished without a sound (a phone walking out of wifi) is
+// so noticed within 9 seconds; an idle phone costs the server one small ping every 5 seconds.
+const QUIET = 5000;
+const PONG_WITHIN = 4000;
 // Close codes from the server that mean: do not come back.
 const FINAL = { 4403: 'forbidden', 4404: 'gone', 4400: 'unknown' };
 
@@ -20,21 +23,23 @@ export function connect(path, { onMessage, onStatus = () => {}, onFinal = () => 
   let ws = null;
   let attempt = 0;
   let retryTimer = null;
-  let pingTimer = null;
-  let pongTimer = null;
+  let quietTimer = null;
+  let deadTimer = null;
   let stopped = false;
 
   function open() {
     clearTimeout(retryTimer);
-    if (stopped || (ws && ws.readyState <= WebSocket.OPEN)) return;
-    ws = new WebSocket(url);
-    ws.onopen = () => {
+    if (stopped || ws) return;
+    const socket = new WebSocket(url);
+    ws = socket;
+    deadTimer = setTimeout(() => lost(socket), QUIET + PONG_WITHIN); // a handshake that never finishes
+    socket.onopen = () => {
       attempt = 0;
       onStatus('online');
-      pingTimer = setInterval(ping, PING_EVERY);
+      heard();
     };
-    ws.onmessage = (event) => {
-      clearTimeout(pongTimer);
+    socket.onmessage = (event) => {
+      heard();
       let message;
       try {
         message = JSON.parse(event.data);
@@ -43,28 +48,50 @@ export function connect(path, { onMessage, onStatus = () => {}, onFinal = () => 
       }
       if (message.type !== 'pong') onMessage(message);
     };
-    ws.onclose = (event) => {
-      clearInterval(pingTimer);
-      clearTimeout(pongTimer);
-      ws = null;
+    socket.onclose = (event) => {
       if (FINAL[event.code]) {
         stopped = true;
+        forget(socket);
         onFinal(FINAL[event.code]);
         return;
       }
-      onStatus('offline');
-      if (!stopped) retryTimer = setTimeout(open, backoff(attempt++));
+      lost(socket);
     };
+  }
+
+  /** The server spoke: the connection lives; ping it after the next quiet spell. */
+  function heard() {
+    clearTimeout(quietTimer);
+    clearTimeout(deadTimer);
+    quietTimer = setTimeout(ping, QUIET);
   }
 
   function ping() {
     if (!ws || ws.readyState !== WebSocket.OPEN) return;
     ws.send('{"type":"ping"}');
-    clearTimeout(pongTimer);
-    pongTimer = setTimeout(() => ws && ws.close(), PONG_WITHIN); // silent: the connection is dead
+    const socket = ws;
+    deadTimer = setTimeout(() => lost(socket), PONG_WITHIN);
   }
 
-  // A phone that wakes up or gets its wifi back reconnects at once instead of waiting out the backoff.
+  /** Stop listening to `socket` and close it without waiting for a closing handshake a dead network never brings. */
+  function forget(socket) {
+    clearTimeout(quietTimer);
+    clearTimeout(deadTimer);
+    socket.onopen = socket.onmessage = socket.onclose = null;
+    try { socket.close(); } catch { /* already closed */ }
+    if (ws === socket) ws = null;
+  }
+
+  /** The connection is gone (closed, silent, or the device went offline): say so at once, come back later. */
+  function lost(socket) {
+    if (socket !== ws) return;
+    forget(socket);
+    onStatus('offline');
+    if (!stopped) retryTimer = setTimeout(open, backoff(attempt++));
+  }
+
+  // A phone that wakes up or gets its wifi back reconnects at once instead of waiting out the backoff; one that
+  // loses its network says so at once instead of after the silence.
   const wake = () => {
     if (!ws && !stopped) {
       attempt = 0;
@@ -72,6 +99,7 @@ export function connect(path, { onMessage, onStatus = () => {}, onFinal = () => 
     }
   };
   window.addEventListener('online', wake);
+  window.addEventListener('offline', () => ws && lost(ws));
   document.addEventListener('visibilitychange', () => document.visibilityState === 'visible' && wake());
 
   open();

@@ -33,7 +33,7 @@ export function el(tag, props = {}, ...children) {
     else if (key in node && typeof value !== 'string') node[key] = value;
     else node.setAttribute(key, value === true ? '' : value);
   }
-  for (const child of children.flat()) {
+  for (const child of children.flat(Infinity)) {
     if (child !== null && child !== undefined && child !== false) node.append(child);
   }
   return node;
@@ -41,7 +41,7 @@ export function el(tag, props = {}, ...children) {
 
 /** Replace what an element shows. */
 export function show(target, ...children) {
-  target.replaceChildren(...children.flat().filter((c) => c !== null && c !== undefined && c !== false));
+  target.replaceChildren(...children.flat(Infinity).filter((c) => c !== null && c !== undefined && c !== false));
 }
 
 /** A random id for a vote: 16 characters, base 36. */
@@ -56,4 +56,43 @@ export function answersText(n) {
 
 export function participantsText(n) {
   return n === 1 ? t('one_participant') : t('participants', { n });
+}
+
+/** The room's language on elements that show the deck's text, when the interface speaks another (WCAG 3.1.2):
+    a screen reader then reads "Hoe was de samenwerking?" with a Dutch voice inside an English interface. */
+export const roomLang = data.room_lang && data.room_lang !== data.lang ? data.room_lang : undefined;
+
+/** Say `text` to screen readers without moving focus (one polite live region per page, made on first use). */
+export function announce(text) {
+  let region = document.getElementById('announce');
+  if (!region) {
+    region = el('p', { id: 'announce', class: 'sr-only', role: 'status' });
+    document.body.append(region);
+  }
+  region.textContent = '';
+  // A new text node in a second task is announced even when the text repeats.
+  setTimeout(() => { region.textContent = text; }, 50);
+}
+
+/** Arrow keys, Home and End move focus among `items` inside `group` (the ARIA pattern for a group of options),
+    which is one stop for Tab: the chosen item, or else the first. */
+export function roving(group, items, current = 0) {
+  items.forEach((item, i) => { item.tabIndex = i === current ? 0 : -1; });
+  group.addEventListener('keydown', (event) => {
+    const at = items.indexOf(document.activeElement);
+    if (at < 0) return;
+    const to = { ArrowDown: at + 1, ArrowRight: at + 1, ArrowUp: at - 1, ArrowLeft: at - 1, Home: 0, End: items.length - 1 }[event.key];
+    if (to === undefined) return;
+    event.preventDefault();
+    const next = items[(to + items.length) % items.length];
+    items.forEach((item) => { item.tabIndex = item === next ? 0 : -1; });
+    next.focus();
+  });
+}
+
+/** Put focus on `node` (made focusable by script only) without scrolling past what the reader was looking at. */
+export function focusOn(node) {
+  if (!node) return;
+  if (!node.hasAttribute('tabindex')) node.tabIndex = -1;
+  node.focus({ preventScroll: false });
 }

@@ -25,6 +25,7 @@ from .base import (
     RoomOp,
     RoomRow,
     RoundRow,
+    SetLanguage,
     SetStatus,
     ShowResults,
     Step,
@@ -37,7 +38,8 @@ from .sqlite import SqliteStore, StoreInUse
 __all__ = [
     "AddQuestion", "DeleteQuestion", "EditQuestion", "ExportRow", "Moderate", "MoveQuestion", "NewQuestion",
     "NewRound", "Outcome", "Push", "QuestionRow", "RoomChange", "RoomData", "RoomOp", "RoomRow", "RoundRow",
-    "SetStatus", "ShowResults", "SqliteStore", "Step", "Store", "StoreError", "StoreInUse", "Vote", "open_store",
+    "SetLanguage", "SetStatus", "ShowResults", "SqliteStore", "Step", "Store", "StoreError", "StoreInUse", "Vote",
+    "open_store",
 ]  # fmt: skip
 
 

@@ -37,6 +37,7 @@ class RoomRow:
     current_question_id: int | None
     version: int
     created_at: str
+    lang: str  # the language of its deck's text and of its projector
 
 
 @dataclass(frozen=True)
@@ -140,6 +141,13 @@ class Step:
 
 
 @dataclass(frozen=True)
+class SetLanguage:
+    """The room's language (a key of lab.i18n.LANGUAGES): its text's, and its projector's interface."""
+
+    lang: str
+
+
+@dataclass(frozen=True)
 class SetStatus:
     question: int
     status: Literal["open", "closed"]
@@ -200,6 +208,7 @@ class MoveQuestion:
 RoomOp = (
     Push
     | Step
+    | SetLanguage
     | SetStatus
     | ShowResults
     | NewRound
@@ -218,6 +227,7 @@ class RoomChange:
     version: int
     current: int | None
     questions: tuple[QuestionRow, ...]
+    lang: str = "nl"
     added: int | None = None  # AddQuestion: the new question's id
     moderated: Answer | None = None  # Moderate: the answer with its new status
 
@@ -254,6 +264,7 @@ class Store(ABC):
         serve_deck: str | None,
         keys: tuple[str, str],
         questions: Sequence[NewQuestion],
+        lang: str = "nl",
     ) -> RoomRow | None:
         """A new room with its questions; None when the code (or the serve_deck) is taken."""  # fmt: skip
 

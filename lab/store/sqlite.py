@@ -41,6 +41,7 @@ from .base import (
     RoomOp,
     RoomRow,
     RoundRow,
+    SetLanguage,
     SetStatus,
     ShowResults,
     Step,
@@ -57,7 +58,9 @@ RECEIPTS_KEPT = 16  # per participant, question and round: a phone only ever res
 CHECKPOINT_TRIES = 40  # about 20 s in all, with pauses growing from 10 ms to 1 s
 T = TypeVar("T")
 
-_ROOM = "id, code, title, deck, serve_deck, facilitator_key, projector_key, current_question_id, version, created_at"
+_ROOM = (
+    "id, code, title, deck, serve_deck, facilitator_key, projector_key, current_question_id, version, created_at, lang"
+)
 _QUESTION = "id, room_id, position, type, prompt, settings, status, results_projector, results_phones, round"
 _ANSWER = "question_id, round, participant_id, value, status, group_name, weight, channel, received_ms"
 
@@ -189,15 +192,16 @@ class SqliteStore(Store):
 
     async def create_room(
         self, code: str, title: str, deck: str | None, serve_deck: str | None, keys: tuple[str, str],
-        questions: Sequence[NewQuestion],
+        questions: Sequence[NewQuestion], lang: str = "nl",
     ) -> RoomRow | None:  # fmt: skip
         async def run(conn: Conn) -> RoomRow | None:
             try:
                 row = await _one(
                     conn,
-                    "INSERT INTO rooms (code, title, deck, serve_deck, facilitator_key, projector_key, created_at)"
-                    f" VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING {_ROOM}",
-                    (code, title, deck, serve_deck, *keys, now_iso()),
+                    "INSERT INTO rooms"
+                    " (code, title, deck, serve_deck, facilitator_key, projector_key, created_at, lang)"
+                    f" VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING {_ROOM}",
+                    (code, title, deck, serve_deck, *keys, now_iso(), lang),
                 )
             except sqlite3.IntegrityError:
                 return None
@@ -296,13 +300,13 @@ class SqliteStore(Store):
             extra = await self._apply(conn, room_id, op)
             row = await _one(
                 conn,
-                "UPDATE rooms SET version = version + 1 WHERE id = ? RETURNING version, current_question_id",
+                "UPDATE rooms SET version = version + 1 WHERE id = ? RETURNING version, current_question_id, lang",
                 (room_id,),
             )
             if row is None:
                 raise NotFound()
             questions = tuple(_question(r) for r in await _all(conn, _QUESTIONS_OF_ROOM, (room_id,)))
-            return RoomChange(row[0], row[1], questions, **extra)
+            return RoomChange(row[0], row[1], questions, lang=row[2], **extra)
 
         return await self._write().write(run, on_commit)
 
@@ -311,6 +315,8 @@ class SqliteStore(Store):
         match op:
             case Push(question):
                 await self._push(conn, room, question)
+            case SetLanguage(lang):
+                await conn.execute("UPDATE rooms SET lang = ? WHERE id = ?", (lang, room))
             case Step(delta):
                 order = await self._order(conn, room)
                 if not order:

@@ -1,28 +1,43 @@
-// Multiple choice: one tap for a single choice; toggles and a send button for several.
-import { el, fmt, t } from '../util.js';
+// Multiple choice: one tap for a single choice; checkboxes and a send button for several.
+import { announce, el, fmt, roomLang, roving, t } from '../util.js';
 
-export function input(question, { answer, onSubmit }) {
+export function input(question, { answer, onSubmit, labelledBy }) {
   const { options, max_choices: max } = question.settings;
+  const earlier = new Set(answer || []);
   if (max === 1) {
-    return el('div', { class: 'choices' },
-      options.map((label, index) => el('button', {
-        type: 'button', class: 'choice big' + (answer && answer.includes(index) ? ' chosen' : ''),
-        text: label, onclick: () => onSubmit([index]),
-      })));
-  }
-  const chosen = new Set(answer || []);
-  const send = el('button', { type: 'button', class: 'send big', text: t('send'), disabled: chosen.size === 0 });
-  const buttons = options.map((label, index) => el('button', {
-    type: 'button', class: 'choice big', text: label, 'aria-pressed': String(chosen.has(index)),
-    onclick: (event) => {
-      if (chosen.has(index)) chosen.delete(index);
-      else if (chosen.size < max) chosen.add(index);
-      event.currentTarget.setAttribute('aria-pressed', String(chosen.has(index)));
-      send.disabled = chosen.size === 0;
+    // One tap answers, so the options are buttons, one stop for Tab with arrow keys inside (a radio would answer
+    // on every arrow key). When the answer is being changed, the earlier choice says so in words and a check mark.
+    const buttons = options.map((label, index) => el('button', {
+      type: 'button', class: 'choice big' + (earlier.has(index) ? ' chosen' : ''), onclick: () => onSubmit([index]),
     },
-  }));
-  send.addEventListener('click', () => onSubmit([...chosen].sort((a, b) => a - b)));
-  return el('div', { class: 'choices' }, el('p', { class: 'hint', text: t('choose_up_to', { max }) }), buttons, send);
+    el('span', { class: 'mark', 'aria-hidden': 'true' }),
+    el('span', { class: 'choice-label', lang: roomLang, text: label }),
+    earlier.has(index) && [' ', el('span', { class: 'earlier', text: t('earlier_choice') })]));
+    const group = el('div', { class: 'choices', role: 'group', 'aria-labelledby': labelledBy }, buttons);
+    roving(group, buttons, Math.max(0, options.findIndex((_, i) => earlier.has(i))));
+    return group;
+  }
+  const hint = el('legend', { class: 'hint', text: t('choose_up_to', { max }) });
+  const boxes = options.map((label, index) => el('input', { type: 'checkbox', value: String(index), checked: earlier.has(index) }));
+  const send = el('button', { type: 'submit', class: 'send big', text: t('send') });
+  const form = el('form', { class: 'choices' },
+    el('fieldset', { class: 'plain' }, hint,
+      boxes.map((box, index) => el('label', { class: 'choice check-choice' }, box,
+        el('span', { class: 'choice-label', lang: roomLang, text: options[index] })))),
+    send);
+  form.addEventListener('change', (event) => {
+    if (event.target.checked && boxes.filter((b) => b.checked).length > max) {
+      event.target.checked = false; // a limit said in words, not a box that silently refuses
+      announce(t('choose_up_to', { max }));
+    }
+  });
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    const chosen = boxes.flatMap((box, index) => (box.checked ? [index] : []));
+    if (chosen.length) onSubmit(chosen);
+    else announce(t('choose_one'));
+  });
+  return form;
 }
 
 export function describe(question, value) {
@@ -36,8 +51,8 @@ export function results(question, results) {
     const bar = el('span', { class: 'bar-fill' });
     bar.style.width = `${option.percent}%`;
     return el('li', { class: 'bar' },
-      el('span', { class: 'bar-label', text: option.label }),
-      el('span', { class: 'bar-track' }, bar),
+      el('span', { class: 'bar-label', lang: roomLang, text: option.label }),
+      el('span', { class: 'bar-track', 'aria-hidden': 'true' }, bar),
       el('span', { class: 'bar-value', text: barText(option) }));
   }));
 }
@@ -50,6 +65,7 @@ export function update(node, question, fresh) {
     return;
   }
   fresh.options.forEach((option, i) => {
+    rows[i].querySelector('.bar-label').textContent = option.label;
     rows[i].querySelector('.bar-fill').style.width = `${option.percent}%`;
     rows[i].querySelector('.bar-value').textContent = barText(option);
   });

@@ -1,38 +1,50 @@
 // Scales: several statements, each rated 1 to N, with "weet niet / sla over" per statement.
-import { el, fmtAverage, t } from '../util.js';
+import { announce, el, fmtAverage, roomLang, t } from '../util.js';
+
+let drawn = 0; // a number per drawn input, so ids stay unique when a question is drawn again
 
 export function input(question, { answer, onSubmit }) {
   const { statements, scale_max: max, min_label: low, max_label: high, allow_skip: skip } = question.settings;
-  const ratings = answer ? [...answer] : statements.map(() => undefined);
-  const send = el('button', { type: 'button', class: 'send big', text: t('send') });
-  const ready = () => { send.disabled = ratings.some((r) => r === undefined); };
+  const form = `scale${question.id}r${question.round}n${++drawn}`;
+  // Each statement is a group of native radio buttons: arrow keys move and choose within a statement, Tab goes on
+  // to the next, and forced-colours mode shows the choice. The end labels describe the first and last buttons.
   const rows = statements.map((statement, row) => {
+    const name = `${form}s${row}`;
+    const ends = { 1: low && `${name}low`, [max]: high && `${name}high` };
+    const choice = (value, text, extra = {}) => el('label', { class: 'rate' + (value === 'skip' ? ' skip' : '') },
+      el('input', {
+        type: 'radio', name, value: String(value), 'aria-describedby': ends[value] || undefined,
+        checked: answer ? (value === 'skip' ? answer[row] === null : answer[row] === value) : false, ...extra,
+      }),
+      el('span', { text }));
     const buttons = [];
-    const pick = (value) => {
-      ratings[row] = value;
-      for (const b of buttons) b.setAttribute('aria-pressed', String(b.dataset.value === String(value)));
-      ready();
-    };
-    for (let value = 1; value <= max; value++) {
-      buttons.push(el('button', {
-        type: 'button', class: 'rate', text: String(value), 'data-value': String(value),
-        'aria-pressed': String(ratings[row] === value), onclick: () => pick(value),
-      }));
-    }
-    if (skip) {
-      buttons.push(el('button', {
-        type: 'button', class: 'rate skip', text: t('skip'), 'data-value': 'null',
-        'aria-pressed': String(ratings[row] === null), onclick: () => pick(null),
-      }));
-    }
-    return el('fieldset', { class: 'scale-row' },
-      el('legend', { text: statement }),
+    for (let value = 1; value <= max; value++) buttons.push(choice(value, String(value)));
+    if (skip) buttons.push(choice('skip', t('skip')));
+    return el('fieldset', { class: 'scale-row', role: 'radiogroup' },
+      el('legend', { lang: roomLang, text: statement }),
       el('div', { class: 'rates' }, buttons),
-      (low || high) && el('div', { class: 'ends' }, el('span', { text: low }), el('span', { text: high })));
+      (low || high) && el('div', { class: 'ends', 'aria-hidden': 'true' },
+        el('span', { id: ends[1] || undefined, lang: roomLang, text: low }),
+        el('span', { id: ends[max] || undefined, lang: roomLang, text: high })));
   });
-  send.addEventListener('click', () => onSubmit(ratings));
-  ready();
-  return el('div', { class: 'scale' }, rows, send);
+  const send = el('button', { type: 'submit', class: 'send big', text: t('send') });
+  const node = el('form', { class: 'scale' }, rows, send);
+  const ratings = () => rows.map((row) => {
+    const checked = row.querySelector('input:checked');
+    return checked ? (checked.value === 'skip' ? null : Number(checked.value)) : undefined;
+  });
+  node.addEventListener('submit', (event) => {
+    event.preventDefault();
+    const value = ratings();
+    const open = value.indexOf(undefined);
+    if (open < 0) {
+      onSubmit(value);
+      return;
+    }
+    announce(t('rate_every', { statement: statements[open] })); // and take the reader to what is missing
+    rows[open].querySelector('input').focus();
+  });
+  return node;
 }
 
 export function describe(question, value) {
@@ -40,23 +52,34 @@ export function describe(question, value) {
     .map((statement, i) => `${statement}: ${value[i] === null ? t('skip') : value[i]}`).join('; ');
 }
 
-const height = (count, distribution) => `${(100 * count) / Math.max(1, ...distribution)}%`;
+/** Bars of every statement share one scale (the largest count of all), so a longer bar means more people. */
+const tallest = (results) => Math.max(1, ...results.statements.flatMap((s) => s.distribution));
+const spoken = (s) => s.distribution.map((count, i) => `${i + 1}: ${count}`).join(', ');
+
+function row(question, s, top) {
+  const { scale_max: max, min_label: low, max_label: high } = question.settings;
+  const bars = s.distribution.map((count) => {
+    const bar = el('span', { class: 'dist-bar' });
+    bar.style.height = `${(100 * count) / top}%`;
+    return bar;
+  });
+  return el('li', { class: 'scale-result' },
+    el('span', { class: 'scale-label', lang: roomLang, text: s.label }),
+    el('span', { class: 'scale-score' },
+      el('span', { class: 'scale-average', text: fmtAverage(s.average) }),
+      el('span', { class: 'scale-of', text: ` / ${max}` })),
+    el('span', { class: 'dist-box' },
+      el('span', { class: 'dist', 'aria-hidden': 'true' }, bars),
+      el('span', { class: 'dist-ends', 'aria-hidden': 'true' },
+        el('span', { lang: roomLang, text: low ? `1 ${low}` : '1' }),
+        el('span', { lang: roomLang, text: high ? `${max} ${high}` : String(max) })),
+      el('span', { class: 'sr-only dist-text', text: t('distribution', { counts: spoken(s) }) })),
+    el('span', { class: 'scale-meta', text: s.skipped ? t('skipped', { n: s.skipped }) : '' }));
+}
 
 export function results(question, results) {
-  const max = question.settings.scale_max;
-  return el('ol', { class: 'scale-results' }, results.statements.map((s) => {
-    const bars = s.distribution.map((count, i) => {
-      const bar = el('span', { class: 'dist-bar', title: `${i + 1}: ${count}` });
-      bar.style.height = height(count, s.distribution);
-      return bar;
-    });
-    return el('li', { class: 'scale-result' },
-      el('span', { class: 'scale-label', text: s.label }),
-      el('span', { class: 'scale-average', text: fmtAverage(s.average) }),
-      el('span', { class: 'scale-of', text: `/ ${max}` }),
-      el('span', { class: 'dist' }, bars),
-      el('span', { class: 'scale-meta', text: s.skipped ? t('skipped', { n: s.skipped }) : '' }));
-  }));
+  const top = tallest(results);
+  return el('ol', { class: 'scale-results' }, results.statements.map((s) => row(question, s, top)));
 }
 
 /** New figures into the drawn results: averages (rounded once, here), bars and skips. */
@@ -66,12 +89,13 @@ export function update(node, question, fresh) {
     node.replaceChildren(...results(question, fresh).childNodes);
     return;
   }
+  const top = tallest(fresh);
   fresh.statements.forEach((s, i) => {
     rows[i].querySelector('.scale-average').textContent = fmtAverage(s.average);
     rows[i].querySelectorAll('.dist-bar').forEach((bar, value) => {
-      bar.style.height = height(s.distribution[value], s.distribution);
-      bar.title = `${value + 1}: ${s.distribution[value]}`;
+      bar.style.height = `${(100 * s.distribution[value]) / top}%`;
     });
+    rows[i].querySelector('.dist-text').textContent = t('distribution', { counts: spoken(s) });
     rows[i].querySelector('.scale-meta').textContent = s.skipped ? t('skipped', { n: s.skipped }) : '';
   });
 }

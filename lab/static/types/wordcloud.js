@@ -1,18 +1,26 @@
 // Word cloud: one to three words each; frequent words show larger.
-import { el, t } from '../util.js';
+import { announce, el, roomLang, t } from '../util.js';
+
+let drawn = 0;
 
 export function input(question, { answer, onSubmit }) {
   const count = question.settings.max_words;
+  const id = `words${question.id}n${++drawn}`;
   const fields = Array.from({ length: count }, (_, i) => el('input', {
-    type: 'text', class: 'word', maxlength: '40', autocomplete: 'off', autocapitalize: 'none',
-    'aria-label': t('word', { n: i + 1 }), placeholder: t('word', { n: i + 1 }), value: (answer && answer[i]) || '',
+    id: `${id}w${i}`, type: 'text', class: 'word', maxlength: '40', autocomplete: 'off', autocapitalize: 'none',
+    lang: roomLang, value: (answer && answer[i]) || '',
   }));
   const send = el('button', { type: 'submit', class: 'send big', text: t('send') });
-  const form = el('form', { class: 'words' }, fields, send);
+  const form = el('form', { class: 'words' },
+    fields.map((field, i) => [el('label', { for: field.id, text: t('word', { n: i + 1 }) }), field]), send);
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     const words = fields.map((f) => f.value.trim()).filter(Boolean);
     if (words.length) onSubmit(words);
+    else {
+      announce(t('type_word'));
+      fields[0].focus();
+    }
   });
   return form;
 }
@@ -26,7 +34,9 @@ export function results(question, results) {
   const most = Math.max(1, ...counts);
   const least = Math.min(most, ...counts);
   return el('p', { class: 'cloud' }, results.words.map((w, i) => {
-    const word = el('span', { class: `cloud-word tint-${i % 5}`, text: w.word, title: String(w.count) });
+    // The count is text for screen readers (and a tooltip), the size shows it to the eye.
+    const word = el('span', { class: `cloud-word tint-${i % 5}`, title: String(w.count) },
+      el('span', { lang: roomLang, text: w.word }), el('span', { class: 'sr-only', text: ` (${w.count})` }), ' ');
     const share = most === least ? 1 : (w.count - least) / (most - least);
     word.style.fontSize = `${1 + share * 2.5}em`;
     return word;
