@@ -1,6 +1,6 @@
 # lab: two commands do all the set-up.
 #   make run    install what is needed, then start the server with the demo deck (SQLite file lab.db)
-#   make test   install what is needed (Chromium too, where possible), then run the whole test suite
+#   make test   install what is needed (Chromium and axe-core too, where possible), then run the whole test suite
 # Both need only python3, make and git.
 
 PYTHON ?= python3
@@ -15,7 +15,7 @@ PORT   ?= 8000
 run: $(VENV)/.runtime
 	$(BIN)/lab serve --deck $(DECK) --host $(HOST) --port $(PORT)
 
-test: $(VENV)/.dev browser
+test: $(VENV)/.dev browser node_modules/.installed
 	$(BIN)/pytest
 
 check: $(VENV)/.dev
@@ -33,6 +33,10 @@ bench: $(VENV)/.dev
 browser:
 	@scripts/install-chromium
 
+# axe-core for the accessibility tests (tests/test_a11y.py), exactly as package.json pins it
+node_modules/.installed: package.json
+	@scripts/install-axe
+
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
@@ -47,4 +51,4 @@ $(VENV)/.dev: requirements-dev.txt $(VENV)/.runtime
 	touch $@
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache

@@ -55,9 +55,19 @@ async def test_a_phone_joins_by_code_answers_and_the_projector_counts(
     await expect(phone.page.get_by_text("Uw antwoord is ontvangen")).to_be_visible()
     await expect(projector.page.locator(".bar-value").nth(1)).to_have_text("1 · 100%")
 
-    for name, watched in (("phone.png", phone), ("projector.png", projector), ("console.png", console)):
+    # Screenshots for the README: phone (usual and larger text), projector at 1280x720 and 1920x1080, console.
+    wide = await open_page(
+        browser, server, f"/p/{room.code}?key={room.projector_key}", viewport={"width": 1920, "height": 1080}
+    )
+    await expect(wide.page.locator(".bar-value").nth(1)).to_have_text("1 · 100%")
+    await expect(projector.page.locator(".bar-value").nth(1)).to_have_text("1 · 100%")
+    shots = [("phone.png", phone), ("projector.png", projector), ("projector-1920.png", wide), ("console.png", console)]
+    for name, watched in shots:
         await watched.page.screenshot(path=save(name) or str(tmp_path / name), animations="disabled")
-    for watched in (phone, projector, console):
+    await phone.page.get_by_role("button", name="Grotere letters").click()
+    await expect(phone.page.locator("html.large-text")).to_have_count(1)
+    await phone.page.screenshot(path=save("phone-large-text.png") or str(tmp_path / "large.png"), animations="disabled")
+    for watched in (phone, projector, wide, console):
         assert watched.errors == []  # no script errors, no CSP violations
         assert watched.foreign == []  # nothing loaded from another origin
 

@@ -353,3 +353,27 @@ async def test_a_silently_dropped_network_is_noticed_within_10_seconds(
     await expect(banner).to_be_hidden()
     assert [a.value for a in room.question(question).tally.answers.values()] == [[1]]
     await context.close()
+
+
+async def test_the_larger_text_button_is_remembered_on_that_phone(server: Server, browser: Browser) -> None:
+    """For a participant who does not know their phone's own text setting: one visible button, kept on that phone."""
+    room: Room = await server.rooms.create("Grote letters", [spec(**CHOICE)])
+    await room.push(room.questions[0].id)
+    phone = await open_page(browser, server, f"/r/{room.code}", **PHONE)
+    page = phone.page
+    larger = page.get_by_role("button", name="Grotere letters")
+    await expect(larger).to_have_attribute("aria-pressed", "false")
+    size = "() => parseFloat(getComputedStyle(document.getElementById('prompt')).fontSize)"
+    await expect(page.locator("#prompt")).to_be_visible()
+    usual = await page.evaluate(size)
+    await larger.click()
+    await expect(larger).to_have_attribute("aria-pressed", "true")
+    assert await page.evaluate(size) == usual * 1.5
+    await page.reload()
+    await expect(page.get_by_role("button", name="Grotere letters")).to_have_attribute("aria-pressed", "true")
+    await expect(page.locator("#prompt")).to_be_visible()
+    assert await page.evaluate(size) == usual * 1.5
+    assert await page.evaluate("document.documentElement.scrollWidth") <= 390  # still no sideways scrolling
+    await page.get_by_role("button", name="Matig").click()
+    await expect(page.get_by_text("Uw antwoord is ontvangen")).to_be_visible()
+    assert phone.errors == []

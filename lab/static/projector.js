@@ -62,13 +62,15 @@ function render() {
   fit(fresh);
 }
 
-// Results fit the screen by themselves: the stage's text shrinks (down to about half) until nothing is cut off,
-// so 12 options or 40 cards need no scrolling at 1280x720. A new question starts at full size again; while votes
-// come in the size only shrinks, so the screen does not pulse.
+// Results fit the screen by themselves: the stage's text starts large (three options fill the screen for the back of
+// the hall) and shrinks, down to about a third, until nothing is cut off, so 12 options or 40 cards need no
+// scrolling at 1280x720. A new question starts large again; while votes come in the size only shrinks, so the
+// screen does not pulse.
+const LARGEST = 1.5;
 const SMALLEST = 0.45;
-let scale = 1;
+let scale = LARGEST;
 function fit(restart) {
-  if (restart) scale = 1;
+  if (restart) scale = LARGEST;
   stage.style.setProperty('--fit', String(scale));
   while (stage.scrollHeight > stage.clientHeight + 1 && scale > SMALLEST) {
     scale = Math.max(SMALLEST, Math.round((scale - 0.05) * 100) / 100);

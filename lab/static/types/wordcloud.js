@@ -36,9 +36,13 @@ export function results(question, results) {
   return el('p', { class: 'cloud' }, results.words.map((w, i) => {
     // The count is text for screen readers (and a tooltip), the size shows it to the eye.
     const word = el('span', { class: `cloud-word tint-${i % 5}`, title: String(w.count) },
-      el('span', { lang: roomLang, text: w.word }), el('span', { class: 'sr-only', text: ` (${w.count})` }), ' ');
+      el('span', { class: 'cloud-text', lang: roomLang, text: w.word }),
+      el('span', { class: 'sr-only cloud-count', text: ` (${w.count})` }), ' ');
     const share = most === least ? 1 : (w.count - least) / (most - least);
-    word.style.fontSize = `${1 + share * 2.5}em`;
+    // Larger for more votes, but not wider than the cloud (a long word shrinks to fit rather than break), and never
+    // smaller than the text around it (1em: the reader's text size).
+    const fit = 100 / (w.word.length * 0.68 + 0.8);
+    word.style.fontSize = `max(1em, min(${(1 + share * 2.5).toFixed(2)}em, ${fit.toFixed(2)}cqi))`;
     return word;
   }));
 }
