@@ -39,7 +39,7 @@ async def push_first_question(port: int, links: dict[str, str]) -> None:
     await console.close()
 
 
-async def measure(runs: int) -> tuple[dict[str, int], list[float], list[float], list[str]]:
+async def measure(runs: int) -> tuple[dict[str, int], dict[str, int], list[float], list[float], list[str]]:
     with tempfile.TemporaryDirectory(prefix="lab-page-") as tmp:
         port = free_port()
         server, links = await start_server("lab", port, Path(tmp) / "page.db")
@@ -48,6 +48,7 @@ async def measure(runs: int) -> tuple[dict[str, int], list[float], list[float], 
             async with async_playwright() as playwright:
                 browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
                 sizes: dict[str, int] = {}
+                wire: dict[str, int] = {}  # bytes on the wire: the body as sent (compressed) and its headers
                 foreign: list[str] = []
                 times: list[float] = []
                 question_times: list[float] = []
@@ -64,6 +65,8 @@ async def measure(runs: int) -> tuple[dict[str, int], list[float], list[float], 
                             response = await request.response()
                             if response is not None:
                                 sizes[request.url] = len(await response.body())
+                                sent = await request.sizes()
+                                wire[request.url] = sent["responseBodySize"] + sent["responseHeadersSize"]
 
                         page.on("requestfinished", weigh)
                     else:
@@ -85,19 +88,21 @@ async def measure(runs: int) -> tuple[dict[str, int], list[float], list[float], 
         finally:
             server.terminate()
             await server.wait()
-    return sizes, times, question_times, foreign
+    return sizes, wire, times, question_times, foreign
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.page", description=__doc__)
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
-    sizes, times, question_times, foreign = asyncio.run(measure(args.runs))
+    sizes, wire, times, question_times, foreign = asyncio.run(measure(args.runs))
+    print("   bytes    wire  file")
     for url, size in sorted(sizes.items(), key=lambda item: -item[1]):
-        print(f"{size:>8}  {url.split('/', 3)[3]}")
+        print(f"{size:>8} {wire[url]:>7}  {url.split('/', 3)[3]}")
     total = sum(sizes.values())
     print(
-        f"page bytes={total} foreign_requests={len(foreign)} slow3g_usable_s={statistics.median(times):.2f}"
+        f"page bytes={total} wire_bytes={sum(wire.values())} foreign_requests={len(foreign)}"
+        f" slow3g_usable_s={statistics.median(times):.2f}"
         f" slow3g_question_s={statistics.median(question_times):.2f}"
         f" runs={','.join(f'{t:.2f}' for t in times)} question_runs={','.join(f'{t:.2f}' for t in question_times)}"
     )

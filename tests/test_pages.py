@@ -207,6 +207,25 @@ async def test_the_projector_speaks_the_rooms_language_and_the_console_sets_it(
         assert conn.execute("SELECT lang FROM rooms WHERE id = ?", (room.id,)).fetchall() == [("en",)]
 
 
+async def test_scripts_and_styles_go_out_compressed_and_pages_do_not(
+    server: Server, clients: Callable[[], Client]
+) -> None:
+    """Static files are gzipped for a browser that takes it (a phone's first visit carries about half the bytes);
+    pages, which hold keys and tokens, are not (no BREACH)."""
+    room: Room = await server.rooms.create("Kamer", [spec(**CHOICE)])
+    client = clients()
+    on_disk = (HERE / "static" / "lab.css").read_bytes()
+    style = await client.http.get("/static/lab.css", headers={"Accept-Encoding": "gzip"})
+    assert style.headers["content-encoding"] == "gzip" and style.content == on_disk
+    assert int(style.headers["content-length"]) < len(on_disk) / 2
+    plain = await client.http.get("/static/lab.css", headers={"Accept-Encoding": "identity"})
+    assert "content-encoding" not in plain.headers and plain.content == on_disk
+    console = await client.http.get(
+        f"/f/{room.code}?key={room.facilitator_key}", headers={"Accept-Encoding": "gzip"}, follow_redirects=True
+    )
+    assert console.status_code == 200 and "content-encoding" not in console.headers
+
+
 async def test_unknown_pages_are_friendly(server: Server, clients: Callable[[], Client]) -> None:
     response = await clients().get("/nergens")
     assert response.status_code == 404 and Page(response.text).headings[0] == "Deze pagina bestaat niet."
