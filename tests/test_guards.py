@@ -10,7 +10,6 @@ import logging
 import re
 import threading
 from collections.abc import Callable, Coroutine
-from dataclasses import replace
 from typing import Any, TypeVar
 
 import pytest
@@ -21,15 +20,8 @@ from conftest import CHOICE, PASSWORD, TIMEOUT, Client, Server, facilitator, pho
 from lab import export, live, tasks
 from lab.rooms import Room
 from lab.server import TOO_LARGE
-from lab.settings import Settings
 
 T = TypeVar("T")
-
-
-@pytest.fixture
-def settings(settings: Settings, request: pytest.FixtureRequest) -> Settings:
-    marker = request.node.get_closest_marker("settings")
-    return replace(settings, **(marker.kwargs if marker else {}))
 
 
 async def raw_connection(

@@ -7,7 +7,7 @@
 import { connect } from './socket.js';
 import { apply, createRoom, key } from './state.js';
 import { ready } from './types/index.js';
-import { answersText, data, el, focusOn, participantsText, roomLang, show, t } from './util.js';
+import { answersText, data, el, focusOn, participantsText, roomLang, setRoomLang, show, t } from './util.js';
 
 const list = document.getElementById('questions');
 const current = document.getElementById('current');
@@ -44,7 +44,10 @@ function render(changed) {
   if (changed.has('questions') || changed.has('question')) drawList();
   if (changed.has('question') || changed.has('error')) drawCurrent();
   if (changed.has('question') || changed.has('results')) drawResults();
-  if (changed.has('lang') && room.lang) language.value = room.lang;
+  if (changed.has('lang') && room.lang) {
+    language.value = room.lang;
+    setRoomLang(room.lang);
+  }
 }
 
 const language = document.getElementById('room-lang');
@@ -81,6 +84,25 @@ function item(q) {
   return { node, parts };
 }
 
+let removedAt = -1; // the index of the item deleted last, to put focus on its neighbour
+function refocus(active) {
+  if (active.isConnected && !active.disabled) {
+    active.focus();
+    return;
+  }
+  const node = active.closest('li.question');
+  if (node && node.isConnected) {
+    const arrows = [...node.querySelectorAll('.tools button')].slice(0, 2); // ↑ and ↓
+    const other = arrows.find((b) => b !== active && !b.disabled);
+    (other || node.querySelector('.push')).focus();
+  } else if (!active.isConnected && removedAt >= 0) {
+    const items = [...list.querySelectorAll('li.question .push')];
+    if (items.length) items[Math.min(removedAt, items.length - 1)].focus();
+    else focusOn(document.getElementById('deck-title'));
+    removedAt = -1;
+  }
+}
+
 function drawList() {
   if (!room.questions.length) {
     items.clear();
@@ -106,7 +128,10 @@ function drawList() {
     parts.down.disabled = index === room.questions.length - 1;
     if (list.children[index] !== node) list.insertBefore(node, list.children[index] || null);
   });
-  if (active && active !== document.activeElement && active.isConnected) active.focus(); // moved, not lost
+  // Focus stays where it was: on a moved item's button, or (that button now disabled, or its item deleted) on the
+  // nearest thing that makes sense, never on the page, where the next Space would open or close answering.
+  // (a focused button that becomes disabled keeps focus for a moment, then the browser drops it on the page)
+  if (active && active !== document.body && (active !== document.activeElement || active.disabled)) refocus(active);
 }
 
 // -- the current question ------------------------------------------------------------------------------------------
@@ -200,6 +225,7 @@ function move(id, by) {
 
 function remove(id) {
   if (!confirm(t('delete_confirm'))) return;
+  removedAt = room.questions.findIndex((q) => q.id === id);
   api('DELETE', `/${id}`).catch(failed);
 }
 
@@ -285,7 +311,7 @@ document.getElementById('delete-room').addEventListener('submit', (event) => {
 
 // Shortcuts act only when no control has the key: in a field a key types, on a button Space and Enter press it.
 document.addEventListener('keydown', (event) => {
-  if (editor.open || event.ctrlKey || event.metaKey || event.altKey) return;
+  if (editor.open || event.repeat || event.ctrlKey || event.metaKey || event.altKey) return; // held: once
   if (event.target.closest('input, textarea, select, button, a, summary, [contenteditable], [role="button"]')) {
     if (event.key === ' ' || event.key === 'Enter' || event.target.closest('input, textarea, select')) return;
   }

@@ -8,7 +8,7 @@
 import { connect } from './socket.js';
 import { apply, createRoom, key } from './state.js';
 import { ready } from './types/index.js';
-import { announce, answersText, data, el, focusOn, randomId, roomLang, show, t } from './util.js';
+import { announce, answersText, data, el, focusOn, randomId, roomLang, setRoomLang, show, t } from './util.js';
 
 const main = document.getElementById('phone');
 const banner = document.getElementById('connection');
@@ -46,10 +46,12 @@ function settle(question) {
 function receive(message) {
   const before = key(room.question);
   const changed = apply(room, message);
+  if (changed.has('lang')) setRoomLang(room.lang);
   const q = room.question;
   switch (message.type) {
     case 'snapshot':
       me.nickname = message.nickname || '';
+      me.drafts = {}; // what is stored now (perhaps changed on another screen) is what to show
       if (q) {
         if (message.answer !== null) me.answers[key(q)] = message.answer;
         else delete me.answers[key(q)];
@@ -67,6 +69,7 @@ function receive(message) {
       const vote = pending[message.question];
       if (vote && vote.id === message.id) settle(message.question);
       me.answers[`${message.question}:${message.round}`] = message.value;
+      delete me.drafts[`${message.question}:${message.round}`]; // a draft is kept only for a refused answer
       if (key(q) === `${message.question}:${message.round}`) {
         me.editing = false;
         me.error = '';

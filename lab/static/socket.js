@@ -33,11 +33,7 @@ export function connect(path, { onMessage, onStatus = () => {}, onFinal = () => 
     const socket = new WebSocket(url);
     ws = socket;
     deadTimer = setTimeout(() => lost(socket), QUIET + PONG_WITHIN); // a handshake that never finishes
-    socket.onopen = () => {
-      attempt = 0;
-      onStatus('online');
-      heard();
-    };
+    socket.onopen = heard;
     socket.onmessage = (event) => {
       heard();
       let message;
@@ -45,6 +41,12 @@ export function connect(path, { onMessage, onStatus = () => {}, onFinal = () => 
         message = JSON.parse(event.data);
       } catch {
         return;
+      }
+      // A snapshot means the connection works (online; back off from nothing next time). A server that accepts
+      // and refuses at once (too many connections: an error, then a close) keeps the backoff growing.
+      if (message.type === 'snapshot') {
+        attempt = 0;
+        onStatus('online');
       }
       if (message.type !== 'pong') onMessage(message);
     };

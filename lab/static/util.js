@@ -58,17 +58,21 @@ export function participantsText(n) {
   return n === 1 ? t('one_participant') : t('participants', { n });
 }
 
-/** The room's language on elements that show the deck's text, when the interface speaks another (WCAG 3.1.2):
-    a screen reader then reads "Hoe was de samenwerking?" with a Dutch voice inside an English interface. */
-export const roomLang = data.room_lang && data.room_lang !== data.lang ? data.room_lang : undefined;
+/** The room's language, on every element that shows the deck's text (WCAG 3.1.2): a screen reader then reads
+    "Hoe was de samenwerking?" with a Dutch voice inside an English interface. A live binding: see setRoomLang. */
+export let roomLang = data.room_lang || undefined;
 
-/** Say `text` to screen readers without moving focus (one polite live region per page, made on first use). */
+/** The console changed the room's language: mark the deck's text already drawn, and what is drawn from now on. */
+export function setRoomLang(lang) {
+  if (!lang || lang === roomLang) return;
+  for (const node of document.querySelectorAll(`main [lang="${roomLang}"]:not(option):not(.languages *)`)) node.lang = lang;
+  roomLang = lang;
+}
+
+/** Say `text` to screen readers without moving focus (the page's one polite live region). */
 export function announce(text) {
-  let region = document.getElementById('announce');
-  if (!region) {
-    region = el('p', { id: 'announce', class: 'sr-only', role: 'status' });
-    document.body.append(region);
-  }
+  const region = document.getElementById('announce'); // in every page from the start (base.html): a live region
+  if (!region) return; //                                 made together with its text is often not read out
   region.textContent = '';
   // A new text node in a second task is announced even when the text repeats.
   setTimeout(() => { region.textContent = text; }, 50);

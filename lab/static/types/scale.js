@@ -56,8 +56,15 @@ export function describe(question, value) {
 const tallest = (results) => Math.max(1, ...results.statements.flatMap((s) => s.distribution));
 const spoken = (s) => s.distribution.map((count, i) => `${i + 1}: ${count}`).join(', ');
 
-function row(question, s, top) {
+/** What stands under the ends of a distribution: "1 Slecht" and "5 Uitstekend", or just the numbers. */
+function endLabels(question) {
   const { scale_max: max, min_label: low, max_label: high } = question.settings;
+  return [low ? `1 ${low}` : '1', high ? `${max} ${high}` : String(max)];
+}
+
+function row(question, s, top) {
+  const max = question.settings.scale_max;
+  const [low, high] = endLabels(question);
   const bars = s.distribution.map((count) => {
     const bar = el('span', { class: 'dist-bar' });
     bar.style.height = `${(100 * count) / top}%`;
@@ -71,8 +78,8 @@ function row(question, s, top) {
     el('span', { class: 'dist-box' },
       el('span', { class: 'dist', 'aria-hidden': 'true' }, bars),
       el('span', { class: 'dist-ends', 'aria-hidden': 'true' },
-        el('span', { lang: roomLang, text: low ? `1 ${low}` : '1' }),
-        el('span', { lang: roomLang, text: high ? `${max} ${high}` : String(max) })),
+        el('span', { lang: roomLang, text: low }),
+        el('span', { lang: roomLang, text: high })),
       el('span', { class: 'sr-only dist-text', text: t('distribution', { counts: spoken(s) }) })),
     el('span', { class: 'scale-meta', text: s.skipped ? t('skipped', { n: s.skipped }) : '' }));
 }
@@ -96,6 +103,8 @@ export function update(node, question, fresh) {
       bar.style.height = `${(100 * s.distribution[value]) / top}%`;
     });
     rows[i].querySelector('.dist-text').textContent = t('distribution', { counts: spoken(s) });
+    const ends = endLabels(question); // they may have been edited meanwhile
+    rows[i].querySelectorAll('.dist-ends span').forEach((span, end) => { span.textContent = ends[end]; });
     rows[i].querySelector('.scale-meta').textContent = s.skipped ? t('skipped', { n: s.skipped }) : '';
   });
 }
