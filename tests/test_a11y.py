@@ -139,6 +139,7 @@ class Findings:
 
     def fail_if_any(self) -> None:
         assert self.checked, "nothing was checked"
+        print(f"axe {self.screen}: {self.checked} screens checked, {len(self.found)} with violations")  # for the docs
         if not self.found:
             return
         where: dict[str, list[str]] = {}
@@ -358,16 +359,22 @@ async def test_a_phone_at_320_px_with_text_at_200_percent_reflows(server: Server
     problems: list[str] = []
     widths: list[str] = []
 
+    def report(label: str, found: dict[str, Any], split: list[dict[str, Any]]) -> None:
+        if found["scroll_width"] > 320:
+            wide = ", ".join(f"{w['element']} {w['text']!r} to {w['right']}" for w in found["wide"])
+            problems.append(f"{label}: {found['scroll_width']} px wide; sticking out: {wide}")
+        if found["covered"]:
+            controls = ", ".join(f"{c['control']} {c['text']!r} under {c['by']}" for c in found["covered"])
+            problems.append(f"{label}: controls covered: {controls}")
+        if split:
+            words = ", ".join(f"{w['word']!r} in {w['element']} ({w['lines']} lines)" for w in split)
+            problems.append(f"{label}: words split: {words}")
+
     async def check(state: str, on: list[Screen]) -> None:
         for s in on:
             label = f"{state} · {s.label}"
             usual = await reflow(s.page)
-            if usual["scroll_width"] > 320:
-                wide = ", ".join(f"{w['element']} {w['text']!r} to {w['right']}" for w in usual["wide"])
-                problems.append(f"{label}, usual text: {usual['scroll_width']} px wide; sticking out: {wide}")
-            if usual["split"]:
-                words = ", ".join(f"{w['word']!r} in {w['element']} ({w['lines']} lines)" for w in usual["split"])
-                problems.append(f"{label}, usual text: words split: {words}")
+            report(f"{label}, usual text", usual, usual["split"])  # at the usual size no word breaks
             # A cloud word's size shows its count against the others, capped to the cloud's width, never below the
             # text around it (which does double): it need not double itself.
             fixed = [line for line in await text_size(s.page, 200) if not line.startswith(CLOUD_WORD)]
@@ -376,16 +383,7 @@ async def test_a_phone_at_320_px_with_text_at_200_percent_reflows(server: Server
             widths.append(f"{label}: {found['scroll_width']}")
             if fixed:
                 problems.append(f"{label}: text not enlarged: {'; '.join(fixed)}")
-            if found["scroll_width"] > 320:
-                wide = ", ".join(f"{w['element']} {w['text']!r} to {w['right']}" for w in found["wide"])
-                problems.append(f"{label}: {found['scroll_width']} px wide; sticking out: {wide}")
-            if found["covered"]:
-                controls = ", ".join(f"{c['control']} {c['text']!r} under {c['by']}" for c in found["covered"])
-                problems.append(f"{label}: controls covered: {controls}")
-            avoidable = [w for w in found["split"] if w["fits"]]
-            if avoidable:
-                words = ", ".join(f"{w['word']!r} in {w['element']} ({w['lines']} lines)" for w in avoidable)
-                problems.append(f"{label}: words split that fit on a line: {words}")
+            report(label, found, [w for w in found["split"] if w["fits"]])  # only a word wider than its line breaks
 
     await phone_waiting(phones, check)
     for question, kind in zip(room.questions, KINDS, strict=True):
@@ -737,6 +735,7 @@ async def test_results_and_the_way_to_join_fit_the_projector(server: Server, bro
             found = await screen.page.evaluate(measure)
             if found["cut"] > 1 or found["below"] > 0 or found["scroll"] > 0 or found["code"] < 0.045:
                 problems.append(f"{question.type.name} at {width}x{height}: {found}")
+        await expect(screen.page.locator("#keys")).to_be_hidden()  # the key hint is not for the hall
         await screen.page.keyboard.press("q")
         qr = await screen.page.evaluate(
             "() => [document.querySelector('.join-qr').getBoundingClientRect().bottom, innerHeight,"
