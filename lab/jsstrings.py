@@ -14,6 +14,8 @@ STRINGS: dict[str, str] = {
     "sending": N_("Sending…"),
     "change": N_("Change your answer"),
     "closed": N_("This question is closed"),
+    "closed_unsent": N_("What you had filled in was not sent. If the question opens again, it is still there."),
+    "not_sent": N_("Your answer could not be sent: that question is over."),
     "send": N_("Send"),
     "offline": N_("Connection lost. Reconnecting…"),
     "offline_kept": N_("No connection. Your answer is kept and will be sent as soon as the connection is back."),

@@ -735,6 +735,16 @@ async def test_results_and_the_way_to_join_fit_the_projector(server: Server, bro
             found = await screen.page.evaluate(measure)
             if found["cut"] > 1 or found["below"] > 0 or found["scroll"] > 0 or found["code"] < 0.045:
                 problems.append(f"{question.type.name} at {width}x{height}: {found}")
+        # Hidden again, the results leave an almost empty screen: its text grows back (the fit starts again).
+        await room.push(cards.id)
+        await expect(screen.page.locator("#stage .count")).to_have_text("40 antwoorden")
+        shrunk = await screen.page.evaluate(measure)
+        await room.act("show_results", {"question": cards.id, "target": "projector", "show": False})
+        await expect(screen.page.locator(".hidden-results")).to_be_visible()
+        grown = await screen.page.evaluate(measure)
+        if not shrunk["fit"] < grown["fit"] == 1.5:
+            problems.append(f"hidden again at {width}x{height}: --fit {shrunk['fit']} then {grown['fit']}")
+        await room.act("show_results", {"question": cards.id, "target": "projector", "show": True})
         await expect(screen.page.locator("#keys")).to_be_hidden()  # the key hint is not for the hall
         await screen.page.keyboard.press("q")
         qr = await screen.page.evaluate(

@@ -137,6 +137,7 @@ async def test_scales_and_open_text_on_a_phone(server: Server, browser: Browser,
     await page.get_by_role("radiogroup", name="Samenwerking").get_by_role("radio", name="4").check()
     await send.click()  # one statement still without a score: said, and focus goes there; nothing is sent
     await expect(page.locator("#announce")).to_have_text("Kies een cijfer voor: Inbreng van huurders")
+    await expect(page.locator(".form-error")).to_have_text("Kies een cijfer voor: Inbreng van huurders")  # also seen
     unrated = page.get_by_role("radiogroup", name="Inbreng van huurders")
     await expect(unrated.get_by_role("radio", name="1", exact=True)).to_be_focused()
     assert room.questions[0].tally.answers == {}

@@ -264,12 +264,14 @@ async def test_the_console_by_keyboard(server: Server, browser: Browser) -> None
     # Moving and deleting by keyboard: focus stays on the list, never on the page (where Space would steer the room).
     second = page.locator("li.question").nth(1)
     await second.get_by_role("button", name="Omhoog").focus()
-    await page.keyboard.press("Enter")  # it becomes the first: its "up" is disabled, focus goes to its "down"
+    await page.keyboard.press("Enter")  # it becomes the first: its "up" is disabled, focus goes to the question
     await expect(page.locator(".question-prompt").first).to_have_text("Welk woord past erbij?")
-    await expect(page.locator("li.question").first.get_by_role("button", name="Omlaag")).to_be_focused()
-    await page.keyboard.press("Enter")  # and back down
+    first_item = page.locator("li.question").first
+    await expect(first_item.locator(".push")).to_be_focused()  # not its "down": a second Enter would undo the move
+    await first_item.get_by_role("button", name="Omlaag").focus()
+    await page.keyboard.press("Enter")  # and back down, to the last place
     await expect(page.locator(".question-prompt").first).to_have_text("Hoe was de samenwerking?")
-    await expect(page.locator("li.question").nth(1).get_by_role("button", name="Omhoog")).to_be_focused()
+    await expect(page.locator("li.question").nth(1).locator(".push")).to_be_focused()
     extra = await room.add_question(spec(**OPEN))
     await expect(page.locator(".question-prompt")).to_have_count(3)
     page.once("dialog", lambda dialog: dialog.accept())  # "Deze vraag en de antwoorden verwijderen?"
@@ -467,3 +469,33 @@ async def test_a_phone_refused_at_once_backs_off(server: Server, browser: Browse
     await asyncio.wait_for(fifth.wait(), 30)
     assert opened[4] - opened[0] >= 3.7
     await context.close()
+
+
+async def test_what_was_filled_in_is_kept_when_answering_closes_and_an_answer_that_cannot_be_sent_is_said(
+    server: Server, browser: Browser
+) -> None:
+    """Answering closes while a participant types: the phone says the text was not sent, and shows it again when the
+    question reopens. An answer given offline for a question that is over meanwhile is not lost silently."""
+    room: Room = await server.rooms.create("Niet verstuurd", [spec(**OPEN), spec(**CHOICE)])
+    opened, chosen = (q.id for q in room.questions)
+    await room.push(opened)
+    phone = await open_page(browser, server, f"/r/{room.code}", **PHONE)
+    page = phone.page
+    await page.get_by_role("textbox", name="Uw antwoord").fill("De stukken eerder krijgen")
+    await room.act("close", {"question": opened})
+    await expect(page.get_by_text("Wat u had ingevuld, is niet verstuurd.", exact=False)).to_be_visible()
+    await room.act("open", {"question": opened})
+    await expect(page.get_by_role("textbox", name="Uw antwoord")).to_have_value("De stukken eerder krijgen")
+    await expect(page.get_by_text("Nog 75 tekens")).to_be_visible()  # the counter follows the text put back
+    assert room.question(opened).tally.answers == {}
+
+    await room.push(chosen)
+    await expect(page.get_by_role("button", name="Goed")).to_be_visible()
+    await page.context.set_offline(True)
+    await page.evaluate("window.dispatchEvent(new Event('offline'))")
+    await page.get_by_role("button", name="Slecht").click()
+    await room.push(opened)  # the facilitator moves on before the phone is back
+    await page.context.set_offline(False)
+    await page.evaluate("window.dispatchEvent(new Event('online'))")
+    await expect(page.get_by_role("alert")).to_have_text("Uw antwoord kon niet worden verstuurd: die vraag is voorbij.")
+    assert room.question(chosen).tally.answers == {} and phone.errors == []

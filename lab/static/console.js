@@ -51,7 +51,11 @@ function render(changed) {
 }
 
 const language = document.getElementById('room-lang');
-language.addEventListener('change', () => act('language', { lang: language.value }));
+// Set with its button: a select changes on every arrow key, and each change would reload the projector.
+document.getElementById('room-language').addEventListener('submit', (event) => {
+  event.preventDefault();
+  act('language', { lang: language.value });
+});
 
 // -- counts ------------------------------------------------------------------------------------------------------
 
@@ -92,9 +96,7 @@ function refocus(active) {
   }
   const node = active.closest('li.question');
   if (node && node.isConnected) {
-    const arrows = [...node.querySelectorAll('.tools button')].slice(0, 2); // ↑ and ↓
-    const other = arrows.find((b) => b !== active && !b.disabled);
-    (other || node.querySelector('.push')).focus();
+    node.querySelector('.push').focus(); // the question itself: the other arrow would move it straight back
   } else if (!active.isConnected && removedAt >= 0) {
     const items = [...list.querySelectorAll('li.question .push')];
     if (items.length) items[Math.min(removedAt, items.length - 1)].focus();

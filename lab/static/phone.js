@@ -104,7 +104,10 @@ function resend() {
   for (const [question, vote] of Object.entries(pending)) {
     const current = q && String(q.id) === question && q.status === 'open' && q.round === vote.round;
     if (current) socket.send(vote);
-    else delete pending[question];
+    else {
+      delete pending[question];
+      me.error = t('not_sent'); // the banner said it would be sent: say that it could not be, and why
+    }
   }
   savePending(pending);
 }
@@ -113,6 +116,7 @@ function submit(value) {
   const q = room.question;
   const vote = { type: 'vote', id: randomId(), question: q.id, round: q.round, value };
   pending[q.id] = vote;
+  delete unsent[key(q)];
   me.drafts[key(q)] = value;
   savePending(pending);
   me.error = '';
@@ -182,6 +186,8 @@ function drawAnswer(q, type) {
   if (drawn.answer && drawn.answer.signature === signature) return;
   const before = drawn.answer;
   const hadFocus = parts.answer.contains(document.activeElement);
+  const typed = before ? fields(parts.answer) : null; // what was being filled in, not sent (yet)
+  if (typed && !sending && typed.some((f) => f.value.trim() || f.checked)) unsent[before.key] = typed;
   let focus = null;
   if (sending) {
     show(parts.answer, el('p', { class: 'status sending', text: t('sending') }));
@@ -197,12 +203,14 @@ function drawAnswer(q, type) {
   } else if (q.status === 'open') {
     const answer = me.drafts[key(q)] !== undefined ? me.drafts[key(q)] : mine;
     show(parts.answer, type.input(q, { answer, onSubmit: submit, labelledBy: 'prompt' }));
+    if (unsent[key(q)] && !me.editing) restore(parts.answer, unsent[key(q)]); // answering was closed meanwhile
     if (me.editing && before && before.received) {
       // the earlier answer, or else the first thing to answer with
       focus = ['.chosen', 'input:checked', 'textarea, input, button'].map((s) => parts.answer.querySelector(s)).find(Boolean);
     }
   } else {
-    show(parts.answer, el('p', { class: 'status', text: t('closed') }));
+    show(parts.answer, el('p', { class: 'status', text: t('closed') }),
+      unsent[key(q)] && el('p', { class: 'notice', text: t('closed_unsent') }));
     if (before && before.key === key(q) && before.status === 'open') announce(t('closed'));
   }
   const arrived = !before || before.key !== key(q);
@@ -211,6 +219,20 @@ function drawAnswer(q, type) {
   if (!focus && hadFocus && !parts.answer.contains(document.activeElement)) focus = parts.prompt; // never on body
   drawn.answer = { signature, key: key(q), status: q.status, received };
   focusOn(focus);
+}
+
+// What a participant filled in but did not send, per question and round: kept when answering closes (or the
+// facilitator moves on) and filled in again when the question is open once more. Forgotten once an answer is sent.
+const unsent = {};
+const fields = (area) => [...area.querySelectorAll('input, textarea')].map((f) => ({ value: f.value, checked: f.checked }));
+function restore(area, saved) {
+  const now = [...area.querySelectorAll('input, textarea')];
+  if (now.length !== saved.length) return;
+  now.forEach((field, i) => {
+    if (field.type === 'checkbox' || field.type === 'radio') field.checked = saved[i].checked;
+    else field.value = saved[i].value;
+    field.dispatchEvent(new Event('input', { bubbles: true })); // counters follow
+  });
 }
 
 /** Results on the phone, when the facilitator shows them: updated in place as votes come in, never announced on

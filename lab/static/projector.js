@@ -57,9 +57,8 @@ function render() {
   const status = q.status === 'closed' ? el('p', { class: 'status', text: t('closed') }) : null;
   show(stage, el('h1', { class: 'prompt', lang: roomLang, text: q.prompt }), status,
     el('div', { class: 'stage-results' }, body), counter);
-  const fresh = !drawn || drawn.key !== key(q);
   drawn = { key: key(q), status: q.status, prompt: q.prompt, shown: Boolean(room.results), body, count: counter };
-  fit(fresh);
+  fit(true); // drawn anew (another question, results shown or hidden, closed): start large again
 }
 
 // Results fit the screen by themselves: the stage's text starts large (three options fill the screen for the back of

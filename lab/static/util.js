@@ -78,6 +78,20 @@ export function announce(text) {
   setTimeout(() => { region.textContent = text; }, 50);
 }
 
+/** Tell the participant what is missing in `form`: in words on the screen, above its send button (not only to a
+    screen reader: for someone who cannot hear it, a button that seems to do nothing looks broken), and aloud. */
+export function complain(form, text) {
+  let line = form.querySelector('.form-error');
+  if (!line) {
+    line = el('p', { class: 'notice form-error' });
+    const send = form.querySelector('[type=submit]');
+    if (send) send.before(line);
+    else form.append(line);
+  }
+  line.textContent = text;
+  announce(text);
+}
+
 /** Arrow keys, Home and End move focus among `items` inside `group` (the ARIA pattern for a group of options),
     which is one stop for Tab: the chosen item, or else the first. */
 export function roving(group, items, current = 0) {

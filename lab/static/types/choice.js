@@ -1,5 +1,5 @@
 // Multiple choice: one tap for a single choice; checkboxes and a send button for several.
-import { announce, el, fmt, roomLang, roving, t } from '../util.js';
+import { complain, el, fmt, roomLang, roving, t } from '../util.js';
 
 export function input(question, { answer, onSubmit, labelledBy }) {
   const { options, max_choices: max } = question.settings;
@@ -28,14 +28,14 @@ export function input(question, { answer, onSubmit, labelledBy }) {
   form.addEventListener('change', (event) => {
     if (event.target.checked && boxes.filter((b) => b.checked).length > max) {
       event.target.checked = false; // a limit said in words, not a box that silently refuses
-      announce(t('choose_up_to', { max }));
+      complain(form, t('choose_up_to', { max }));
     }
   });
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     const chosen = boxes.flatMap((box, index) => (box.checked ? [index] : []));
     if (chosen.length) onSubmit(chosen);
-    else announce(t('choose_one'));
+    else complain(form, t('choose_one'));
   });
   return form;
 }

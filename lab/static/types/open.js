@@ -1,5 +1,5 @@
 // Open text: short answers as a wall of cards, newest first; the facilitator can hide a card.
-import { announce, el, roomLang, t } from '../util.js';
+import { announce, complain, el, roomLang, t } from '../util.js';
 
 let drawn = 0;
 
@@ -30,7 +30,7 @@ export function input(question, { answer, onSubmit }) {
     event.preventDefault();
     if (area.value.trim()) onSubmit(area.value.trim());
     else {
-      announce(t('type_first'));
+      complain(form, t('type_first'));
       area.focus();
     }
   });

@@ -1,5 +1,5 @@
 // Scales: several statements, each rated 1 to N, with "weet niet / sla over" per statement.
-import { announce, el, fmtAverage, roomLang, t } from '../util.js';
+import { complain, el, fmtAverage, roomLang, t } from '../util.js';
 
 let drawn = 0; // a number per drawn input, so ids stay unique when a question is drawn again
 
@@ -41,7 +41,7 @@ export function input(question, { answer, onSubmit }) {
       onSubmit(value);
       return;
     }
-    announce(t('rate_every', { statement: statements[open] })); // and take the reader to what is missing
+    complain(node, t('rate_every', { statement: statements[open] })); // and take the reader to what is missing
     rows[open].querySelector('input').focus();
   });
   return node;

@@ -1,5 +1,5 @@
 // Word cloud: one to three words each; frequent words show larger.
-import { announce, el, roomLang, t } from '../util.js';
+import { complain, el, roomLang, t } from '../util.js';
 
 let drawn = 0;
 
@@ -18,7 +18,7 @@ export function input(question, { answer, onSubmit }) {
     const words = fields.map((f) => f.value.trim()).filter(Boolean);
     if (words.length) onSubmit(words);
     else {
-      announce(t('type_word'));
+      complain(form, t('type_word'));
       fields[0].focus();
     }
   });
