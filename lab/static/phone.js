@@ -17,7 +17,6 @@ const PENDING = `lab:pending:${data.code}`;
 const room = createRoom('phone');
 const me = {
   answers: {}, // "id:round" -> my stored answer
-  drafts: {}, // "id:round" -> what I last sent, shown again if it is refused
   nickname: '',
   editing: false,
   error: '',
@@ -51,7 +50,6 @@ function receive(message) {
   switch (message.type) {
     case 'snapshot':
       me.nickname = message.nickname || '';
-      me.drafts = {}; // what is stored now (perhaps changed on another screen) is what to show
       if (q) {
         if (message.answer !== null) me.answers[key(q)] = message.answer;
         else delete me.answers[key(q)];
@@ -69,7 +67,7 @@ function receive(message) {
       const vote = pending[message.question];
       if (vote && vote.id === message.id) settle(message.question);
       me.answers[`${message.question}:${message.round}`] = message.value;
-      delete me.drafts[`${message.question}:${message.round}`]; // a draft is kept only for a refused answer
+      delete unsent[`${message.question}:${message.round}`]; // stored: nothing is left unsent
       if (key(q) === `${message.question}:${message.round}`) {
         me.editing = false;
         me.error = '';
@@ -116,8 +114,8 @@ function submit(value) {
   const q = room.question;
   const vote = { type: 'vote', id: randomId(), question: q.id, round: q.round, value };
   pending[q.id] = vote;
-  delete unsent[key(q)];
-  me.drafts[key(q)] = value;
+  const filled = fields(parts.answer);
+  if (filled.length) unsent[key(q)] = filled; // shown again if it is refused; forgotten when it is acknowledged
   savePending(pending);
   me.error = '';
   socket.send(vote); // if offline, it goes out after the reconnect
@@ -141,8 +139,10 @@ function render() {
   drawBanner();
   if (me.final) {
     const text = t(me.final === 'gone' ? 'room_gone' : 'page_stale'); // ended, or a page without its grant
-    if (view !== 'final') show(main, el('section', { class: 'screen-message' }, el('h1', { text, tabindex: '-1' })));
-    if (view !== 'final') focusOn(main.querySelector('h1'));
+    if (view !== 'final') {
+      show(main, el('section', { class: 'screen-message' }, el('h1', { text, tabindex: '-1' })));
+      focusOn(main.querySelector('h1'));
+    }
     view = 'final';
     return;
   }
@@ -201,9 +201,8 @@ function drawAnswer(q, type) {
       }));
     if (before && before.key === key(q) && !before.received) focus = box; // just answered: say so
   } else if (q.status === 'open') {
-    const answer = me.drafts[key(q)] !== undefined ? me.drafts[key(q)] : mine;
-    show(parts.answer, type.input(q, { answer, onSubmit: submit, labelledBy: 'prompt' }));
-    if (unsent[key(q)] && !me.editing) restore(parts.answer, unsent[key(q)]); // answering was closed meanwhile
+    show(parts.answer, type.input(q, { answer: mine, onSubmit: submit, labelledBy: 'prompt' }));
+    if (unsent[key(q)]) restore(parts.answer, unsent[key(q)]); // refused, or answering was closed meanwhile
     if (me.editing && before && before.received) {
       // the earlier answer, or else the first thing to answer with
       focus = ['.chosen', 'input:checked', 'textarea, input, button'].map((s) => parts.answer.querySelector(s)).find(Boolean);
@@ -221,8 +220,9 @@ function drawAnswer(q, type) {
   focusOn(focus);
 }
 
-// What a participant filled in but did not send, per question and round: kept when answering closes (or the
-// facilitator moves on) and filled in again when the question is open once more. Forgotten once an answer is sent.
+// What a participant filled in and has no acknowledgement for, per question and round: what was sent and refused,
+// or what was being typed when answering closed (or the facilitator moved on). It is filled in again when the
+// answer form is drawn anew, and forgotten once an answer is stored.
 const unsent = {};
 const fields = (area) => [...area.querySelectorAll('input, textarea')].map((f) => ({ value: f.value, checked: f.checked }));
 function restore(area, saved) {

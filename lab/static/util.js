@@ -108,9 +108,9 @@ export function roving(group, items, current = 0) {
   });
 }
 
-/** Put focus on `node` (made focusable by script only) without scrolling past what the reader was looking at. */
+/** Put focus on `node`, making it focusable by script (not by Tab) if it is not already. */
 export function focusOn(node) {
   if (!node) return;
   if (!node.hasAttribute('tabindex')) node.tabIndex = -1;
-  node.focus({ preventScroll: false });
+  node.focus();
 }
