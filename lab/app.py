@@ -90,6 +90,7 @@ def routes() -> list[Route | WebSocketRoute | Mount]:
         # everyone
         Route("/lang/{lang}", pages.set_language, name="set_language"),
         Route("/healthz", pages.healthz, name="healthz"),
+        Route("/types.css", pages.type_styles, name="type_styles"),
         # Scripts and the stylesheet go out compressed (61 KB become about 18 on a phone's first visit; at a congress
         # that is most of what the venue's wifi carries). Pages are not: they hold keys and tokens next to text a
         # visitor can put in (BREACH), and are small.

@@ -6,6 +6,8 @@ Views find the room, check access, call the domain and render. They hold no SQL 
 from __future__ import annotations
 
 import asyncio
+import functools
+import hashlib
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -117,6 +119,21 @@ async def phone(request: Request) -> Response:
         return render(request, "unknown_room.html", 404, code=request.path_params["code"])
     access.participant_id(request.session, room, create=True)
     return render(request, "phone.html", room=room, data=js_data(request, room, "phone_socket"))
+
+
+@functools.cache
+def _type_styles() -> tuple[bytes, str]:
+    body = questions.styles().encode()
+    return body, '"' + hashlib.sha256(body).hexdigest()[:16] + '"'
+
+
+async def type_styles(request: Request) -> Response:
+    """The question types' styles in one sheet (lab.questions.styles), validated by its ETag like static files."""
+    body, etag = _type_styles()
+    headers = {"ETag": etag, "Cache-Control": "no-cache"}
+    if request.headers.get("if-none-match") == etag:
+        return Response(status_code=304, headers=headers)
+    return Response(body, media_type="text/css", headers=headers)
 
 
 async def qr_code(request: Request) -> Response:

@@ -167,7 +167,7 @@ class Room:
             "type": "snapshot",
             "version": self.version,
             "room": {"code": self.code, "title": self.title, "lang": self.lang},
-            "question": question.public() if question else None,
+            "question": question.public(audience == "facilitator") if question else None,
             "results": self.results_for(audience),
             "answers": len(question.tally.answers) if question else 0,
             "participants": self.participants(),
@@ -316,6 +316,8 @@ class Room:
 
     def _answerable(self, question: Question) -> None:
         """A live room takes answers for the question on the screen while it is open."""
+        if not question.type.answerable:
+            raise BadMessage(N_("This question takes no answers."))
         if question.id != self.current_id:
             raise NotCurrent()
         if question.status != "open":
@@ -346,16 +348,15 @@ class Room:
 
     def _publish_state(self) -> None:
         question = self.current
-        state = dumps(
-            {
-                "type": "state",
-                "version": self.version,
-                "lang": self.lang,
-                "question": question.public() if question else None,
-            }
-        )
+
+        def state(facilitator: bool) -> str:
+            public = question.public(facilitator) if question else None
+            return dumps({"type": "state", "version": self.version, "lang": self.lang, "question": public})
+
+        full = state(True)
+        shared = state(False) if question is not None and question.keeps_secrets else full
         for audience in AUDIENCES:
-            self._hub.publish(self.topic(audience), state)
+            self._hub.publish(self.topic(audience), full if audience == "facilitator" else shared)
         questions = dumps(
             {"type": "questions", "version": self.version, "questions": [q.public() for q in self.questions]}
         )

@@ -81,13 +81,23 @@ class Question:
         """The current round."""
         return self.rounds[self.round]
 
-    def public(self) -> dict[str, JSON]:
+    @property
+    def keeps_secrets(self) -> bool:
+        """Whether phones and projectors are sent less of this question than the console is."""
+        return self.status != "closed" and any(key in self.settings for key in self.type.secret_keys)
+
+    def public(self, facilitator: bool = True) -> dict[str, JSON]:
+        """The question as screens see it; without `facilitator`, as phones and projectors see it (no secrets while
+        it is open)."""
+        settings = self.settings
+        if not facilitator and self.keeps_secrets:
+            settings = {k: v for k, v in settings.items() if k not in self.type.secret_keys}
         return {
             "id": self.id,
             "position": self.position,
             "type": self.type.name,
             "prompt": self.prompt,
-            "settings": self.settings,
+            "settings": settings,
             "status": self.status,
             "results_projector": self.results_projector,
             "results_phones": self.results_phones,

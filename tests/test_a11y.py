@@ -19,6 +19,7 @@ import pytest
 from a11y import NEEDS_AXE, axe, describe, reflow, text_size
 from conftest import BROWSER, PASSWORD, PHONE, Server, open_page, spec
 from playwright.async_api import Browser, Locator, Page, expect
+from ui import CASES
 
 from lab.i18n import translate
 from lab.rooms import Room
@@ -30,57 +31,11 @@ LANGS = {"nl": "nl", "en": "en-GB"}  # language -> the browser's locale
 PHONES = [(320, 640), (390, 780)]
 SCREENS = [(1920, 1080), (1280, 720)]
 
-# Question texts as decks have them: long Dutch compound words are what wraps badly on a small screen.
-QUESTIONS: dict[str, dict[str, Any]] = {
-    "choice": {
-        "type": "choice",
-        "prompt": "Wie bent u vandaag?",
-        "options": ["Huurder / bewonerscommissie", "Bestuur huurdersorganisatie", "Woningcorporatie", "Gemeente"],
-    },
-    "multi": {
-        "type": "choice",
-        "prompt": "Welke onderwerpen moeten volgend jaar voorop staan? (kies er twee)",
-        "options": ["Betaalbaarheid", "Onderhoud en verduurzaming", "Leefbaarheid in de wijk", "Wonen en zorg"],
-        "max_choices": 2,
-    },
-    "scale": {
-        "type": "scale",
-        "prompt": "Hoe beoordeelt u de prestatieafspraken van vorig jaar?",
-        "statements": ["Samenwerking tussen partijen", "Inbreng van huurders", "Informatievoorziening"],
-        "scale_max": 5,
-        "min_label": "Slecht",
-        "max_label": "Uitstekend",
-        "allow_skip": True,
-    },
-    "open": {"type": "open", "prompt": "Wat moet volgend jaar beter?", "max_length": 280},
-    "wordcloud": {"type": "wordcloud", "prompt": "Welk woord past bij de samenwerking?", "max_words": 3},
-}
+# Every case of every question type (tests/types/ui_<name>.py): its deck table, five answers, what shows it is ready.
+QUESTIONS: dict[str, dict[str, Any]] = {name: case.question for name, case in CASES.items()}
 KINDS = list(QUESTIONS)
-OPEN_ANSWER = "Meer overleg met de gemeente over onderhoud"
-WORDS = ["Huurdersparticipatie", "Samenwerking"]
-# Answers sent for projectors and consoles through the room, one per participant.
-VOTES: dict[str, list[Any]] = {
-    "choice": [[0], [1], [2], [0], [3]],
-    "multi": [[0, 1], [1, 2], [0, 3], [2], [1]],
-    "scale": [[4, 5, None], [3, 4, 2], [5, None, 3], [2, 3, 4], [4, 4, 4]],
-    "open": [
-        OPEN_ANSWER,
-        "Sneller reageren op onderhoudsverzoeken",
-        "Huurdersorganisatie eerder betrekken",
-        "Niets",
-        "?",
-    ],
-    "wordcloud": [
-        WORDS,
-        ["Samenwerking"],
-        ["Vertrouwen", "Huurdersparticipatie"],
-        ["Overleg"],
-        ["Huurdersparticipatie"],
-    ],
-}
-# A text a projector shows only once results are revealed.
-REVEALED = {"choice": "Huurder / bewonerscommissie", "multi": "Betaalbaarheid", "scale": "Samenwerking tussen partijen",
-            "open": OPEN_ANSWER, "wordcloud": "Huurdersparticipatie"}  # fmt: skip
+VOTES: dict[str, list[Any]] = {name: case.votes for name, case in CASES.items()}
+ANSWERED = [name for name, case in CASES.items() if case.answerable]
 
 
 def tr(lang: str, message: str, **params: object) -> str:
@@ -155,55 +110,14 @@ class Findings:
 # -- answering on a phone (roles the front end offers) --------------------------------------------------------------
 
 
-async def rating(page: Page, statement: str, value: str) -> Locator:
-    """The rating `value` of a scale statement: a radio in a radiogroup, or (the older markup) a button in a group."""
-    radios = page.get_by_role("radiogroup", name=statement, exact=True)
-    buttons = page.get_by_role("group", name=statement, exact=True)
-    await expect(radios.or_(buttons).first).to_be_visible()
-    if await radios.count():
-        return radios.get_by_role("radio", name=value, exact=True)
-    return buttons.get_by_role("button", name=value, exact=True)
-
-
 def answer_control(s: Screen, kind: str) -> Locator:
     """What shows that the phone is ready for an answer to the question of this kind."""
-    page, q = s.page, QUESTIONS[kind]
-    if kind == "choice":
-        return page.get_by_role("button", name=q["options"][0], exact=True)
-    if kind == "multi":
-        option = q["options"][0]
-        toggle = page.get_by_role("button", name=option, exact=True)
-        return toggle.or_(page.get_by_role("checkbox", name=option, exact=True)).first
-    if kind == "scale":
-        name = q["statements"][0]
-        return page.get_by_role("radiogroup", name=name, exact=True).or_(page.get_by_role("group", name=name)).first
-    if kind == "open":
-        return page.get_by_role("textbox", name=tr(s.lang, "Your answer"), exact=True)
-    return page.get_by_role("textbox", name=tr(s.lang, "Word %(n)s", n=1), exact=True)
+    return CASES[kind].ready(s.page, functools.partial(tr, s.lang))
 
 
 async def answer(s: Screen, kind: str) -> None:
-    page, q = s.page, QUESTIONS[kind]
-    send = page.get_by_role("button", name=tr(s.lang, "Send"), exact=True)
-    if kind == "choice":
-        await page.get_by_role("button", name=q["options"][0], exact=True).click()
-    elif kind == "multi":  # toggle buttons (aria-pressed), or checkboxes
-        for option in q["options"][:2]:
-            toggle = page.get_by_role("button", name=option, exact=True)
-            await toggle.or_(page.get_by_role("checkbox", name=option, exact=True)).first.click()
-        await send.click()
-    elif kind == "scale":
-        for statement in q["statements"]:
-            await (await rating(page, statement, "4")).click()
-        await send.click()
-    elif kind == "open":
-        await page.get_by_role("textbox", name=tr(s.lang, "Your answer"), exact=True).fill(OPEN_ANSWER)
-        await send.click()
-    else:
-        for n, word in enumerate(WORDS, 1):
-            await page.get_by_role("textbox", name=tr(s.lang, "Word %(n)s", n=n), exact=True).fill(word)
-        await send.click()
-    await expect(page.get_by_text(tr(s.lang, "Your answer has been received"), exact=True)).to_be_visible()
+    await CASES[kind].answer(s.page, functools.partial(tr, s.lang))
+    await expect(s.page.get_by_text(tr(s.lang, "Your answer has been received"), exact=True)).to_be_visible()
 
 
 Check = Callable[[str, list[Screen]], Awaitable[None]]
@@ -274,7 +188,7 @@ async def projector_question(room: Room, question: Question, kind: str, screens:
     await each(screens, hidden)
     await check(f"{kind} hidden", screens)
     await room.act("show_results", {"question": question.id, "target": "projector", "show": True})
-    await each(screens, lambda s: expect(s.page.get_by_text(REVEALED[kind], exact=True).first).to_be_visible())
+    await each(screens, lambda s: expect(s.page.get_by_text(CASES[kind].revealed, exact=True).first).to_be_visible())
     await check(f"{kind} revealed", screens)
     await each(screens, lambda s: qr(s, large=True))
     await check(f"{kind} large QR", screens)

@@ -6,12 +6,13 @@ from __future__ import annotations
 import importlib
 import pkgutil
 import re
+from pathlib import Path
 
 from .base import JSON, N_, Aggregate, AnswerError, Examples, QuestionType, SettingsError, Table, Term
 
 __all__ = [
     "JSON", "TYPES", "Aggregate", "AnswerError", "Examples", "QuestionType", "SettingsError", "Table", "Term",
-    "get_type", "strings",
+    "get_type", "strings", "styles",
 ]  # fmt: skip
 
 NAME = re.compile(r"[a-z][a-z0-9_]*")
@@ -38,6 +39,18 @@ def get_type(name: object) -> QuestionType:
     if not isinstance(name, str) or name not in TYPES:
         raise SettingsError("type", N_("must be one of: %(types)s"), types=", ".join(TYPES))
     return TYPES[name]
+
+
+def styles() -> str:
+    """The question types' own styles (`static/types/<name>.css`, where a type has one), as one stylesheet: one
+    request for a phone on a slow line, however many types there are."""
+    folder = Path(__file__).parent.parent / "static" / "types"
+    parts = []
+    for name in TYPES:
+        path = folder / f"{name}.css"
+        if path.is_file():
+            parts.append(f"/* {name} */\n{path.read_text(encoding='utf-8')}")
+    return "\n".join(parts)
 
 
 def strings() -> dict[str, str]:

@@ -122,6 +122,11 @@ class QuestionType(ABC):
     # Settings that change how a question looks but not what its answers mean; changing another setting (or the
     # type) of a question that has answers starts a new round.
     cosmetic_keys: ClassVar[frozenset[str]] = frozenset()
+    # Settings that phones and projectors learn only once the question is closed (the right answer of a quiz or
+    # an estimate): while it is open they are left out of what is sent to them; the console always has them.
+    secret_keys: ClassVar[frozenset[str]] = frozenset()
+    # False for a type that takes no answers (a content slide): phones show it, the room refuses votes for it.
+    answerable: ClassVar[bool] = True
     # Interface strings the browser renderer uses: key -> English msgid (handed to pages translated).
     strings: ClassVar[Mapping[str, str]] = {}
     examples: ClassVar[Examples]

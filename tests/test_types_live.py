@@ -1,0 +1,104 @@
+"""Every question type, live: 30 phones answer over real websockets and the projector shows what a recount of the
+database rows gives; and in Chromium, a phone answers through its interface and the projector and console follow.
+Each type's cases come from tests/types/ui_<name>.py, so a new type is tested here without a line changed."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sqlite3
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from conftest import BROWSER, PHONE, SCREEN, Client, Server, facilitator, open_page, phone, projector, spec
+from playwright.async_api import Browser, expect
+from ui import CASES
+
+from lab.i18n import translate
+from lab.questions import TYPES
+from lab.records import Answer
+from lab.rooms import Room
+
+ANSWERED = [name for name, case in CASES.items() if case.answerable]
+PHONES = 30
+
+
+def recount(server: Server, room: Room) -> dict[str, Any]:
+    """The results of the room's first question counted afresh from its rows in the database, in commit order."""
+    question = room.questions[0]
+    with sqlite3.connect(server.settings.db_path) as conn:
+        stored = conn.execute(
+            "SELECT participant_id, value, status FROM answers WHERE question_id = ? AND round = ? ORDER BY seq",
+            (question.id, question.round),
+        ).fetchall()
+    aggregate = question.type.new_aggregate(question.settings)
+    for participant, value, status in stored:
+        aggregate.add(Answer(question.id, question.round, participant, json.loads(value), status))
+    return aggregate.results()
+
+
+@pytest.mark.parametrize("name", ANSWERED)
+async def test_thirty_phones_answer_and_the_projector_shows_the_recount(
+    server: Server, clients: Callable[[], Client], name: str
+) -> None:
+    case = CASES[name]
+    room: Room = await server.rooms.create("Kamer", [spec(**case.question)])
+    question = room.questions[0]
+    boss, _ = await facilitator(clients, room)
+    screen, _ = await projector(clients, room)
+    await boss.send({"type": "push", "question": question.id})
+    await boss.send({"type": "show_results", "question": question.id, "target": "projector", "show": True})
+    await screen.expect("state", lambda m: m["question"] is not None and m["question"]["results_projector"])
+    phones = [(await phone(clients, room))[0] for _ in range(PHONES)]
+
+    async def answer(n: int, client: Client) -> dict[str, Any]:
+        value = case.votes[n % len(case.votes)]
+        await client.send({"type": "vote", "id": f"{name}-{n:04d}", "question": question.id, "round": 1,
+                           "value": value})  # fmt: skip
+        return await client.expect("ack")
+
+    acks = await asyncio.gather(*(answer(n, client) for n, client in enumerate(phones)))
+    assert [ack["id"] for ack in acks] == [f"{name}-{n:04d}" for n in range(PHONES)]
+    for n, ack in enumerate(acks):
+        assert ack["value"] == TYPES[case.question["type"]].normalise_answer(question.settings, case.votes[n % 5])
+    shown = await screen.expect("results", lambda m: m["answers"] == PHONES)
+    assert shown["results"] == recount(server, room) == question.tally.results()
+    assert shown["results"]["respondents"] == PHONES
+
+
+def in_browser(test: Any) -> Any:
+    for mark in BROWSER:
+        test = mark(test)
+    return test
+
+
+@pytest.mark.parametrize("name", list(CASES))
+@in_browser
+async def test_a_phone_answers_and_the_projector_and_console_follow(
+    server: Server, browser: Browser, name: str
+) -> None:
+    case = CASES[name]
+    room: Room = await server.rooms.create("Kamer", [spec(**case.question)])
+    question = room.questions[0]
+    console = await open_page(browser, server, f"/f/{room.code}?key={room.facilitator_key}", **SCREEN)
+    screen = await open_page(browser, server, f"/p/{room.code}?key={room.projector_key}", **SCREEN)
+    mobile = await open_page(browser, server, f"/r/{room.code}", **PHONE)
+
+    def tr(message: str, **params: object) -> str:
+        return translate("nl", message, params)
+
+    await room.push(question.id)
+    await room.act("show_results", {"question": question.id, "target": "projector", "show": True})
+    await expect(mobile.page.get_by_role("heading", name=question.prompt, exact=True)).to_be_visible()
+    await expect(screen.page.locator("#stage .prompt")).to_have_text(question.prompt)
+    if case.answerable:
+        await expect(case.ready(mobile.page, tr)).to_be_visible()
+        await case.answer(mobile.page, tr)
+        await expect(mobile.page.get_by_text("Uw antwoord is ontvangen", exact=True)).to_be_visible()
+        await expect(screen.page.locator(".count")).to_have_text("1 antwoord")
+        await expect(console.page.locator("#counts")).to_contain_text("1 antwoord")
+        assert len(question.tally.answers) == 1
+    await expect(screen.page.get_by_text(case.revealed, exact=True).first).to_be_visible()
+    for page in (console, screen, mobile):
+        assert page.errors == [] and page.foreign == []
