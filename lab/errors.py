@@ -154,6 +154,17 @@ class StillOpen(Conflict):
     msgid = N_("Close the question before you change it.")
 
 
+class NewRoundNeeded(Conflict):
+    """An edit that changes what the answers of a question mean (other options, statements or type): saving it
+    starts a new round, so the facilitator is asked first. The answers are kept with the earlier round."""
+
+    code = "new_round"
+    msgid = N_(
+        "This question has %(n)d answers. With these changes a new round starts: the answers given so far are kept "
+        "with the earlier round. Save anyway?"
+    )
+
+
 class Locked(Conflict):
     code = "locked"
     msgid = N_("You have answered already; this answer cannot be changed.")

@@ -287,7 +287,8 @@ async def questions_create(request: Request) -> Response:
 async def question_update(request: Request) -> Response:
     async def action(room: Room) -> Response:
         spec = parse_question(await _json_body(request))
-        question = await room.update_question(_question_path_id(request), spec)
+        new_round = request.query_params.get("new_round") == "1"  # the facilitator said yes to a new round
+        question = await room.update_question(_question_path_id(request), spec, new_round)
         return JSONResponse({"question": question.public()})
 
     return await _api(request, action)

@@ -27,6 +27,7 @@ from .errors import (
     Invalid,
     LabError,
     Locked,
+    NewRoundNeeded,
     NotCurrent,
     RoundPassed,
     UnknownCard,
@@ -269,9 +270,20 @@ class Room:
         assert change.added is not None
         return self._by_id[change.added]
 
-    async def update_question(self, question_id: int, spec: QuestionSpec) -> Question:
-        """Change a question (it must be closed). If its answers would change meaning, a new round starts."""
+    async def update_question(self, question_id: int, spec: QuestionSpec, new_round: bool = True) -> Question:
+        """Change a question (it must be closed). If its answers would change meaning, a new round starts; without
+        `new_round`, a question that has answers in its current round is then left as it was (NewRoundNeeded), so
+        the facilitator can be asked first."""
         kind = TYPES[spec.type]
+        question = self._require(question_id)
+        answers = len(question.tally.answers)
+        if (
+            answers
+            and not new_round
+            and question.status != "open"
+            and not kind.answers_still_fit(question.type.name, question.settings, spec.settings)
+        ):
+            raise NewRoundNeeded(n=answers)
         await self._change(
             EditQuestion(
                 question_id, _new(spec), lambda old_type, old: kind.answers_still_fit(old_type, old, spec.settings)

@@ -6,10 +6,12 @@ Set LAB_SCREENSHOTS=docs/screenshots to save the screenshots shown in the README
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from conftest import BROWSER, CHOICE, OPEN, PHONE, SCALE, SCREEN, WORDS, Client, Server, open_page, spec
 from playwright.async_api import Browser, Route, expect
@@ -126,6 +128,44 @@ async def test_add_and_edit_a_question_in_the_console(server: Server, browser: B
     assert room.questions[0].settings["scale_max"] == 10
     assert room.questions[0].settings["statements"] == ["Onderhoud", "Bereikbaarheid"]
     assert [e for e in console.errors if "status of 400" not in e] == []  # the refused save logs its 400
+
+
+async def test_the_console_asks_before_an_edit_starts_a_new_round(server: Server, browser: Browser) -> None:
+    room: Room = await server.rooms.create("Kamer", [spec(**CHOICE)])
+    question = room.questions[0]
+    await room.push(question.id)
+    await room.join("p1")
+    await room.vote("p1", "v0001", question.id, 1, [0])
+    await room.act("close", {"question": question.id})
+    console = await open_page(browser, server, f"/f/{room.code}?key={room.facilitator_key}", **SCREEN)
+    page = console.page
+    asked: list[str] = []
+    answered = asyncio.Event()
+
+    async def answer(dialog: Any, accept: bool) -> None:
+        asked.append(dialog.message)
+        await (dialog.accept() if accept else dialog.dismiss())
+        answered.set()
+
+    await page.get_by_role("button", name="Wijzigen").click()
+    await page.get_by_label("Antwoorden, één per regel").fill("Goed\nVoldoende\nOnvoldoende")
+    page.once("dialog", lambda dialog: answer(dialog, accept=False))
+    await page.get_by_role("button", name="Opslaan").click()
+    await asyncio.wait_for(answered.wait(), 10)
+    assert asked[0].startswith("Deze vraag heeft 1 antwoorden. Met deze wijzigingen begint een nieuwe ronde")
+    await expect(page.locator("#editor")).to_be_visible()  # not saved: the editor stays as it was
+    assert room.questions[0].round == 1 and room.questions[0].settings["options"] == CHOICE["options"]
+
+    page.once("dialog", lambda dialog: answer(dialog, accept=True))
+    await page.get_by_role("button", name="Opslaan").click()
+    await expect(page.locator("#editor")).to_be_hidden()
+    assert len(asked) == 2
+    assert room.questions[0].round == 2 and room.questions[0].settings["options"] == [
+        "Goed",
+        "Voldoende",
+        "Onvoldoende",
+    ]
+    assert list(room.questions[0].rounds[1].answers) == ["p1"]  # kept with the first round
 
 
 async def test_scales_and_open_text_on_a_phone(server: Server, browser: Browser, clients: Callable[[], Client]) -> None:

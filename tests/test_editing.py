@@ -124,7 +124,9 @@ async def test_change_move_and_delete_questions(server: Server, clients: Callabl
     changed = await client.http.put(f"{url}/{first}", json=edited, headers=headers)
     assert changed.status_code == 200 and changed.json()["question"]["prompt"] == "Hoe ging de samenwerking?"
     assert table(server, "SELECT value FROM answers") == [("[0]",)]  # same options: the answer keeps its meaning
-    reworded = await client.http.put(f"{url}/{first}", json={**CHOICE, "options": ["Ja", "Nee"]}, headers=headers)
+    reworded = await client.http.put(
+        f"{url}/{first}?new_round=1", json={**CHOICE, "options": ["Ja", "Nee"]}, headers=headers
+    )  # confirmed: the question has an answer
     assert reworded.json()["question"]["round"] == 2  # other options: a new round; the old answer stays with its own
     assert table(server, "SELECT round, value FROM answers") == [(1, "[0]")]
     assert table(server, "SELECT number, settings FROM rounds WHERE question_id = ? ORDER BY number", first) == [
@@ -201,3 +203,48 @@ async def test_exports_hold_every_answer(server: Server, clients: Callable[[], C
     stranger = clients()
     refused = await stranger.get(f"/f/{room.code}/export.csv")
     assert refused.status_code == 403
+
+
+async def test_an_edit_that_changes_what_answers_mean_is_asked_about_first(
+    server: Server, clients: Callable[[], Client]
+) -> None:
+    """Fixing a typo keeps the answers in their round; other options are refused until the facilitator confirms,
+    and then start a new round with the earlier answers kept. Nothing is deleted."""
+    room: Room = await server.rooms.create("Kamer", [spec(**CHOICE)])
+    question = room.questions[0]
+    await room.push(question.id)
+    for n, value in enumerate([[0], [1], [0]]):
+        await room.join(f"p{n}")
+        await room.vote(f"p{n}", f"v{n:04d}", question.id, 1, value)
+    await room.act("close", {"question": question.id})
+    client, headers = await console_client(clients, room)
+    path = f"/api/rooms/{room.code}/questions/{question.id}"
+
+    typo = {**CHOICE, "prompt": "Hoe was de samenwerking dit jaar?"}
+    response = await client.http.put(path, json=typo, headers=headers)
+    assert response.status_code == 200 and response.json()["question"]["round"] == 1
+    assert len(room.questions[0].tally.answers) == 3
+
+    other = {**typo, "options": ["Goed", "Voldoende", "Onvoldoende"]}
+    response = await client.http.put(path, json=other, headers=headers)
+    assert response.status_code == 409
+    assert response.json() == {
+        "error": "new_round",
+        "message": "Deze vraag heeft 3 antwoorden. Met deze wijzigingen begint een nieuwe ronde: de antwoorden tot nu "
+        "toe blijven bewaard bij de vorige ronde. Toch opslaan?",
+    }
+    assert room.questions[0].settings["options"] == CHOICE["options"] and room.questions[0].round == 1
+
+    response = await client.http.put(path + "?new_round=1", json=other, headers=headers)
+    assert response.status_code == 200
+    assert response.json()["question"]["round"] == 2
+    assert response.json()["question"]["settings"]["options"] == ["Goed", "Voldoende", "Onvoldoende"]
+    assert table(server, "SELECT round, count(*) FROM answers WHERE question_id = ? GROUP BY round", question.id) == [
+        (1, 3)
+    ]
+    assert (
+        table(server, "SELECT number, settings FROM rounds WHERE question_id = ? ORDER BY number", question.id)[0][
+            1
+        ].count("Matig")
+        == 1
+    )  # the first round keeps its options, so its answers still read

@@ -214,7 +214,7 @@ async function api(method, path, body) {
   });
   let payload = {};
   try { payload = await response.json(); } catch { /* empty body */ }
-  if (!response.ok) throw new Error(payload.message || t('error'));
+  if (!response.ok) throw Object.assign(new Error(payload.message || t('error')), { code: payload.error });
   return payload;
 }
 
@@ -229,6 +229,19 @@ function remove(id) {
   if (!confirm(t('delete_confirm'))) return;
   removedAt = room.questions.findIndex((q) => q.id === id);
   api('DELETE', `/${id}`).catch(failed);
+}
+
+/** Save an edited question. An edit that changes what its answers mean is asked about first (the server knows:
+    it refuses with `new_round` while the question has answers), and starts a new round only when confirmed. */
+async function save(id, body) {
+  try {
+    await api('PUT', `/${id}`, body);
+  } catch (e) {
+    if (e.code !== 'new_round') throw e;
+    if (!confirm(e.message)) return false; // nothing saved; the editor stays open as it was
+    await api('PUT', `/${id}?new_round=1`, body);
+  }
+  return true;
 }
 
 function fields(type, settings) {
@@ -279,8 +292,9 @@ function openEditor(id, from) {
     const body = { type: typeSelect.value, prompt: prompt.value, allow_change: form.elements.allow_change.checked, ...read(slot) };
     for (const k of Object.keys(body)) if (body[k] === undefined) delete body[k];
     try {
-      if (question) await api('PUT', `/${question.id}`, body);
-      else await api('POST', '', body);
+      if (question) {
+        if (!await save(question.id, body)) return;
+      } else await api('POST', '', body);
       editor.close();
     } catch (e) {
       message.textContent = e.message;
