@@ -222,6 +222,7 @@ def create_app(settings: Settings, store: Store | None = None, clock: Callable[[
             app.state.connections = Counter()  # open sockets per client address
             app.state.participant_sockets = Counter()  # open sockets per participant
             app.state.rooms = Rooms(active, hub, settings.results_interval_ms / 1000, clock)
+            await app.state.rooms.resume_timers()  # a countdown that ran at a restart still closes on time
             deck_room = await _deck_room(app.state.rooms, deck) if deck else None
             app.state.deck_room = deck_room
             keep = [deck_room.code] if deck_room else []
@@ -235,6 +236,8 @@ def create_app(settings: Settings, store: Store | None = None, clock: Callable[[
             yield
         finally:
             await tasks.stop(retention)
+            if hasattr(app.state, "rooms"):
+                app.state.rooms.stop_timers()
             await hub.stop()
             await active.close()
 

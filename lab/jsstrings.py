@@ -20,6 +20,8 @@ STRINGS: dict[str, str] = {
     "offline": N_("Connection lost. Reconnecting…"),
     "offline_kept": N_("No connection. Your answer is kept and will be sent as soon as the connection is back."),
     "your_answer": N_("Your answer"),
+    "time_left": N_("Time left: %(time)s"),
+    "seconds_left": N_("%(n)s seconds left to answer"),
     "nickname": N_("Your name (optional)"),
     "nickname_hint": N_(
         "You may leave this empty. A name you fill in is kept with your answers and appears in the report."
@@ -40,6 +42,12 @@ STRINGS: dict[str, str] = {
     "participants": N_("%(n)s participants"),
     "one_participant": N_("1 participant"),
     # console
+    "timer_seconds": N_("Countdown (seconds)"),
+    "timer_start": N_("Start countdown"),
+    "timer_stop": N_("Stop countdown"),
+    "notes": N_("Presenter notes"),
+    "planned_min": N_("%(n)s min planned"),
+    "shown_for": N_("on screen %(time)s"),
     "push": N_("Show this question"),
     "open": N_("Open answering"),
     "close": N_("Close answering"),

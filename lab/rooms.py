@@ -13,6 +13,7 @@ owned by another process could implement the same calls.
 from __future__ import annotations
 
 import asyncio
+import logging
 import secrets
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -56,13 +57,17 @@ from .store import (
     RoomRow,
     SetLanguage,
     SetStatus,
+    SetTimer,
     ShowResults,
     Step,
     Store,
+    TimeUp,
     Vote,
 )  # fmt: skip
 from .tally import Question, Tally
 from .wire import dumps
+
+log = logging.getLogger(__name__)
 
 AUDIENCES = ("phone", "projector", "facilitator")
 NICKNAME_LENGTH = 40
@@ -102,7 +107,7 @@ class Room:
     """One live run of a deck: its questions, which one is current, and who is watching."""
 
     ACTIONS: ClassVar[frozenset[str]] = frozenset(
-        {"push", "next", "prev", "open", "close", "show_results", "reset", "moderate", "language"}
+        {"push", "next", "prev", "open", "close", "show_results", "reset", "moderate", "language", "timer"}
     )
     """The facilitator's actions (`act`); docs/api.md describes each."""
 
@@ -120,6 +125,7 @@ class Room:
         self.version = row.version
         self.created_at = row.created_at
         self.lang = row.lang
+        self.current_since_ms = row.current_since_ms
         self.deleted = False
         self._store = store
         self._hub = hub
@@ -135,6 +141,9 @@ class Room:
         self._by_id = {q.id: q for q in self.questions}
         for answer in data.answers:
             self._by_id[answer.question].rounds[answer.round].put(answer)
+        self._timers: dict[int, tuple[int, asyncio.TimerHandle]] = {}  # question -> (closes_ms, its call)
+        self._tasks: set[asyncio.Task[RoomChange]] = set()
+        self._arm_timers()
 
     # -- looking --------------------------------------------------------------------------------------------------
 
@@ -167,6 +176,7 @@ class Room:
         message: dict[str, JSON] = {
             "type": "snapshot",
             "version": self.version,
+            "now": self.now_ms(),
             "room": {"code": self.code, "title": self.title, "lang": self.lang},
             "question": question.public(audience == "facilitator") if question else None,
             "results": self.results_for(audience),
@@ -179,7 +189,12 @@ class Room:
             message["nickname"] = nickname
         if audience == "facilitator":
             message["questions"] = [q.public() for q in self.questions]
+            message["current_since_ms"] = self.current_since_ms
         return message
+
+    def now_ms(self) -> int:
+        """The server's clock (ms since 1970, UTC): screens count a countdown down against it, not their own."""
+        return int(self._clock() * 1000)
 
     def participants_changed(self) -> None:
         """A phone came or went: the screens' participant count follows with the next results."""
@@ -204,6 +219,11 @@ class Room:
                 await self._change(ShowResults(_field(params, "question", int), target, _field(params, "show", bool)))
             case "reset":
                 await self.new_round(_field(params, "question", int))
+            case "timer":  # seconds: start (the question opens) or, with 0, stop the countdown
+                question, seconds = _field(params, "question", int), _field(params, "seconds", int)
+                if seconds and not 5 <= seconds <= 3600:
+                    raise BadMessage(N_("A countdown runs from 5 to 3600 seconds."))
+                await self._change(SetTimer(question, self.now_ms() + seconds * 1000 if seconds else None))
             case "language":
                 lang = _field(params, "lang", str)
                 if lang not in LANGUAGES:
@@ -224,6 +244,7 @@ class Room:
         """Memory takes the room's state as committed (in commit order), then every screen is told."""
         self.version = change.version
         self.current_id = change.current
+        self.current_since_ms = change.current_since_ms
         self.lang = change.lang
         questions = []
         for row in change.questions:
@@ -240,7 +261,39 @@ class Room:
             tally = self._by_id[moderated.question].rounds.get(moderated.round)
             if tally is not None:
                 tally.restatus(moderated.participant, moderated.status)
+        self._arm_timers()
         self._publish_state()
+
+    def _arm_timers(self) -> None:
+        """Have every running countdown close its question at zero, by the server's clock (also after a restart:
+        rooms with a countdown are loaded at start)."""
+        running = {q.id: q.closes_ms for q in self.questions if q.closes_ms is not None and not self.deleted}
+        for question, (closes_ms, handle) in list(self._timers.items()):
+            if running.get(question) != closes_ms:
+                handle.cancel()
+                del self._timers[question]
+        loop = asyncio.get_running_loop()
+        for question, closes_ms in running.items():
+            if question not in self._timers:
+                delay = max(0.0, closes_ms / 1000 - self._clock())
+                self._timers[question] = (closes_ms, loop.call_later(delay, self._time_up, question, closes_ms))
+
+    def _time_up(self, question: int, closes_ms: int) -> None:
+        self._timers.pop(question, None)
+        task = asyncio.create_task(self._change(TimeUp(question, closes_ms)))
+        self._tasks.add(task)
+        task.add_done_callback(self._time_up_done)
+
+    def _time_up_done(self, task: asyncio.Task[RoomChange]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None and not self.deleted:
+            log.error("room %s: closing a question at the end of its countdown failed", self.code,
+                      exc_info=task.exception())  # fmt: skip
+
+    def stop_timers(self) -> None:
+        for _, handle in self._timers.values():
+            handle.cancel()
+        self._timers.clear()
 
     async def push(self, question_id: int | None) -> None:
         """Make a question current (None: the waiting screen). A question never opened before opens."""
@@ -332,7 +385,7 @@ class Room:
             raise BadMessage(N_("This question takes no answers."))
         if question.id != self.current_id:
             raise NotCurrent()
-        if question.status != "open":
+        if question.status != "open" or (question.closes_ms is not None and self.now_ms() >= question.closes_ms):
             raise Closed()
 
     def _vote_committed(self, vote: Vote) -> None:
@@ -361,17 +414,19 @@ class Room:
     def _publish_state(self) -> None:
         question = self.current
 
+        now = self.now_ms()
+
         def state(facilitator: bool) -> str:
             public = question.public(facilitator) if question else None
-            return dumps({"type": "state", "version": self.version, "lang": self.lang, "question": public})
+            return dumps({"type": "state", "version": self.version, "now": now, "lang": self.lang, "question": public})
 
-        full = state(True)
-        shared = state(False) if question is not None and question.keeps_secrets else full
+        shared = state(False)
         for audience in AUDIENCES:
-            self._hub.publish(self.topic(audience), full if audience == "facilitator" else shared)
+            self._hub.publish(self.topic(audience), state(True) if audience == "facilitator" else shared)
         questions = dumps(
-            {"type": "questions", "version": self.version, "questions": [q.public() for q in self.questions]}
-        )
+            {"type": "questions", "version": self.version, "now": now, "current_since_ms": self.current_since_ms,
+             "questions": [q.public() for q in self.questions]}
+        )  # fmt: skip
         self._hub.publish(self.topic("facilitator"), questions)
         self._results_changed = True
         self.schedule_results(now=True)
@@ -470,6 +525,18 @@ class Rooms:
                     return await self._load(row)
         raise RuntimeError("no free join code found")  # 50 collisions in 900,000 codes: the table is nearly full
 
+    def stop_timers(self) -> None:
+        """The server is stopping: no countdown writes any more (they resume at the next start)."""
+        for room in self._loaded.values():
+            room.stop_timers()
+
+    async def resume_timers(self) -> list[str]:
+        """Load every room with a running countdown, so each closes its question on time after a restart."""
+        codes = await self._store.rooms_with_timers()
+        for code in codes:
+            await self.get(code)
+        return codes
+
     async def for_served_deck(self, serve_deck: str, file: str) -> Room | None:
         """The room `lab serve --deck` made for this deck file before, if any (so it keeps its code and QR)."""
         row = await self._store.room_for_served_deck(serve_deck, file)
@@ -486,6 +553,7 @@ class Rooms:
 
         def gone(_: None) -> None:  # at commit, before the (possibly slow) checkpoint: no socket may join it now
             room.deleted = True
+            room.stop_timers()
             self._loaded.pop(code, None)
             for audience in AUDIENCES:
                 self._hub.close(room.topic(audience))

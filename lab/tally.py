@@ -10,6 +10,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import replace
 
 from .questions import JSON, TYPES, Aggregate, QuestionType
+from .questions.base import PRIVATE_KEYS
 from .records import Answer, card_id
 from .store import QuestionRow
 
@@ -75,23 +76,26 @@ class Question:
         self.results_projector = row.results_projector
         self.results_phones = row.results_phones
         self.round = row.round
+        self.closes_ms = row.closes_ms
+        self.shown_ms = row.shown_ms
 
     @property
     def tally(self) -> Tally:
         """The current round."""
         return self.rounds[self.round]
 
-    @property
-    def keeps_secrets(self) -> bool:
-        """Whether phones and projectors are sent less of this question than the console is."""
-        return self.status != "closed" and any(key in self.settings for key in self.type.secret_keys)
+    def hidden_keys(self) -> frozenset[str]:
+        """The settings phones and projectors are not sent: the console's own, and secrets while it is open."""
+        return PRIVATE_KEYS | self.type.secret_keys if self.status != "closed" else PRIVATE_KEYS
 
     def public(self, facilitator: bool = True) -> dict[str, JSON]:
-        """The question as screens see it; without `facilitator`, as phones and projectors see it (no secrets while
-        it is open)."""
+        """The question as screens see it; without `facilitator`, as phones and projectors see it (no presenter
+        notes, no secrets while it is open)."""
         settings = self.settings
-        if not facilitator and self.keeps_secrets:
-            settings = {k: v for k, v in settings.items() if k not in self.type.secret_keys}
+        if not facilitator:
+            hidden = self.hidden_keys()
+            settings = {k: v for k, v in settings.items() if k not in hidden}
+        extra: dict[str, JSON] = {"shown_ms": self.shown_ms} if facilitator else {}
         return {
             "id": self.id,
             "position": self.position,
@@ -102,4 +106,6 @@ class Question:
             "results_projector": self.results_projector,
             "results_phones": self.results_phones,
             "round": self.round,
+            "closes_ms": self.closes_ms,
+            **extra,
         }

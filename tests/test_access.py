@@ -15,7 +15,18 @@ from lab.app import routes
 from lab.rooms import Room
 
 # Routes anyone may use. Every other route must refuse a browser that has no grant for the room.
-PUBLIC = {"home", "join", "phone", "qr", "set_language", "healthz", "organiser", "organiser_login", "organiser_logout"}
+PUBLIC = {
+    "home",
+    "join",
+    "phone",
+    "qr",
+    "set_language",
+    "healthz",
+    "organiser",
+    "organiser_login",
+    "organiser_logout",
+    "type_styles",
+}
 
 
 def database(server: Server) -> list[Any]:

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from lab.decks import DeckError, list_decks, load_deck, parse_deck, parse_question
+from lab.questions import TYPES
 from lab.settings import PROJECT_DIR
 
 SESSIONS = PROJECT_DIR / "sessions"
@@ -26,18 +27,25 @@ def test_the_shipped_dutch_decks_load() -> None:
         assert {q.type for q in deck.questions} >= {"choice", "scale"} and len(deck.questions) >= 5
 
 
+COMMON = {"allow_change": True, "timer": 0, "notes": "", "planned_minutes": 0}  # every question has these
+
+
 def test_a_question_gets_its_defaults() -> None:
     spec = parse_question({"type": "scale", "prompt": " Hoe? ", "statements": ["A", " B "]})
     assert (spec.type, spec.prompt) == ("scale", "Hoe?")
     assert dict(spec.settings) == {
         "statements": ["A", "B"], "scale_max": 5, "min_label": "", "max_label": "", "allow_skip": True,
-        "allow_change": True,
+        **COMMON,
     }  # fmt: skip
     assert dict(parse_question({"type": "choice", "prompt": "x", "options": ["a", "b"]}).settings) == {
-        "options": ["a", "b"], "max_choices": 1, "allow_change": True,
+        "options": ["a", "b"], "max_choices": 1, **COMMON,
     }  # fmt: skip
-    assert dict(parse_question({"type": "wordcloud", "prompt": "x"}).settings) == {"max_words": 3, "allow_change": True}
-    assert dict(parse_question({"type": "open", "prompt": "x"}).settings) == {"max_length": 280, "allow_change": True}
+    assert dict(parse_question({"type": "wordcloud", "prompt": "x"}).settings) == {"max_words": 3, **COMMON}
+    assert dict(parse_question({"type": "open", "prompt": "x"}).settings) == {"max_length": 280, **COMMON}
+    timed = {"type": "open", "prompt": "x", "timer": 90, "notes": " Vraag door ", "planned_minutes": 5}
+    assert dict(parse_question(timed).settings) == {
+        "max_length": 280, "allow_change": True, "timer": 90, "notes": "Vraag door", "planned_minutes": 5,
+    }  # fmt: skip
 
 
 def test_a_deck_says_its_language() -> None:
@@ -60,7 +68,7 @@ def test_a_deck_says_its_language() -> None:
         ('title = "x"\n', "deck.toml: questions: add at least one [[questions]] table"),
         (
             HEAD + 'type = "poll"\nprompt = "x"\n',
-            "deck.toml:4: question 1: type: must be one of: choice, scale, wordcloud, open",
+            "deck.toml:4: question 1: type: must be one of: " + ", ".join(TYPES),
         ),
         (HEAD + 'type = "open"\n', "deck.toml:3: question 1: prompt: is required"),
         (

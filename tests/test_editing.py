@@ -11,7 +11,10 @@ from typing import Any
 import openpyxl
 from conftest import CHOICE, OPEN, SCALE, Client, Server, facilitator, page_data, phone, spec
 
+from lab.questions import TYPES
 from lab.rooms import Room
+
+COMMON = {"allow_change": True, "timer": 0, "notes": "", "planned_minutes": 0}  # every question has these
 
 
 async def console_client(clients: Callable[[], Client], room: Room) -> tuple[Client, dict[str, str]]:
@@ -39,11 +42,13 @@ async def test_add_a_question_and_every_screen_hears_of_it(server: Server, clien
         "position": 0,
         "type": "choice",
         "prompt": "Welke kleur?",
-        "settings": {"options": ["Rood", "Blauw"], "max_choices": 1, "allow_change": True},
+        "settings": {"options": ["Rood", "Blauw"], "max_choices": 1, **COMMON},
         "status": "hidden",
         "results_projector": False,
         "results_phones": False,
         "round": 1,
+        "closes_ms": None,
+        "shown_ms": 0,
     }
     listed = await client.expect("questions")
     assert listed["questions"] == [question]
@@ -58,7 +63,7 @@ async def test_bad_questions_get_clear_errors_and_change_nothing(server: Server,
         (
             {"type": "poll", "prompt": "x"},
             400,
-            {"error": "invalid", "message": "type: moet een van deze zijn: choice, scale, wordcloud, open"},
+            {"error": "invalid", "message": "type: moet een van deze zijn: " + ", ".join(TYPES)},
         ),
         (
             {"type": "choice", "prompt": "x", "options": ["a"]},
@@ -130,8 +135,8 @@ async def test_change_move_and_delete_questions(server: Server, clients: Callabl
     assert reworded.json()["question"]["round"] == 2  # other options: a new round; the old answer stays with its own
     assert table(server, "SELECT round, value FROM answers") == [(1, "[0]")]
     assert table(server, "SELECT number, settings FROM rounds WHERE question_id = ? ORDER BY number", first) == [
-        (1, '{"options":["Goed","Matig","Slecht"],"max_choices":1,"allow_change":true}'),
-        (2, '{"options":["Ja","Nee"],"max_choices":1,"allow_change":true}'),
+        (1, '{"options":["Goed","Matig","Slecht"],"max_choices":1,"allow_change":true,"timer":0,"notes":"","planned_minutes":0}'),
+        (2, '{"options":["Ja","Nee"],"max_choices":1,"allow_change":true,"timer":0,"notes":"","planned_minutes":0}'),
     ]
     again = await client.http.put(f"{url}/{first}", json={**CHOICE, "options": ["Ja", "Nee", "Soms"]}, headers=headers)
     assert again.json()["question"]["round"] == 3  # a phone may hold an answer to round 2's options: a new round

@@ -19,7 +19,28 @@ from typing import ClassVar
 from ..errors import N_, Invalid
 from ..records import JSON, Answer
 
-__all__ = ["JSON", "N_", "Aggregate", "AnswerError", "Counting", "Examples", "QuestionType", "SettingsError", "Table"]
+__all__ = [
+    "COMMON_KEYS",
+    "JSON",
+    "N_",
+    "PRIVATE_KEYS",
+    "Aggregate",
+    "AnswerError",
+    "Counting",
+    "Examples",
+    "QuestionType",
+    "SettingsError",
+    "Table",
+]
+
+
+COMMON_KEYS = frozenset({"allow_change", "timer", "notes", "planned_minutes"})
+"""Settings every question has, whatever its type: whether an answer may be changed, the countdown it starts with
+(seconds, 0: none), and the facilitator's presenter notes and planned minutes (the run-sheet). None of them changes
+what an answer means."""
+
+PRIVATE_KEYS = frozenset({"notes", "planned_minutes"})
+"""Settings only the console is sent: never phones or projectors."""
 
 
 class SettingsError(Invalid):
@@ -133,16 +154,21 @@ class QuestionType(ABC):
 
     def validate_settings(self, raw: Mapping[str, object]) -> dict[str, JSON]:
         """Check and complete a question's settings; raise SettingsError naming the field."""
-        unknown = sorted(set(raw) - self.settings_keys - {"allow_change"})
+        unknown = sorted(set(raw) - self.settings_keys - COMMON_KEYS)
         if unknown:
             raise SettingsError(unknown[0], N_("unknown setting for this question type"))
         settings = self.check_settings(raw)
         settings["allow_change"] = boolean(raw, "allow_change", True)
+        settings["timer"] = integer(raw, "timer", 0, low=0, high=3600)
+        if 0 < settings["timer"] < 5:
+            raise SettingsError("timer", N_("must be 0 (no timer) or from %(low)d to %(high)d"), low=5, high=3600)
+        settings["notes"] = text(raw, "notes", "", max_length=2000)
+        settings["planned_minutes"] = integer(raw, "planned_minutes", 0, low=0, high=480)
         return settings
 
     def answers_still_fit(self, old_type: str, old: Mapping[str, JSON], new: Mapping[str, JSON]) -> bool:
         """Whether answers given under `old` settings keep their meaning under `new` ones."""
-        keep = self.cosmetic_keys | {"allow_change"}
+        keep = self.cosmetic_keys | COMMON_KEYS
         return old_type == self.name and {k: v for k, v in old.items() if k not in keep} == {
             k: v for k, v in new.items() if k not in keep
         }

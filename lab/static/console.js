@@ -6,6 +6,7 @@
 // button replaced between mouse-down and mouse-up would swallow the click.
 import { connect } from './socket.js';
 import { apply, createRoom, key } from './state.js';
+import { clockText, countdown } from './timer.js';
 import { ready } from './types/index.js';
 import { answersText, data, el, focusOn, participantsText, roomLang, setRoomLang, show, t } from './util.js';
 
@@ -78,11 +79,12 @@ function item(q) {
     number: el('span', { class: 'number' }),
     prompt: el('span', { class: 'question-prompt', lang: roomLang }),
     badge: el('span', { class: 'badge' }),
+    plan: el('span', { class: 'plan' }),
     up: el('button', { type: 'button', class: 'small', text: '↑', title: t('move_up'), 'aria-label': t('move_up'), onclick: () => move(q.id, -1) }),
     down: el('button', { type: 'button', class: 'small', text: '↓', title: t('move_down'), 'aria-label': t('move_down'), onclick: () => move(q.id, 1) }),
   };
   parts.push.append(parts.number, parts.prompt, parts.badge);
-  node.append(parts.push, el('span', { class: 'tools' }, parts.up, parts.down,
+  node.append(parts.push, parts.plan, el('span', { class: 'tools' }, parts.up, parts.down,
     el('button', { type: 'button', class: 'small', text: t('edit'), onclick: (event) => openEditor(q.id, event.currentTarget) }),
     el('button', { type: 'button', class: 'small danger', text: t('delete'), onclick: () => remove(q.id) })));
   return { node, parts };
@@ -126,6 +128,7 @@ function drawList() {
     parts.badge.textContent = onScreen ? `${t('current')} · ${statusText(q)}` : statusText(q);
     parts.push.setAttribute('aria-current', onScreen ? 'true' : 'false');
     parts.push.title = t('push');
+    drawPlan(q, parts.plan);
     parts.up.disabled = index === 0;
     parts.down.disabled = index === room.questions.length - 1;
     if (list.children[index] !== node) list.insertBefore(node, list.children[index] || null);
@@ -135,6 +138,33 @@ function drawList() {
   // (a focused button that becomes disabled keeps focus for a moment, then the browser drops it on the page)
   if (active && active !== document.body && (active !== document.activeElement || active.disabled)) refocus(active);
 }
+
+// -- the run-sheet: minutes planned against time on the screen --------------------------------------------------
+
+/** How long a question has been on the screen, its present turn included (by the server's clock). */
+function onScreenMs(q) {
+  const now = room.question && room.question.id === q.id && room.since !== null;
+  return q.shown_ms + (now ? Math.max(0, Date.now() + room.offset - room.since) : 0);
+}
+
+function drawPlan(q, node) {
+  const shown = onScreenMs(q);
+  const planned = q.settings.planned_minutes || 0;
+  const parts = [];
+  if (planned) parts.push(t('planned_min', { n: planned }));
+  if (shown >= 1000) parts.push(t('shown_for', { time: clockText(shown / 1000) }));
+  node.textContent = parts.join(' · ');
+  node.hidden = !parts.length;
+  node.classList.toggle('over', Boolean(planned) && shown > planned * 60000);
+}
+
+// The current question's time goes on by itself: its line in the list and beside the notes follow each second.
+setInterval(() => {
+  const q = room.question;
+  if (!q || !items.has(q.id)) return;
+  drawPlan(q, items.get(q.id).parts.plan);
+  drawPlan(q, controls.plan);
+}, 1000);
 
 // -- the current question ------------------------------------------------------------------------------------------
 
@@ -149,9 +179,26 @@ const controls = {
   reset: button({ class: 'danger', onclick: () => room.question && confirm(t('reset_confirm')) && act('reset', { question: room.question.id }) }, t('reset')),
   results: el('section', { class: 'results', 'aria-label': t('results') }),
   idle: el('p', { class: 'status', text: t('waiting') }),
+  timer: el('p', { class: 'timer', role: 'timer', hidden: true }),
+  seconds: el('input', { id: 'timer-seconds', type: 'number', min: '5', max: '3600', step: '5', inputmode: 'numeric', required: true }),
+  start: el('button', { type: 'submit', text: t('timer_start') }),
+  stop: button({ onclick: () => room.question && act('timer', { question: room.question.id, seconds: 0 }) }, t('timer_stop')),
+  notes: el('p', { class: 'notes-text', lang: roomLang }),
+  plan: el('p', { class: 'plan' }),
 };
+const clock = countdown(controls.timer);
+const timerForm = el('form', { class: 'timer-form' },
+  el('label', { for: 'timer-seconds', text: t('timer_seconds') }), controls.seconds, controls.start, controls.stop, controls.timer);
+timerForm.addEventListener('submit', (event) => {
+  event.preventDefault();
+  const seconds = Number(controls.seconds.value);
+  if (room.question && Number.isInteger(seconds) && seconds >= 5 && seconds <= 3600) act('timer', { question: room.question.id, seconds });
+});
+const notesPart = el('aside', { class: 'notes', 'aria-labelledby': 'notes-title' },
+  el('h3', { id: 'notes-title', text: t('notes') }), controls.notes, controls.plan);
 const questionPart = el('div', { class: 'current-question' }, controls.prompt, controls.badge,
-  el('div', { class: 'controls' }, controls.open, controls.projector, controls.phones, controls.reset), controls.results);
+  el('div', { class: 'controls' }, controls.open, controls.projector, controls.phones, controls.reset), timerForm,
+  notesPart, controls.results);
 show(current, controls.notice,
   el('div', { class: 'nav' },
     button({ onclick: () => act('prev') }, `← ${t('prev')}`),
@@ -184,7 +231,20 @@ function drawCurrent() {
   controls.projector.setAttribute('aria-pressed', String(q.results_projector));
   controls.phones.textContent = q.results_phones ? t('results_phones_off') : t('results_phones_on');
   controls.phones.setAttribute('aria-pressed', String(q.results_phones));
+  const running = q.status === 'open' && q.closes_ms !== null;
+  clock(running ? q.closes_ms : null, room.offset);
+  controls.start.hidden = running;
+  controls.stop.hidden = !running;
+  if (timerFor !== key(q)) { // a new question: its own countdown length (typing in the field is never undone)
+    timerFor = key(q);
+    controls.seconds.value = String(q.settings.timer || 60);
+  }
+  controls.notes.textContent = q.settings.notes || '';
+  controls.notes.hidden = !q.settings.notes;
+  drawPlan(q, controls.plan);
+  notesPart.hidden = !q.settings.notes && controls.plan.hidden;
 }
+let timerFor = null;
 
 let drawnResults = null;
 function drawResults() {
@@ -230,6 +290,9 @@ function remove(id) {
   removedAt = room.questions.findIndex((q) => q.id === id);
   api('DELETE', `/${id}`).catch(failed);
 }
+
+/** A number field's whole number (empty: 0); anything else goes to the server as typed, which says what is wrong. */
+const wholeNumber = (text) => (text.trim() === '' ? 0 : /^\d+$/.test(text.trim()) ? Number(text) : text);
 
 /** Save an edited question. An edit that changes what its answers mean is asked about first (the server knows:
     it refuses with `new_round` while the question has answers), and starts a new round only when confirmed. */
@@ -284,12 +347,19 @@ function openEditor(id, from) {
   typeSelect.value = question ? question.type : 'choice';
   prompt.value = question ? question.prompt : '';
   form.elements.allow_change.checked = question ? question.settings.allow_change : true;
+  form.elements.timer.value = String(question ? question.settings.timer : 0);
+  form.elements.planned_minutes.value = String(question ? question.settings.planned_minutes : 0);
+  form.elements.notes.value = question ? question.settings.notes : '';
   const draw = () => show(slot, fields(typeSelect.value, question && question.type === typeSelect.value ? question.settings : {}));
   typeSelect.onchange = draw;
   draw();
   form.onsubmit = async (event) => {
     event.preventDefault();
-    const body = { type: typeSelect.value, prompt: prompt.value, allow_change: form.elements.allow_change.checked, ...read(slot) };
+    const body = {
+      type: typeSelect.value, prompt: prompt.value, allow_change: form.elements.allow_change.checked,
+      timer: wholeNumber(form.elements.timer.value), planned_minutes: wholeNumber(form.elements.planned_minutes.value),
+      notes: form.elements.notes.value, ...read(slot),
+    };
     for (const k of Object.keys(body)) if (body[k] === undefined) delete body[k];
     try {
       if (question) {

@@ -7,10 +7,12 @@
 // another participant's vote never wipes what someone is typing, clears a selection or closes the keyboard.
 import { connect } from './socket.js';
 import { apply, createRoom, key } from './state.js';
+import { countdown } from './timer.js';
 import { ready } from './types/index.js';
 import { announce, answersText, data, el, focusOn, randomId, roomLang, setRoomLang, show, t } from './util.js';
 
 const main = document.getElementById('phone');
+const clock = countdown(document.getElementById('timer'), { speak: true });
 const banner = document.getElementById('connection');
 const PENDING = `lab:pending:${data.code}`;
 
@@ -47,6 +49,7 @@ function receive(message) {
   const changed = apply(room, message);
   if (changed.has('lang')) setRoomLang(room.lang);
   const q = room.question;
+  clock(q && q.status === 'open' ? q.closes_ms : null, room.offset);
   switch (message.type) {
     case 'snapshot':
       me.nickname = message.nickname || '';

@@ -2,12 +2,14 @@
 // results are hidden), the way to join always in view. Keys: F fullscreen, Q large QR code.
 import { connect } from './socket.js';
 import { apply, createRoom, key } from './state.js';
+import { countdown } from './timer.js';
 import { ready } from './types/index.js';
 import { answersText, data, el, roomLang, show, t } from './util.js';
 
 const stage = document.getElementById('stage');
 const banner = document.getElementById('connection');
 const room = createRoom('projector');
+const clock = countdown(document.getElementById('timer'));
 let types = {}; // the renderers, once loaded: the socket does not wait for them
 let final = false;
 
@@ -16,6 +18,8 @@ ready.then((loaded) => { types = loaded; render(); });
 connect(data.ws, {
   onMessage(message) {
     const changed = apply(room, message);
+    const q = room.question;
+    clock(q && q.status === 'open' ? q.closes_ms : null, room.offset);
     if (changed.has('lang') && room.lang !== data.room_lang) location.reload(); // to speak the room's language
     else if (changed.size) render();
   },

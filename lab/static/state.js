@@ -10,7 +10,11 @@ const SHOWN = { phone: 'results_phones', projector: 'results_projector', facilit
 
 /** A fresh room for `audience` ('phone', 'projector' or 'facilitator'). */
 export function createRoom(audience) {
-  return { audience, lang: null, question: null, questions: [], results: null, answers: 0, participants: 0 };
+  return {
+    audience, lang: null, question: null, questions: [], results: null, answers: 0, participants: 0,
+    offset: 0, // the server's clock minus this device's (ms), from each message's `now`: countdowns use it
+    since: null, // the console: since when the current question is on the screen (server ms)
+  };
 }
 
 const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
@@ -19,6 +23,11 @@ const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
     status, text or flags), 'results', 'counts', 'questions' and 'lang' (the room's language). A message a screen need not know is ignored. */
 export function apply(room, message) {
   const changed = new Set();
+  if (typeof message.now === 'number') room.offset = message.now - Date.now();
+  if ('current_since_ms' in message && message.current_since_ms !== room.since) {
+    room.since = message.current_since_ms;
+    changed.add('questions');
+  }
   const setQuestion = (question) => {
     if (key(question) !== key(room.question) && room.results !== null) {
       room.results = null; // results belong to one question and round

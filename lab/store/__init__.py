@@ -27,10 +27,12 @@ from .base import (
     RoundRow,
     SetLanguage,
     SetStatus,
+    SetTimer,
     ShowResults,
     Step,
     Store,
     StoreError,
+    TimeUp,
     Vote,
 )  # fmt: skip
 from .sqlite import SqliteStore, StoreInUse
@@ -38,7 +40,8 @@ from .sqlite import SqliteStore, StoreInUse
 __all__ = [
     "AddQuestion", "DeleteQuestion", "EditQuestion", "ExportRow", "Moderate", "MoveQuestion", "NewQuestion",
     "NewRound", "Outcome", "Push", "QuestionRow", "RoomChange", "RoomData", "RoomOp", "RoomRow", "RoundRow",
-    "SetLanguage", "SetStatus", "ShowResults", "SqliteStore", "Step", "Store", "StoreError", "StoreInUse", "Vote",
+    "SetLanguage", "SetStatus", "SetTimer", "ShowResults", "SqliteStore", "Step", "Store", "StoreError",
+    "StoreInUse", "TimeUp", "Vote",
     "open_store",
 ]  # fmt: skip
 

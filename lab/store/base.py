@@ -38,6 +38,7 @@ class RoomRow:
     version: int
     created_at: str
     lang: str  # the language of its deck's text and of its projector
+    current_since_ms: int | None = None  # since when the current question is on the screen
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,8 @@ class QuestionRow:
     results_projector: bool
     results_phones: bool
     round: int  # the current round, from 1
+    closes_ms: int | None = None  # when its countdown ends (ms since 1970, UTC); None: no timer runs
+    shown_ms: int = 0  # how long it has been the current question, not counting the present turn
 
 
 @dataclass(frozen=True)
@@ -154,6 +157,22 @@ class SetStatus:
 
 
 @dataclass(frozen=True)
+class SetTimer:
+    """Start a question's countdown (it opens, and closes at `closes_ms`), or stop it (None: it stays as it is)."""
+
+    question: int
+    closes_ms: int | None
+
+
+@dataclass(frozen=True)
+class TimeUp:
+    """A countdown reached zero: the question closes, if this countdown is still the one running."""
+
+    question: int
+    closes_ms: int
+
+
+@dataclass(frozen=True)
 class ShowResults:
     question: int
     target: Literal["projector", "phones"]
@@ -210,6 +229,8 @@ RoomOp = (
     | Step
     | SetLanguage
     | SetStatus
+    | SetTimer
+    | TimeUp
     | ShowResults
     | NewRound
     | Moderate
@@ -228,6 +249,7 @@ class RoomChange:
     current: int | None
     questions: tuple[QuestionRow, ...]
     lang: str = "nl"
+    current_since_ms: int | None = None  # since when the current question is on the screen
     added: int | None = None  # AddQuestion: the new question's id
     moderated: Answer | None = None  # Moderate: the answer with its new status
 
@@ -283,6 +305,10 @@ class Store(ABC):
     @abstractmethod
     async def rooms_created_before(self, stamp: str) -> list[str]:
         """The codes of rooms created before an ISO time stamp."""
+
+    @abstractmethod
+    async def rooms_with_timers(self) -> list[str]:
+        """The codes of rooms with a question whose countdown runs (to load them at start: they close it)."""
 
     @abstractmethod
     async def load_room(self, room_id: int) -> RoomData: ...

@@ -43,10 +43,12 @@ from .base import (
     RoundRow,
     SetLanguage,
     SetStatus,
+    SetTimer,
     ShowResults,
     Step,
     Store,
     StoreError,
+    TimeUp,
     Vote,
 )  # fmt: skip
 from .writer import Conn, Writer
@@ -59,9 +61,13 @@ CHECKPOINT_TRIES = 40  # about 20 s in all, with pauses growing from 10 ms to 1 
 T = TypeVar("T")
 
 _ROOM = (
-    "id, code, title, deck, serve_deck, facilitator_key, projector_key, current_question_id, version, created_at, lang"
+    "id, code, title, deck, serve_deck, facilitator_key, projector_key, current_question_id, version, created_at, lang,"
+    " current_since_ms"
 )
-_QUESTION = "id, room_id, position, type, prompt, settings, status, results_projector, results_phones, round"
+_QUESTION = (
+    "id, room_id, position, type, prompt, settings, status, results_projector, results_phones, round, closes_ms,"
+    " shown_ms"
+)
 _ANSWER = "question_id, round, participant_id, value, status, group_name, weight, channel, received_ms"
 
 
@@ -70,7 +76,7 @@ def _room(row: Iterable[Any]) -> RoomRow:
 
 
 def _question(row: Sequence[Any]) -> QuestionRow:
-    return QuestionRow(*row[:5], loads(row[5]), row[6], bool(row[7]), bool(row[8]), row[9])  # type: ignore[call-arg]
+    return QuestionRow(*row[:5], loads(row[5]), row[6], bool(row[7]), bool(row[8]), *row[9:])  # type: ignore[call-arg]
 
 
 def _answer(row: Sequence[Any]) -> Answer:
@@ -238,6 +244,14 @@ class SqliteStore(Store):
     async def rooms_created_before(self, stamp: str) -> list[str]:
         return [str(row[0]) for row in await _all(self._read, "SELECT code FROM rooms WHERE created_at < ?", (stamp,))]
 
+    async def rooms_with_timers(self) -> list[str]:
+        rows = await _all(
+            self._read,
+            "SELECT DISTINCT code FROM rooms JOIN questions ON questions.room_id = rooms.id"
+            " WHERE questions.closes_ms IS NOT NULL",
+        )
+        return [str(row[0]) for row in rows]
+
     async def load_room(self, room_id: int) -> RoomData:
         conn = self._read
         row = await _one(conn, f"SELECT {_ROOM} FROM rooms WHERE id = ?", (room_id,))
@@ -300,13 +314,14 @@ class SqliteStore(Store):
             extra = await self._apply(conn, room_id, op)
             row = await _one(
                 conn,
-                "UPDATE rooms SET version = version + 1 WHERE id = ? RETURNING version, current_question_id, lang",
+                "UPDATE rooms SET version = version + 1 WHERE id = ?"
+                " RETURNING version, current_question_id, lang, current_since_ms",
                 (room_id,),
             )
             if row is None:
                 raise NotFound()
             questions = tuple(_question(r) for r in await _all(conn, _QUESTIONS_OF_ROOM, (room_id,)))
-            return RoomChange(row[0], row[1], questions, lang=row[2], **extra)
+            return RoomChange(row[0], row[1], questions, lang=row[2], current_since_ms=row[3], **extra)
 
         return await self._write().write(run, on_commit)
 
@@ -327,9 +342,23 @@ class SqliteStore(Store):
                 if not 0 <= index < len(order):
                     raise NoMore()
                 await self._push(conn, room, order[index])
-            case SetStatus(question, status):
+            case SetStatus(question, status):  # opening or closing by hand ends a countdown
                 await self._question_state(conn, room, question)
-                await conn.execute("UPDATE questions SET status = ? WHERE id = ?", (status, question))
+                await conn.execute("UPDATE questions SET status = ?, closes_ms = NULL WHERE id = ?", (status, question))
+            case SetTimer(question, closes_ms):
+                await self._question_state(conn, room, question)
+                if closes_ms is None:
+                    await conn.execute("UPDATE questions SET closes_ms = NULL WHERE id = ?", (question,))
+                else:
+                    await conn.execute(
+                        "UPDATE questions SET status = 'open', closes_ms = ? WHERE id = ?", (closes_ms, question)
+                    )
+            case TimeUp(question, closes_ms):  # nothing if the countdown was stopped or started anew meanwhile
+                await conn.execute(
+                    "UPDATE questions SET status = 'closed', closes_ms = NULL WHERE id = ? AND room_id = ?"
+                    " AND closes_ms = ?",
+                    (question, room, closes_ms),
+                )
             case ShowResults(question, target, show):
                 await self._question_state(conn, room, question)
                 column = {"projector": "results_projector", "phones": "results_phones"}[target]
@@ -389,11 +418,25 @@ class SqliteStore(Store):
             status = (await self._question_state(conn, room, question))[0]
             if status == "hidden":
                 await conn.execute("UPDATE questions SET status = 'open' WHERE id = ?", (question,))
-        await conn.execute("UPDATE rooms SET current_question_id = ? WHERE id = ?", (question, room))
+        row = await _one(conn, "SELECT current_question_id, current_since_ms FROM rooms WHERE id = ?", (room,))
+        current, since = (row[0], row[1]) if row else (None, None)
+        if question == current:
+            return  # pushed again: its turn on the screen goes on
+        now = self._ms()
+        if current is not None and since is not None:  # the run-sheet: the question leaving adds its turn
+            await conn.execute(
+                "UPDATE questions SET shown_ms = shown_ms + ? WHERE id = ?", (max(0, now - since), current)
+            )
+        await conn.execute(
+            "UPDATE rooms SET current_question_id = ?, current_since_ms = ? WHERE id = ?",
+            (question, None if question is None else now, room),
+        )
 
     async def _new_round(self, conn: Conn, question: int) -> None:
         row = await _one(
-            conn, "UPDATE questions SET round = round + 1 WHERE id = ? RETURNING round, type, settings", (question,)
+            conn,
+            "UPDATE questions SET round = round + 1, closes_ms = NULL WHERE id = ? RETURNING round, type, settings",
+            (question,),
         )
         assert row is not None
         await conn.execute(
