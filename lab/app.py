@@ -65,6 +65,7 @@ def routes() -> list[Route | WebSocketRoute | Mount]:
         Route("/join", pages.join, name="join"),
         Route("/r/{code}", pages.phone, name="phone"),
         Route("/r/{code}/qr.svg", pages.qr_code, name="qr"),
+        Route("/r/{code}/images/{name}", pages.image, name="image"),
         WebSocketRoute("/ws/r/{code}", live.phone_socket, name="phone_socket"),
         # screens
         Route("/p/{code}", pages.projector, name="projector"),
@@ -75,6 +76,7 @@ def routes() -> list[Route | WebSocketRoute | Mount]:
         Route("/f/{code}/delete", pages.room_delete, methods=["POST"], name="room_delete"),
         WebSocketRoute("/ws/f/{code}", live.facilitator_socket, name="facilitator_socket"),
         Route("/api/rooms/{code}/questions", pages.questions_create, methods=["POST"], name="questions_create"),
+        Route("/api/rooms/{code}/images", pages.image_upload, methods=["POST"], name="image_upload"),
         Route("/api/rooms/{code}/questions/{question}", pages.question_update, methods=["PUT"], name="question_update"),
         Route(
             "/api/rooms/{code}/questions/{question}", pages.question_delete, methods=["DELETE"], name="question_delete"

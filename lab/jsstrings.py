@@ -42,6 +42,10 @@ STRINGS: dict[str, str] = {
     "participants": N_("%(n)s participants"),
     "one_participant": N_("1 participant"),
     # console
+    "image_preview": N_("The chosen image"),
+    "image_remove": N_("Remove the image"),
+    "image_uploading": N_("Uploading the image…"),
+    "image_ready": N_("The image is ready. It is saved with the question."),
     "timer_seconds": N_("Countdown (seconds)"),
     "timer_start": N_("Start countdown"),
     "timer_stop": N_("Stop countdown"),

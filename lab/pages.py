@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.templating import Jinja2Templates
 
-from . import access, export, i18n, qr, questions
+from . import access, export, i18n, media, qr, questions
 from .decks import DeckError, list_decks, load_deck, parse_question
 from .errors import N_, Invalid, LabError, TooLarge, UnknownQuestion
 from .i18n import gettext as _
@@ -73,6 +73,7 @@ def js_data(request: Request, room: Room, ws: str, **extra: Any) -> dict[str, An
         "room_lang": room.lang,
         "strings": {key: _(msgid) for key, msgid in strings.items()},
         "types": list(TYPES),
+        "passive": [name for name, kind in TYPES.items() if not kind.answerable],  # take no answers (a slide)
         **extra,
     }
 
@@ -181,6 +182,7 @@ async def console(request: Request) -> Response:
     data = js_data(
         request, room, "facilitator_socket", csrf=access.csrf_token(request.session),
         api=request.url_for("questions_create", code=room.code).path, editors=editors,
+        images_api=request.url_for("image_upload", code=room.code).path,
         languages=list(i18n.LANGUAGES.items()),
     )  # fmt: skip
     return render(
@@ -274,6 +276,36 @@ def _question_path_id(request: Request) -> int:
         return int(request.path_params["question"])
     except ValueError:
         raise UnknownQuestion() from None
+
+
+async def image_upload(request: Request) -> Response:
+    """A facilitator's image for the room (the body is the file itself): checked, made smaller and stripped of its
+    metadata off the event loop (lab.media), then kept in the store."""
+
+    async def action(room: Room) -> Response:
+        limit = request.app.state.settings.image_max_bytes
+        body = bytearray()
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > limit:
+                raise TooLarge(N_("An image can be at most %(mb)s MB."), mb=limit // 1_000_000)
+        image = await asyncio.to_thread(media.prepare, bytes(body), limit)
+        await room.add_image(image)
+        url = request.url_for("image", code=room.code, name=image.name).path
+        return JSONResponse({"image": image.name, "width": image.width, "height": image.height, "url": url}, 201)
+
+    return await _api(request, action)
+
+
+async def image(request: Request) -> Response:
+    """A room's image, for anyone with the room's code (as its questions are). Named by its content: cached for good."""
+    room = await find_room(request)
+    name = request.path_params["name"]
+    found = await room.image(name) if media.NAME.fullmatch(name) else None
+    if found is None:
+        raise HTTPException(404)
+    mime, data = found
+    return Response(data, media_type=mime, headers={"Cache-Control": "public, max-age=31536000, immutable"})
 
 
 async def questions_create(request: Request) -> Response:

@@ -39,6 +39,7 @@ from .errors import (
 from .hub import Hub
 from .i18n import DEFAULT as DEFAULT_LANGUAGE
 from .i18n import LANGUAGES
+from .media import StoredImage
 from .questions import JSON, TYPES
 from .records import HIDDEN, SHOWN, Answer
 from .store import (
@@ -355,6 +356,14 @@ class Room:
         if question is None:
             raise UnknownQuestion()
         return question
+
+    # -- images ----------------------------------------------------------------------------------------------------
+
+    async def add_image(self, image: StoredImage) -> None:
+        await self._store.add_image(self.id, image)
+
+    async def image(self, name: str) -> tuple[str, bytes] | None:
+        return await self._store.image(self.id, name)
 
     # -- participants ------------------------------------------------------------------------------------------------
 

@@ -63,6 +63,9 @@ class Settings:
     login_attempts: int = _setting(
         5, "Wrong organiser passwords allowed per address per minute; more get 429 without being checked."
     )
+    image_max_bytes: int = _setting(
+        5_000_000, "Largest image a facilitator may upload (a slide's picture, a map to pin on), in bytes."
+    )
     retention_days: int = _setting(180, "Rooms older than this many days are deleted completely, with their answers.")
     cookie_days: int = _setting(30, "How long the session cookie (participant id, screen grants) is kept.")
 

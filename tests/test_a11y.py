@@ -35,7 +35,8 @@ SCREENS = [(1920, 1080), (1280, 720)]
 QUESTIONS: dict[str, dict[str, Any]] = {name: case.question for name, case in CASES.items()}
 KINDS = list(QUESTIONS)
 VOTES: dict[str, list[Any]] = {name: case.votes for name, case in CASES.items()}
-ANSWERED = [name for name, case in CASES.items() if case.answerable]
+PHONE_STATES = {name: 4 if case.answerable else 1 for name, case in CASES.items()}  # states each walk checks
+SCREEN_STATES = {name: 4 if case.answerable else 2 for name, case in CASES.items()}
 
 
 def tr(lang: str, message: str, **params: object) -> str:
@@ -150,6 +151,8 @@ async def phone_question(room: Room, question: Question, kind: str, phones: list
     await room.push(question.id)
     await each(phones, lambda s: expect(answer_control(s, kind)).to_be_visible())
     await check(f"{kind} open", phones)
+    if not CASES[kind].answerable:  # a content slide: shown, nothing to answer
+        return
     await each(phones, answered)
     await check(f"{kind} answered", phones)
     await room.act("show_results", {"question": question.id, "target": "phones", "show": True})
@@ -184,6 +187,13 @@ async def projector_question(room: Room, question: Question, kind: str, screens:
         await s.page.wait_for_function(LARGE_QR if large else f"() => !({LARGE_QR})()")
 
     await room.push(question.id)
+    if not CASES[kind].answerable:  # a content slide: shown at once, with the large QR code over it
+        await each(screens, lambda s: expect(s.page.get_by_text(CASES[kind].revealed, exact=True)).to_be_visible())
+        await check(f"{kind} shown", screens)
+        await each(screens, lambda s: qr(s, large=True))
+        await check(f"{kind} large QR", screens)
+        await each(screens, lambda s: qr(s, large=False))
+        return
     await votes(room, question, kind)
     await each(screens, hidden)
     await check(f"{kind} hidden", screens)
@@ -302,7 +312,7 @@ async def test_a_phone_at_320_px_with_text_at_200_percent_reflows(server: Server
     await phone_waiting(phones, check)
     for question, kind in zip(room.questions, KINDS, strict=True):
         await phone_question(room, question, kind, phones, check)
-    assert len(widths) == len(phones) * (1 + 4 * len(KINDS))
+    assert len(widths) == len(phones) * (1 + sum(PHONE_STATES.values()))
     print("\n".join(["Document widths at 320 px, 200 % text:", *widths]))
     if problems:
         pytest.fail("\n".join(["Reflow at 320 px with 200 % text:", *problems]), pytrace=False)
@@ -345,7 +355,7 @@ async def test_a_projector_never_scrolls_sideways(server: Server, browser: Brows
     await check("waiting", projectors)
     for question, kind in zip(room.questions, KINDS, strict=True):
         await projector_question(room, question, kind, projectors, check)
-    assert checked == len(projectors) * (1 + 4 * len(KINDS))
+    assert checked == len(projectors) * (1 + sum(SCREEN_STATES.values()))
     if problems:
         pytest.fail("\n".join(["Projector wider than its screen:", *problems]), pytrace=False)
 
@@ -364,7 +374,8 @@ async def test_the_console_is_accessible(server: Server, browser: Browser) -> No
 
     async def current(s: Screen, question: Question, kind: str) -> None:
         await expect(s.page.get_by_role("heading", name=question.prompt, exact=True)).to_be_visible()
-        await expect(text(s, "%(n)s answers", n=len(VOTES[kind]))).to_be_visible()
+        if CASES[kind].answerable:
+            await expect(text(s, "%(n)s answers", n=len(VOTES[kind]))).to_be_visible()
 
     async def editor(s: Screen) -> None:
         await s.page.get_by_role("button", name=tr(s.lang, "Add a question")).click()

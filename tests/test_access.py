@@ -26,6 +26,7 @@ PUBLIC = {
     "organiser_login",
     "organiser_logout",
     "type_styles",
+    "image",  # a room's images, for anyone with its code (as its questions are)
 }
 
 
@@ -62,7 +63,7 @@ def test_the_route_table_has_no_unclassified_route() -> None:
     screens = {name for name in names if name not in PUBLIC}
     assert screens == {
         "projector", "console", "export_csv", "export_xlsx", "room_delete", "questions_create", "question_update",
-        "question_delete", "question_move", "organiser_create_room",
+        "question_delete", "question_move", "organiser_create_room", "image_upload",
     }  # fmt: skip
     kinds = {type(route) for route in routes()}
     assert kinds == {Route, WebSocketRoute, Mount}

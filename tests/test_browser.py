@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from conftest import BROWSER, CHOICE, OPEN, PHONE, SCALE, SCREEN, WORDS, Client, Server, open_page, spec
+from PIL import Image
 from playwright.async_api import Browser, Route, expect
 
 from lab.rooms import Room
@@ -300,3 +301,39 @@ async def test_a_phone_whose_renderer_fails_to_load_at_first_still_works(server:
     await expect(page.get_by_text("Uw antwoord is ontvangen")).to_be_visible()
     assert len(dropped) == 2 and [a.value for a in room.questions[0].tally.answers.values()] == [[1]]
     await context.close()
+
+
+async def test_a_slide_with_an_image_made_in_the_console(server: Server, browser: Browser, tmp_path: Path) -> None:
+    room: Room = await server.rooms.create("Leeg", [])
+    picture = tmp_path / "wijkkaart.png"
+    Image.new("RGB", (800, 500), (200, 220, 180)).save(picture)
+    console = await open_page(browser, server, f"/f/{room.code}?key={room.facilitator_key}", **SCREEN)
+    screen = await open_page(browser, server, f"/p/{room.code}?key={room.projector_key}", **SCREEN)
+    mobile = await open_page(browser, server, f"/r/{room.code}", **PHONE)
+    page = console.page
+    await page.get_by_role("button", name="Vraag toevoegen").click()
+    await page.get_by_label("Soort").select_option("slide")
+    await page.get_by_label("Vraag", exact=True).fill("Onze wijk")
+    await page.get_by_label("Tekst (niet verplicht").fill("Dit is de wijk waar we over praten.")
+    await page.get_by_label("Afbeelding (niet verplicht").set_input_files(picture)
+    await expect(page.get_by_role("status").filter(has_text="De afbeelding staat klaar")).to_be_visible()
+    await page.get_by_role("button", name="Opslaan").click()
+    await expect(page.locator("#editor-error")).to_have_text(
+        "image_alt: is verplicht bij een afbeelding: zeg in woorden wat erop staat"
+    )
+    await page.get_by_label("Wat er op de afbeelding staat").fill("Kaart van de wijk met de drie flats")
+    await page.get_by_role("button", name="Opslaan").click()
+    await expect(page.locator("#editor")).to_be_hidden()
+    slide = room.questions[0]
+    assert slide.type.name == "slide" and slide.settings["image_alt"] == "Kaart van de wijk met de drie flats"
+
+    await room.push(slide.id)
+    for watched in (screen, mobile):
+        image = watched.page.get_by_role("img", name="Kaart van de wijk met de drie flats")
+        await expect(image).to_be_visible()
+        assert await image.evaluate("i => i.complete && i.naturalWidth") == 800
+        await expect(watched.page.get_by_text("Dit is de wijk waar we over praten.")).to_be_visible()
+    await expect(mobile.page.get_by_role("button", name="Verstuur")).to_have_count(0)  # nothing to answer
+    await expect(screen.page.locator(".count")).to_have_count(0)
+    for watched in (screen, mobile):
+        assert watched.errors == [] and watched.foreign == []

@@ -15,6 +15,7 @@ from lab.questions import TYPES
 from lab.rooms import Room
 
 COMMON = {"allow_change": True, "timer": 0, "notes": "", "planned_minutes": 0}  # every question has these
+COMMON_JSON = '"allow_change":true,"timer":0,"notes":"","planned_minutes":0}'
 
 
 async def console_client(clients: Callable[[], Client], room: Room) -> tuple[Client, dict[str, str]]:
@@ -135,8 +136,8 @@ async def test_change_move_and_delete_questions(server: Server, clients: Callabl
     assert reworded.json()["question"]["round"] == 2  # other options: a new round; the old answer stays with its own
     assert table(server, "SELECT round, value FROM answers") == [(1, "[0]")]
     assert table(server, "SELECT number, settings FROM rounds WHERE question_id = ? ORDER BY number", first) == [
-        (1, '{"options":["Goed","Matig","Slecht"],"max_choices":1,"allow_change":true,"timer":0,"notes":"","planned_minutes":0}'),
-        (2, '{"options":["Ja","Nee"],"max_choices":1,"allow_change":true,"timer":0,"notes":"","planned_minutes":0}'),
+        (1, '{"options":["Goed","Matig","Slecht"],"max_choices":1,' + COMMON_JSON),
+        (2, '{"options":["Ja","Nee"],"max_choices":1,' + COMMON_JSON),
     ]
     again = await client.http.put(f"{url}/{first}", json={**CHOICE, "options": ["Ja", "Nee", "Soms"]}, headers=headers)
     assert again.json()["question"]["round"] == 3  # a phone may hold an answer to round 2's options: a new round

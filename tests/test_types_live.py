@@ -102,3 +102,17 @@ async def test_a_phone_answers_and_the_projector_and_console_follow(
     await expect(screen.page.get_by_text(case.revealed, exact=True).first).to_be_visible()
     for page in (console, screen, mobile):
         assert page.errors == [] and page.foreign == []
+
+
+async def test_a_phone_cannot_answer_a_slide(server: Server, clients: Callable[[], Client]) -> None:
+    room: Room = await server.rooms.create("Kamer", [spec(type="slide", prompt="Welkom", text="Fijn dat u er bent.")])
+    question = room.questions[0]
+    await room.push(question.id)
+    member, snapshot = await phone(clients, room)
+    assert snapshot["question"]["settings"]["text"] == "Fijn dat u er bent."
+    await member.send({"type": "vote", "id": "slide-0001", "question": question.id, "round": 1, "value": "x"})
+    refused = await member.expect("error")
+    assert refused == {"type": "error", "error": "bad_message", "message": "Bij dit onderdeel hoort geen antwoord.",
+                       "id": "slide-0001"}  # fmt: skip
+    with sqlite3.connect(server.settings.db_path) as conn:
+        assert conn.execute("SELECT count(*) FROM answers").fetchone() == (0,)

@@ -221,6 +221,8 @@ function drawCurrent() {
   controls.idle.hidden = Boolean(q);
   questionPart.hidden = !q;
   if (!q) return;
+  const passive = data.passive.includes(q.type); // a content slide: nothing to open, count or reveal
+  for (const part of [controls.open, controls.projector, controls.phones, controls.reset, timerForm]) part.hidden = passive;
   const open = q.status === 'open';
   controls.prompt.textContent = q.prompt;
   controls.badge.className = `badge ${q.status}`;
@@ -251,6 +253,11 @@ function drawResults() {
   const q = room.question;
   const type = q && types[q.type];
   const options = { facilitator: true, onModerate: (card, status) => act('moderate', { question: q.id, card, status }) };
+  if (q && type && data.passive.includes(q.type)) {
+    drawnResults = null;
+    show(controls.results, type.results(q, null)); // what phones and the projector show
+    return;
+  }
   if (!q || !type || !room.results) {
     drawnResults = null;
     show(controls.results, el('p', { class: 'hint', text: t('no_answers') }));
@@ -317,7 +324,44 @@ function fields(type, settings) {
     else if (field.dataset.kind === 'lines') field.value = value.join('\n');
     else field.value = value;
   }
+  for (const input of box.querySelectorAll('input[data-kind="image"]')) imageField(box, input);
   return box;
+}
+
+/** An image field (data-kind="image"): the file is uploaded as soon as it is chosen (lab checks it and keeps it
+    itself); the hidden field named by data-target keeps the stored image's name, and a preview shows it. */
+function imageField(box, input) {
+  const target = box.querySelector(`[name="${input.dataset.target}"]`);
+  const status = el('p', { class: 'hint', role: 'status' });
+  const preview = el('img', { class: 'editor-preview', alt: t('image_preview') });
+  const clear = el('button', { type: 'button', class: 'small', text: t('image_remove') });
+  const draw = () => {
+    preview.hidden = clear.hidden = !target.value;
+    if (target.value) preview.src = `/r/${encodeURIComponent(data.code)}/images/${target.value}`;
+  };
+  clear.addEventListener('click', () => { target.value = ''; input.value = ''; status.textContent = ''; draw(); input.focus(); });
+  input.addEventListener('change', async () => {
+    const file = input.files[0];
+    if (!file) return;
+    status.textContent = t('image_uploading');
+    try {
+      const response = await fetch(data.images_api, {
+        method: 'POST', body: file, credentials: 'same-origin',
+        headers: { 'Content-Type': file.type || 'application/octet-stream', 'X-CSRF-Token': data.csrf },
+      });
+      let payload = {};
+      try { payload = await response.json(); } catch { /* empty body */ }
+      if (!response.ok) throw new Error(payload.message || t('error'));
+      target.value = payload.image;
+      status.textContent = t('image_ready');
+    } catch (e) {
+      input.value = '';
+      status.textContent = e.message;
+    }
+    draw();
+  });
+  input.after(status, preview, clear);
+  draw();
 }
 
 function read(box) {

@@ -192,7 +192,9 @@ function drawAnswer(q, type) {
   const typed = before ? fields(parts.answer) : null; // what was being filled in, not sent (yet)
   if (typed && !sending && typed.some((f) => f.value.trim() || f.checked)) unsent[before.key] = typed;
   let focus = null;
-  if (sending) {
+  if (data.passive.includes(q.type)) {
+    show(parts.answer, type.input(q, {})); // a content slide: nothing to answer, open or closed
+  } else if (sending) {
     show(parts.answer, el('p', { class: 'status sending', text: t('sending') }));
   } else if (received) {
     const box = el('div', { class: 'received', tabindex: '-1' },

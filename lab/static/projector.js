@@ -41,8 +41,19 @@ function render() {
   }
   const type = types[q.type];
   if (!type) return;
+  if (data.passive.includes(q.type)) { // a content slide: its text and image, no answers to count
+    const same = drawn && drawn.key === key(q) && drawn.prompt === q.prompt && drawn.passive;
+    if (same) type.update(drawn.body, q);
+    else {
+      const body = type.results(q, null);
+      show(stage, el('h1', { class: 'prompt', lang: roomLang, text: q.prompt }), el('div', { class: 'stage-results' }, body));
+      drawn = { key: key(q), prompt: q.prompt, passive: true, body };
+    }
+    fit(!same);
+    return;
+  }
   const count = answersText(room.answers);
-  const same = drawn && drawn.key === key(q) && drawn.status === q.status && drawn.prompt === q.prompt;
+  const same = drawn && !drawn.passive && drawn.key === key(q) && drawn.status === q.status && drawn.prompt === q.prompt;
   if (same && drawn.shown && room.results) {
     type.update(drawn.body, q, room.results);
     drawn.count.textContent = count;

@@ -20,6 +20,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
+from ..media import StoredImage
 from ..records import JSON, PHONE, SHOWN, Answer
 
 # -- rows ------------------------------------------------------------------------------------------------------
@@ -309,6 +310,15 @@ class Store(ABC):
     @abstractmethod
     async def rooms_with_timers(self) -> list[str]:
         """The codes of rooms with a question whose countdown runs (to load them at start: they close it)."""
+
+    # images (lab.media)
+    @abstractmethod
+    async def add_image(self, room_id: int, image: StoredImage) -> None:
+        """Keep an image for a room (the same name again is the same image: nothing changes)."""
+
+    @abstractmethod
+    async def image(self, room_id: int, name: str) -> tuple[str, bytes] | None:
+        """(mime type, bytes) of a room's image, or None."""
 
     @abstractmethod
     async def load_room(self, room_id: int) -> RoomData: ...

@@ -22,6 +22,7 @@ from typing import IO, Any, TypeVar
 import aiosqlite
 
 from ..errors import N_, Invalid, NoMore, NotFound, StillOpen, Unavailable, UnknownCard, UnknownQuestion
+from ..media import StoredImage
 from ..records import HIDDEN, Answer
 from ..wire import dumps, loads
 from .base import (
@@ -243,6 +244,22 @@ class SqliteStore(Store):
 
     async def rooms_created_before(self, stamp: str) -> list[str]:
         return [str(row[0]) for row in await _all(self._read, "SELECT code FROM rooms WHERE created_at < ?", (stamp,))]
+
+    async def add_image(self, room_id: int, image: StoredImage) -> None:
+        async def run(conn: Conn) -> None:
+            if await _one(conn, "SELECT 1 FROM rooms WHERE id = ?", (room_id,)) is None:
+                raise NotFound()
+            await conn.execute(
+                "INSERT OR IGNORE INTO images (room_id, name, mime, width, height, data, created_ms)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (room_id, image.name, image.mime, image.width, image.height, image.data, self._ms()),
+            )
+
+        await self._write().write(run)
+
+    async def image(self, room_id: int, name: str) -> tuple[str, bytes] | None:
+        row = await _one(self._read, "SELECT mime, data FROM images WHERE room_id = ? AND name = ?", (room_id, name))
+        return None if row is None else (str(row[0]), bytes(row[1]))
 
     async def rooms_with_timers(self) -> list[str]:
         rows = await _all(
