@@ -41,7 +41,13 @@ STRINGS: dict[str, str] = {
     "results_hidden": N_("Results follow soon"),
     "participants": N_("%(n)s participants"),
     "one_participant": N_("1 participant"),
+    # comparing rounds (every screen)
+    "round_title": N_("Round %(n)s"),
+    "round_now": N_("Round %(n)s (now)"),
+    "change_points": N_("%(change)s percentage points"),
+    "change": N_("change %(change)s"),
     # console
+    "compare_rounds": N_("Compare with round %(n)s"),
     "image_preview": N_("The chosen image"),
     "image_remove": N_("Remove the image"),
     "image_uploading": N_("Uploading the image…"),

@@ -135,6 +135,7 @@ class Room:
         self._flush: asyncio.TimerHandle | None = None
         self._last_flush = 0.0
         self._results_changed = False
+        self._earlier: tuple[tuple[int, int], dict[str, JSON]] | None = None  # (question, round), its results
         rounds: dict[int, dict[int, Tally]] = {}
         for r in data.rounds:
             rounds.setdefault(r.question_id, {})[r.number] = Tally(TYPES[r.type], r.settings)
@@ -171,16 +172,30 @@ class Room:
         shown = question.results_projector if audience == "projector" else question.results_phones
         return question.tally.results() if shown else None
 
+    def earlier_for(self, results: dict[str, JSON] | None) -> dict[str, JSON] | None:
+        """The previous round's results beside an audience's `results` (None: it sees none) when the facilitator
+        compares rounds: `{"round": n, "results": ...}`, the shown answers only, as everyone sees them. A round that
+        is over no longer changes, so its results are worked out once."""
+        question = self.current
+        if results is None or question is None or question.earlier is None:
+            return None
+        number = max(n for n in question.rounds if n < question.round)
+        if self._earlier is None or self._earlier[0] != (question.id, number):
+            self._earlier = ((question.id, number), {"round": number, "results": question.earlier.results()})
+        return self._earlier[1]
+
     def snapshot(self, audience: str, participant: str | None = None, nickname: str = "") -> dict[str, JSON]:
         """Everything a client needs to draw its screen from nothing."""
         question = self.current
+        results = self.results_for(audience)
         message: dict[str, JSON] = {
             "type": "snapshot",
             "version": self.version,
             "now": self.now_ms(),
             "room": {"code": self.code, "title": self.title, "lang": self.lang},
             "question": question.public(audience == "facilitator") if question else None,
-            "results": self.results_for(audience),
+            "results": results,
+            "earlier": self.earlier_for(results),
             "answers": len(question.tally.answers) if question else 0,
             "participants": self.participants(),
         }
@@ -215,7 +230,7 @@ class Room:
                 await self._change(SetStatus(_field(params, "question", int), "open" if action == "open" else "closed"))
             case "show_results":
                 target = _field(params, "target", str)
-                if target not in ("projector", "phones"):
+                if target not in ("projector", "phones", "compare"):
                     raise BadMessage(N_("Unknown target."))
                 await self._change(ShowResults(_field(params, "question", int), target, _field(params, "show", bool)))
             case "reset":
@@ -464,10 +479,12 @@ class Room:
             "answers": len(question.tally.answers) if question else 0,
             "participants": self.participants(),
         }
-        self._hub.publish(self.topic("facilitator"), dumps({**base, "results": self.results_for("facilitator")}))
-        self._hub.publish(self.topic("projector"), dumps({**base, "results": self.results_for("projector")}))
-        if self._results_changed and question is not None and question.results_phones:
-            self._hub.publish(self.topic("phone"), dumps({**base, "results": self.results_for("phone")}))
+        for audience in AUDIENCES:
+            if audience == "phone" and not (self._results_changed and question is not None and question.results_phones):
+                continue
+            results = self.results_for(audience)
+            message = {**base, "results": results, "earlier": self.earlier_for(results)}
+            self._hub.publish(self.topic(audience), dumps(message))
         self._results_changed = False
 
 

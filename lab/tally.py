@@ -78,11 +78,20 @@ class Question:
         self.round = row.round
         self.closes_ms = row.closes_ms
         self.shown_ms = row.shown_ms
+        self.compare = row.compare
 
     @property
     def tally(self) -> Tally:
         """The current round."""
         return self.rounds[self.round]
+
+    @property
+    def earlier(self) -> Tally | None:
+        """The round shown beside the current one when comparing (the previous round that ran), or None."""
+        if not self.compare:
+            return None
+        ran = [number for number in self.rounds if number < self.round]
+        return self.rounds[max(ran)] if ran else None
 
     def hidden_keys(self) -> frozenset[str]:
         """The settings phones and projectors are not sent: the console's own, and secrets while it is open."""
@@ -107,5 +116,6 @@ class Question:
             "results_phones": self.results_phones,
             "round": self.round,
             "closes_ms": self.closes_ms,
+            "compare": self.compare,
             **extra,
         }

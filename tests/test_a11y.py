@@ -19,7 +19,7 @@ import pytest
 from a11y import NEEDS_AXE, axe, describe, reflow, text_size
 from conftest import BROWSER, PASSWORD, PHONE, Server, open_page, spec
 from playwright.async_api import Browser, Locator, Page, expect
-from ui import CASES
+from ui import CASES, prepare
 
 from lab.i18n import translate
 from lab.rooms import Room
@@ -47,6 +47,7 @@ def tr(lang: str, message: str, **params: object) -> str:
 async def new_room(server: Server, questions: list[dict[str, Any]], lang: str = "nl") -> Room:
     """A room with these questions, in `lang` (the projector speaks the room's language, not the browser's)."""
     room: Room = await server.rooms.create("Toegankelijkheid", [spec(**q) for q in questions], lang=lang)
+    await prepare(room, questions)
     return room
 
 

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from conftest import BROWSER, PHONE, SCREEN, Client, Server, facilitator, open_page, phone, projector, spec
 from playwright.async_api import Browser, expect
-from ui import CASES
+from ui import CASES, prepare
 
 from lab.i18n import translate
 from lab.questions import TYPES
@@ -44,6 +44,7 @@ async def test_thirty_phones_answer_and_the_projector_shows_the_recount(
 ) -> None:
     case = CASES[name]
     room: Room = await server.rooms.create("Kamer", [spec(**case.question)])
+    await prepare(room, [case.question])
     question = room.questions[0]
     boss, _ = await facilitator(clients, room)
     screen, _ = await projector(clients, room)
@@ -80,6 +81,7 @@ async def test_a_phone_answers_and_the_projector_and_console_follow(
 ) -> None:
     case = CASES[name]
     room: Room = await server.rooms.create("Kamer", [spec(**case.question)])
+    await prepare(room, [case.question])
     question = room.questions[0]
     console = await open_page(browser, server, f"/f/{room.code}?key={room.facilitator_key}", **SCREEN)
     screen = await open_page(browser, server, f"/p/{room.code}?key={room.projector_key}", **SCREEN)

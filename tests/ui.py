@@ -32,6 +32,15 @@ class Case:
     """Give an answer through the phone's interface and send it (the caller awaits the receipt)."""
     answerable: bool = True
     """False for a type that takes no answers (a content slide)."""
+    setup: Callable[[Any], Awaitable[None]] | None = None
+    """What the room needs before its question can be shown (an image to pin on): called with the new room."""
+
+
+async def prepare(room: Any, questions: list[dict[str, Any]]) -> None:
+    """Give a new room what its cases need (their `setup`), for the questions it was made with."""
+    for case in CASES.values():
+        if case.setup is not None and case.question in questions:
+            await case.setup(room)
 
 
 def _load() -> dict[str, Case]:

@@ -6,6 +6,7 @@
 // button replaced between mouse-down and mouse-up would swallow the click.
 import { connect } from './socket.js';
 import { apply, createRoom, key } from './state.js';
+import { compared, updateCompared } from './compare.js';
 import { clockText, countdown } from './timer.js';
 import { ready } from './types/index.js';
 import { answersText, data, el, focusOn, participantsText, roomLang, setRoomLang, show, t } from './util.js';
@@ -176,6 +177,7 @@ const controls = {
   open: button({ id: 'toggle-open', onclick: () => toggle('open') }),
   projector: button({ id: 'toggle-projector', onclick: () => toggle('projector') }),
   phones: button({ id: 'toggle-phones', onclick: () => toggle('phones') }),
+  compare: button({ id: 'toggle-compare', onclick: () => toggle('compare') }),
   reset: button({ class: 'danger', onclick: () => room.question && confirm(t('reset_confirm')) && act('reset', { question: room.question.id }) }, t('reset')),
   results: el('section', { class: 'results', 'aria-label': t('results') }),
   idle: el('p', { class: 'status', text: t('waiting') }),
@@ -197,7 +199,7 @@ timerForm.addEventListener('submit', (event) => {
 const notesPart = el('aside', { class: 'notes', 'aria-labelledby': 'notes-title' },
   el('h3', { id: 'notes-title', text: t('notes') }), controls.notes, controls.plan);
 const questionPart = el('div', { class: 'current-question' }, controls.prompt, controls.badge,
-  el('div', { class: 'controls' }, controls.open, controls.projector, controls.phones, controls.reset), timerForm,
+  el('div', { class: 'controls' }, controls.open, controls.projector, controls.phones, controls.compare, controls.reset), timerForm,
   notesPart, controls.results);
 show(current, controls.notice,
   el('div', { class: 'nav' },
@@ -211,6 +213,7 @@ function toggle(what) {
   if (!q) return;
   if (what === 'open') act(q.status === 'open' ? 'close' : 'open', { question: q.id });
   else if (what === 'projector') act('show_results', { question: q.id, target: 'projector', show: !q.results_projector });
+  else if (what === 'compare') act('show_results', { question: q.id, target: 'compare', show: !q.compare });
   else act('show_results', { question: q.id, target: 'phones', show: !q.results_phones });
 }
 
@@ -233,6 +236,9 @@ function drawCurrent() {
   controls.projector.setAttribute('aria-pressed', String(q.results_projector));
   controls.phones.textContent = q.results_phones ? t('results_phones_off') : t('results_phones_on');
   controls.phones.setAttribute('aria-pressed', String(q.results_phones));
+  controls.compare.hidden = passive || q.round < 2; // only a question that ran before has a round to compare with
+  controls.compare.textContent = t('compare_rounds', { n: q.round - 1 });
+  controls.compare.setAttribute('aria-pressed', String(Boolean(q.compare)));
   const running = q.status === 'open' && q.closes_ms !== null;
   clock(running ? q.closes_ms : null, room.offset);
   controls.start.hidden = running;
@@ -263,13 +269,15 @@ function drawResults() {
     show(controls.results, el('p', { class: 'hint', text: t('no_answers') }));
     return;
   }
-  if (drawnResults && drawnResults.key === key(q)) {
-    type.update(drawnResults.body, q, room.results, options);
+  const earlier = room.earlier;
+  if (drawnResults && drawnResults.key === key(q) && drawnResults.earlier === Boolean(earlier)) {
+    if (earlier) updateCompared(drawnResults.body, type, q, earlier, room.results);
+    else type.update(drawnResults.body, q, room.results, options);
     return;
   }
-  const body = type.results(q, room.results, options);
+  const body = earlier ? compared(type, q, earlier, room.results) : type.results(q, room.results, options);
   show(controls.results, body);
-  drawnResults = { key: key(q), body };
+  drawnResults = { key: key(q), earlier: Boolean(earlier), body };
 }
 
 // -- editing ---------------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@
 // another participant's vote never wipes what someone is typing, clears a selection or closes the keyboard.
 import { connect } from './socket.js';
 import { apply, createRoom, key } from './state.js';
+import { compared, updateCompared } from './compare.js';
 import { countdown } from './timer.js';
 import { ready } from './types/index.js';
 import { announce, answersText, data, el, focusOn, randomId, roomLang, setRoomLang, show, t } from './util.js';
@@ -251,16 +252,18 @@ function drawResults(q, type) {
     return;
   }
   const count = answersText(room.results.respondents);
-  if (drawn.results && drawn.results.key === key(q)) {
-    type.update(drawn.results.body, q, room.results);
+  const earlier = room.earlier;
+  if (drawn.results && drawn.results.key === key(q) && drawn.results.earlier === Boolean(earlier)) {
+    if (earlier) updateCompared(drawn.results.body, type, q, earlier, room.results);
+    else type.update(drawn.results.body, q, room.results);
     drawn.results.count.textContent = count;
     return;
   }
-  const body = type.results(q, room.results);
+  const body = earlier ? compared(type, q, earlier, room.results) : type.results(q, room.results);
   const counter = el('p', { class: 'count', text: count });
   show(target, el('h2', { id: 'results-title', class: 'results-title', text: t('results') }), body, counter);
   target.hidden = false;
-  drawn.results = { key: key(q), body, count: counter };
+  drawn.results = { key: key(q), earlier: Boolean(earlier), body, count: counter };
   announce(t('results_below'));
 }
 

@@ -2,6 +2,7 @@
 // results are hidden), the way to join always in view. Keys: F fullscreen, Q large QR code.
 import { connect } from './socket.js';
 import { apply, createRoom, key } from './state.js';
+import { compared, updateCompared } from './compare.js';
 import { countdown } from './timer.js';
 import { ready } from './types/index.js';
 import { answersText, data, el, roomLang, show, t } from './util.js';
@@ -53,9 +54,12 @@ function render() {
     return;
   }
   const count = answersText(room.answers);
-  const same = drawn && !drawn.passive && drawn.key === key(q) && drawn.status === q.status && drawn.prompt === q.prompt;
+  const earlier = room.results && room.earlier;
+  const same = drawn && !drawn.passive && drawn.key === key(q) && drawn.status === q.status && drawn.prompt === q.prompt
+    && drawn.earlier === Boolean(earlier);
   if (same && drawn.shown && room.results) {
-    type.update(drawn.body, q, room.results);
+    if (earlier) updateCompared(drawn.body, type, q, earlier, room.results);
+    else type.update(drawn.body, q, room.results);
     drawn.count.textContent = count;
     fit(false);
     return;
@@ -66,13 +70,13 @@ function render() {
     return;
   }
   const body = room.results
-    ? type.results(q, room.results)
+    ? (earlier ? compared(type, q, earlier, room.results) : type.results(q, room.results))
     : el('p', { class: 'hidden-results', text: room.answers ? t('results_hidden') : t('no_answers') });
   const counter = el('p', { class: 'count', text: count });
   const status = q.status === 'closed' ? el('p', { class: 'status', text: t('closed') }) : null;
   show(stage, el('h1', { class: 'prompt', lang: roomLang, text: q.prompt }), status,
     el('div', { class: 'stage-results' }, body), counter);
-  drawn = { key: key(q), status: q.status, prompt: q.prompt, shown: Boolean(room.results), body, count: counter };
+  drawn = { key: key(q), status: q.status, prompt: q.prompt, shown: Boolean(room.results), earlier: Boolean(earlier), body, count: counter };
   fit(true); // drawn anew (another question, results shown or hidden, closed): start large again
 }
 

@@ -12,6 +12,7 @@ const SHOWN = { phone: 'results_phones', projector: 'results_projector', facilit
 export function createRoom(audience) {
   return {
     audience, lang: null, question: null, questions: [], results: null, answers: 0, participants: 0,
+    earlier: null, // the previous round's results beside the current ones, when the facilitator compares rounds
     offset: 0, // the server's clock minus this device's (ms), from each message's `now`: countdowns use it
     since: null, // the console: since when the current question is on the screen (server ms)
   };
@@ -29,8 +30,9 @@ export function apply(room, message) {
     changed.add('questions');
   }
   const setQuestion = (question) => {
-    if (key(question) !== key(room.question) && room.results !== null) {
+    if (key(question) !== key(room.question) && (room.results !== null || room.earlier !== null)) {
       room.results = null; // results belong to one question and round
+      room.earlier = null;
       changed.add('results');
     }
     if (!same(question, room.question)) changed.add('question');
@@ -38,6 +40,7 @@ export function apply(room, message) {
     const flag = SHOWN[room.audience];
     if (question && flag && !question[flag] && room.results !== null) {
       room.results = null;
+      room.earlier = null;
       changed.add('results');
     }
   };
@@ -55,6 +58,7 @@ export function apply(room, message) {
       room.results = null;
       setQuestion(message.question);
       room.results = message.results;
+      room.earlier = message.earlier || null;
       setCounts(message.answers, message.participants);
       if (message.questions) room.questions = message.questions;
       setLang(message.room && message.room.lang);
@@ -79,6 +83,7 @@ export function apply(room, message) {
       setCounts(message.answers, message.participants);
       if (room.question && message.question === room.question.id && message.round === room.question.round) {
         room.results = message.results;
+        room.earlier = message.earlier || null;
         changed.add('results');
       }
       break;

@@ -56,6 +56,7 @@ class QuestionRow:
     round: int  # the current round, from 1
     closes_ms: int | None = None  # when its countdown ends (ms since 1970, UTC); None: no timer runs
     shown_ms: int = 0  # how long it has been the current question, not counting the present turn
+    compare: bool = False  # its previous round is shown beside the current one
 
 
 @dataclass(frozen=True)
@@ -175,8 +176,10 @@ class TimeUp:
 
 @dataclass(frozen=True)
 class ShowResults:
+    """Show or hide results on the projector or phones, or the previous round beside them (`compare`)."""
+
     question: int
-    target: Literal["projector", "phones"]
+    target: Literal["projector", "phones", "compare"]
     show: bool
 
 

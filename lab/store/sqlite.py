@@ -67,7 +67,7 @@ _ROOM = (
 )
 _QUESTION = (
     "id, room_id, position, type, prompt, settings, status, results_projector, results_phones, round, closes_ms,"
-    " shown_ms"
+    " shown_ms, compare"
 )
 _ANSWER = "question_id, round, participant_id, value, status, group_name, weight, channel, received_ms"
 
@@ -77,7 +77,7 @@ def _room(row: Iterable[Any]) -> RoomRow:
 
 
 def _question(row: Sequence[Any]) -> QuestionRow:
-    return QuestionRow(*row[:5], loads(row[5]), row[6], bool(row[7]), bool(row[8]), *row[9:])  # type: ignore[call-arg]
+    return QuestionRow(*row[:5], loads(row[5]), row[6], bool(row[7]), bool(row[8]), *row[9:12], bool(row[12]))  # type: ignore[call-arg]
 
 
 def _answer(row: Sequence[Any]) -> Answer:
@@ -378,7 +378,7 @@ class SqliteStore(Store):
                 )
             case ShowResults(question, target, show):
                 await self._question_state(conn, room, question)
-                column = {"projector": "results_projector", "phones": "results_phones"}[target]
+                column = {"projector": "results_projector", "phones": "results_phones", "compare": "compare"}[target]
                 await conn.execute(f"UPDATE questions SET {column} = ? WHERE id = ?", (show, question))
             case NewRound(question):
                 await self._question_state(conn, room, question)

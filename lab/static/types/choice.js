@@ -70,3 +70,35 @@ export function update(node, question, fresh) {
     rows[i].querySelector('.bar-value').textContent = barText(option);
   });
 }
+
+// -- two rounds side by side (static/compare.js) ---------------------------------------------------------------
+
+/** "+12" / "−5" / "0": a change, signed, with the minus sign a screen reader says as "min". */
+const signed = (value) => (value > 0 ? `+${fmt(value)}` : value < 0 ? `−${fmt(-value)}` : '0');
+
+function compareRow(option, before, round, earlierRound) {
+  const bar = (percent, cls) => {
+    const fill = el('span', { class: `bar-fill ${cls}` });
+    fill.style.width = `${percent}%`;
+    return el('span', { class: 'bar-track', 'aria-hidden': 'true' }, fill);
+  };
+  const change = Math.round((option.percent - before.percent) * 10) / 10;
+  return el('li', { class: 'bar compare-bar' },
+    el('span', { class: 'bar-label', lang: roomLang, text: option.label }),
+    el('span', { class: 'compare-lines' },
+      el('span', { class: 'compare-line before' }, el('span', { class: 'compare-round', text: t('round_title', { n: earlierRound }) }),
+        bar(before.percent, 'before'), el('span', { class: 'bar-value', text: barText(before) })),
+      el('span', { class: 'compare-line now' }, el('span', { class: 'compare-round', text: t('round_title', { n: round }) }),
+        bar(option.percent, 'now'), el('span', { class: 'bar-value now-value', text: barText(option) }))),
+    el('span', { class: 'compare-change', text: t('change_points', { change: signed(change) }) }));
+}
+
+/** Each option with both rounds' counts and shares, and the change in percentage points. */
+export function compare(question, earlier, now) {
+  return el('ol', { class: 'bars compare' }, now.options.map((option, i) =>
+    compareRow(option, earlier.results.options[i] || { count: 0, percent: 0 }, question.round, earlier.round)));
+}
+
+export function updateCompare(node, question, earlier, now) {
+  node.replaceChildren(...compare(question, earlier, now).childNodes);
+}

@@ -108,3 +108,31 @@ export function update(node, question, fresh) {
     rows[i].querySelector('.scale-meta').textContent = s.skipped ? t('skipped', { n: s.skipped }) : '';
   });
 }
+
+// -- two rounds side by side (static/compare.js) ---------------------------------------------------------------
+
+const signed = (value) => (value > 0 ? `+${fmtAverage(value)}` : value < 0 ? `−${fmtAverage(-value)}` : '0');
+
+/** Each statement's average in both rounds and the change (rounded once, for display). */
+export function compare(question, earlier, now) {
+  const max = question.settings.scale_max;
+  return el('ol', { class: 'scale-results compare' }, now.statements.map((s, i) => {
+    const before = earlier.results.statements[i] || { average: null };
+    const known = s.average !== null && before.average !== null;
+    const change = known ? Math.round((s.average - before.average) * 10) / 10 : null;
+    return el('li', { class: 'scale-result compare-scale' },
+      el('span', { class: 'scale-label', lang: roomLang, text: s.label }),
+      el('span', { class: 'compare-lines' },
+        el('span', { class: 'compare-line before' },
+          el('span', { class: 'compare-round', text: t('round_title', { n: earlier.round }) }),
+          el('span', { class: 'scale-average', text: `${fmtAverage(before.average)} / ${max}` })),
+        el('span', { class: 'compare-line now' },
+          el('span', { class: 'compare-round', text: t('round_title', { n: question.round }) }),
+          el('span', { class: 'scale-average', text: `${fmtAverage(s.average)} / ${max}` }))),
+      el('span', { class: 'compare-change', text: change === null ? '' : t('change', { change: signed(change) }) }));
+  }));
+}
+
+export function updateCompare(node, question, earlier, now) {
+  node.replaceChildren(...compare(question, earlier, now).childNodes);
+}
