@@ -37,6 +37,7 @@ from . import i18n, live, pages, tasks
 from .access import LoginGuard
 from .decks import load_deck
 from .hub import Hub
+from .moderation import word_filter
 from .rooms import Room, Rooms
 from .settings import Settings
 from .store import Store, open_store
@@ -223,7 +224,8 @@ def create_app(settings: Settings, store: Store | None = None, clock: Callable[[
             app.state.hub = hub
             app.state.connections = Counter()  # open sockets per client address
             app.state.participant_sockets = Counter()  # open sockets per participant
-            app.state.rooms = Rooms(active, hub, settings.results_interval_ms / 1000, clock)
+            words = word_filter(settings.blocked)
+            app.state.rooms = Rooms(active, hub, settings.results_interval_ms / 1000, clock, words)
             await app.state.rooms.resume_timers()  # a countdown that ran at a restart still closes on time
             deck_room = await _deck_room(app.state.rooms, deck) if deck else None
             app.state.deck_room = deck_room

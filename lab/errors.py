@@ -100,6 +100,13 @@ class NotAllowed(Forbidden):
     msgid = N_("You may not do that here.")
 
 
+class Removed(Forbidden):
+    """A participant the facilitator removed from the room."""
+
+    code = "removed"
+    msgid = N_("You can no longer take part in this session.")
+
+
 class NoParticipant(Forbidden):
     code = "no_participant"
     close: ClassVar[int | None] = 4400

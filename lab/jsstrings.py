@@ -20,6 +20,7 @@ STRINGS: dict[str, str] = {
     "offline": N_("Connection lost. Reconnecting…"),
     "offline_kept": N_("No connection. Your answer is kept and will be sent as soon as the connection is back."),
     "your_answer": N_("Your answer"),
+    "held": N_("The facilitator looks at your answer first. Then the others see it too."),
     "time_left": N_("Time left: %(time)s"),
     "seconds_left": N_("%(n)s seconds left to answer"),
     "nickname": N_("Your name (optional)"),
@@ -45,8 +46,18 @@ STRINGS: dict[str, str] = {
     "round_title": N_("Round %(n)s"),
     "round_now": N_("Round %(n)s (now)"),
     "change_points": N_("%(change)s percentage points"),
-    "change": N_("change %(change)s"),
+    "round_change": N_("change %(change)s"),
     # console
+    "queue_title": N_("To look at: %(waiting)s waiting, %(hidden)s hidden"),
+    "approve": N_("Approve"),
+    "hide": N_("Hide"),
+    "show": N_("Show"),
+    "hidden_card": N_("hidden"),
+    "waiting_approval": N_("Waiting for your approval"),
+    "remove_participant": N_("Remove participant"),
+    "remove_confirm": N_(
+        "Remove this participant from the session? All their answers are hidden, and their phone can no longer take part."
+    ),
     "compare_rounds": N_("Compare with round %(n)s"),
     "image_preview": N_("The chosen image"),
     "image_remove": N_("Remove the image"),

@@ -31,6 +31,7 @@ from .errors import (
     NotAllowed,
     NotFound,
     RateLimited,
+    Removed,
     ServerError,
     TooLarge,
     TooManyConnections,
@@ -114,7 +115,7 @@ async def _vote(room: RoomPort, message: dict[str, Any], conn: Connection) -> di
     round_: int = message["round"]
     assert conn.participant is not None
     try:
-        value = await room.vote(conn.participant, vote_id, question, round_, message["value"])
+        value, status = await room.vote(conn.participant, vote_id, question, round_, message["value"])
     except LabError as error:
         conn.error(error, id=vote_id)
         return None
@@ -122,7 +123,7 @@ async def _vote(room: RoomPort, message: dict[str, Any], conn: Connection) -> di
         log.exception("vote %s failed", vote_id)
         conn.error(ServerError(), id=vote_id)
         return None
-    return {"type": "ack", "id": vote_id, "question": question, "round": round_, "value": value}
+    return {"type": "ack", "id": vote_id, "question": question, "round": round_, "value": value, "status": status}
 
 
 async def _nickname(room: RoomPort, message: dict[str, Any], conn: Connection) -> None:
@@ -203,6 +204,9 @@ async def _serve(websocket: WebSocket, audience: str) -> None:
         if participant is None:
             await _refuse(websocket, NoParticipant(), lang)
             return
+        if room.is_removed(participant):
+            await _refuse(websocket, Removed(), lang, explain=True)
+            return
     elif not access.has_role(session, room, "facilitator" if audience == "facilitator" else "projector"):
         await _refuse(websocket, Forbidden(), lang)
         return
@@ -246,15 +250,35 @@ async def _run(websocket: WebSocket, room: RoomPort, audience: str, who: Who, hu
         reader = asyncio.create_task(_read_loop(room, conn, HANDLERS[audience], settings))
         sender = asyncio.create_task(_send_loop(websocket, outbox))
         outbox.on_overflow = sender.cancel  # a sender stuck on a client that stopped reading
+        removed = False
+
+        class Phone:
+            """What the room reaches this participant's socket with."""
+
+            def tell(self, message: dict[str, Any]) -> None:
+                conn.send(message)
+
+            def kick(self) -> None:  # the facilitator removed this participant from the room
+                nonlocal removed
+                removed = True
+                reader.cancel()
+
+        unwatch = room.watch(who.participant, Phone()) if who.participant is not None else None
         try:
             done, _ = await asyncio.wait((reader, sender), return_when=asyncio.FIRST_COMPLETED)
         finally:
             reader.cancel()
             sender.cancel()
+            if unwatch is not None:
+                unwatch()
         failed = [t for t in done if not t.cancelled() and t.exception() is not None]
         for task in failed:
             log.error("socket task failed; closing the socket", exc_info=task.exception())
-        if failed:
+        if removed:
+            with contextlib.suppress(Exception):  # told why, then closed: the phone does not come back
+                await asyncio.wait_for(websocket.send_text(dumps(_error_message(Removed(), who.lang))), 1.0)
+            await _shut(websocket, Removed.close or CLOSE_FAILED)
+        elif failed:
             await _shut(websocket, CLOSE_FAILED)
         elif outbox.overflowed:
             await _shut(websocket, CLOSE_TOO_SLOW)

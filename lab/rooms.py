@@ -30,6 +30,7 @@ from .errors import (
     Locked,
     NewRoundNeeded,
     NotCurrent,
+    Removed,
     RoundPassed,
     UnknownCard,
     UnknownQuestion,
@@ -40,8 +41,9 @@ from .hub import Hub
 from .i18n import DEFAULT as DEFAULT_LANGUAGE
 from .i18n import LANGUAGES
 from .media import StoredImage
+from .moderation import WordFilter, word_filter
 from .questions import JSON, TYPES
-from .records import HIDDEN, SHOWN, Answer
+from .records import HIDDEN, PENDING, SHOWN, Answer
 from .store import (
     AddQuestion,
     DeleteQuestion,
@@ -52,6 +54,7 @@ from .store import (
     NewRound,
     Outcome,
     Push,
+    RemoveParticipant,
     RoomChange,
     RoomData,
     RoomOp,
@@ -83,6 +86,15 @@ REFUSED: dict[Outcome, type[LabError]] = {
 """The error a phone gets for each outcome that is not acknowledged."""
 
 
+class Watcher(Protocol):
+    """A participant's socket as the room reaches it: to tell it something meant for that participant only, or to end
+    it (the participant was removed)."""
+
+    def tell(self, message: dict[str, JSON]) -> None: ...
+
+    def kick(self) -> None: ...
+
+
 class RoomPort(Protocol):
     """What the socket layer needs of a room; a room owned by another process can implement it too."""
 
@@ -97,7 +109,13 @@ class RoomPort(Protocol):
 
     async def join(self, participant: str) -> str: ...
 
-    async def vote(self, participant: str, vote_id: str, question: int, round_: int, value: object) -> JSON: ...
+    async def vote(
+        self, participant: str, vote_id: str, question: int, round_: int, value: object
+    ) -> tuple[JSON, str]: ...
+
+    def is_removed(self, participant: str) -> bool: ...
+
+    def watch(self, participant: str, watcher: Watcher) -> Callable[[], None]: ...
 
     async def act(self, action: str, params: Mapping[str, Any]) -> None: ...
 
@@ -108,12 +126,18 @@ class Room:
     """One live run of a deck: its questions, which one is current, and who is watching."""
 
     ACTIONS: ClassVar[frozenset[str]] = frozenset(
-        {"push", "next", "prev", "open", "close", "show_results", "reset", "moderate", "language", "timer"}
+        {"push", "next", "prev", "open", "close", "show_results", "reset", "moderate", "remove", "language", "timer"}
     )
     """The facilitator's actions (`act`); docs/api.md describes each."""
 
     def __init__(
-        self, data: RoomData, store: Store, hub: Hub, interval: float, clock: Callable[[], float] = time.time
+        self,
+        data: RoomData,
+        store: Store,
+        hub: Hub,
+        interval: float,
+        clock: Callable[[], float] = time.time,
+        words: WordFilter | None = None,
     ) -> None:
         row = data.room
         self.id = row.id
@@ -132,6 +156,9 @@ class Room:
         self._hub = hub
         self._interval = interval
         self._clock = clock
+        self._words = words or word_filter()
+        self.removed: set[str] = set(data.removed)  # participants the facilitator removed
+        self._phones: dict[str, set[Watcher]] = {}  # participant -> each of their sockets, to tell or to end
         self._flush: asyncio.TimerHandle | None = None
         self._last_flush = 0.0
         self._results_changed = False
@@ -202,8 +229,10 @@ class Room:
         if audience == "phone":
             own = question.tally.answers.get(participant) if question and participant else None
             message["answer"] = own.value if own else None
+            message["answer_status"] = own.status if own else None
             message["nickname"] = nickname
         if audience == "facilitator":
+            message["queue"] = question.tally.queue() if question else None
             message["questions"] = [q.public() for q in self.questions]
             message["current_since_ms"] = self.current_since_ms
         return message
@@ -211,6 +240,9 @@ class Room:
     def now_ms(self) -> int:
         """The server's clock (ms since 1970, UTC): screens count a countdown down against it, not their own."""
         return int(self._clock() * 1000)
+
+    def is_removed(self, participant: str) -> bool:
+        return participant in self.removed
 
     def participants_changed(self) -> None:
         """A phone came or went: the screens' participant count follows with the next results."""
@@ -245,11 +277,13 @@ class Room:
                 if lang not in LANGUAGES:
                     raise BadMessage(N_("Unknown language."))
                 await self._change(SetLanguage(lang))
-            case "moderate":
+            case "moderate":  # hide an answer, show it again, or approve one that waits (shown)
                 status = _field(params, "status", str)
                 if status not in (SHOWN, HIDDEN):
                     raise BadMessage()
                 await self.moderate(_field(params, "question", int), _field(params, "card", str), status)
+            case "remove":  # the participant who gave this answer leaves the room
+                await self.remove(_field(params, "question", int), _field(params, "card", str))
             case _:
                 raise BadMessage()
 
@@ -272,11 +306,23 @@ class Room:
             questions.append(question)
         self.questions = questions
         self._by_id = {q.id: q for q in questions}
-        if change.moderated is not None:
-            moderated = change.moderated
-            tally = self._by_id[moderated.question].rounds.get(moderated.round)
+        restatused = (
+            (change.moderated,) if change.moderated is not None else change.removed[1] if change.removed else ()
+        )
+        for answer in restatused:
+            tally = self._by_id[answer.question].rounds.get(answer.round)
             if tally is not None:
-                tally.restatus(moderated.participant, moderated.status)
+                tally.restatus(answer.participant, answer.status)
+        if change.moderated is not None:  # the participant's phone learns what became of their answer
+            answer = change.moderated
+            told = {"type": "moderated", "question": answer.question, "round": answer.round, "status": answer.status}
+            for watcher in list(self._phones.get(answer.participant, ())):
+                watcher.tell(told)
+        if change.removed is not None:
+            participant = change.removed[0]
+            self.removed.add(participant)
+            for watcher in list(self._phones.get(participant, ())):
+                watcher.kick()
         self._arm_timers()
         self._publish_state()
 
@@ -331,6 +377,28 @@ class Room:
             raise UnknownCard()
         seen = dumps(question.tally.answers[participant].value)  # the answer as the facilitator saw it
         await self._change(Moderate(question.id, participant, status, seen))
+
+    async def remove(self, question_id: int, card: str) -> None:
+        """Remove from the room the participant who gave this answer: all their answers are hidden (and kept), their
+        phone is disconnected and cannot connect again, their votes are refused."""
+        question = self._require(question_id)
+        participant = question.tally.participant_for(card)
+        if participant is None:
+            raise UnknownCard()
+        await self._change(RemoveParticipant(participant))
+
+    def watch(self, participant: str, watcher: Watcher) -> Callable[[], None]:
+        """A socket of this participant: told what becomes of their answers, ended if they are removed. Returns how to
+        stop watching (when the socket closes)."""
+        sockets = self._phones.setdefault(participant, set())
+        sockets.add(watcher)
+
+        def unwatch() -> None:
+            sockets.discard(watcher)
+            if not sockets:
+                self._phones.pop(participant, None)
+
+        return unwatch
 
     # -- editing ---------------------------------------------------------------------------------------------------
 
@@ -387,20 +455,30 @@ class Room:
         await self._store.ensure_participant(participant, self.id)
         return await self._store.nickname(participant) or ""
 
-    async def vote(self, participant: str, vote_id: str, question_id: int, round_: int, value: object) -> JSON:
-        """Store a participant's answer; returns the value as stored once it is committed (or was before: a resend).
-        Anything else raises the error the phone is told."""
+    async def vote(
+        self, participant: str, vote_id: str, question_id: int, round_: int, value: object
+    ) -> tuple[JSON, str]:
+        """Store a participant's answer; returns the value as stored and its status (`pending`: it waits for the
+        facilitator's approval) once it is committed (or was before: a resend). Anything else raises the error the
+        phone is told."""
+        if participant in self.removed:
+            raise Removed()
         question = self._require(question_id)
         if round_ != question.round:
             raise RoundPassed() if round_ < question.round else BadMessage()
         self._answerable(question)
-        normalised = question.type.normalise_answer(question.settings, value)
+        kind = question.type
+        normalised = kind.normalise_answer(question.settings, value)
         locked = not question.settings.get("allow_change", True)
+        # Participants' own words wait for approval when the question says so, or when they trip the word filter.
+        held = kind.has_text and (
+            question.settings.get("premoderate", False) or any(self._words.flags(t) for t in kind.texts(normalised))
+        )
         vote = Vote(participant, vote_id, question.id, round_, normalised, dumps(normalised), locked,
-                    int(self._clock() * 1000), on_commit=self._vote_committed)  # fmt: skip
+                    int(self._clock() * 1000), PENDING if held else SHOWN, on_commit=self._vote_committed)  # fmt: skip
         outcome = await self._store.vote(vote)
         if outcome is Outcome.STORED or outcome is Outcome.DUPLICATE:
-            return normalised
+            return normalised, vote.status
         raise REFUSED[outcome]()
 
     def _answerable(self, question: Question) -> None:
@@ -430,6 +508,8 @@ class Room:
         nickname = " ".join(nickname.split())
         if len(nickname) > NICKNAME_LENGTH:
             raise Invalid(N_("A name can be at most %(max)d characters."), max=NICKNAME_LENGTH)
+        if self._words.flags(nickname):
+            raise Invalid(N_("Please choose another name."))
         await self._store.set_nickname(participant, nickname)
         return nickname
 
@@ -484,6 +564,8 @@ class Room:
                 continue
             results = self.results_for(audience)
             message = {**base, "results": results, "earlier": self.earlier_for(results)}
+            if audience == "facilitator":
+                message["queue"] = question.tally.queue() if question else None
             self._hub.publish(self.topic(audience), dumps(message))
         self._results_changed = False
 
@@ -504,9 +586,15 @@ class Rooms:
     """All rooms of this server: created and loaded through here, kept in memory once loaded."""
 
     def __init__(
-        self, store: Store, hub: Hub, results_interval: float = 0.1, clock: Callable[[], float] = time.time
+        self,
+        store: Store,
+        hub: Hub,
+        results_interval: float = 0.1,
+        clock: Callable[[], float] = time.time,
+        words: WordFilter | None = None,
     ) -> None:
         self._store = store
+        self._words = words
         self._hub = hub
         self._interval = results_interval
         self._clock = clock
@@ -528,7 +616,8 @@ class Rooms:
         return room
 
     async def _load(self, row: RoomRow) -> Room:
-        room = Room(await self._store.load_room(row.id), self._store, self._hub, self._interval, self._clock)
+        data = await self._store.load_room(row.id)
+        room = Room(data, self._store, self._hub, self._interval, self._clock, self._words)
         self._loaded[room.code] = room
         return room
 

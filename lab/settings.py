@@ -63,6 +63,11 @@ class Settings:
     login_attempts: int = _setting(
         5, "Wrong organiser passwords allowed per address per minute; more get 429 without being checked."
     )
+    blocked_words: str = _setting(
+        "",
+        "The organiser's own words and phrases, separated by commas, that hold an answer or name for approval, besides "
+        "lab's Dutch and English lists (docs/moderation.md). A word ending in * also catches words that start with it.",
+    )
     image_max_bytes: int = _setting(
         5_000_000, "Largest image a facilitator may upload (a slide's picture, a map to pin on), in bytes."
     )
@@ -80,6 +85,11 @@ class Settings:
                 values[f.name] = _convert(f.default, raw, f.name)
         values.update({k: v for k, v in overrides.items() if v is not None})
         return replace(cls(), **values)
+
+    @property
+    def blocked(self) -> tuple[str, ...]:
+        """`blocked_words` as a list."""
+        return tuple(word.strip() for word in self.blocked_words.split(",") if word.strip())
 
     @staticmethod
     def describe() -> list[tuple[str, str, str]]:

@@ -11,7 +11,9 @@ from dataclasses import replace
 
 from .questions import JSON, TYPES, Aggregate, QuestionType
 from .questions.base import PRIVATE_KEYS
-from .records import Answer, card_id
+from .records import PENDING, SHOWN, Answer, card_id
+
+QUEUE_SHOWN = 50  # the console lists at most this many answers to moderate at once
 from .store import QuestionRow
 
 
@@ -23,6 +25,7 @@ class Tally:
         self.type = kind
         self.settings = settings
         self.answers: dict[str, Answer] = {}
+        self.unshown: dict[str, Answer] = {}  # answers waiting for approval or hidden: the console's queue
         self.aggregate: Aggregate = kind.new_aggregate(settings)
         for answer in answers:
             self.put(answer)
@@ -34,6 +37,9 @@ class Tally:
             self.aggregate.remove(old)
         self.answers[answer.participant] = answer
         self.aggregate.add(answer)
+        self.unshown.pop(answer.participant, None)
+        if answer.status != SHOWN:
+            self.unshown[answer.participant] = answer
 
     def restatus(self, participant: str, status: str) -> None:
         """A moderation decision: the answer keeps its place."""
@@ -42,6 +48,10 @@ class Tally:
             new = replace(old, status=status)
             self.answers[participant] = new
             self.aggregate.replace(old, new)
+            if status == SHOWN:
+                self.unshown.pop(participant, None)
+            else:
+                self.unshown[participant] = new
 
     def participant_for(self, card: str) -> str | None:
         """Whose answer a card handle stands for (a scan: moderation is rare, votes are many)."""
@@ -49,6 +59,18 @@ class Tally:
 
     def results(self, *, facilitator: bool = False) -> dict[str, JSON]:
         return self.aggregate.results(facilitator=facilitator)
+
+    def queue(self, limit: int = QUEUE_SHOWN) -> dict[str, JSON]:
+        """The console's moderation queue: answers waiting for approval (oldest first), then hidden ones (newest
+        first), each with its card handle and how it reads; `waiting` and `hidden` count them all."""
+        waiting = [a for a in self.unshown.values() if a.status == PENDING]
+        hidden = [a for a in reversed(self.unshown.values()) if a.status != PENDING]
+        items = [
+            {"card": card_id(a.question, a.participant), "text": self.type.answer_text(self.settings, a.value),
+             "status": a.status}
+            for a in (waiting + hidden)[:limit]
+        ]  # fmt: skip
+        return {"waiting": len(waiting), "hidden": len(hidden), "items": items}
 
 
 class Question:

@@ -40,11 +40,13 @@ def test_a_question_gets_its_defaults() -> None:
     assert dict(parse_question({"type": "choice", "prompt": "x", "options": ["a", "b"]}).settings) == {
         "options": ["a", "b"], "max_choices": 1, **COMMON,
     }  # fmt: skip
-    assert dict(parse_question({"type": "wordcloud", "prompt": "x"}).settings) == {"max_words": 3, **COMMON}
-    assert dict(parse_question({"type": "open", "prompt": "x"}).settings) == {"max_length": 280, **COMMON}
+    text = {**COMMON, "premoderate": False}  # answers in participants' own words can wait for approval
+    assert dict(parse_question({"type": "wordcloud", "prompt": "x"}).settings) == {"max_words": 3, **text}
+    assert dict(parse_question({"type": "open", "prompt": "x"}).settings) == {"max_length": 280, **text}
     timed = {"type": "open", "prompt": "x", "timer": 90, "notes": " Vraag door ", "planned_minutes": 5}
     assert dict(parse_question(timed).settings) == {
         "max_length": 280, "allow_change": True, "timer": 90, "notes": "Vraag door", "planned_minutes": 5,
+        "premoderate": False,
     }  # fmt: skip
 
 

@@ -49,6 +49,7 @@ async def test_add_a_question_and_every_screen_hears_of_it(server: Server, clien
         "results_phones": False,
         "round": 1,
         "closes_ms": None,
+        "compare": False,
         "shown_ms": 0,
     }
     listed = await client.expect("questions")

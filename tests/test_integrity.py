@@ -253,7 +253,7 @@ async def test_showing_a_card_again_never_shows_an_answer_the_facilitator_did_no
         room.moderate(question, card, "shown"),  # the facilitator saw "Prima"
         return_exceptions=True,
     )
-    assert results[0] == "Weer onaardig" and isinstance(results[1], UnknownCard)
+    assert results[0] == ("Weer onaardig", "hidden") and isinstance(results[1], UnknownCard)  # a hidden one stays so
     assert rows(server, "SELECT value, status FROM answers") == [('"Weer onaardig"', "hidden")]
     assert room.question(question).tally.results()["cards"] == []  # type: ignore[union-attr]
 
@@ -304,7 +304,7 @@ async def test_a_room_being_deleted_refuses_new_phones_and_other_rooms_keep_voti
         await other.join("elsewhere")
         assert await asyncio.wait_for(
             other.vote("elsewhere", "meanwhile-vote", other.questions[0].id, 1, [1]), TIMEOUT
-        ) == [1]
+        ) == ([1], "shown")
     finally:
         reader.rollback()
         reader.close()

@@ -106,7 +106,8 @@ async def test_the_same_vote_sent_twice_counts_once(server: Server, clients: Cal
     await voter.send(vote)
     await voter.send(vote)
     first, second = await voter.expect("ack"), await voter.expect("ack")
-    assert first == second == {"type": "ack", "id": "same-vote-id-1", "question": question, "round": 1, "value": [1]}
+    assert first == second == {"type": "ack", "id": "same-vote-id-1", "question": question, "round": 1, "value": [1],
+                               "status": "shown"}  # fmt: skip
     assert rows(server, "SELECT value, vote_id FROM answers") == [("[1]", "same-vote-id-1")]
     assert rows(server, "SELECT count(*) FROM receipts") == [(1,)]
     results = await boss.expect("results", lambda m: m["answers"] == 1)

@@ -148,13 +148,16 @@ class QuestionType(ABC):
     secret_keys: ClassVar[frozenset[str]] = frozenset()
     # False for a type that takes no answers (a content slide): phones show it, the room refuses votes for it.
     answerable: ClassVar[bool] = True
+    # True for a type whose answers hold participants' own words: they pass the word filter (lab.moderation) and
+    # the question can hold every answer for the facilitator's approval first (the setting `premoderate`).
+    has_text: ClassVar[bool] = False
     # Interface strings the browser renderer uses: key -> English msgid (handed to pages translated).
     strings: ClassVar[Mapping[str, str]] = {}
     examples: ClassVar[Examples]
 
     def validate_settings(self, raw: Mapping[str, object]) -> dict[str, JSON]:
         """Check and complete a question's settings; raise SettingsError naming the field."""
-        unknown = sorted(set(raw) - self.settings_keys - COMMON_KEYS)
+        unknown = sorted(set(raw) - self.settings_keys - COMMON_KEYS - ({"premoderate"} if self.has_text else set()))
         if unknown:
             raise SettingsError(unknown[0], N_("unknown setting for this question type"))
         settings = self.check_settings(raw)
@@ -164,11 +167,13 @@ class QuestionType(ABC):
             raise SettingsError("timer", N_("must be 0 (no timer) or from %(low)d to %(high)d"), low=5, high=3600)
         settings["notes"] = text(raw, "notes", "", max_length=2000)
         settings["planned_minutes"] = integer(raw, "planned_minutes", 0, low=0, high=480)
+        if self.has_text:
+            settings["premoderate"] = boolean(raw, "premoderate", False)
         return settings
 
     def answers_still_fit(self, old_type: str, old: Mapping[str, JSON], new: Mapping[str, JSON]) -> bool:
         """Whether answers given under `old` settings keep their meaning under `new` ones."""
-        keep = self.cosmetic_keys | COMMON_KEYS
+        keep = self.cosmetic_keys | COMMON_KEYS | {"premoderate"}
         return old_type == self.name and {k: v for k, v in old.items() if k not in keep} == {
             k: v for k, v in new.items() if k not in keep
         }
@@ -186,6 +191,10 @@ class QuestionType(ABC):
     @abstractmethod
     def answer_text(self, settings: Mapping[str, JSON], value: JSON) -> str:
         """How a stored answer reads in an export (one cell)."""
+
+    def texts(self, value: JSON) -> list[str]:
+        """The participant's own words in an answer (for the word filter); none unless the type `has_text`."""
+        return []
 
 
 # -- settings helpers ------------------------------------------------------------------------------------------

@@ -53,6 +53,7 @@ class OpenText(QuestionType):
     order = 40
     settings_keys = frozenset({"max_length"})
     cosmetic_keys = frozenset({"max_length"})
+    has_text = True
     strings = MappingProxyType(
         {
             "your_answer": N_("Your answer"),
@@ -87,6 +88,9 @@ class OpenText(QuestionType):
 
     def answer_text(self, settings: Mapping[str, JSON], value: JSON) -> str:
         return str(value)
+
+    def texts(self, value: JSON) -> list[str]:
+        return [value]
 
 
 TYPE = OpenText()

@@ -74,6 +74,7 @@ class WordCloud(QuestionType):
     order = 30
     settings_keys = frozenset({"max_words"})
     cosmetic_keys = frozenset({"max_words"})
+    has_text = True
     strings = MappingProxyType(
         {"word": N_("Word %(n)s"), "type_word": N_("Type at least one word."), "send": N_("Send")}
     )
@@ -113,6 +114,9 @@ class WordCloud(QuestionType):
 
     def answer_text(self, settings: Mapping[str, JSON], value: JSON) -> str:
         return "; ".join(value)
+
+    def texts(self, value: JSON) -> list[str]:
+        return list(value)
 
 
 TYPE = WordCloud()

@@ -46,6 +46,7 @@ function render(changed) {
   if (changed.has('questions') || changed.has('question')) drawList();
   if (changed.has('question') || changed.has('error')) drawCurrent();
   if (changed.has('question') || changed.has('results')) drawResults();
+  if (changed.has('question') || changed.has('results')) drawQueue();
   if (changed.has('lang') && room.lang) {
     language.value = room.lang;
     setRoomLang(room.lang);
@@ -278,6 +279,52 @@ function drawResults() {
   const body = earlier ? compared(type, q, earlier, room.results) : type.results(q, room.results, options);
   show(controls.results, body);
   drawnResults = { key: key(q), earlier: Boolean(earlier), body };
+}
+
+// -- moderation: answers that wait for approval, and hidden ones -----------------------------------------------
+
+const queuePart = el('section', { class: 'queue', 'aria-labelledby': 'queue-title', hidden: true },
+  el('h3', { id: 'queue-title' }), el('ul', { class: 'queue-list' }));
+questionPart.insertBefore(queuePart, controls.results);
+const queued = new Map(); // card -> its list item, kept so a button being pressed stays the same element
+
+function queueItem(item) {
+  const q = room.question;
+  const moderate = (status) => act('moderate', { question: q.id, card: item.card, status });
+  const node = el('li', { class: 'queue-item' });
+  const parts = {
+    text: el('p', { class: 'queue-text', lang: roomLang }),
+    state: el('p', { class: 'queue-state' }),
+    approve: button({ class: 'small primary', onclick: () => moderate('shown') }, t('approve')),
+    hide: button({ class: 'small', onclick: () => moderate('hidden') }, t('hide')),
+    remove: button({ class: 'small danger', onclick: () => confirm(t('remove_confirm')) && act('remove', { question: q.id, card: item.card }) }, t('remove_participant')),
+  };
+  node.append(parts.text, parts.state, el('span', { class: 'tools' }, parts.approve, parts.hide, parts.remove));
+  return { node, parts };
+}
+
+function drawQueue() {
+  const queue = room.question && room.queue;
+  if (!queue || !queue.items.length) {
+    queuePart.hidden = true;
+    queued.clear();
+    queuePart.lastElementChild.replaceChildren();
+    return;
+  }
+  queuePart.hidden = false;
+  queuePart.firstElementChild.textContent = t('queue_title', { waiting: queue.waiting, hidden: queue.hidden });
+  const list = queuePart.lastElementChild;
+  const cards = new Set(queue.items.map((item) => item.card));
+  for (const [card, { node }] of queued) if (!cards.has(card)) { node.remove(); queued.delete(card); }
+  queue.items.forEach((item, index) => {
+    if (!queued.has(item.card)) queued.set(item.card, queueItem(item));
+    const { node, parts } = queued.get(item.card);
+    parts.text.textContent = item.text;
+    parts.state.textContent = t(item.status === 'pending' ? 'waiting_approval' : 'hidden_card');
+    parts.approve.textContent = t(item.status === 'pending' ? 'approve' : 'show');
+    parts.hide.hidden = item.status === 'hidden';
+    if (list.children[index] !== node) list.insertBefore(node, list.children[index] || null);
+  });
 }
 
 // -- editing ---------------------------------------------------------------------------------------------

@@ -20,6 +20,8 @@ const PENDING = `lab:pending:${data.code}`;
 const room = createRoom('phone');
 const me = {
   answers: {}, // "id:round" -> my stored answer
+  held: {}, // "id:round" -> true while my answer waits for the facilitator's approval
+  removed: false, // the facilitator removed me from the room
   nickname: '',
   editing: false,
   error: '',
@@ -57,6 +59,7 @@ function receive(message) {
       if (q) {
         if (message.answer !== null) me.answers[key(q)] = message.answer;
         else delete me.answers[key(q)];
+        me.held[key(q)] = message.answer_status === 'pending';
       }
       resend();
       break;
@@ -71,6 +74,7 @@ function receive(message) {
       const vote = pending[message.question];
       if (vote && vote.id === message.id) settle(message.question);
       me.answers[`${message.question}:${message.round}`] = message.value;
+      me.held[`${message.question}:${message.round}`] = message.status === 'pending';
       delete unsent[`${message.question}:${message.round}`]; // stored: nothing is left unsent
       if (key(q) === `${message.question}:${message.round}`) {
         me.editing = false;
@@ -78,6 +82,9 @@ function receive(message) {
       }
       break;
     }
+    case 'moderated': // the facilitator approved or hid my answer
+      me.held[`${message.question}:${message.round}`] = message.status === 'pending';
+      break;
     case 'error':
       if (message.id) {
         for (const [question, vote] of Object.entries(pending)) {
@@ -92,6 +99,7 @@ function receive(message) {
         }
       }
       me.error = message.message;
+      if (message.error === 'removed') me.removed = message.message;
       break;
     default:
       if (!changed.size) return;
@@ -142,7 +150,8 @@ let drawn = { answer: null, results: null }; // what the answer area and the res
 function render() {
   drawBanner();
   if (me.final) {
-    const text = t(me.final === 'gone' ? 'room_gone' : 'page_stale'); // ended, or a page without its grant
+    // ended, removed by the facilitator, or a page without its grant
+    const text = me.final === 'gone' ? t('room_gone') : me.removed || t('page_stale');
     if (view !== 'final') {
       show(main, el('section', { class: 'screen-message' }, el('h1', { text, tabindex: '-1' })));
       focusOn(main.querySelector('h1'));
@@ -186,7 +195,7 @@ function drawAnswer(q, type) {
   const mine = me.answers[key(q)];
   const sending = Boolean(pending[q.id]);
   const received = mine !== undefined && !me.editing && !sending;
-  const signature = JSON.stringify([key(q), q.status, q.prompt, q.settings, mine, me.editing, sending]);
+  const signature = JSON.stringify([key(q), q.status, q.prompt, q.settings, mine, me.held[key(q)], me.editing, sending]);
   if (drawn.answer && drawn.answer.signature === signature) return;
   const before = drawn.answer;
   const hadFocus = parts.answer.contains(document.activeElement);
@@ -200,7 +209,8 @@ function drawAnswer(q, type) {
   } else if (received) {
     const box = el('div', { class: 'received', tabindex: '-1' },
       el('p', { class: 'received-title', text: t('received') }),
-      el('p', { class: 'received-answer', text: type.describe(q, mine) }));
+      el('p', { class: 'received-answer', text: type.describe(q, mine) }),
+      me.held[key(q)] && el('p', { class: 'held', text: t('held') }));
     show(parts.answer, box,
       q.status === 'open' && q.settings.allow_change && el('button', {
         type: 'button', class: 'big secondary', text: t('change'), onclick: () => { me.editing = true; render(); },

@@ -12,6 +12,7 @@ const SHOWN = { phone: 'results_phones', projector: 'results_projector', facilit
 export function createRoom(audience) {
   return {
     audience, lang: null, question: null, questions: [], results: null, answers: 0, participants: 0,
+    queue: null, // the console: answers waiting for approval or hidden, {waiting, hidden, items}
     earlier: null, // the previous round's results beside the current ones, when the facilitator compares rounds
     offset: 0, // the server's clock minus this device's (ms), from each message's `now`: countdowns use it
     since: null, // the console: since when the current question is on the screen (server ms)
@@ -59,6 +60,7 @@ export function apply(room, message) {
       setQuestion(message.question);
       room.results = message.results;
       room.earlier = message.earlier || null;
+      room.queue = message.queue || null;
       setCounts(message.answers, message.participants);
       if (message.questions) room.questions = message.questions;
       setLang(message.room && message.room.lang);
@@ -84,6 +86,7 @@ export function apply(room, message) {
       if (room.question && message.question === room.question.id && message.round === room.question.round) {
         room.results = message.results;
         room.earlier = message.earlier || null;
+        room.queue = message.queue || null;
         changed.add('results');
       }
       break;

@@ -20,6 +20,7 @@ from .base import (
     Outcome,
     Push,
     QuestionRow,
+    RemoveParticipant,
     RoomChange,
     RoomData,
     RoomOp,
@@ -39,7 +40,8 @@ from .sqlite import SqliteStore, StoreInUse
 
 __all__ = [
     "AddQuestion", "DeleteQuestion", "EditQuestion", "ExportRow", "Moderate", "MoveQuestion", "NewQuestion",
-    "NewRound", "Outcome", "Push", "QuestionRow", "RoomChange", "RoomData", "RoomOp", "RoomRow", "RoundRow",
+    "NewRound", "Outcome", "Push", "QuestionRow", "RemoveParticipant", "RoomChange", "RoomData", "RoomOp", "RoomRow",
+    "RoundRow",
     "SetLanguage", "SetStatus", "SetTimer", "ShowResults", "SqliteStore", "Step", "Store", "StoreError",
     "StoreInUse", "TimeUp", "Vote",
     "open_store",

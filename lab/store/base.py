@@ -78,6 +78,7 @@ class RoomData:
     questions: list[QuestionRow]
     rounds: list[RoundRow]
     answers: list[Answer]
+    removed: tuple[str, ...] = ()  # participants the facilitator removed from the room
 
 
 @dataclass(frozen=True)
@@ -202,6 +203,13 @@ class Moderate:
 
 
 @dataclass(frozen=True)
+class RemoveParticipant:
+    """Remove a participant from the room: every answer of theirs is hidden (and kept), their votes are refused."""
+
+    participant: str
+
+
+@dataclass(frozen=True)
 class AddQuestion:
     question: NewQuestion
 
@@ -238,6 +246,7 @@ RoomOp = (
     | ShowResults
     | NewRound
     | Moderate
+    | RemoveParticipant
     | AddQuestion
     | EditQuestion
     | DeleteQuestion
@@ -256,6 +265,7 @@ class RoomChange:
     current_since_ms: int | None = None  # since when the current question is on the screen
     added: int | None = None  # AddQuestion: the new question's id
     moderated: Answer | None = None  # Moderate: the answer with its new status
+    removed: tuple[str, tuple[Answer, ...]] | None = None  # RemoveParticipant: who, and their answers, now hidden
 
 
 # -- the interface -------------------------------------------------------------------------------------------------

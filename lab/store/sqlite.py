@@ -37,6 +37,7 @@ from .base import (
     Outcome,
     Push,
     QuestionRow,
+    RemoveParticipant,
     RoomChange,
     RoomData,
     RoomOp,
@@ -293,7 +294,8 @@ class SqliteStore(Store):
                 (room_id,),
             )
         ]
-        return RoomData(_room(row), questions, rounds, answers)
+        removed = await _all(conn, "SELECT id FROM participants WHERE room_id = ? AND removed", (room_id,))
+        return RoomData(_room(row), questions, rounds, answers, tuple(r[0] for r in removed))
 
     async def export_rows(self, room_id: int) -> list[ExportRow]:
         rows = await _all(
@@ -394,6 +396,21 @@ class SqliteStore(Store):
                 if row is None:
                     raise UnknownCard()
                 return {"moderated": _answer(row)}
+            case RemoveParticipant(participant):
+                found = await _one(
+                    conn,
+                    "UPDATE participants SET removed = 1 WHERE id = ? AND room_id = ? RETURNING id",
+                    (participant, room),
+                )
+                if found is None:
+                    raise UnknownCard()
+                rows = await _all(
+                    conn,
+                    f"UPDATE answers SET status = 'hidden' WHERE participant_id = ? AND question_id IN"
+                    f" (SELECT id FROM questions WHERE room_id = ?) RETURNING {_ANSWER}",
+                    (participant, room),
+                )
+                return {"removed": (participant, tuple(_answer(r) for r in rows))}
             case AddQuestion(new):
                 return {"added": await self._insert_question(conn, room, new)}
             case EditQuestion(question, new, fits):
@@ -591,7 +608,7 @@ _VOTE_CONTEXT = (
     "SELECT j.key, q.round, q.status, p.id IS NOT NULL, r.question_id, r.round, a.vote_id, a.value, a.status"
     " FROM json_each(?) AS j"
     " LEFT JOIN questions q ON q.id = j.value ->> 2"
-    " LEFT JOIN participants p ON p.id = j.value ->> 0"
+    " LEFT JOIN participants p ON p.id = j.value ->> 0 AND NOT p.removed"
     " LEFT JOIN receipts r ON r.participant_id = j.value ->> 0 AND r.vote_id = j.value ->> 1"
     " LEFT JOIN answers a ON a.question_id = j.value ->> 2 AND a.round = j.value ->> 3"
     " AND a.participant_id = j.value ->> 0"

@@ -129,7 +129,7 @@ export function compare(question, earlier, now) {
         el('span', { class: 'compare-line now' },
           el('span', { class: 'compare-round', text: t('round_title', { n: question.round }) }),
           el('span', { class: 'scale-average', text: `${fmtAverage(s.average)} / ${max}` }))),
-      el('span', { class: 'compare-change', text: change === null ? '' : t('change', { change: signed(change) }) }));
+      el('span', { class: 'compare-change', text: change === null ? '' : t('round_change', { change: signed(change) }) }));
   }));
 }
 
