@@ -171,8 +171,9 @@ async def votes(room: Room, question: Question, kind: str) -> None:
         await room.vote(f"voter-{n}", f"a11y-{kind}-{n:04d}", question.id, question.round, value)
 
 
-LARGE_QR = (
-    "() => [...document.querySelectorAll('img, svg')].some((i) => i.getBoundingClientRect().width > innerHeight / 2)"
+LARGE_QR = (  # the join QR code, not a type's chart that may be as large
+    "() => [...document.querySelectorAll('.join-qr .qr')]"
+    ".some((i) => i.getBoundingClientRect().width > innerHeight / 2)"
 )
 
 

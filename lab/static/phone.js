@@ -265,11 +265,12 @@ function drawResults(q, type) {
   const earlier = room.earlier;
   if (drawn.results && drawn.results.key === key(q) && drawn.results.earlier === Boolean(earlier)) {
     if (earlier) updateCompared(drawn.results.body, type, q, earlier, room.results);
-    else type.update(drawn.results.body, q, room.results);
+    else type.update(drawn.results.body, q, room.results, { answer: me.answers[key(q)] });
     drawn.results.count.textContent = count;
     return;
   }
-  const body = earlier ? compared(type, q, earlier, room.results) : type.results(q, room.results);
+  // the participant's own answer goes along, so a renderer can mark it (an estimate on the histogram)
+  const body = earlier ? compared(type, q, earlier, room.results) : type.results(q, room.results, { answer: me.answers[key(q)] });
   const counter = el('p', { class: 'count', text: count });
   show(target, el('h2', { id: 'results-title', class: 'results-title', text: t('results') }), body, counter);
   target.hidden = false;
