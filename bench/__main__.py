@@ -148,7 +148,7 @@ class Projector:
         return self.shown_at.get(count, float("nan"))
 
 
-async def scenario(kind: str, participants: int, loaders: int) -> Figures:
+async def scenario(kind: str, participants: int, loaders: int, reactions: int = 0) -> Figures:
     figures = Figures(kind, participants)
     with tempfile.TemporaryDirectory(prefix="lab-bench-") as tmp:
         db = Path(tmp) / "bench.db"
@@ -176,12 +176,9 @@ async def scenario(kind: str, participants: int, loaders: int) -> Figures:
                     limit=2**26,
                 )  # fmt: skip
                 assert worker.stdin is not None
-                worker.stdin.write(
-                    json.dumps(
-                        {"host": "127.0.0.1", "port": port, "code": links["code"], "count": share, "first": first}
-                    ).encode()
-                    + b"\n"
-                )
+                config = {"host": "127.0.0.1", "port": port, "code": links["code"], "count": share, "first": first,
+                          "reactions": reactions if kind == "lab" else 0}  # fmt: skip
+                worker.stdin.write(json.dumps(config).encode() + b"\n")
                 first += share
                 workers.append(worker)
             joined = await _events(workers, "joined")
@@ -289,6 +286,10 @@ def main() -> int:
     parser.add_argument("--loaders", type=int, default=0, help="load-generator processes (default: 1 per 5,000)")
     parser.add_argument("--no-reference", action="store_true", help="skip the reference server")
     parser.add_argument("--json", action="store_true", help="print every run's figures as JSON lines too")
+    parser.add_argument(
+        "--reactions", type=int, default=0,
+        help="this many of lab's phones tap reactions (20 taps, 10 a second) all through the vote burst",
+    )  # fmt: skip
     args = parser.parse_args()
     if not 1 <= args.participants <= 20000:
         parser.error("--participants: from 1 to 20,000 (the open-files limit of this machine)")
@@ -302,13 +303,13 @@ def main() -> int:
         for kind, runs in (("lab", lab), ("reference", reference)):
             if kind == "reference" and args.no_reference:
                 continue
-            figures = asyncio.run(scenario(kind, args.participants, loaders))
+            figures = asyncio.run(scenario(kind, args.participants, loaders, args.reactions))
             runs.append(figures)
             line = " ".join(f"{k}={v}" for k, v in asdict(figures).items())
             print(f"run {run + 1} {line}", flush=True)
             if args.json:
                 print(json.dumps(asdict(figures)), flush=True)
-    print(summary(lab, reference))
+    print(summary(lab, reference) + (f" reactions={args.reactions}" if args.reactions else ""))
     return 0
 
 

@@ -21,6 +21,8 @@ from .common import LOAD_CPU, OPTIONS, pin, raise_open_files
 
 HANDSHAKES_IN_FLIGHT = 200
 DEADLINE = 300.0  # no phase of a run takes longer than this
+REACTION_TAPS = 20  # per reacting phone, during the vote burst
+REACTION_GAP = 0.1  # seconds between its taps
 
 
 def emit(event: str, **data: Any) -> None:
@@ -97,6 +99,16 @@ class Phone:
         }
         await self.ws.send(json.dumps(vote))
 
+    async def react_storm(self) -> None:
+        """A phone tapping reactions through the vote burst: REACTION_TAPS taps, REACTION_GAP seconds apart (bounded:
+        it stops by itself), within the server's per-socket message rate."""
+        assert self.ws is not None
+        kinds = ("like", "heart", "question", "louder")
+        with contextlib.suppress(websockets.ConnectionClosed):
+            for tap in range(REACTION_TAPS):
+                await self.ws.send(json.dumps({"type": "react", "reaction": kinds[(self.index + tap) % 4]}))
+                await asyncio.sleep(REACTION_GAP)
+
 
 class Crowd:
     """All phones of this process, and counters that wake the phases when everyone has arrived."""
@@ -143,6 +155,7 @@ async def main() -> None:
 
     command = (await stdin.readline()).decode().strip()
     if command == "vote":
+        storm = [asyncio.create_task(p.react_storm()) for p in joined if p.index < config.get("reactions", 0)]
         await asyncio.gather(*(p.vote() for p in joined if p.question is not None))
         await _wait(crowd.done["acked"])
         answered = [p for p in joined if p.ack_at]
@@ -151,6 +164,7 @@ async def main() -> None:
             first_sent=min((p.sent_at for p in joined if p.sent_at), default=0.0),
             last_ack=max((p.ack_at for p in answered), default=0.0),
         )  # fmt: skip
+        await asyncio.gather(*storm)
         await stdin.readline()  # "stop"
     await asyncio.gather(*(p.ws.close() for p in joined if p.ws is not None), return_exceptions=True)
 

@@ -126,6 +126,10 @@ async def _vote(room: RoomPort, message: dict[str, Any], conn: Connection) -> di
     return {"type": "ack", "id": vote_id, "question": question, "round": round_, "value": value, "status": status}
 
 
+async def _react(room: RoomPort, message: dict[str, Any], conn: Connection) -> None:
+    room.react(message.get("reaction"))
+
+
 async def _nickname(room: RoomPort, message: dict[str, Any], conn: Connection) -> None:
     assert conn.participant is not None
     await room.set_nickname(conn.participant, message.get("nickname"))
@@ -139,7 +143,7 @@ def _action(name: str) -> Handler:
 
 
 HANDLERS: dict[str, dict[str, Handler]] = {
-    "phone": {"ping": _ping, "vote": _vote, "nickname": _nickname},
+    "phone": {"ping": _ping, "vote": _vote, "nickname": _nickname, "react": _react},
     "projector": {"ping": _ping},
     "facilitator": {"ping": _ping, **{name: _action(name) for name in sorted(Room.ACTIONS)}},
 }

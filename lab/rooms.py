@@ -74,6 +74,8 @@ from .wire import dumps
 log = logging.getLogger(__name__)
 
 AUDIENCES = ("phone", "projector", "facilitator")
+REACTIONS = ("like", "heart", "question", "louder")  # a thumb, a heart, a question mark, "speak up"
+REACTIONS_INTERVAL = 1.0  # seconds: reactions go out to the screens as counts, at most this often
 NICKNAME_LENGTH = 40
 
 REFUSED: dict[Outcome, type[LabError]] = {
@@ -114,6 +116,8 @@ class RoomPort(Protocol):
     ) -> tuple[JSON, str]: ...
 
     def is_removed(self, participant: str) -> bool: ...
+
+    def react(self, reaction: object) -> None: ...
 
     def watch(self, participant: str, watcher: Watcher) -> Callable[[], None]: ...
 
@@ -160,6 +164,8 @@ class Room:
         self.removed: set[str] = set(data.removed)  # participants the facilitator removed
         self._phones: dict[str, set[Watcher]] = {}  # participant -> each of their sockets, to tell or to end
         self._flush: asyncio.TimerHandle | None = None
+        self._reactions: dict[str, int] = {}  # taps since the screens were last told
+        self._reactions_flush: asyncio.TimerHandle | None = None
         self._last_flush = 0.0
         self._results_changed = False
         self._earlier: tuple[tuple[int, int], dict[str, JSON]] | None = None  # (question, round), its results
@@ -501,6 +507,25 @@ class Room:
                          vote.weight, vote.channel, vote.received_ms))  # fmt: skip
         self._results_changed = True
         self.schedule_results()
+
+    def react(self, reaction: object) -> None:
+        """A participant's reaction (a thumb, a heart, a question mark, "speak up"). Kept in memory only and sent to
+        the projector and console as counts at most once a second: a thousand phones tapping cost a counter each,
+        never a write or a message per tap."""
+        if not isinstance(reaction, str) or reaction not in REACTIONS:
+            raise BadMessage(N_("Unknown reaction."))
+        self._reactions[reaction] = self._reactions.get(reaction, 0) + 1
+        if self._reactions_flush is None:
+            self._reactions_flush = asyncio.get_running_loop().call_later(REACTIONS_INTERVAL, self._flush_reactions)
+
+    def _flush_reactions(self) -> None:
+        self._reactions_flush = None
+        counts, self._reactions = self._reactions, {}
+        if self.deleted or not counts:
+            return
+        message = dumps({"type": "reactions", "version": self.version, "counts": counts})
+        self._hub.publish(self.topic("projector"), message)
+        self._hub.publish(self.topic("facilitator"), message)
 
     async def set_nickname(self, participant: str, nickname: object) -> str:
         if not isinstance(nickname, str):

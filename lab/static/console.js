@@ -7,6 +7,7 @@
 import { connect } from './socket.js';
 import { apply, createRoom, key } from './state.js';
 import { compared, updateCompared } from './compare.js';
+import { REACTIONS } from './reactions.js';
 import { clockText, countdown } from './timer.js';
 import { ready } from './types/index.js';
 import { answersText, data, el, focusOn, participantsText, roomLang, setRoomLang, show, t } from './util.js';
@@ -24,6 +25,7 @@ ready.then((loaded) => { types = loaded; render(new Set(['question', 'results'])
 
 const socket = connect(data.ws, {
   onMessage(message) {
+    if (message.type === 'reactions') { countReactions(message.counts); return; }
     const changed = apply(room, message);
     if (message.type === 'error') {
       error = message.message;
@@ -47,6 +49,7 @@ function render(changed) {
   if (changed.has('question') || changed.has('error')) drawCurrent();
   if (changed.has('question') || changed.has('results')) drawResults();
   if (changed.has('question') || changed.has('results')) drawQueue();
+  if (changed.has('question') && tapped.for !== key(room.question)) reactionCounts.hidden = true;
   if (changed.has('lang') && room.lang) {
     language.value = room.lang;
     setRoomLang(room.lang);
@@ -279,6 +282,20 @@ function drawResults() {
   const body = earlier ? compared(type, q, earlier, room.results) : type.results(q, room.results, options);
   show(controls.results, body);
   drawnResults = { key: key(q), earlier: Boolean(earlier), body };
+}
+
+// -- reactions: how many tapped what while this question is on the screen ------------------------------------
+
+const reactionCounts = el('p', { class: 'reaction-counts', hidden: true });
+questionPart.insertBefore(reactionCounts, controls.results);
+let tapped = { for: null, counts: {} };
+function countReactions(counts) {
+  const k = key(room.question);
+  if (tapped.for !== k) tapped = { for: k, counts: {} };
+  for (const [kind, n] of Object.entries(counts)) tapped.counts[kind] = (tapped.counts[kind] || 0) + n;
+  reactionCounts.hidden = false;
+  reactionCounts.textContent = `${t('reactions')}: ${REACTIONS.filter((r) => tapped.counts[r.kind])
+    .map((r) => `${r.symbol} ${t(r.label)} ${tapped.counts[r.kind]}`).join(' · ')}`;
 }
 
 // -- moderation: answers that wait for approval, and hidden ones -----------------------------------------------

@@ -8,12 +8,29 @@
 import { connect } from './socket.js';
 import { apply, createRoom, key } from './state.js';
 import { compared, updateCompared } from './compare.js';
+import { REACTIONS } from './reactions.js';
 import { countdown } from './timer.js';
 import { ready } from './types/index.js';
 import { announce, answersText, data, el, focusOn, randomId, roomLang, setRoomLang, show, t } from './util.js';
 
 const main = document.getElementById('phone');
 const clock = countdown(document.getElementById('timer'), { speak: true });
+
+// Reactions: one tap each, at most one a second per phone (a held finger is not a storm); the buttons stay the same
+// elements, so focus and a half-pressed button are never lost.
+const reactionBar = document.getElementById('reactions');
+let reactedAt = 0;
+reactionBar.append(...REACTIONS.map(({ kind, symbol, label }) => el('button', {
+  type: 'button', class: 'reaction secondary',
+  onclick: (event) => {
+    if (Date.now() - reactedAt < 1000) return;
+    reactedAt = Date.now();
+    socket.send({ type: 'react', reaction: kind });
+    const button = event.currentTarget;
+    button.classList.add('sent');
+    setTimeout(() => button.classList.remove('sent'), 600);
+  },
+}, el('span', { class: 'reaction-symbol', 'aria-hidden': 'true', text: symbol }), el('span', { class: 'reaction-label', text: t(label) }))));
 const banner = document.getElementById('connection');
 const PENDING = `lab:pending:${data.code}`;
 
@@ -149,6 +166,7 @@ let drawn = { answer: null, results: null }; // what the answer area and the res
 
 function render() {
   drawBanner();
+  reactionBar.hidden = Boolean(me.final) || !me.online;
   if (me.final) {
     // ended, removed by the facilitator, or a page without its grant
     const text = me.final === 'gone' ? t('room_gone') : me.removed || t('page_stale');

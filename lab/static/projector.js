@@ -3,6 +3,7 @@
 import { connect } from './socket.js';
 import { apply, createRoom, key } from './state.js';
 import { compared, updateCompared } from './compare.js';
+import { symbolOf } from './reactions.js';
 import { countdown } from './timer.js';
 import { ready } from './types/index.js';
 import { answersText, data, el, roomLang, show, t } from './util.js';
@@ -18,6 +19,7 @@ ready.then((loaded) => { types = loaded; render(); });
 
 connect(data.ws, {
   onMessage(message) {
+    if (message.type === 'reactions') { bubbles(message.counts); return; }
     const changed = apply(room, message);
     const q = room.question;
     clock(q && q.status === 'open' ? q.closes_ms : null, room.offset);
@@ -78,6 +80,19 @@ function render() {
     el('div', { class: 'stage-results' }, body), counter);
   drawn = { key: key(q), status: q.status, prompt: q.prompt, shown: Boolean(room.results), earlier: Boolean(earlier), body, count: counter };
   fit(true); // drawn anew (another question, results shown or hidden, closed): start large again
+}
+
+// Reactions rise for a few seconds beside the results: a symbol and how many tapped it in the last second. Never
+// more than a handful at once, and only decoration (the console has the counts in words).
+const bubbleLayer = document.getElementById('reactions');
+function bubbles(counts) {
+  for (const [kind, count] of Object.entries(counts)) {
+    while (bubbleLayer.childElementCount >= 8) bubbleLayer.firstElementChild.remove();
+    const bubble = el('span', { class: `bubble bubble-${kind}` }, el('span', { text: symbolOf(kind) }), count > 1 && el('span', { class: 'bubble-count', text: `×${count}` }));
+    bubble.style.setProperty('--x', `${Math.round(Math.random() * 60)}%`);
+    bubbleLayer.append(bubble);
+    setTimeout(() => bubble.remove(), 3500);
+  }
 }
 
 // Results fit the screen by themselves: the stage's text starts large (three options fill the screen for the back of
