@@ -275,6 +275,9 @@ async def _deck_room(rooms: Rooms, path: Path) -> Room:
     """The room for `lab serve --deck` (`path` is absolute): the one it made for this deck file before, else a new
     one. A room an organiser made from the same deck is another room, and stays so."""
     deck = load_deck(path)
-    return await rooms.for_served_deck(str(path), deck.file) or await rooms.create(
+    room = await rooms.for_served_deck(str(path), deck.file) or await rooms.create(
         deck.title, deck.questions, deck.file, str(path), deck.language
     )
+    for image in deck.images.values():  # the deck's pictures and maps (the same image again changes nothing)
+        await room.add_image(image)
+    return room

@@ -14,9 +14,11 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from .errors import N_
+from . import media
+from .errors import N_, Invalid
 from .i18n import DEFAULT as DEFAULT_LANGUAGE
 from .i18n import LANGUAGES
+from .media import StoredImage
 from .questions import JSON, SettingsError, get_type
 
 MAX_QUESTIONS = 100
@@ -40,6 +42,7 @@ class Deck:
     questions: tuple[QuestionSpec, ...]
     file: str = ""
     language: str = DEFAULT_LANGUAGE  # of the deck's text; the room's, and its projector's interface language
+    images: Mapping[str, StoredImage] = field(default_factory=lambda: MappingProxyType({}))  # by stored name
 
 
 class DeckError(ValueError):
@@ -60,8 +63,10 @@ def parse_question(raw: object) -> QuestionSpec:
     return QuestionSpec(kind.name, prompt.strip(), MappingProxyType(settings))
 
 
-def parse_deck(source: str, file: str = "<deck>") -> Deck:
-    """Parse a deck's TOML text. Raises DeckError with file, line, question and field."""
+def parse_deck(source: str, file: str = "<deck>", folder: Path | None = None) -> Deck:
+    """Parse a deck's TOML text. Raises DeckError with file, line, question and field. An `image` that names a file
+    (a slide's picture, a map to pin on) is read from `folder` (the deck's own folder), checked and made ready to
+    store with the room (lab.media)."""
     try:
         data = tomllib.loads(source)
     except tomllib.TOMLDecodeError as error:
@@ -87,14 +92,37 @@ def parse_deck(source: str, file: str = "<deck>") -> Deck:
         raise DeckError(f"{file}: questions: at most {MAX_QUESTIONS} questions")
     starts = _question_lines(source)
     questions = []
+    images: dict[str, StoredImage] = {}
     for index, raw in enumerate(raw_questions):
         try:
-            questions.append(parse_question(raw))
-        except SettingsError as error:
+            questions.append(parse_question(_with_image(raw, folder, images)))
+        except (SettingsError, Invalid) as error:
+            if not isinstance(error, SettingsError):
+                error = SettingsError("image", error.msgid, **error.params)
             line = _field_line(source, starts, index, error.field)
             where = f"{file}:{line}" if line else file
             raise DeckError(f"{where}: question {index + 1}: {error}") from None
-    return Deck(title.strip(), description.strip(), tuple(questions), file, language)
+    return Deck(title.strip(), description.strip(), tuple(questions), file, language, MappingProxyType(images))
+
+
+IMAGE_LIMIT = 5_000_000  # a deck's image, as the console's upload limit
+
+
+def _with_image(raw: object, folder: Path | None, images: dict[str, StoredImage]) -> object:
+    """The question's table with an image file replaced by the name lab stores it under."""
+    if not isinstance(raw, Mapping) or not isinstance(raw.get("image"), str):
+        return raw
+    image = raw["image"].strip()
+    if not image or media.NAME.fullmatch(image):
+        return raw
+    if folder is None:
+        raise SettingsError("image", N_("must be an image file next to the deck"))
+    path = (folder / image).resolve()
+    if folder.resolve() not in path.parents or not path.is_file():
+        raise SettingsError("image", N_("must be an image file next to the deck"))
+    stored = media.prepare(path.read_bytes(), IMAGE_LIMIT)
+    images[stored.name] = stored
+    return {**raw, "image": stored.name}
 
 
 def load_deck(path: Path) -> Deck:
@@ -103,7 +131,7 @@ def load_deck(path: Path) -> Deck:
         source = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise DeckError(f"{path}: cannot be read: {error}") from None
-    return parse_deck(source, path.name)
+    return parse_deck(source, path.name, path.parent)
 
 
 def list_decks(folder: Path) -> list[Deck]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import hashlib
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -412,6 +413,7 @@ async def organiser_create_room(request: Request) -> Response:
     file = form.get("deck", "")
     title = " ".join(form.get("title", "").split())[:120]
     questions: tuple[Any, ...] = ()
+    images: Mapping[str, media.StoredImage] = {}
     if file:
         # Only a deck the organiser page offers: the name is looked up, never used as a path as it came.
         offered = {path.name: path for path in settings.sessions_dir.glob("*.toml")}
@@ -421,10 +423,12 @@ async def organiser_create_room(request: Request) -> Response:
             deck = load_deck(offered[file])
         except DeckError as error:
             return await organiser(request, str(error), 400)
-        title, questions, lang = title or deck.title, deck.questions, deck.language
+        title, questions, lang, images = title or deck.title, deck.questions, deck.language, deck.images
     else:
         lang = i18n.current.get()  # an empty room: the organiser's language, until the console sets another
     room = await request.app.state.rooms.create(title or _("New session"), questions, file or None, lang=lang)
+    for image in images.values():  # the deck's pictures and maps
+        await room.add_image(image)
     access.grant(request.session, room, "facilitator")
     return RedirectResponse(request.url_for("console", code=room.code).path, 303)
 

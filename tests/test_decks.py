@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import httpx2 as httpx
 import pytest
+from conftest import Server
+from PIL import Image
 
 from lab.decks import DeckError, list_decks, load_deck, parse_deck, parse_question
 from lab.questions import TYPES
@@ -127,3 +130,37 @@ def test_unreadable_files_are_reported(tmp_path: Path) -> None:
         load_deck(missing)
     (tmp_path / "kapot.toml").write_bytes(b"\xff\xfe")
     assert list_decks(tmp_path) == []  # invalid decks are left out of the organiser's list
+
+
+def test_a_deck_brings_its_own_images(tmp_path: Path) -> None:
+    (tmp_path / "kaarten").mkdir()
+    Image.new("RGB", (400, 300), (120, 160, 90)).save(tmp_path / "kaarten" / "wijk.png")
+    (tmp_path / "niet.png").write_text("geen afbeelding")
+    deck = tmp_path / "deck.toml"
+    deck.write_text(HEAD + 'type = "slide"\nprompt = "Onze wijk"\nimage = "kaarten/wijk.png"\nimage_alt = "Kaart"\n')
+    loaded = load_deck(deck)
+    name = loaded.questions[0].settings["image"]
+    assert list(loaded.images) == [name] and name.endswith(".png") and loaded.images[name].width == 400
+    for image, message in [
+        ("../wijk.png", "image: must be an image file next to the deck"),
+        ("kaarten/weg.png", "image: must be an image file next to the deck"),
+        ("niet.png", "image: This file is not an image that can be used (PNG, JPEG or WebP)."),
+    ]:
+        deck.write_text(HEAD + f'type = "slide"\nprompt = "Onze wijk"\nimage = "{image}"\nimage_alt = "Kaart"\n')
+        with pytest.raises(DeckError) as refused:
+            load_deck(deck)
+        assert str(refused.value) == f"deck.toml:6: question 1: {message}"
+
+
+async def test_serving_a_deck_stores_its_images_with_the_room(server: Server, tmp_path: Path) -> None:
+    from lab.app import _deck_room
+
+    Image.new("RGB", (400, 300), (120, 160, 90)).save(tmp_path / "wijk.png")
+    deck = tmp_path / "deck.toml"
+    deck.write_text(HEAD + 'type = "slide"\nprompt = "Onze wijk"\nimage = "wijk.png"\nimage_alt = "Kaart"\n')
+    room = await _deck_room(server.rooms, deck)
+    name = room.questions[0].settings["image"]
+    async with httpx.AsyncClient(base_url=server.base) as client:
+        served = await client.get(f"/r/{room.code}/images/{name}")
+    assert served.status_code == 200 and served.headers["content-type"] == "image/png"
+    assert (await _deck_room(server.rooms, deck)).code == room.code  # served again: the same room, the same image
