@@ -61,7 +61,8 @@ STRINGS: dict[str, str] = {
     "waiting_approval": N_("Waiting for your approval"),
     "remove_participant": N_("Remove participant"),
     "remove_confirm": N_(
-        "Remove this participant from the session? All their answers are hidden, and their phone can no longer take part."
+        "Remove this participant from the session? All their answers are hidden, "
+        "and their phone can no longer take part."
     ),
     "compare_rounds": N_("Compare with round %(n)s"),
     "image_preview": N_("The chosen image"),

@@ -12,9 +12,9 @@ from dataclasses import replace
 from .questions import JSON, TYPES, Aggregate, QuestionType
 from .questions.base import PRIVATE_KEYS
 from .records import PENDING, SHOWN, Answer, card_id
+from .store import QuestionRow
 
 QUEUE_SHOWN = 50  # the console lists at most this many answers to moderate at once
-from .store import QuestionRow
 
 
 class Tally:
