@@ -15,7 +15,7 @@ from types import MappingProxyType
 from typing import Any
 
 from . import media
-from .errors import N_, Invalid
+from .errors import N_, LabError
 from .i18n import DEFAULT as DEFAULT_LANGUAGE
 from .i18n import LANGUAGES
 from .media import StoredImage
@@ -63,10 +63,11 @@ def parse_question(raw: object) -> QuestionSpec:
     return QuestionSpec(kind.name, prompt.strip(), MappingProxyType(settings))
 
 
-def parse_deck(source: str, file: str = "<deck>", folder: Path | None = None) -> Deck:
+def parse_deck(source: str, file: str = "<deck>", folder: Path | None = None, images: bool = True) -> Deck:
     """Parse a deck's TOML text. Raises DeckError with file, line, question and field. An `image` that names a file
     (a slide's picture, a map to pin on) is read from `folder` (the deck's own folder), checked and made ready to
-    store with the room (lab.media)."""
+    store with the room (lab.media); without `images` only its name is checked (a list of decks need not decode
+    every picture)."""
     try:
         data = tomllib.loads(source)
     except tomllib.TOMLDecodeError as error:
@@ -92,24 +93,28 @@ def parse_deck(source: str, file: str = "<deck>", folder: Path | None = None) ->
         raise DeckError(f"{file}: questions: at most {MAX_QUESTIONS} questions")
     starts = _question_lines(source)
     questions = []
-    images: dict[str, StoredImage] = {}
+    prepared: dict[str, StoredImage] | None = {} if images else None
     for index, raw in enumerate(raw_questions):
         try:
-            questions.append(parse_question(_with_image(raw, folder, images)))
-        except (SettingsError, Invalid) as error:
-            if not isinstance(error, SettingsError):
+            questions.append(parse_question(_with_image(raw, folder, prepared)))
+        except (SettingsError, LabError) as error:
+            if not isinstance(error, SettingsError):  # the image file: not an image, too large
                 error = SettingsError("image", error.msgid, **error.params)
             line = _field_line(source, starts, index, error.field)
             where = f"{file}:{line}" if line else file
             raise DeckError(f"{where}: question {index + 1}: {error}") from None
-    return Deck(title.strip(), description.strip(), tuple(questions), file, language, MappingProxyType(images))
+    return Deck(title.strip(), description.strip(), tuple(questions), file, language, MappingProxyType(prepared or {}))
 
 
 IMAGE_LIMIT = 5_000_000  # a deck's image, as the console's upload limit
 
 
-def _with_image(raw: object, folder: Path | None, images: dict[str, StoredImage]) -> object:
-    """The question's table with an image file replaced by the name lab stores it under."""
+PLACEHOLDER = "0" * 64 + ".png"  # an image's stored name, for a deck read without decoding its images
+
+
+def _with_image(raw: object, folder: Path | None, images: dict[str, StoredImage] | None) -> object:
+    """The question's table with an image file replaced by the name lab stores it under (`images` None: the file
+    must exist, and is not read)."""
     if not isinstance(raw, Mapping) or not isinstance(raw.get("image"), str):
         return raw
     image = raw["image"].strip()
@@ -120,18 +125,24 @@ def _with_image(raw: object, folder: Path | None, images: dict[str, StoredImage]
     path = (folder / image).resolve()
     if folder.resolve() not in path.parents or not path.is_file():
         raise SettingsError("image", N_("must be an image file next to the deck"))
-    stored = media.prepare(path.read_bytes(), IMAGE_LIMIT)
+    if images is None:
+        return {**raw, "image": PLACEHOLDER}
+    try:
+        upload = path.read_bytes()
+    except OSError:
+        raise SettingsError("image", N_("must be an image file next to the deck")) from None
+    stored = media.prepare(upload, IMAGE_LIMIT)
     images[stored.name] = stored
     return {**raw, "image": stored.name}
 
 
-def load_deck(path: Path) -> Deck:
-    """Read and parse a deck file."""
+def load_deck(path: Path, images: bool = True) -> Deck:
+    """Read and parse a deck file (with its images decoded and ready to store, unless told not to)."""
     try:
         source = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise DeckError(f"{path}: cannot be read: {error}") from None
-    return parse_deck(source, path.name, path.parent)
+    return parse_deck(source, path.name, path.parent, images)
 
 
 def list_decks(folder: Path) -> list[Deck]:
@@ -139,7 +150,7 @@ def list_decks(folder: Path) -> list[Deck]:
     decks = []
     for path in sorted(folder.glob("*.toml")):
         try:
-            decks.append(load_deck(path))
+            decks.append(load_deck(path, images=False))
         except DeckError:
             continue
     return decks

@@ -127,7 +127,8 @@ async def _vote(room: RoomPort, message: dict[str, Any], conn: Connection) -> di
 
 
 async def _react(room: RoomPort, message: dict[str, Any], conn: Connection) -> None:
-    room.react(message.get("reaction"))
+    assert conn.participant is not None
+    room.react(conn.participant, message.get("reaction"))
 
 
 async def _nickname(room: RoomPort, message: dict[str, Any], conn: Connection) -> None:

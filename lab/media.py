@@ -21,6 +21,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from .errors import N_, Invalid, TooLarge
 
 FORMATS = {"PNG": ("png", "image/png"), "JPEG": ("jpg", "image/jpeg"), "WEBP": ("webp", "image/webp")}
+SAVED_AS = {"MPO": "JPEG"}  # many phone cameras write a JPEG with a second picture in it: its first one is kept
 MIME = {extension: mime for extension, mime in FORMATS.values()}
 NAME = re.compile(r"[0-9a-f]{64}\.(png|jpg|webp)")
 SAVE_OPTIONS: dict[str, dict[str, Any]] = {
@@ -47,7 +48,7 @@ def prepare(upload: bytes, max_bytes: int) -> StoredImage:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(upload)) as probe:
-                kind = probe.format
+                kind = SAVED_AS.get(probe.format or "", probe.format)
                 if kind not in FORMATS:
                     raise Invalid(N_("Only PNG, JPEG and WebP images can be used."))
                 if probe.width * probe.height > MAX_PIXELS:

@@ -40,7 +40,7 @@ class WordFilter:
     def __init__(self, entries: Iterable[str]) -> None:
         self.words: set[str] = set()
         self.prefixes: list[str] = []
-        self.phrases: list[tuple[str, ...]] = []
+        self.phrases: dict[str, list[tuple[str, ...]]] = {}  # by their first word: checked only where it occurs
         for entry in entries:
             prefix = entry.strip().endswith("*")
             parts = tuple(words_of(entry.strip().rstrip("*")))
@@ -51,20 +51,23 @@ class WordFilter:
             elif len(parts) == 1:
                 self.words.add(parts[0])
             else:
-                self.phrases.append(parts)
+                self.phrases.setdefault(parts[0], []).append(parts)
+        alternatives = "|".join(re.escape(p) for p in sorted(self.prefixes, key=len, reverse=True))
+        self._prefixed = re.compile(f"(?:{alternatives})") if self.prefixes else None
 
     def flags(self, text: str) -> list[str]:
         """The listed words and phrases found in `text`, in the order they occur (empty: nothing to hold back)."""
         words = words_of(text)
-        found = [w for w in words if self._matches(w)]
-        for phrase in self.phrases:
-            n = len(phrase)
-            if any(tuple(words[i : i + n]) == phrase for i in range(len(words) - n + 1)):
-                found.append(" ".join(phrase))
+        listed = {w for w in set(words) if self._matches(w)}  # each distinct word is looked up once
+        found = [w for w in words if w in listed]
+        for i, word in enumerate(words):  # a phrase is looked for only where its first word is
+            for phrase in self.phrases.get(word, ()):
+                if tuple(words[i : i + len(phrase)]) == phrase and " ".join(phrase) not in found:
+                    found.append(" ".join(phrase))
         return found
 
     def _matches(self, word: str) -> bool:
-        if word in self.words or any(word.startswith(p) for p in self.prefixes):
+        if word in self.words or (self._prefixed is not None and self._prefixed.match(word)):
             return True
         for ending in _ENDINGS:
             if word.endswith(ending) and len(word) > len(ending) + 2:

@@ -420,7 +420,7 @@ async def organiser_create_room(request: Request) -> Response:
         if file not in offered:
             return await organiser(request, _("That deck does not exist."), 400)
         try:
-            deck = load_deck(offered[file])
+            deck = await asyncio.to_thread(load_deck, offered[file])  # its images are decoded: off the event loop
         except DeckError as error:
             return await organiser(request, str(error), 400)
         title, questions, lang, images = title or deck.title, deck.questions, deck.language, deck.images

@@ -75,6 +75,7 @@ log = logging.getLogger(__name__)
 
 AUDIENCES = ("phone", "projector", "facilitator")
 REACTIONS = ("like", "heart", "question", "louder")  # a thumb, a heart, a question mark, "speak up"
+IMAGES_KEPT = 16  # a room's images kept in memory
 REACTIONS_INTERVAL = 1.0  # seconds: reactions go out to the screens as counts, at most this often
 NICKNAME_LENGTH = 40
 
@@ -117,7 +118,7 @@ class RoomPort(Protocol):
 
     def is_removed(self, participant: str) -> bool: ...
 
-    def react(self, reaction: object) -> None: ...
+    def react(self, participant: str, reaction: object) -> None: ...
 
     def watch(self, participant: str, watcher: Watcher) -> Callable[[], None]: ...
 
@@ -142,6 +143,7 @@ class Room:
         interval: float,
         clock: Callable[[], float] = time.time,
         words: WordFilter | None = None,
+        timers: bool = False,
     ) -> None:
         row = data.room
         self.id = row.id
@@ -165,6 +167,7 @@ class Room:
         self._phones: dict[str, set[Watcher]] = {}  # participant -> each of their sockets, to tell or to end
         self._flush: asyncio.TimerHandle | None = None
         self._reactions: dict[str, int] = {}  # taps since the screens were last told
+        self._images: dict[str, tuple[str, bytes]] = {}  # name -> (mime type, bytes), the ones asked for lately
         self._reactions_flush: asyncio.TimerHandle | None = None
         self._last_flush = 0.0
         self._results_changed = False
@@ -177,6 +180,7 @@ class Room:
         for answer in data.answers:
             self._by_id[answer.question].rounds[answer.round].put(answer)
         self._timers: dict[int, tuple[int, asyncio.TimerHandle]] = {}  # question -> (closes_ms, its call)
+        self._timing = timers  # only a serving process ends countdowns (never `lab export`, nor after stopping)
         self._tasks: set[asyncio.Task[RoomChange]] = set()
         self._arm_timers()
 
@@ -210,11 +214,12 @@ class Room:
         compares rounds: `{"round": n, "results": ...}`, the shown answers only, as everyone sees them. A round that
         is over no longer changes, so its results are worked out once."""
         question = self.current
-        if results is None or question is None or question.earlier is None:
+        earlier = question.earlier if results is not None and question is not None else None
+        if earlier is None:
             return None
-        number = max(n for n in question.rounds if n < question.round)
-        if self._earlier is None or self._earlier[0] != (question.id, number):
-            self._earlier = ((question.id, number), {"round": number, "results": question.earlier.results()})
+        number, tally = earlier
+        if self._earlier is None or self._earlier[0] != (question.id, number):  # type: ignore[union-attr]
+            self._earlier = ((question.id, number), {"round": number, "results": tally.results()})  # type: ignore[union-attr]
         return self._earlier[1]
 
     def snapshot(self, audience: str, participant: str | None = None, nickname: str = "") -> dict[str, JSON]:
@@ -299,6 +304,7 @@ class Room:
     def _apply(self, change: RoomChange) -> None:
         """Memory takes the room's state as committed (in commit order), then every screen is told."""
         self.version = change.version
+        self._earlier = None  # an earlier round's answers can be hidden too (a participant removed): work it out anew
         self.current_id = change.current
         self.current_since_ms = change.current_since_ms
         self.lang = change.lang
@@ -335,7 +341,9 @@ class Room:
     def _arm_timers(self) -> None:
         """Have every running countdown close its question at zero, by the server's clock (also after a restart:
         rooms with a countdown are loaded at start)."""
-        running = {q.id: q.closes_ms for q in self.questions if q.closes_ms is not None and not self.deleted}
+        running = {
+            q.id: q.closes_ms for q in self.questions if q.closes_ms is not None and self._timing and not self.deleted
+        }
         for question, (closes_ms, handle) in list(self._timers.items()):
             if running.get(question) != closes_ms:
                 handle.cancel()
@@ -359,6 +367,7 @@ class Room:
                       exc_info=task.exception())  # fmt: skip
 
     def stop_timers(self) -> None:
+        self._timing = False
         for _, handle in self._timers.values():
             handle.cancel()
         self._timers.clear()
@@ -398,6 +407,8 @@ class Room:
         stop watching (when the socket closes)."""
         sockets = self._phones.setdefault(participant, set())
         sockets.add(watcher)
+        if participant in self.removed:  # removed while this socket was being opened
+            watcher.kick()
 
         def unwatch() -> None:
             sockets.discard(watcher)
@@ -452,7 +463,15 @@ class Room:
         await self._store.add_image(self.id, image)
 
     async def image(self, name: str) -> tuple[str, bytes] | None:
-        return await self._store.image(self.id, name)
+        """A room's image, kept in memory once read (a room has a few; every phone asks for the same ones)."""
+        found = self._images.get(name)
+        if found is None:
+            found = await self._store.image(self.id, name)
+            if found is not None:
+                if len(self._images) >= IMAGES_KEPT:
+                    del self._images[next(iter(self._images))]
+                self._images[name] = found
+        return found
 
     # -- participants ------------------------------------------------------------------------------------------------
 
@@ -508,12 +527,14 @@ class Room:
         self._results_changed = True
         self.schedule_results()
 
-    def react(self, reaction: object) -> None:
+    def react(self, participant: str, reaction: object) -> None:
         """A participant's reaction (a thumb, a heart, a question mark, "speak up"). Kept in memory only and sent to
         the projector and console as counts at most once a second: a thousand phones tapping cost a counter each,
         never a write or a message per tap."""
         if not isinstance(reaction, str) or reaction not in REACTIONS:
             raise BadMessage(N_("Unknown reaction."))
+        if participant in self.removed:
+            raise Removed()
         self._reactions[reaction] = self._reactions.get(reaction, 0) + 1
         if self._reactions_flush is None:
             self._reactions_flush = asyncio.get_running_loop().call_later(REACTIONS_INTERVAL, self._flush_reactions)
@@ -528,6 +549,8 @@ class Room:
         self._hub.publish(self.topic("facilitator"), message)
 
     async def set_nickname(self, participant: str, nickname: object) -> str:
+        if participant in self.removed:
+            raise Removed()
         if not isinstance(nickname, str):
             raise BadMessage(N_("A name must be text."))
         nickname = " ".join(nickname.split())
@@ -617,9 +640,11 @@ class Rooms:
         results_interval: float = 0.1,
         clock: Callable[[], float] = time.time,
         words: WordFilter | None = None,
+        timers: bool = False,
     ) -> None:
         self._store = store
         self._words = words
+        self._timers = timers  # a serving process: its rooms end their countdowns
         self._hub = hub
         self._interval = results_interval
         self._clock = clock
@@ -642,7 +667,7 @@ class Rooms:
 
     async def _load(self, row: RoomRow) -> Room:
         data = await self._store.load_room(row.id)
-        room = Room(data, self._store, self._hub, self._interval, self._clock, self._words)
+        room = Room(data, self._store, self._hub, self._interval, self._clock, self._words, self._timers)
         self._loaded[room.code] = room
         return room
 
@@ -667,6 +692,7 @@ class Rooms:
 
     def stop_timers(self) -> None:
         """The server is stopping: no countdown writes any more (they resume at the next start)."""
+        self._timers = False
         for room in self._loaded.values():
             room.stop_timers()
 

@@ -108,12 +108,20 @@ class Question:
         return self.rounds[self.round]
 
     @property
-    def earlier(self) -> Tally | None:
-        """The round shown beside the current one when comparing (the previous round that ran), or None."""
-        if not self.compare:
-            return None
-        ran = [number for number in self.rounds if number < self.round]
-        return self.rounds[max(ran)] if ran else None
+    def comparable(self) -> int | None:
+        """The latest earlier round whose answers mean what the current round's do (the same type, and settings
+        that still fit: other options or statements cannot be compared option by option), or None."""
+        for number in sorted((n for n in self.rounds if n < self.round), reverse=True):
+            earlier = self.rounds[number]
+            if self.type.answers_still_fit(earlier.type.name, earlier.settings, self.settings):
+                return number
+        return None
+
+    @property
+    def earlier(self) -> tuple[int, Tally] | None:
+        """The round shown beside the current one while comparing, with its number; or None."""
+        number = self.comparable if self.compare else None
+        return None if number is None else (number, self.rounds[number])
 
     def hidden_keys(self) -> frozenset[str]:
         """The settings phones and projectors are not sent: the console's own, and secrets while it is open."""
@@ -126,7 +134,7 @@ class Question:
         if not facilitator:
             hidden = self.hidden_keys()
             settings = {k: v for k, v in settings.items() if k not in hidden}
-        extra: dict[str, JSON] = {"shown_ms": self.shown_ms} if facilitator else {}
+        extra: dict[str, JSON] = {"shown_ms": self.shown_ms, "comparable": self.comparable} if facilitator else {}
         return {
             "id": self.id,
             "position": self.position,

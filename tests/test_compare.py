@@ -24,6 +24,7 @@ from conftest import (
 )
 from playwright.async_api import Browser, expect
 
+from lab.records import card_id
 from lab.rooms import Room
 
 
@@ -113,3 +114,32 @@ async def test_the_console_compares_two_rounds_on_the_projector(server: Server, 
     await expect(screen.page.locator(".bar-value").first).to_have_text("3 · 75%")
     for watched in (console, screen, mobile):
         assert watched.errors == [] and watched.foreign == []
+
+
+async def test_only_a_round_whose_answers_mean_the_same_is_compared(server: Server) -> None:
+    """A question edited to another type or other options has nothing to compare option by option with its earlier
+    round: the console offers no comparison, and results never carry a round that does not fit."""
+    room: Room = await server.rooms.create("Kamer", [spec(**CHOICE)])
+    question = room.questions[0]
+    await two_rounds(room, [[0], [1]], [[2]])  # two rounds with the same options
+    assert question.comparable == 1
+    await room.act("close", {"question": question.id})
+    await room.update_question(question.id, spec(**SCALE), new_round=True)  # round 3: a scale
+    assert question.round == 3 and question.comparable is None
+    await room.act("show_results", {"question": question.id, "target": "compare", "show": True})
+    await room.act("show_results", {"question": question.id, "target": "projector", "show": True})
+    assert room.snapshot("projector")["earlier"] is None
+    assert room.snapshot("facilitator")["question"]["comparable"] is None
+
+
+async def test_a_removed_participant_leaves_the_earlier_round_too(server: Server) -> None:
+    room: Room = await server.rooms.create("Kamer", [spec(type="open", prompt="Wat moet beter?")])
+    question = room.questions[0]
+    await two_rounds(room, ["Onzin allemaal", "Meer overleg"], ["Nog meer onzin", "Sneller repareren"])
+    await room.act("show_results", {"question": question.id, "target": "compare", "show": True})
+    await room.act("show_results", {"question": question.id, "target": "projector", "show": True})
+    earlier = room.snapshot("projector")["earlier"]
+    assert [c["text"] for c in earlier["results"]["cards"]] == ["Meer overleg", "Onzin allemaal"]  # type: ignore[index]
+    await room.remove(question.id, card_id(question.id, "p0"))  # by their card in the current round
+    earlier = room.snapshot("projector")["earlier"]
+    assert [c["text"] for c in earlier["results"]["cards"]] == ["Meer overleg"]  # type: ignore[index]

@@ -26,8 +26,13 @@ def test_the_shipped_dutch_decks_load() -> None:
         "De samenwerking", "Ruimte voor huurders om mee te praten", "Duidelijke afspraken: wie, wat en wanneer",
         "De informatie: op tijd en begrijpelijk", "Het geld dat de corporatie hiervoor uitgaf",
     } <= set(scales[0].settings["statements"])  # fmt: skip
-    for deck in decks.values():
-        assert {q.type for q in deck.questions} >= {"choice", "scale"} and len(deck.questions) >= 5
+    for name, deck in decks.items():
+        if name != "participatielab.toml":
+            assert {q.type for q in deck.questions} >= {"choice", "scale"} and len(deck.questions) >= 5
+    whole = load_deck(SESSIONS / "participatielab.toml")  # every kind of question, with the map of the wijk
+    assert {q.type for q in whole.questions} == set(TYPES)
+    pins = [q for q in whole.questions if q.type == "pin"]
+    assert len(whole.images) == 1 and pins[0].settings["image"] in whole.images
 
 
 COMMON = {"allow_change": True, "timer": 0, "notes": "", "planned_minutes": 0}  # every question has these
@@ -136,6 +141,7 @@ def test_a_deck_brings_its_own_images(tmp_path: Path) -> None:
     (tmp_path / "kaarten").mkdir()
     Image.new("RGB", (400, 300), (120, 160, 90)).save(tmp_path / "kaarten" / "wijk.png")
     (tmp_path / "niet.png").write_text("geen afbeelding")
+    Image.new("1", (9000, 9000)).save(tmp_path / "bom.png")  # small on disk, 81 megapixels when opened
     deck = tmp_path / "deck.toml"
     deck.write_text(HEAD + 'type = "slide"\nprompt = "Onze wijk"\nimage = "kaarten/wijk.png"\nimage_alt = "Kaart"\n')
     loaded = load_deck(deck)
@@ -145,11 +151,14 @@ def test_a_deck_brings_its_own_images(tmp_path: Path) -> None:
         ("../wijk.png", "image: must be an image file next to the deck"),
         ("kaarten/weg.png", "image: must be an image file next to the deck"),
         ("niet.png", "image: This file is not an image that can be used (PNG, JPEG or WebP)."),
+        ("bom.png", "image: This image has too many pixels. Make it smaller first."),
     ]:
         deck.write_text(HEAD + f'type = "slide"\nprompt = "Onze wijk"\nimage = "{image}"\nimage_alt = "Kaart"\n')
         with pytest.raises(DeckError) as refused:
             load_deck(deck)
         assert str(refused.value) == f"deck.toml:6: question 1: {message}"
+    deck.write_text(HEAD + 'type = "slide"\nprompt = "Onze wijk"\nimage = "bom.png"\nimage_alt = "Kaart"\n')
+    assert list_decks(tmp_path)[0].images == {}  # listing decks reads no image
 
 
 async def test_serving_a_deck_stores_its_images_with_the_room(server: Server, tmp_path: Path) -> None:

@@ -115,3 +115,13 @@ async def test_upload_serve_and_refuse(server: Server, clients: Callable[[], Cli
 
     await server.rooms.delete(room.code)
     assert images(server) == []  # a room's images go with it
+
+
+def test_a_phone_camera_jpeg_with_a_second_picture_is_taken() -> None:
+    frames = [Image.new("RGB", (640, 480), (200, 50, 50)), Image.new("RGB", (640, 480), (50, 50, 200))]
+    out = io.BytesIO()
+    frames[0].save(out, "MPO", save_all=True, append_images=frames[1:])
+    assert Image.open(io.BytesIO(out.getvalue())).format == "MPO"
+    stored = media.prepare(out.getvalue(), 5_000_000)
+    assert (stored.mime, stored.width, stored.height) == ("image/jpeg", 640, 480) and stored.name.endswith(".jpg")
+    assert Image.open(io.BytesIO(stored.data)).format == "JPEG"  # the first picture only

@@ -28,6 +28,7 @@ from conftest import (
 )
 from playwright.async_api import Browser, expect
 
+from lab.errors import Removed
 from lab.moderation import WordFilter, word_filter, words_of
 from lab.records import card_id
 from lab.rooms import Room
@@ -197,6 +198,11 @@ async def test_a_removed_participant_is_hidden_disconnected_and_kept_out(
     with pytest.raises(Exception) as refused:
         await room.vote(troll_id, "troll-0003", open_text.id, 1, "Nog eens")
     assert type(refused.value).__name__ == "Removed"
+    for removed_only in (lambda: room.react(troll_id, "like"), lambda: room.set_nickname(troll_id, "Troll")):
+        with pytest.raises(Removed):
+            result = removed_only()
+            if asyncio.iscoroutine(result):
+                await result
     await server.stop()
     await server.start()  # and not after a restart either
     reloaded = await server.rooms.get(room.code)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+import sqlite3
 import time
 from collections.abc import Callable
 
@@ -25,7 +26,9 @@ from conftest import (
 )
 from playwright.async_api import Browser, expect
 
-from lab.rooms import Room
+from lab.hub import Hub
+from lab.rooms import Room, Rooms
+from lab.store import open_store
 
 LATE_MS = 200  # the question closes within this long after its countdown ends, by the server's clock
 
@@ -145,3 +148,37 @@ async def test_the_countdown_on_every_screen_and_the_notes_in_the_console(server
     assert room.questions[0].status == "closed"
     for page in (console, screen, mobile):
         assert page.errors == [] and page.foreign == []
+
+
+async def test_only_a_serving_process_ends_a_countdown(server: Server) -> None:
+    """`lab export` and the like load rooms too: a countdown that ran out while the server was down is ended by the
+    next server, never by a command that only reads."""
+    room: Room = await server.rooms.create("Kamer", [spec(**OPEN)])
+    await room.push(room.questions[0].id)
+    await room.act("timer", {"question": room.questions[0].id, "seconds": 5})
+    await server.stop()
+    with sqlite3.connect(server.settings.db_path) as conn:
+        conn.execute("UPDATE questions SET closes_ms = 1")  # long past
+        version = conn.execute("SELECT version FROM rooms").fetchone()
+    store = open_store(server.settings.db_path)
+    await store.open()
+    try:
+        reader = await Rooms(store, Hub()).get(room.code)  # as `lab export` loads it
+        assert reader is not None
+        await store.rooms()  # the event loop turns: a countdown would have fired by now
+        assert reader.questions[0].status == "open"
+    finally:
+        await store.close()
+    with sqlite3.connect(server.settings.db_path) as conn:
+        assert conn.execute("SELECT version FROM rooms").fetchone() == version
+    await server.start()  # the server ends it at once
+    served = await server.rooms.get(room.code)
+    assert served.questions[0].status == "closed" or (await _closed(served))
+
+
+async def _closed(room: Room) -> bool:
+    for _ in range(100):  # the close is a committed change: await the store's queue, a few turns at most
+        await room._store.rooms()
+        if room.questions[0].status == "closed":
+            return True
+    return False

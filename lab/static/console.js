@@ -240,8 +240,9 @@ function drawCurrent() {
   controls.projector.setAttribute('aria-pressed', String(q.results_projector));
   controls.phones.textContent = q.results_phones ? t('results_phones_off') : t('results_phones_on');
   controls.phones.setAttribute('aria-pressed', String(q.results_phones));
-  controls.compare.hidden = passive || q.round < 2; // only a question that ran before has a round to compare with
-  controls.compare.textContent = t('compare_rounds', { n: q.round - 1 });
+  // only a question that ran before, in a round whose answers mean the same, has a round to compare with
+  controls.compare.hidden = passive || q.comparable === null;
+  controls.compare.textContent = t('compare_rounds', { n: q.comparable });
   controls.compare.setAttribute('aria-pressed', String(Boolean(q.compare)));
   const running = q.status === 'open' && q.closes_ms !== null;
   clock(running ? q.closes_ms : null, room.offset);
@@ -463,9 +464,10 @@ function openEditor(id, from) {
   typeSelect.value = question ? question.type : 'choice';
   prompt.value = question ? question.prompt : '';
   form.elements.allow_change.checked = question ? question.settings.allow_change : true;
-  form.elements.timer.value = String(question ? question.settings.timer : 0);
-  form.elements.planned_minutes.value = String(question ? question.settings.planned_minutes : 0);
-  form.elements.notes.value = question ? question.settings.notes : '';
+  // (a question saved before these settings existed has none of them)
+  form.elements.timer.value = String((question && question.settings.timer) ?? 0);
+  form.elements.planned_minutes.value = String((question && question.settings.planned_minutes) ?? 0);
+  form.elements.notes.value = (question && question.settings.notes) ?? '';
   const draw = () => show(slot, fields(typeSelect.value, question && question.type === typeSelect.value ? question.settings : {}));
   typeSelect.onchange = draw;
   draw();

@@ -213,7 +213,9 @@ function drawAnswer(q, type) {
   const mine = me.answers[key(q)];
   const sending = Boolean(pending[q.id]);
   const received = mine !== undefined && !me.editing && !sending;
-  const signature = JSON.stringify([key(q), q.status, q.prompt, q.settings, mine, me.held[key(q)], me.editing, sending]);
+  // whether my answer waits for approval shows only with "received": it never redraws a form being filled in
+  const held = received && Boolean(me.held[key(q)]);
+  const signature = JSON.stringify([key(q), q.status, q.prompt, q.settings, mine, held, me.editing, sending]);
   if (drawn.answer && drawn.answer.signature === signature) return;
   const before = drawn.answer;
   const hadFocus = parts.answer.contains(document.activeElement);
@@ -228,7 +230,7 @@ function drawAnswer(q, type) {
     const box = el('div', { class: 'received', tabindex: '-1' },
       el('p', { class: 'received-title', text: t('received') }),
       el('p', { class: 'received-answer', text: type.describe(q, mine) }),
-      me.held[key(q)] && el('p', { class: 'held', text: t('held') }));
+      held && el('p', { class: 'held', text: t('held') }));
     show(parts.answer, box,
       q.status === 'open' && q.settings.allow_change && el('button', {
         type: 'button', class: 'big secondary', text: t('change'), onclick: () => { me.editing = true; render(); },
