@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import sqlite3
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -90,18 +92,32 @@ async def test_a_phone_answers_and_the_projector_and_console_follow(
     def tr(message: str, **params: object) -> str:
         return translate("nl", message, params)
 
+    folder = Path(os.environ["LAB_SCREENSHOTS"]) if os.environ.get("LAB_SCREENSHOTS") else None
+
     await room.push(question.id)
     await room.act("show_results", {"question": question.id, "target": "projector", "show": True})
     await expect(mobile.page.get_by_role("heading", name=question.prompt, exact=True)).to_be_visible()
     await expect(screen.page.locator("#stage .prompt")).to_have_text(question.prompt)
     if case.answerable:
         await expect(case.ready(mobile.page, tr)).to_be_visible()
+        if folder:
+            await mobile.page.screenshot(path=str(folder / f"type-{name}-phone.png"))
         await case.answer(mobile.page, tr)
         await expect(mobile.page.get_by_text("Uw antwoord is ontvangen", exact=True)).to_be_visible()
         await expect(screen.page.locator(".count")).to_have_text("1 antwoord")
         await expect(console.page.locator("#counts")).to_contain_text("1 antwoord")
         assert len(question.tally.answers) == 1
+        for n, value in enumerate(case.votes):  # others answer too: results as a room sees them
+            await room.join(f"other-{n}")
+            await room.vote(f"other-{n}", f"other-{name}-{n:04d}", question.id, 1, value)
+        count = f"{1 + len(case.votes)} antwoorden"
+        await expect(screen.page.locator(".count")).to_have_text(count)
+        await expect(console.page.locator("#counts")).to_contain_text(count)
+    elif folder:
+        await mobile.page.screenshot(path=str(folder / f"type-{name}-phone.png"))
     await expect(screen.page.get_by_text(case.revealed, exact=True).first).to_be_visible()
+    if folder:
+        await screen.page.screenshot(path=str(folder / f"type-{name}-projector.png"))
     for page in (console, screen, mobile):
         assert page.errors == [] and page.foreign == []
 
