@@ -51,6 +51,7 @@ async def test_add_a_question_and_every_screen_hears_of_it(server: Server, clien
         "closes_ms": None,
         "compare": False,
         "shown_ms": 0,
+        "comparable": None,  # no earlier round to compare with
     }
     listed = await client.expect("questions")
     assert listed["questions"] == [question]
