@@ -116,7 +116,8 @@ async def test_a_phone_answers_and_the_projector_and_console_follow(
     elif folder:
         await mobile.page.screenshot(path=str(folder / f"type-{name}-phone.png"))
     await expect(screen.page.get_by_text(case.revealed, exact=True).first).to_be_visible()
-    if folder:
+    if folder:  # once rows that change places have glided into them
+        await screen.page.wait_for_function("() => document.getAnimations().every((a) => a.playState !== 'running')")
         await screen.page.screenshot(path=str(folder / f"type-{name}-projector.png"))
     for page in (console, screen, mobile):
         assert page.errors == [] and page.foreign == []
