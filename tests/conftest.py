@@ -160,7 +160,11 @@ class Client:
         self.path = path
         cookie = "; ".join(f"{k}={v}" for k, v in self.http.cookies.items())
         extra = {"Cookie": cookie, **headers} if cookie else headers
-        self.ws = await websockets.connect(self.server.ws_base + path, additional_headers=extra, max_size=2**22)
+        # max_queue=None: a test that leaves messages unread (a console it only steers with) must not have its close
+        # wait 10 s for a close frame stuck behind them (the client stops reading at a full queue)
+        self.ws = await websockets.connect(
+            self.server.ws_base + path, additional_headers=extra, max_size=2**22, max_queue=None
+        )
         return await self.expect("snapshot")
 
     async def send(self, message: dict[str, Any] | str) -> None:
