@@ -245,6 +245,13 @@ BROWSER = [
 """Marks for browser tests: skipped without Chromium, except under CI, where a missing browser fails."""
 
 
+def in_browser(test: Any) -> Any:
+    """The BROWSER marks on one test, for a module whose other tests need no browser."""
+    for mark in BROWSER:
+        test = mark(test)
+    return test
+
+
 @pytest.fixture
 async def browser() -> AsyncIterator[Browser]:
     async with async_playwright() as playwright:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import BROWSER, PHONE, SCREEN, Client, Server, facilitator, open_page, phone, projector, spec
+from conftest import PHONE, SCREEN, Client, Server, facilitator, in_browser, open_page, phone, projector, spec
 from playwright.async_api import Browser, expect
 from ui import CASES, prepare
 
@@ -68,12 +68,6 @@ async def test_thirty_phones_answer_and_the_projector_shows_the_recount(
     shown = await screen.expect("results", lambda m: m["answers"] == PHONES)
     assert shown["results"] == recount(server, room) == question.tally.results()
     assert shown["results"]["respondents"] == PHONES
-
-
-def in_browser(test: Any) -> Any:
-    for mark in BROWSER:
-        test = mark(test)
-    return test
 
 
 @pytest.mark.parametrize("name", list(CASES))

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import BROWSER, PHONE, SCREEN, Server, open_page, spec
+from conftest import PHONE, SCREEN, Server, in_browser, open_page, spec
 from helpers import aggregate, record
 from playwright.async_api import Browser, Page, expect
 from ui_pin import ALT, MAP, neighbourhood
@@ -22,12 +22,6 @@ from lab.rooms import Room
 
 NAME = "a" * 64 + ".png"
 PIN = TYPES["pin"].validate_settings({"image": NAME, "image_alt": "Plattegrond van de begane grond", "max_pins": 3})
-
-
-def in_browser(test: Any) -> Any:
-    for mark in BROWSER:
-        test = mark(test)
-    return test
 
 
 def cells(*marked: tuple[int, int, int]) -> list[list[int]]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import BROWSER, PHONE, Server, open_page, spec
+from conftest import PHONE, Server, in_browser, open_page, spec
 from helpers import aggregate, record
 from playwright.async_api import Browser, Locator, Page, expect
 
@@ -16,13 +16,6 @@ from lab.i18n import translate
 from lab.questions import TYPES, AnswerError, SettingsError, Table
 from lab.records import HIDDEN, PENDING
 from lab.rooms import Room
-
-
-def in_browser(test: Any) -> Any:
-    for mark in BROWSER:
-        test = mark(test)
-    return test
-
 
 BUDGET = ["Nieuwsbrief en website", "Cursussen voor bestuursleden", "Bewonersavonden in de wijk", "Juridisch advies"]
 POINTS = TYPES["points"].validate_settings({"items": BUDGET})

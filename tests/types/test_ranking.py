@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import BROWSER, PHONE, Server, open_page, spec
+from conftest import PHONE, Server, in_browser, open_page, spec
 from helpers import aggregate, record
 from playwright.async_api import Browser, Locator, Page, expect
 
@@ -15,13 +15,6 @@ from lab.i18n import translate
 from lab.questions import TYPES, AnswerError, SettingsError, Table
 from lab.records import HIDDEN, PENDING
 from lab.rooms import Room
-
-
-def in_browser(test: Any) -> Any:
-    for mark in BROWSER:
-        test = mark(test)
-    return test
-
 
 THEMES = ["Betaalbaarheid", "Onderhoud en verduurzaming", "Leefbaarheid in de wijk", "Communicatie met huurders"]
 RANKING = TYPES["ranking"].validate_settings({"items": THEMES})
