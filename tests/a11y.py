@@ -27,6 +27,13 @@ TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
 NODES = 4  # nodes shown per violation
 
 _RUN = """async ([tags, limit]) => {
+  // The page as it settles, not in the middle of a glide: a row moving to its new place passes over another's bar
+  // for half a second, and its colours then say nothing about the screen. Endless animations are not waited for.
+  const ending = document.getAnimations().filter((a) => a.effect && a.effect.getComputedTiming().endTime !== Infinity);
+  await Promise.race([
+    Promise.all(ending.map((a) => a.finished.catch(() => null))),
+    new Promise((done) => setTimeout(done, 5000)),
+  ]);
   const result = await axe.run(document, { runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'] });
   const flat = (text) => (text || '').replace(/\\s+/g, ' ').trim();
   return result.violations.map((v) => ({
@@ -45,7 +52,7 @@ def _source() -> str:
 
 
 async def axe(page: Page) -> list[dict[str, Any]]:
-    """axe-core's WCAG 2.1 A/AA and best-practice violations on the page as it is now: one dict per rule with `id`,
+    """axe-core's WCAG 2.1 A/AA and best-practice violations on the page once its animations have ended: one dict per rule with `id`,
     `impact`, `help`, `count` (nodes) and the first few `nodes` (`target` selector and failure `summary`)."""
     if not await page.evaluate("typeof window.axe === 'object'"):
         await page.evaluate(_source())
