@@ -42,9 +42,18 @@ class Row:
     answer: str
 
 
+def _handle(room: Room, participant: str) -> str:
+    return hashlib.sha256(f"{room.id}:{participant}".encode()).hexdigest()[:8]
+
+
+def _time(ms: int) -> str:
+    return datetime.fromtimestamp(ms / 1000, UTC).isoformat(timespec="milliseconds")
+
+
 def rows(room: Room, exported: list[ExportRow]) -> list[Row]:
-    """One row per answer of every round, in question order, then round, then time. Participants appear under a
-    short handle that is the same for all their answers in this room, and says nothing else about them."""
+    """One row per answer (and per question sent to a Q&A) of every round, in question order, then round, then
+    time. Participants appear under a short handle that is the same for all their answers in this room, and says
+    nothing else about them; a Q&A question carries the name it was sent under, if any."""
     by_id = {q.id: q for q in room.questions}
     out = []
     for row in exported:
@@ -53,15 +62,22 @@ def rows(room: Room, exported: list[ExportRow]) -> list[Row]:
         tally = question.rounds.get(answer.round) if question else None
         if question is None or tally is None:
             continue
-        handle = hashlib.sha256(f"{room.id}:{answer.participant}".encode()).hexdigest()[:8]
-        received = datetime.fromtimestamp(answer.received_ms / 1000, UTC).isoformat(timespec="milliseconds")
         out.append(
             Row(
-                question.position + 1, question.prompt, question.type.name, answer.round, handle, row.nickname,
-                received, _(STATUS_LABELS[answer.status]), tally.type.answer_text(tally.settings, answer.value),
+                question.position + 1, question.prompt, question.type.name, answer.round,
+                _handle(room, answer.participant), row.nickname, _time(answer.received_ms),
+                _(STATUS_LABELS[answer.status]), tally.type.answer_text(tally.settings, answer.value),
             )
         )  # fmt: skip
-    return out
+    for question in room.questions:
+        for number, tally in sorted(question.rounds.items()):
+            out += [
+                Row(question.position + 1, question.prompt, question.type.name, number,
+                    _handle(room, post.participant), post.nickname, _time(post.sent_ms),
+                    _(STATUS_LABELS[post.status]), post.text)
+                for post in tally.posts.values()
+            ]  # fmt: skip
+    return sorted(out, key=lambda row: (row.number, row.round))  # stable: each keeps its time order
 
 
 def headers() -> list[str]:

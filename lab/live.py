@@ -126,6 +126,30 @@ async def _vote(room: RoomPort, message: dict[str, Any], conn: Connection) -> di
     return {"type": "ack", "id": vote_id, "question": question, "round": round_, "value": value, "status": status}
 
 
+async def _ask(room: RoomPort, message: dict[str, Any], conn: Connection) -> dict[str, Any] | None:
+    key = message.get("id")
+    if not isinstance(key, str) or not VOTE_ID.fullmatch(key):
+        raise BadMessage(N_("This question has no valid id."))
+    if not _is_int(message.get("question")):
+        raise BadMessage()
+    assert conn.participant is not None
+    try:
+        post = await room.ask(conn.participant, key, message["question"], message.get("text"), message.get("named"))
+    except LabError as error:
+        conn.error(error, id=key)
+        return None
+    return {"type": "asked", "id": key, "post": room.own_post(post)}
+
+
+async def _upvote(room: RoomPort, message: dict[str, Any], conn: Connection) -> dict[str, Any]:
+    question, round_, item, up = (message.get(k) for k in ("question", "round", "item", "up"))
+    if not _is_int(question) or not _is_int(round_):
+        raise BadMessage()
+    assert conn.participant is not None
+    await room.upvote(conn.participant, question, round_, item, up)  # type: ignore[arg-type]
+    return {"type": "upvoted", "question": question, "round": round_, "item": item, "up": up}
+
+
 async def _react(room: RoomPort, message: dict[str, Any], conn: Connection) -> None:
     assert conn.participant is not None
     room.react(conn.participant, message.get("reaction"))
@@ -144,7 +168,7 @@ def _action(name: str) -> Handler:
 
 
 HANDLERS: dict[str, dict[str, Handler]] = {
-    "phone": {"ping": _ping, "vote": _vote, "nickname": _nickname, "react": _react},
+    "phone": {"ping": _ping, "vote": _vote, "nickname": _nickname, "react": _react, "ask": _ask, "upvote": _upvote},
     "projector": {"ping": _ping},
     "facilitator": {"ping": _ping, **{name: _action(name) for name in sorted(Room.ACTIONS)}},
 }

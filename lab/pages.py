@@ -74,7 +74,9 @@ def js_data(request: Request, room: Room, ws: str, **extra: Any) -> dict[str, An
         "room_lang": room.lang,
         "strings": {key: _(msgid) for key, msgid in strings.items()},
         "types": list(TYPES),
-        "passive": [name for name, kind in TYPES.items() if not kind.answerable],  # take no answers (a slide)
+        # take no answers and no posts (a slide): shown, nothing to open, count or reveal
+        "passive": [name for name, kind in TYPES.items() if not kind.answerable and not kind.anytime],
+        "anytime": [name for name, kind in TYPES.items() if kind.anytime],  # a Q&A: its questions always shown
         **extra,
     }
 

@@ -44,6 +44,44 @@ class Answer:
         return self.status == SHOWN
 
 
+@dataclass(frozen=True, slots=True)
+class Post:
+    """A question a participant sent to a Q&A, as stored: its text, the name it was sent under ('' when sent
+    anonymously), its moderation status, and what the facilitator did with it (answered, pinned to the projector).
+    A participant sends any number of them, so they are not answer records (one per participant)."""
+
+    id: int
+    question: int
+    round: int
+    participant: str
+    text: str
+    nickname: str = ""
+    status: str = SHOWN
+    answered: bool = False
+    pinned: bool = False
+    sent_ms: int = 0
+
+    @property
+    def item(self) -> str:
+        """Its name as an item to upvote."""
+        return post_item(self.id)
+
+
+@dataclass(frozen=True, slots=True)
+class Upvote:
+    """A participant's upvote of one item of a question's round: a Q&A post (`post_item`) or an open answer's card.
+    Once each, and taken back by the same participant."""
+
+    question: int
+    round: int
+    item: str
+    participant: str
+
+
+def post_item(post: int) -> str:
+    return f"p{post}"
+
+
 def card_id(question: int, participant: str) -> str:
     """A short handle for a participant's answer to one question, for screens and moderation.
 

@@ -43,13 +43,15 @@ from .i18n import LANGUAGES
 from .media import StoredImage
 from .moderation import WordFilter, word_filter
 from .questions import JSON, TYPES
-from .records import HIDDEN, PENDING, SHOWN, Answer
+from .records import HIDDEN, PENDING, SHOWN, Answer, Post, Upvote
 from .store import (
     AddQuestion,
+    ChangePost,
     DeleteQuestion,
     EditQuestion,
     Moderate,
     MoveQuestion,
+    NewPost,
     NewQuestion,
     NewRound,
     Outcome,
@@ -77,6 +79,11 @@ AUDIENCES = ("phone", "projector", "facilitator")
 REACTIONS = ("like", "heart", "question", "louder")  # a thumb, a heart, a question mark, "speak up"
 IMAGES_KEPT = 16  # a room's images kept in memory
 REACTIONS_INTERVAL = 1.0  # seconds: reactions go out to the screens as counts, at most this often
+BOARD_INTERVAL = 1.0  # seconds: phones are sent the Q&A's questions at most this often
+POST_CHANGES = {  # the facilitator's decisions on a Q&A post: (field, value)
+    "pin": ("pinned", True), "unpin": ("pinned", False), "answered": ("answered", True),
+    "unanswered": ("answered", False), "hide": ("status", HIDDEN), "show": ("status", SHOWN),
+}  # fmt: skip
 NICKNAME_LENGTH = 40
 
 REFUSED: dict[Outcome, type[LabError]] = {
@@ -126,12 +133,31 @@ class RoomPort(Protocol):
 
     async def set_nickname(self, participant: str, nickname: object) -> str: ...
 
+    async def ask(self, participant: str, key: str, question: int, text: object, named: object) -> Post: ...
+
+    async def upvote(self, participant: str, question: int, round_: int, item: object, up: object) -> bool: ...
+
+    def own_post(self, post: Post) -> dict[str, JSON]: ...
+
 
 class Room:
     """One live run of a deck: its questions, which one is current, and who is watching."""
 
     ACTIONS: ClassVar[frozenset[str]] = frozenset(
-        {"push", "next", "prev", "open", "close", "show_results", "reset", "moderate", "remove", "language", "timer"}
+        {
+            "push",
+            "next",
+            "prev",
+            "open",
+            "close",
+            "show_results",
+            "reset",
+            "moderate",
+            "remove",
+            "language",
+            "timer",
+            "post",
+        }
     )
     """The facilitator's actions (`act`); docs/api.md describes each."""
 
@@ -179,6 +205,13 @@ class Room:
         self._by_id = {q.id: q for q in self.questions}
         for answer in data.answers:
             self._by_id[answer.question].rounds[answer.round].put(answer)
+        for post in data.posts:
+            self._by_id[post.question].rounds[post.round].put_post(post)
+        for upvote in data.upvotes:  # a removed participant's upvotes are kept, and count no more
+            if upvote.participant not in self.removed:
+                self._by_id[upvote.question].rounds[upvote.round].upvote(upvote, True)
+        self._board_flush: asyncio.TimerHandle | None = None
+        self._board_changed = False
         self._timers: dict[int, tuple[int, asyncio.TimerHandle]] = {}  # question -> (closes_ms, its call)
         self._timing = timers  # only a serving process ends countdowns (never `lab export`, nor after stopping)
         self._tasks: set[asyncio.Task[RoomChange]] = set()
@@ -206,7 +239,9 @@ class Room:
             return None
         if audience == "facilitator":
             return question.tally.results(facilitator=True)
-        shown = question.results_projector if audience == "projector" else question.results_phones
+        if question.type.anytime and audience == "phone":  # phones have a Q&A as the board
+            return None
+        shown = question.shown_on_projector if audience == "projector" else question.shown_on_phones
         return question.tally.results() if shown else None
 
     def earlier_for(self, results: dict[str, JSON] | None) -> dict[str, JSON] | None:
@@ -234,7 +269,7 @@ class Room:
             "question": question.public(audience == "facilitator") if question else None,
             "results": results,
             "earlier": self.earlier_for(results),
-            "answers": len(question.tally.answers) if question else 0,
+            "answers": question.tally.responses if question else 0,
             "participants": self.participants(),
         }
         if audience == "phone":
@@ -242,11 +277,49 @@ class Room:
             message["answer"] = own.value if own else None
             message["answer_status"] = own.status if own else None
             message["nickname"] = nickname
+            message["upvoted"] = question.tally.upvoted_by(participant) if question and participant else []
+            message["board"] = self.board_for(participant)
         if audience == "facilitator":
             message["queue"] = question.tally.queue() if question else None
             message["questions"] = [q.public() for q in self.questions]
             message["current_since_ms"] = self.current_since_ms
         return message
+
+    @property
+    def board_question(self) -> Question | None:
+        """The Q&A participants can send questions to now, current or not: the current question if it is one and
+        not closed, or else the first of the room's Q&As that is not closed."""
+        current = self.current
+        if current is not None and current.type.anytime and current.status != "closed":
+            return current
+        return next((q for q in self.questions if q.type.anytime and q.status != "closed"), None)
+
+    def board(self) -> dict[str, JSON] | None:
+        """The Q&A as every phone sees it (None: there is none to send questions to)."""
+        question = self.board_question
+        if question is None:
+            return None
+        return {"question": question.public(False), "results": question.tally.results()}
+
+    def board_for(self, participant: str | None) -> dict[str, JSON] | None:
+        """The Q&A as this participant's phone sees it: with their own questions (also those waiting or hidden)
+        and what they upvoted."""
+        board = self.board()
+        question = self.board_question
+        if board is None or question is None or participant is None:
+            return board
+        tally = question.tally
+        mine = [self.own_post(p) for p in tally.posts.values() if p.participant == participant]
+        return {**board, "mine": mine, "upvoted": tally.upvoted_by(participant)}
+
+    def own_post(self, post: Post) -> dict[str, JSON]:
+        """A post as its author's phone sees it: with its status, and its upvotes as counted now."""
+        question = self._by_id.get(post.question)
+        tally = question.rounds.get(post.round) if question else None
+        votes = len(tally.upvoters.get(post.item, ())) if tally else 0
+        return {"post": post.id, "question": post.question, "round": post.round, "text": post.text,
+                "name": post.nickname, "votes": votes, "answered": post.answered, "pinned": post.pinned,
+                "status": post.status}  # fmt: skip
 
     def now_ms(self) -> int:
         """The server's clock (ms since 1970, UTC): screens count a countdown down against it, not their own."""
@@ -293,8 +366,19 @@ class Room:
                 if status not in (SHOWN, HIDDEN):
                     raise BadMessage()
                 await self.moderate(_field(params, "question", int), _field(params, "card", str), status)
-            case "remove":  # the participant who gave this answer leaves the room
-                await self.remove(_field(params, "question", int), _field(params, "card", str))
+            case "remove":  # the participant who gave this answer (or sent this Q&A post) leaves the room
+                question = _field(params, "question", int)
+                if "post" in params:
+                    await self.remove_author(question, _field(params, "post", int))
+                else:
+                    await self.remove(question, _field(params, "card", str))
+            case "post":  # pin a Q&A post to the projector, mark it answered, hide it or show (approve) it
+                do = _field(params, "do", str)
+                if do not in POST_CHANGES:
+                    raise BadMessage(N_("Unknown action."))
+                field, value = POST_CHANGES[do]
+                question, post = _field(params, "question", int), _field(params, "post", int)
+                await self._change(ChangePost(question, post, field, value))  # type: ignore[arg-type]
             case _:
                 raise BadMessage()
 
@@ -330,12 +414,25 @@ class Room:
             told = {"type": "moderated", "question": answer.question, "round": answer.round, "status": answer.status}
             for watcher in list(self._phones.get(answer.participant, ())):
                 watcher.tell(told)
+        for post in change.posts:
+            tally = self._by_id[post.question].rounds.get(post.round)
+            if tally is not None:
+                before = tally.posts.get(post.id)
+                tally.put_post(post)
+                if before is not None and before.status != post.status:  # its author's phone learns of it
+                    told = {"type": "post", "post": self.own_post(post)}
+                    for watcher in list(self._phones.get(post.participant, ())):
+                        watcher.tell(told)
         if change.removed is not None:
             participant = change.removed[0]
             self.removed.add(participant)
+            for question in self.questions:
+                for tally in question.rounds.values():
+                    tally.drop_voter(participant)
             for watcher in list(self._phones.get(participant, ())):
                 watcher.kick()
         self._arm_timers()
+        self._board_changed = True  # the Q&A phones can use may have opened, closed, or changed
         self._publish_state()
 
     def _arm_timers(self) -> None:
@@ -401,6 +498,13 @@ class Room:
         if participant is None:
             raise UnknownCard()
         await self._change(RemoveParticipant(participant))
+
+    async def remove_author(self, question_id: int, post_id: int) -> None:
+        """Remove from the room the participant who sent this Q&A post (as `remove`; their posts are hidden too)."""
+        post = self._require(question_id).tally.posts.get(post_id)
+        if post is None:
+            raise UnknownCard()
+        await self._change(RemoveParticipant(post.participant))
 
     def watch(self, participant: str, watcher: Watcher) -> Callable[[], None]:
         """A socket of this participant: told what becomes of their answers, ended if they are removed. Returns how to
@@ -527,6 +631,69 @@ class Room:
         self._results_changed = True
         self.schedule_results()
 
+    async def ask(self, participant: str, key: str, question_id: int, text: object, named: object) -> Post:
+        """A participant sends a question to a Q&A (any moment it is not closed, current or not); returns it as
+        stored (`pending`: it waits for the facilitator's approval). A resend with the same `key` is not stored
+        twice. Sent `named`, it carries the participant's nickname, where the Q&A allows names."""
+        if participant in self.removed:
+            raise Removed()
+        question = self._require(question_id)
+        kind = question.type
+        if not kind.anytime:
+            raise BadMessage(N_("This question takes no questions from the room."))
+        if question.status == "closed":
+            raise Closed()
+        words = kind.normalise_post(question.settings, text)
+        held = question.settings.get("premoderate", False) or self._words.flags(words)
+        nickname = ""
+        if named is True and question.settings.get("names", True):
+            nickname = await self._store.nickname(participant) or ""
+        new = NewPost(question.id, question.round, participant, key, words, nickname, PENDING if held else SHOWN,
+                      self.now_ms())  # fmt: skip
+        post, _ = await self._store.add_post(new, self._post_committed)
+        return post
+
+    def _post_committed(self, post: Post) -> None:
+        question = self._by_id.get(post.question)
+        tally = question.rounds.get(post.round) if question else None
+        if tally is None or self.deleted:
+            return
+        tally.put_post(post)
+        self._board_changed = self._results_changed = True
+        self.schedule_results()
+
+    async def upvote(self, participant: str, question_id: int, round_: int, item: object, up: object) -> bool:
+        """A participant upvotes an item (`up`: a Q&A post, or an open answer's card where the question has
+        `voting`), or takes the upvote back; once each. Returns whether it changed anything."""
+        if participant in self.removed:
+            raise Removed()
+        if not isinstance(up, bool) or not isinstance(item, str):
+            raise BadMessage()
+        question = self._require(question_id)
+        if not question.type.takes_upvotes(question.settings):
+            raise BadMessage(N_("This question takes no upvotes."))
+        if round_ != question.round:
+            raise RoundPassed() if round_ < question.round else BadMessage()
+        if not question.type.anytime:
+            self._answerable(question)  # open answers are voted on while the question is on the screen and open
+        elif question.status == "closed":
+            raise Closed()
+        if not question.tally.shown_item(item):
+            raise UnknownCard()
+        return await self._store.upvote(Upvote(question.id, round_, item, participant), up, self._upvote_committed(up))
+
+    def _upvote_committed(self, up: bool) -> Callable[[Upvote], None]:
+        def committed(upvote: Upvote) -> None:
+            question = self._by_id.get(upvote.question)
+            tally = question.rounds.get(upvote.round) if question else None
+            if tally is None or self.deleted:
+                return
+            tally.upvote(upvote, up)
+            self._board_changed = self._results_changed = True
+            self.schedule_results()
+
+        return committed
+
     def react(self, participant: str, reaction: object) -> None:
         """A participant's reaction (a thumb, a heart, a question mark, "speak up"). Kept in memory only and sent to
         the projector and console as counts at most once a second: a thousand phones tapping cost a counter each,
@@ -604,11 +771,13 @@ class Room:
             "version": self.version,
             "question": question.id if question else None,
             "round": question.round if question else None,
-            "answers": len(question.tally.answers) if question else 0,
+            "answers": question.tally.responses if question else 0,
             "participants": self.participants(),
         }
         for audience in AUDIENCES:
-            if audience == "phone" and not (self._results_changed and question is not None and question.results_phones):
+            if audience == "phone" and not (
+                self._results_changed and question is not None and question.shown_on_phones
+            ):
                 continue
             results = self.results_for(audience)
             message = {**base, "results": results, "earlier": self.earlier_for(results)}
@@ -616,6 +785,17 @@ class Room:
                 message["queue"] = question.tally.queue() if question else None
             self._hub.publish(self.topic(audience), dumps(message))
         self._results_changed = False
+        if self._board_changed and self._board_flush is None:
+            self._board_flush = asyncio.get_running_loop().call_later(BOARD_INTERVAL, self._flush_board)
+
+    def _flush_board(self) -> None:
+        """Phones are sent the Q&A (its questions and upvotes) at most once a second: enough to follow a list of
+        questions, and a congress of phones is not sent a long list on every tap."""
+        self._board_flush = None
+        if self.deleted or not self._board_changed:
+            return
+        self._board_changed = False
+        self._hub.publish(self.topic("phone"), dumps({"type": "board", "version": self.version, "board": self.board()}))
 
 
 def _field(params: Mapping[str, Any], name: str, kind: type) -> Any:

@@ -11,7 +11,7 @@ from dataclasses import replace
 
 from .questions import JSON, TYPES, Aggregate, QuestionType
 from .questions.base import PRIVATE_KEYS
-from .records import PENDING, SHOWN, Answer, card_id
+from .records import PENDING, SHOWN, Answer, Post, Upvote, card_id
 from .store import QuestionRow
 
 QUEUE_SHOWN = 50  # the console lists at most this many answers to moderate at once
@@ -27,6 +27,8 @@ class Tally:
         self.answers: dict[str, Answer] = {}
         self.unshown: dict[str, Answer] = {}  # answers waiting for approval or hidden: the console's queue
         self.aggregate: Aggregate = kind.new_aggregate(settings)
+        self.posts: dict[int, Post] = {}  # Q&A posts, in the order they were sent
+        self.upvoters: dict[str, set[str]] = {}  # item (a post, a card) -> the participants who upvote it
         for answer in answers:
             self.put(answer)
 
@@ -40,6 +42,42 @@ class Tally:
         self.unshown.pop(answer.participant, None)
         if answer.status != SHOWN:
             self.unshown[answer.participant] = answer
+
+    @property
+    def responses(self) -> int:
+        """How many answers the round has, or (a Q&A) how many questions were sent to it: every status counts."""
+        return len(self.posts) if self.type.anytime else len(self.answers)
+
+    def put_post(self, post: Post) -> None:
+        """A new Q&A post, or one the facilitator changed. (A Q&A that was never opened can be edited into another
+        type in the same round: its posts are kept, and counted by no other type.)"""
+        self.posts[post.id] = post
+        if self.type.anytime:
+            self.aggregate.post(post)
+
+    def upvote(self, upvote: Upvote, up: bool) -> None:
+        """A participant gives (`up`) or takes back an upvote."""
+        voters = self.upvoters.setdefault(upvote.item, set())
+        (voters.add if up else voters.discard)(upvote.participant)
+        self.aggregate.upvotes(upvote.item, len(voters))
+
+    def drop_voter(self, participant: str) -> None:
+        """A participant removed from the room: their upvotes count no more (they stay stored)."""
+        for item, voters in self.upvoters.items():
+            if participant in voters:
+                voters.discard(participant)
+                self.aggregate.upvotes(item, len(voters))
+
+    def shown_item(self, item: str) -> bool:
+        """Whether `item` is shown in this round and can be upvoted: a Q&A post, or the card of an answer."""
+        if self.type.anytime:
+            post = self.posts.get(int(item[1:])) if item[:1] == "p" and item[1:].isdigit() else None
+            return post is not None and post.item == item and post.status == SHOWN
+        participant = self.participant_for(item)
+        return participant is not None and self.answers[participant].status == SHOWN
+
+    def upvoted_by(self, participant: str) -> list[str]:
+        return [item for item, voters in self.upvoters.items() if participant in voters]
 
     def restatus(self, participant: str, status: str) -> None:
         """A moderation decision: the answer keeps its place."""
@@ -89,7 +127,12 @@ class Question:
         if tally is None:
             self.rounds[row.round] = Tally(kind, row.settings)
         elif tally.type is not kind or tally.settings != row.settings:
-            self.rounds[row.round] = Tally(kind, row.settings, tally.answers.values())
+            self.rounds[row.round] = fresh = Tally(kind, row.settings, tally.answers.values())
+            for post in tally.posts.values():
+                fresh.put_post(post)
+            for item, voters in tally.upvoters.items():
+                fresh.upvoters[item] = voters
+                fresh.aggregate.upvotes(item, len(voters))
         self.position = row.position
         self.type = kind
         self.prompt = row.prompt
@@ -101,6 +144,17 @@ class Question:
         self.closes_ms = row.closes_ms
         self.shown_ms = row.shown_ms
         self.compare = row.compare
+
+    @property
+    def shown_on_projector(self) -> bool:
+        """Whether the projector shows the results: when the facilitator says so, and a Q&A always."""
+        return self.results_projector or self.type.anytime
+
+    @property
+    def shown_on_phones(self) -> bool:
+        """Whether phones show the results: when the facilitator says so, and always where participants upvote
+        answers (open text with `voting`: the ideas to vote for are the results)."""
+        return self.results_phones or (self.type.takes_upvotes(self.settings) and not self.type.anytime)
 
     @property
     def tally(self) -> Tally:
@@ -142,8 +196,9 @@ class Question:
             "prompt": self.prompt,
             "settings": settings,
             "status": self.status,
-            "results_projector": self.results_projector,
-            "results_phones": self.results_phones,
+            "results_projector": self.shown_on_projector,
+            "results_phones": self.shown_on_phones,
+            "upvotes": self.type.takes_upvotes(self.settings),  # participants upvote its items
             "round": self.round,
             "closes_ms": self.closes_ms,
             "compare": self.compare,

@@ -52,8 +52,9 @@ def _source() -> str:
 
 
 async def axe(page: Page) -> list[dict[str, Any]]:
-    """axe-core's WCAG 2.1 A/AA and best-practice violations on the page once its animations have ended: one dict per rule with `id`,
-    `impact`, `help`, `count` (nodes) and the first few `nodes` (`target` selector and failure `summary`)."""
+    """axe-core's WCAG 2.1 A/AA and best-practice violations on the page once its animations have ended: one dict
+    per rule with `id`, `impact`, `help`, `count` (nodes) and the first few `nodes` (`target` selector and failure
+    `summary`)."""
     if not await page.evaluate("typeof window.axe === 'object'"):
         await page.evaluate(_source())
     violations: list[dict[str, Any]] = await page.evaluate(_RUN, [TAGS, NODES])

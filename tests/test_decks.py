@@ -50,10 +50,14 @@ def test_a_question_gets_its_defaults() -> None:
     }  # fmt: skip
     text = {**COMMON, "premoderate": False}  # answers in participants' own words can wait for approval
     assert dict(parse_question({"type": "wordcloud", "prompt": "x"}).settings) == {"max_words": 3, **text}
-    assert dict(parse_question({"type": "open", "prompt": "x"}).settings) == {"max_length": 280, **text}
+    assert dict(parse_question({"type": "open", "prompt": "x"}).settings) == {
+        "max_length": 280,
+        "voting": False,
+        **text,
+    }
     timed = {"type": "open", "prompt": "x", "timer": 90, "notes": " Vraag door ", "planned_minutes": 5}
     assert dict(parse_question(timed).settings) == {
-        "max_length": 280, "allow_change": True, "timer": 90, "notes": "Vraag door", "planned_minutes": 5,
+        "max_length": 280, "voting": False, "allow_change": True, "timer": 90, "notes": "Vraag door", "planned_minutes": 5,
         "premoderate": False,
     }  # fmt: skip
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import ClassVar
 
 from ..errors import N_, Invalid
-from ..records import JSON, Answer
+from ..records import JSON, Answer, Post
 
 __all__ = [
     "COMMON_KEYS",
@@ -102,6 +102,14 @@ class Aggregate(ABC):
         self.remove(old)
         self.add(new)
 
+    def post(self, post: Post) -> None:
+        """A Q&A post, new or changed (its status, answered, pinned): only a type that takes posts keeps them."""
+        raise TypeError(f"{type(self).__name__} takes no posts")
+
+    def upvotes(self, item: str, count: int) -> None:
+        """How many participants upvote an item now (a post, a card): a type that shows upvotes keeps the count."""
+        return None
+
     @abstractmethod
     def results(self, *, facilitator: bool = False) -> dict[str, JSON]:
         """The results as sent to screens (docs/api.md), within display limits; `facilitator` includes what is not
@@ -148,6 +156,9 @@ class QuestionType(ABC):
     secret_keys: ClassVar[frozenset[str]] = frozenset()
     # False for a type that takes no answers (a content slide): phones show it, the room refuses votes for it.
     answerable: ClassVar[bool] = True
+    # True for a type that participants can use whenever it is not closed, current or not (a Q&A: a question can
+    # come up at any moment of the session). Such a type takes posts and upvotes, not answers.
+    anytime: ClassVar[bool] = False
     # True for a type whose answers hold participants' own words: they pass the word filter (lab.moderation) and
     # the question can hold every answer for the facilitator's approval first (the setting `premoderate`).
     has_text: ClassVar[bool] = False
@@ -184,6 +195,14 @@ class QuestionType(ABC):
     @abstractmethod
     def normalise_answer(self, settings: Mapping[str, JSON], value: object) -> JSON:
         """Check a participant's answer and return it in the one form that is stored; raise AnswerError."""
+
+    def takes_upvotes(self, settings: Mapping[str, JSON]) -> bool:
+        """Whether participants upvote items of this question (a Q&A's posts; open answers with `voting`)."""
+        return self.anytime
+
+    def normalise_post(self, settings: Mapping[str, JSON], text: object) -> str:
+        """Check a question a participant sends to a type that takes them (`anytime`) and return it as stored."""
+        raise AnswerError(N_("This question takes no questions from the room."))
 
     @abstractmethod
     def new_aggregate(self, settings: Mapping[str, JSON]) -> Aggregate: ...

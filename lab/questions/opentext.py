@@ -6,16 +6,23 @@ from collections.abc import Mapping
 from types import MappingProxyType
 
 from ..records import SHOWN, STATUS_LABELS, Answer, card_id
-from .base import JSON, N_, Aggregate, AnswerError, Examples, QuestionType, Table, Term, integer
+from .base import JSON, N_, Aggregate, AnswerError, Examples, QuestionType, Table, Term, boolean, integer
 
 SHOWN_CARDS = 200  # a screen shows at most this many (the newest); exports have them all
+TOP = 5  # with voting: the ideas with the most votes, listed apart
 
 
 class OpenAggregate(Aggregate):
-    def __init__(self) -> None:
+    def __init__(self, voting: bool = False) -> None:
         # participant -> the answer, in order of arrival (a changed answer moves to the end: newest).
         self.cards: dict[str, Answer] = {}
         self.shown = 0
+        self.voting = voting
+        self.votes: dict[str, int] = {}  # card -> upvotes (with voting)
+
+    def upvotes(self, item: str, count: int) -> None:
+        if self.voting:
+            self.votes[item] = count
 
     def add(self, answer: Answer) -> None:
         self.cards.pop(answer.participant, None)
@@ -36,13 +43,34 @@ class OpenAggregate(Aggregate):
         for answer in reversed(self.cards.values()):
             if answer.status != SHOWN and not facilitator:
                 continue
-            cards.append({"card": card_id(answer.question, answer.participant), "text": answer.value,
-                          "status": answer.status})  # fmt: skip
+            card: dict[str, JSON] = {"card": card_id(answer.question, answer.participant), "text": answer.value,
+                                     "status": answer.status}  # fmt: skip
+            if self.voting:
+                card["votes"] = self.votes.get(card["card"], 0)
+            cards.append(card)
             if len(cards) == SHOWN_CARDS:
                 break
-        return {"respondents": self.shown, "cards": cards}
+        results: dict[str, JSON] = {"respondents": self.shown, "cards": cards}
+        if self.voting:
+            results["top"] = self.top()
+        return results
+
+    def top(self) -> list[JSON]:
+        """The shown ideas with the most votes (at least one), most first; equal votes: the earlier idea first."""
+        voted = [
+            (-self.votes.get(card, 0), order, card, answer)
+            for order, answer in enumerate(self.cards.values())
+            if answer.status == SHOWN and self.votes.get(card := card_id(answer.question, answer.participant), 0)
+        ]
+        return [{"card": card, "text": answer.value, "votes": -votes} for votes, _, card, answer in sorted(voted)[:TOP]]
 
     def table(self) -> Table:
+        if self.voting:
+            rows: list[list[str | int | float | None]] = [
+                [a.value, self.votes.get(card_id(a.question, a.participant), 0), Term(STATUS_LABELS[a.status])]
+                for a in reversed(self.cards.values())
+            ]
+            return Table([Term(N_("Answer")), Term(N_("Upvotes")), Term(N_("Status"))], rows)
         rows = [[answer.value, Term(STATUS_LABELS[answer.status])] for answer in reversed(self.cards.values())]
         return Table([Term(N_("Answer")), Term(N_("Status"))], rows)
 
@@ -51,8 +79,8 @@ class OpenText(QuestionType):
     name = "open"
     label = N_("Open text")
     order = 40
-    settings_keys = frozenset({"max_length"})
-    cosmetic_keys = frozenset({"max_length"})
+    settings_keys = frozenset({"max_length", "voting"})
+    cosmetic_keys = frozenset({"max_length", "voting"})
     has_text = True
     strings = MappingProxyType(
         {
@@ -63,6 +91,11 @@ class OpenText(QuestionType):
             "hidden_card": N_("hidden"),
             "hide": N_("Hide"),
             "show": N_("Show"),
+            "open_vote": N_("Vote"),
+            "open_top": N_("Most votes so far"),
+            "open_vote_hint": N_("Vote for the ideas you agree with: once each, tap again to take it back."),
+            "open_votes": N_("%(n)s votes"),
+            "open_one_vote": N_("1 vote"),
         }
     )
     examples = Examples(
@@ -73,7 +106,11 @@ class OpenText(QuestionType):
     )
 
     def check_settings(self, raw: Mapping[str, object]) -> dict[str, JSON]:
-        return {"max_length": integer(raw, "max_length", 280, low=10, high=1000)}
+        return {"max_length": integer(raw, "max_length", 280, low=10, high=1000),
+                "voting": boolean(raw, "voting", False)}  # fmt: skip
+
+    def takes_upvotes(self, settings: Mapping[str, JSON]) -> bool:
+        return bool(settings.get("voting", False))
 
     def normalise_answer(self, settings: Mapping[str, JSON], value: object) -> JSON:
         if not isinstance(value, str) or not value.strip():
@@ -84,7 +121,7 @@ class OpenText(QuestionType):
         return value
 
     def new_aggregate(self, settings: Mapping[str, JSON]) -> Aggregate:
-        return OpenAggregate()
+        return OpenAggregate(bool(settings.get("voting", False)))
 
     def answer_text(self, settings: Mapping[str, JSON], value: JSON) -> str:
         return str(value)

@@ -70,7 +70,8 @@ const answerCount = el('span', { class: 'stat' });
 show(counts, participantCount, answerCount);
 function drawCounts() {
   participantCount.textContent = participantsText(room.participants);
-  answerCount.textContent = answersText(room.answers);
+  const type = room.question && types[room.question.type];
+  answerCount.textContent = type && type.count ? type.count(room.answers) : answersText(room.answers); // a Q&A counts questions
 }
 
 // -- the deck ----------------------------------------------------------------------------------------------------
@@ -230,6 +231,9 @@ function drawCurrent() {
   if (!q) return;
   const passive = data.passive.includes(q.type); // a content slide: nothing to open, count or reveal
   for (const part of [controls.open, controls.projector, controls.phones, controls.reset, timerForm]) part.hidden = passive;
+  const anytime = data.anytime.includes(q.type); // a Q&A: its questions are always on the projector
+  if (anytime) controls.projector.hidden = true;
+  if (anytime || q.upvotes) controls.phones.hidden = true; // phones have it to vote on: always shown there
   const open = q.status === 'open';
   controls.prompt.textContent = q.prompt;
   controls.badge.className = `badge ${q.status}`;
@@ -263,7 +267,11 @@ let drawnResults = null;
 function drawResults() {
   const q = room.question;
   const type = q && types[q.type];
-  const options = { facilitator: true, onModerate: (card, status) => act('moderate', { question: q.id, card, status }) };
+  const options = {
+    facilitator: true,
+    onModerate: (card, status) => act('moderate', { question: q.id, card, status }),
+    onPost: (post, what) => act('post', { question: q.id, post, do: what }), // a Q&A's question
+  };
   if (q && type && data.passive.includes(q.type)) {
     drawnResults = null;
     show(controls.results, type.results(q, null)); // what phones and the projector show

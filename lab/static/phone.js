@@ -37,6 +37,7 @@ const PENDING = `lab:pending:${data.code}`;
 const room = createRoom('phone');
 const me = {
   answers: {}, // "id:round" -> my stored answer
+  upvoted: {}, // "id:round" -> the items (ideas) I upvoted
   held: {}, // "id:round" -> true while my answer waits for the facilitator's approval
   removed: false, // the facilitator removed me from the room
   nickname: '',
@@ -46,9 +47,17 @@ const me = {
   online: false,
 };
 
-const loadPending = () => { try { return JSON.parse(localStorage.getItem(PENDING)) || {}; } catch { return {}; } };
-const savePending = (p) => { try { localStorage.setItem(PENDING, JSON.stringify(p)); } catch { /* private mode */ } };
-let pending = loadPending(); // question id -> vote message not yet acknowledged
+const load = (name) => { try { return JSON.parse(localStorage.getItem(name)) || {}; } catch { return {}; } };
+const save = (name, value) => { try { localStorage.setItem(name, JSON.stringify(value)); } catch { /* private mode */ } };
+const savePending = (p) => save(PENDING, p);
+let pending = load(PENDING); // question id -> vote message not yet acknowledged
+
+// The Q&A ("board"): the room's Q&A that takes questions now, current or not, drawn in its own part of the page, so
+// nothing about the current question redraws it. Questions sent and not yet received are kept like votes.
+const ASKS = `lab:asks:${data.code}`;
+const asks = load(ASKS); // id -> ask message not yet received by the server
+const boardPart = document.getElementById('board');
+const board = { data: null, mine: new Map(), upvoted: new Set(), view: null };
 let types = {}; // the renderers, once loaded: the socket does not wait for them, the answer area does
 
 const socket = connect(data.ws, {
@@ -78,8 +87,31 @@ function receive(message) {
         else delete me.answers[key(q)];
         me.held[key(q)] = message.answer_status === 'pending';
       }
+      if (q) me.upvoted[key(q)] = new Set(message.upvoted || []);
+      setBoard(message.board);
+      board.mine = new Map(((message.board && message.board.mine) || []).map((p) => [p.post, p]));
+      board.upvoted = new Set((message.board && message.board.upvoted) || []);
       resend();
       break;
+    case 'board':
+      setBoard(message.board);
+      break;
+    case 'asked':
+      delete asks[message.id];
+      save(ASKS, asks);
+      board.mine.set(message.post.post, message.post);
+      if (board.view) board.view.said(message.post.status === 'pending' ? t('qa_held') : t('qa_sent'));
+      break;
+    case 'post': // the facilitator approved or hid my question
+      board.mine.set(message.post.post, message.post);
+      break;
+    case 'upvoted': { // a Q&A's question, or an idea of the current question
+      const onBoard = board.data && key(board.data.question) === `${message.question}:${message.round}`;
+      const set = onBoard ? board.upvoted : upvotedFor(`${message.question}:${message.round}`);
+      if (message.up) set.add(message.item);
+      else set.delete(message.item);
+      break;
+    }
     case 'state':
       if (key(q) !== before) {
         me.editing = false;
@@ -103,6 +135,17 @@ function receive(message) {
       me.held[`${message.question}:${message.round}`] = message.status === 'pending';
       break;
     case 'error':
+      if (message.id && asks[message.id]) { // a question that was not taken: back in the form, and why
+        const ask = asks[message.id];
+        if (message.error === 'server_error' || message.error === 'unavailable') {
+          setTimeout(() => { if (asks[ask.id]) socket.send(ask); }, 500 + Math.random() * 1000);
+          break;
+        }
+        delete asks[message.id];
+        save(ASKS, asks);
+        if (board.view) { board.view.restore(ask.text); board.view.said(message.message); }
+        break;
+      }
       if (message.id) {
         for (const [question, vote] of Object.entries(pending)) {
           // A vote that failed on the server's side (or reached a server that is stopping) is kept and sent again
@@ -127,6 +170,15 @@ function receive(message) {
 /** After (re)connecting: send what was not acknowledged, if its question is still current, open and in the same
     round; the server acknowledges a vote it stored before the connection broke, and never one it has not. */
 function resend() {
+  const open = board.data && board.data.question.status !== 'closed' ? board.data.question : null;
+  for (const ask of Object.values(asks)) {
+    if (open && ask.question === open.id) socket.send(ask); // the server knows a question it received before
+    else {
+      delete asks[ask.id];
+      if (board.view) board.view.restore(ask.text);
+    }
+  }
+  save(ASKS, asks);
   const q = room.question;
   for (const [question, vote] of Object.entries(pending)) {
     const current = q && String(q.id) === question && q.status === 'open' && q.round === vote.round;
@@ -151,6 +203,53 @@ function submit(value) {
   render();
 }
 
+const upvotedFor = (k) => (me.upvoted[k] = me.upvoted[k] || new Set());
+
+/** The Q&A that takes questions now: my own questions and upvotes belong to one Q&A and round. */
+function setBoard(next) {
+  const was = board.data && key(board.data.question);
+  board.data = next;
+  if (!next || key(next.question) !== was) {
+    board.mine = new Map();
+    board.upvoted = new Set();
+  }
+}
+
+function ask(text, named) {
+  const q = board.data.question;
+  const message = { type: 'ask', id: randomId(), question: q.id, text, named };
+  asks[message.id] = message;
+  save(ASKS, asks);
+  socket.send(message); // if offline, it goes out after the reconnect
+  render();
+}
+
+function upvote(item, up) {
+  const q = board.data.question;
+  if (!socket.send({ type: 'upvote', question: q.id, round: q.round, item, up })) board.view.said(t('offline'));
+}
+
+function drawBoard() {
+  const b = board.data;
+  const type = b && types[b.question.type];
+  boardPart.hidden = !b || !type || Boolean(me.final);
+  if (boardPart.hidden) return;
+  if (!board.view) {
+    board.view = type.board({ onAsk: ask, onUpvote: upvote });
+    show(boardPart, board.view.node);
+  }
+  const q = b.question;
+  board.view.update({
+    question: q,
+    results: b.results,
+    mine: [...board.mine.values()].filter((p) => p.question === q.id && p.round === q.round),
+    upvoted: board.upvoted,
+    unsent: Object.values(asks).filter((a) => a.question === q.id),
+    current: Boolean(room.question && room.question.id === q.id),
+    nickname: me.nickname,
+  });
+}
+
 function drawBanner() {
   banner.hidden = me.online;
   const kept = room.question && pending[room.question.id];
@@ -166,6 +265,7 @@ let drawn = { answer: null, results: null }; // what the answer area and the res
 
 function render() {
   drawBanner();
+  drawBoard();
   reactionBar.hidden = Boolean(me.final) || !me.online;
   if (me.final) {
     // ended, removed by the facilitator, or a page without its grant
@@ -283,14 +383,18 @@ function drawResults(q, type) {
   }
   const count = answersText(room.results.respondents);
   const earlier = room.earlier;
+  // the participant's own answer goes along, so a renderer can mark it (an estimate on the histogram); where the
+  // room votes on the answers (ideas), what I upvoted and how to upvote
+  const options = { answer: me.answers[key(q)], upvoted: upvotedFor(key(q)), onUpvote: q.upvotes ? (item, up) => {
+    if (!socket.send({ type: 'upvote', question: q.id, round: q.round, item, up })) announce(t('offline'));
+  } : null };
   if (drawn.results && drawn.results.key === key(q) && drawn.results.earlier === Boolean(earlier)) {
     if (earlier) updateCompared(drawn.results.body, type, q, earlier, room.results);
-    else type.update(drawn.results.body, q, room.results, { answer: me.answers[key(q)] });
+    else type.update(drawn.results.body, q, room.results, options);
     drawn.results.count.textContent = count;
     return;
   }
-  // the participant's own answer goes along, so a renderer can mark it (an estimate on the histogram)
-  const body = earlier ? compared(type, q, earlier, room.results) : type.results(q, room.results, { answer: me.answers[key(q)] });
+  const body = earlier ? compared(type, q, earlier, room.results) : type.results(q, room.results, options);
   const counter = el('p', { class: 'count', text: count });
   show(target, el('h2', { id: 'results-title', class: 'results-title', text: t('results') }), body, counter);
   target.hidden = false;
@@ -311,6 +415,7 @@ function waiting() {
     event.preventDefault();
     me.nickname = input.value.trim();
     saved.textContent = socket.send({ type: 'nickname', nickname: me.nickname }) ? t('saved') : t('offline');
+    drawBoard(); // a Q&A question can now go with this name
   });
   return el('section', { class: 'waiting' },
     el('div', { class: 'pulse', 'aria-hidden': 'true' }),

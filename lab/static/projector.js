@@ -55,7 +55,7 @@ function render() {
     fit(!same);
     return;
   }
-  const count = answersText(room.answers);
+  const count = type.count ? type.count(room.answers) : answersText(room.answers); // a Q&A counts questions
   const earlier = room.results && room.earlier;
   const same = drawn && !drawn.passive && drawn.key === key(q) && drawn.status === q.status && drawn.prompt === q.prompt
     && drawn.earlier === Boolean(earlier);

@@ -10,11 +10,13 @@ from pathlib import Path
 
 from .base import (
     AddQuestion,
+    ChangePost,
     DeleteQuestion,
     EditQuestion,
     ExportRow,
     Moderate,
     MoveQuestion,
+    NewPost,
     NewQuestion,
     NewRound,
     Outcome,
@@ -39,7 +41,8 @@ from .base import (
 from .sqlite import SqliteStore, StoreInUse
 
 __all__ = [
-    "AddQuestion", "DeleteQuestion", "EditQuestion", "ExportRow", "Moderate", "MoveQuestion", "NewQuestion",
+    "AddQuestion", "ChangePost", "DeleteQuestion", "EditQuestion", "ExportRow", "Moderate", "MoveQuestion",
+    "NewPost", "NewQuestion",
     "NewRound", "Outcome", "Push", "QuestionRow", "RemoveParticipant", "RoomChange", "RoomData", "RoomOp", "RoomRow",
     "RoundRow",
     "SetLanguage", "SetStatus", "SetTimer", "ShowResults", "SqliteStore", "Step", "Store", "StoreError",

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from ..media import StoredImage
-from ..records import JSON, PHONE, SHOWN, Answer
+from ..records import JSON, PHONE, SHOWN, Answer, Post, Upvote
 
 # -- rows ------------------------------------------------------------------------------------------------------
 
@@ -79,6 +79,8 @@ class RoomData:
     rounds: list[RoundRow]
     answers: list[Answer]
     removed: tuple[str, ...] = ()  # participants the facilitator removed from the room
+    posts: tuple[Post, ...] = ()  # Q&A posts of every round, in the order they were sent
+    upvotes: tuple[Upvote, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -92,6 +94,20 @@ class NewQuestion:
     type: str
     prompt: str
     settings: Mapping[str, JSON]
+
+
+@dataclass(frozen=True)
+class NewPost:
+    """A question a participant sends to a Q&A; `key` is the phone's id for it (a resend is not stored twice)."""
+
+    question: int
+    round: int
+    participant: str
+    key: str
+    text: str
+    nickname: str
+    status: str
+    sent_ms: int
 
 
 # -- votes -----------------------------------------------------------------------------------------------------
@@ -210,6 +226,17 @@ class RemoveParticipant:
 
 
 @dataclass(frozen=True)
+class ChangePost:
+    """The facilitator's decision on a Q&A post of the question's current round: its `status` (shown, hidden), or
+    `answered`, or `pinned` (pinning one unpins the round's others)."""
+
+    question: int
+    post: int
+    field: Literal["status", "answered", "pinned"]
+    value: str | bool
+
+
+@dataclass(frozen=True)
 class AddQuestion:
     question: NewQuestion
 
@@ -247,6 +274,7 @@ RoomOp = (
     | NewRound
     | Moderate
     | RemoveParticipant
+    | ChangePost
     | AddQuestion
     | EditQuestion
     | DeleteQuestion
@@ -266,6 +294,7 @@ class RoomChange:
     added: int | None = None  # AddQuestion: the new question's id
     moderated: Answer | None = None  # Moderate: the answer with its new status
     removed: tuple[str, tuple[Answer, ...]] | None = None  # RemoveParticipant: who, and their answers, now hidden
+    posts: tuple[Post, ...] = ()  # Q&A posts the operation changed (RemoveParticipant hides theirs too)
 
 
 # -- the interface -------------------------------------------------------------------------------------------------
@@ -365,6 +394,18 @@ class Store(ABC):
     @abstractmethod
     async def vote(self, vote: Vote) -> Outcome:
         """Store a vote (or recognise a resend); returns once committed, with the outcome also set on the vote."""
+
+    # Q&A posts and upvotes
+    @abstractmethod
+    async def add_post(self, new: NewPost, on_commit: Callable[[Post], None]) -> tuple[Post, bool]:
+        """Store a participant's post; returns it and whether it is new (False: the phone sent it before, and
+        `on_commit` is not called). Raises RoundPassed when the round is over, Closed when the question is closed,
+        Removed when the participant was removed."""
+
+    @abstractmethod
+    async def upvote(self, upvote: Upvote, up: bool, on_commit: Callable[[Upvote], None]) -> bool:
+        """Give (`up`) or take back an upvote; returns whether that changed anything (`on_commit` runs only then).
+        Raises RoundPassed when the round is over, Removed when the participant was removed."""
 
 
 class StoreError(Exception):

@@ -21,17 +21,31 @@ from typing import IO, Any, TypeVar
 
 import aiosqlite
 
-from ..errors import N_, Invalid, NoMore, NotFound, StillOpen, Unavailable, UnknownCard, UnknownQuestion
+from ..errors import (
+    N_,
+    Closed,
+    Invalid,
+    NoMore,
+    NotFound,
+    Removed,
+    RoundPassed,
+    StillOpen,
+    Unavailable,
+    UnknownCard,
+    UnknownQuestion,
+)  # fmt: skip
 from ..media import StoredImage
-from ..records import HIDDEN, Answer
+from ..records import HIDDEN, Answer, Post, Upvote
 from ..wire import dumps, loads
 from .base import (
     AddQuestion,
+    ChangePost,
     DeleteQuestion,
     EditQuestion,
     ExportRow,
     Moderate,
     MoveQuestion,
+    NewPost,
     NewQuestion,
     NewRound,
     Outcome,
@@ -71,6 +85,7 @@ _QUESTION = (
     " shown_ms, compare"
 )
 _ANSWER = "question_id, round, participant_id, value, status, group_name, weight, channel, received_ms"
+_POST = "id, question_id, round, participant_id, text, nickname, status, answered, pinned, sent_ms"
 
 
 def _room(row: Iterable[Any]) -> RoomRow:
@@ -83,6 +98,10 @@ def _question(row: Sequence[Any]) -> QuestionRow:
 
 def _answer(row: Sequence[Any]) -> Answer:
     return Answer(row[0], row[1], row[2], loads(row[3]), *row[4:9])
+
+
+def _post(row: Sequence[Any]) -> Post:
+    return Post(row[0], row[1], row[2], row[3], row[4], row[5], row[6], bool(row[7]), bool(row[8]), row[9])
 
 
 def now_iso() -> str:
@@ -295,7 +314,22 @@ class SqliteStore(Store):
             )
         ]
         removed = await _all(conn, "SELECT id FROM participants WHERE room_id = ? AND removed", (room_id,))
-        return RoomData(_room(row), questions, rounds, answers, tuple(r[0] for r in removed))
+        posts = await _all(
+            conn,
+            f"SELECT {', '.join('s.' + c for c in _POST.split(', '))} FROM posts s"
+            " JOIN questions q ON q.id = s.question_id WHERE q.room_id = ? ORDER BY s.id",
+            (room_id,),
+        )
+        upvotes = await _all(
+            conn,
+            "SELECT u.question_id, u.round, u.item, u.participant_id FROM upvotes u"
+            " JOIN questions q ON q.id = u.question_id WHERE q.room_id = ?",
+            (room_id,),
+        )
+        return RoomData(
+            _room(row), questions, rounds, answers, tuple(r[0] for r in removed),
+            tuple(_post(r) for r in posts), tuple(Upvote(*r) for r in upvotes),
+        )  # fmt: skip
 
     async def export_rows(self, room_id: int) -> list[ExportRow]:
         rows = await _all(
@@ -410,7 +444,30 @@ class SqliteStore(Store):
                     f" (SELECT id FROM questions WHERE room_id = ?) RETURNING {_ANSWER}",
                     (participant, room),
                 )
-                return {"removed": (participant, tuple(_answer(r) for r in rows))}
+                posts = await _all(
+                    conn,
+                    f"UPDATE posts SET status = 'hidden' WHERE participant_id = ? AND status != 'hidden' AND"
+                    f" question_id IN (SELECT id FROM questions WHERE room_id = ?) RETURNING {_POST}",
+                    (participant, room),
+                )
+                return {"removed": (participant, tuple(_answer(r) for r in rows)), "posts": _posts(posts)}
+            case ChangePost(question, post, field, value):
+                where = " WHERE question_id = ? AND round = (SELECT round FROM questions WHERE id = ? AND room_id = ?)"
+                found = await _one(
+                    conn,
+                    f"UPDATE posts SET {field} = ?{where} AND id = ? RETURNING {_POST}",
+                    (value, question, question, room, post),
+                )
+                if found is None:
+                    raise UnknownCard()
+                others = []
+                if field == "pinned" and value:  # one post at a time on the projector
+                    others = await _all(
+                        conn,
+                        f"UPDATE posts SET pinned = 0{where} AND pinned AND id != ? RETURNING {_POST}",
+                        (question, question, room, post),
+                    )
+                return {"posts": _posts([found, *others])}
             case AddQuestion(new):
                 return {"added": await self._insert_question(conn, room, new)}
             case EditQuestion(question, new, fits):
@@ -538,6 +595,47 @@ class SqliteStore(Store):
 
         await self._write().write(run)
 
+    # -- Q&A posts and upvotes ---------------------------------------------------------------------------------------
+
+    async def add_post(self, new: NewPost, on_commit: Callable[[Post], None]) -> tuple[Post, bool]:
+        async def run(conn: Conn) -> tuple[Post, bool]:
+            row = await _one(
+                conn, f"SELECT {_POST} FROM posts WHERE participant_id = ? AND post_key = ?", (new.participant, new.key)
+            )
+            if row is not None:
+                return _post(row), False
+            await _check_round(conn, new.question, new.round, new.participant)
+            row = await _one(
+                conn,
+                "INSERT INTO posts (question_id, round, participant_id, post_key, text, nickname, status, sent_ms)"
+                f" VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING {_POST}",
+                (new.question, new.round, new.participant, new.key, new.text, new.nickname, new.status, new.sent_ms),
+            )
+            return _post(row), True
+
+        def committed(result: tuple[Post, bool]) -> None:
+            if result[1]:
+                on_commit(result[0])
+
+        return await self._write().write(run, committed)
+
+    async def upvote(self, upvote: Upvote, up: bool, on_commit: Callable[[Upvote], None]) -> bool:
+        async def run(conn: Conn) -> bool:
+            await _check_round(conn, upvote.question, upvote.round, upvote.participant)
+            sql = (
+                "INSERT OR IGNORE INTO upvotes (question_id, round, item, participant_id) VALUES (?, ?, ?, ?)"
+                if up
+                else "DELETE FROM upvotes WHERE question_id = ? AND round = ? AND item = ? AND participant_id = ?"
+            )
+            cursor = await conn.execute(sql, (upvote.question, upvote.round, upvote.item, upvote.participant))
+            return cursor.rowcount == 1
+
+        def committed(changed: bool) -> None:
+            if changed:
+                on_commit(upvote)
+
+        return await self._write().write(run, committed)
+
     # -- votes -----------------------------------------------------------------------------------------------------
 
     async def vote(self, vote: Vote) -> Outcome:
@@ -636,6 +734,28 @@ _PRUNE_RECEIPTS = (
     " WHERE r.rowid < (SELECT k.rowid FROM receipts k WHERE k.participant_id = r.participant_id"
     " AND k.question_id = r.question_id AND k.round = r.round ORDER BY k.rowid DESC LIMIT 1 OFFSET ?))"
 )
+
+
+def _posts(rows: Iterable[Sequence[Any]]) -> tuple[Post, ...]:
+    return tuple(_post(r) for r in rows)
+
+
+async def _check_round(conn: Conn, question: int, round_: int, participant: str) -> None:
+    """A participant's post or upvote meets a question's round as committed: refused when the participant was
+    removed, the round is over, or the question is closed."""
+    row = await _one(
+        conn,
+        "SELECT q.round, q.status, p.removed FROM questions q LEFT JOIN participants p ON p.id = ? WHERE q.id = ?",
+        (participant, question),
+    )
+    if row is None:
+        raise UnknownQuestion()
+    if row[2] is None or row[2]:
+        raise Removed()
+    if row[0] != round_:
+        raise RoundPassed()
+    if row[1] == "closed":
+        raise Closed()
 
 
 async def _one(conn: Conn, sql: str, params: Sequence[Any] = ()) -> Any:

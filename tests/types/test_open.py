@@ -9,7 +9,8 @@ from helpers import record
 
 from lab.questions import TYPES, AnswerError
 from lab.questions.opentext import SHOWN_CARDS
-from lab.records import HIDDEN, card_id
+from lab.records import HIDDEN, Upvote, card_id
+from lab.tally import Tally
 
 OPEN = TYPES["open"].validate_settings({"max_length": 20})
 
@@ -61,3 +62,26 @@ def test_open_text_refuses_empty_and_too_long() -> None:
         with pytest.raises(AnswerError) as error:
             TYPES["open"].normalise_answer(OPEN, value)
         assert str(error.value) == message
+
+
+def test_with_voting_each_card_has_its_votes_and_the_top_five_are_listed_apart() -> None:
+    kind = TYPES["open"]
+    voting = kind.validate_settings({"voting": True})
+    assert voting["voting"] is True and kind.takes_upvotes(voting) and not kind.takes_upvotes(OPEN)
+    tally = Tally(kind, voting)
+    for n in range(8):
+        tally.put(record(f"p{n}", f"idee {n}"))
+    tally.restatus("p7", HIDDEN)
+    votes = {0: 1, 1: 3, 2: 3, 3: 0, 4: 2, 5: 1, 6: 4, 7: 9}  # p7's card is hidden: its votes show nowhere
+    for n, count in votes.items():
+        for voter in range(count):
+            tally.upvote(Upvote(1, 1, card_id(1, f"p{n}"), f"v{voter}"), True)
+    results = tally.results()
+    assert [(c["text"], c["votes"]) for c in results["top"]] == [
+        ("idee 6", 4), ("idee 1", 3), ("idee 2", 3), ("idee 4", 2), ("idee 0", 1),
+    ]  # fmt: skip
+    assert results["cards"][0] == {"card": card_id(1, "p6"), "text": "idee 6", "status": "shown", "votes": 4}
+    table = tally.aggregate.table()
+    assert [str(h) for h in table.headers] == ["Answer", "Upvotes", "Status"]
+    assert [list(map(str, row)) for row in table.rows[:2]] == [["idee 7", "9", "hidden"], ["idee 6", "4", "shown"]]
+    assert "top" not in Tally(kind, OPEN, tally.answers.values()).results()  # without voting: no votes at all

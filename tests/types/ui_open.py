@@ -20,5 +20,13 @@ CASES = {
         revealed=ANSWER,
         ready=lambda page, tr: page.get_by_role("textbox", name=tr("Your answer"), exact=True),
         answer=answer,
-    )
+    ),
+    # brainstorm, then vote: every phone has the ideas with a vote button; the projector lists the top five
+    "open_voting": Case(
+        question={"type": "open", "prompt": "Welke ideeën voor de wijk moeten we uitwerken?", "voting": True},
+        votes=["Een moestuin achter de flat", "Bankjes bij de speeltuin", ANSWER, "Een buurtapp", "Meer licht"],
+        revealed=ANSWER,
+        ready=lambda page, tr: page.get_by_role("textbox", name=tr("Your answer"), exact=True),
+        answer=answer,
+    ),
 }

@@ -42,39 +42,74 @@ export function describe(question, value) {
 }
 
 // Cards arrive newest first, shown ones only; the facilitator also gets hidden and pending ones, with a button
-// that hides or shows each (onModerate(card, status)).
-function card(item, { facilitator = false, onModerate } = {}) {
+// that hides or shows each (onModerate(card, status)). With `voting`, each card has its votes and the room's top
+// ideas are listed above the wall; on a phone (onUpvote(card, up)) each card has a button to vote for it, once.
+function card(item, { facilitator = false, onModerate, onUpvote } = {}) {
   const node = el('li', { class: 'card', 'data-card': item.card },
-    el('span', { class: 'card-text', lang: roomLang, text: item.text }),
+    el('span', { class: 'card-text', lang: roomLang, text: item.text, id: `card-${item.card}` }),
     el('span', { class: 'hint card-state' }),
-    facilitator && el('button', { type: 'button', class: 'small',
+    'votes' in item && !onUpvote && el('span', { class: 'card-votes' }),
+    onUpvote && el('button', { type: 'button', class: 'card-up', 'aria-pressed': 'false',
+      'aria-describedby': `card-${item.card}`,
+      onclick: (event) => onUpvote(node.dataset.card, event.currentTarget.getAttribute('aria-pressed') !== 'true') },
+    el('span', { 'aria-hidden': 'true', text: '▲' }), ' ', el('span', { text: t('open_vote') }), ' ',
+    el('span', { class: 'card-up-n' })),
+    facilitator && el('button', { type: 'button', class: 'small card-moderate',
       onclick: () => onModerate(node.dataset.card, node.dataset.status === 'shown' ? 'hidden' : 'shown') }));
   return fill(node, item);
 }
 
-function fill(node, item) {
+const votesText = (n) => (n === 1 ? t('open_one_vote') : t('open_votes', { n }));
+
+function fill(node, item, { upvoted } = {}) {
   const shown = item.status === 'shown';
   node.dataset.status = item.status;
   node.classList.toggle('hidden-card', !shown);
-  node.querySelector('.card-text').textContent = item.text;
-  node.querySelector('.card-state').textContent = shown ? '' : t('hidden_card');
-  const button = node.querySelector('button');
-  if (button) button.textContent = shown ? t('hide') : t('show');
+  const set = (selector, text) => {
+    const part = node.querySelector(selector);
+    if (part && part.textContent !== text) part.textContent = text;
+  };
+  set('.card-text', item.text);
+  set('.card-state', shown ? '' : t('hidden_card'));
+  set('.card-votes', 'votes' in item ? votesText(item.votes) : '');
+  set('.card-up-n', String(item.votes));
+  const up = node.querySelector('.card-up');
+  if (up) up.setAttribute('aria-pressed', String(Boolean(upvoted && upvoted.has(item.card))));
+  set('.card-moderate', shown ? t('hide') : t('show'));
   return node;
 }
 
-export function results(question, results, options) {
-  return el('ul', { class: 'cards' }, results.cards.map((item) => card(item, options)));
+export function results(question, results, options = {}) {
+  const box = el('div', { class: 'open-results' },
+    options.onUpvote && el('p', { class: 'hint', text: t('open_vote_hint') }),
+    el('section', { class: 'open-top', 'aria-label': t('open_top'), hidden: true },
+      el('h3', { class: 'open-top-title', text: t('open_top') }), el('ol', { class: 'open-top-list' })),
+    el('ul', { class: 'cards' }));
+  update(box, question, results, options);
+  return box;
 }
 
 /** The new wall in place of the drawn one, card by card: a card that stays is the same element (so a moderation
-    button being pressed, or focused, stays where it is); new cards are put in before it, gone ones taken out. */
-export function update(node, question, fresh, options) {
+    or vote button being pressed, or focused, stays where it is); new cards are put in before it, gone ones taken
+    out. The top ideas above it are redrawn (they are text only). */
+export function update(box, question, fresh, options = {}) {
+  const top = box.querySelector('.open-top');
+  top.hidden = !(fresh.top && fresh.top.length);
+  if (fresh.top) {
+    const lines = fresh.top.map((item) => `${item.text}|${item.votes}`).join('\n');
+    if (top.dataset.lines !== lines) {
+      top.dataset.lines = lines;
+      top.querySelector('ol').replaceChildren(...fresh.top.map((item) => el('li', {},
+        el('span', { class: 'open-top-text', lang: roomLang, text: item.text }), ' ',
+        el('span', { class: 'open-top-votes', text: votesText(item.votes) }))));
+    }
+  }
+  const node = box.querySelector('.cards');
   const have = new Map([...node.children].map((child) => [child.dataset.card, child]));
   const wanted = fresh.cards.map((item) => {
     const existing = have.get(item.card);
     have.delete(item.card);
-    return existing ? fill(existing, item) : card(item, options);
+    return existing ? fill(existing, item, options) : fill(card(item, options), item, options);
   });
   for (const gone of have.values()) gone.remove();
   wanted.forEach((child, index) => {
