@@ -15,8 +15,9 @@ PORT   ?= 8000
 run: $(VENV)/.runtime
 	$(BIN)/lab serve --deck $(DECK) --host $(HOST) --port $(PORT)
 
+# Two test processes (pytest-xdist): the suite waits on Chromium as much as on Python, so two share two cores well.
 test: $(VENV)/.dev browser node_modules/.installed
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2
 
 check: $(VENV)/.dev
 	$(BIN)/ruff format --check lab tests

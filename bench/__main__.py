@@ -148,7 +148,7 @@ class Projector:
         return self.shown_at.get(count, float("nan"))
 
 
-async def scenario(kind: str, participants: int, loaders: int, reactions: int = 0) -> Figures:
+async def scenario(kind: str, participants: int, loaders: int, reactions: int = 0, tap_rate: float = 1.0) -> Figures:
     figures = Figures(kind, participants)
     with tempfile.TemporaryDirectory(prefix="lab-bench-") as tmp:
         db = Path(tmp) / "bench.db"
@@ -177,7 +177,7 @@ async def scenario(kind: str, participants: int, loaders: int, reactions: int = 
                 )  # fmt: skip
                 assert worker.stdin is not None
                 config = {"host": "127.0.0.1", "port": port, "code": links["code"], "count": share, "first": first,
-                          "reactions": reactions if kind == "lab" else 0}  # fmt: skip
+                          "reactions": reactions if kind == "lab" else 0, "tap_rate": tap_rate}  # fmt: skip
                 worker.stdin.write(json.dumps(config).encode() + b"\n")
                 first += share
                 workers.append(worker)
@@ -288,9 +288,16 @@ def main() -> int:
     parser.add_argument("--json", action="store_true", help="print every run's figures as JSON lines too")
     parser.add_argument(
         "--reactions", type=int, default=0,
-        help="this many of lab's phones tap reactions (20 taps, 10 a second) all through the vote burst",
+        help="this many of lab's phones tap reactions all through the vote burst (for 3 seconds)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--tap-rate", type=float, default=1.0,
+        help="taps a second per reacting phone: 1 as the phone's buttons allow (the default), up to 10, the most "
+        "the server takes from one socket",
     )  # fmt: skip
     args = parser.parse_args()
+    if not 0.1 <= args.tap_rate <= 10:
+        parser.error("--tap-rate: from 0.1 to 10 taps a second")
     if not 1 <= args.participants <= 20000:
         parser.error("--participants: from 1 to 20,000 (the open-files limit of this machine)")
     loaders = args.loaders or max(1, -(-args.participants // 5000))
@@ -303,13 +310,14 @@ def main() -> int:
         for kind, runs in (("lab", lab), ("reference", reference)):
             if kind == "reference" and args.no_reference:
                 continue
-            figures = asyncio.run(scenario(kind, args.participants, loaders, args.reactions))
+            figures = asyncio.run(scenario(kind, args.participants, loaders, args.reactions, args.tap_rate))
             runs.append(figures)
             line = " ".join(f"{k}={v}" for k, v in asdict(figures).items())
             print(f"run {run + 1} {line}", flush=True)
             if args.json:
                 print(json.dumps(asdict(figures)), flush=True)
-    print(summary(lab, reference) + (f" reactions={args.reactions}" if args.reactions else ""))
+    storm = f" reactions={args.reactions} tap_rate={args.tap_rate:g}" if args.reactions else ""
+    print(summary(lab, reference) + storm)
     return 0
 
 

@@ -21,8 +21,7 @@ from .common import LOAD_CPU, OPTIONS, pin, raise_open_files
 
 HANDSHAKES_IN_FLIGHT = 200
 DEADLINE = 300.0  # no phase of a run takes longer than this
-REACTION_TAPS = 20  # per reacting phone, during the vote burst
-REACTION_GAP = 0.1  # seconds between its taps
+REACTION_SECONDS = 3.0  # a reacting phone taps for this long, through the vote burst
 
 
 def emit(event: str, **data: Any) -> None:
@@ -99,15 +98,15 @@ class Phone:
         }
         await self.ws.send(json.dumps(vote))
 
-    async def react_storm(self) -> None:
-        """A phone tapping reactions through the vote burst: REACTION_TAPS taps, REACTION_GAP seconds apart (bounded:
-        it stops by itself), within the server's per-socket message rate."""
+    async def react_storm(self, rate: float) -> None:
+        """A phone tapping reactions through the vote burst, `rate` taps a second for REACTION_SECONDS (bounded: it
+        stops by itself), within the server's per-socket message rate."""
         assert self.ws is not None
         kinds = ("like", "heart", "question", "louder")
         with contextlib.suppress(websockets.ConnectionClosed):
-            for tap in range(REACTION_TAPS):
+            for tap in range(max(1, round(REACTION_SECONDS * rate))):
                 await self.ws.send(json.dumps({"type": "react", "reaction": kinds[(self.index + tap) % 4]}))
-                await asyncio.sleep(REACTION_GAP)
+                await asyncio.sleep(1 / rate)
 
 
 class Crowd:
@@ -155,7 +154,8 @@ async def main() -> None:
 
     command = (await stdin.readline()).decode().strip()
     if command == "vote":
-        storm = [asyncio.create_task(p.react_storm()) for p in joined if p.index < config.get("reactions", 0)]
+        rate = float(config.get("tap_rate", 1.0))
+        storm = [asyncio.create_task(p.react_storm(rate)) for p in joined if p.index < config.get("reactions", 0)]
         await asyncio.gather(*(p.vote() for p in joined if p.question is not None))
         await _wait(crowd.done["acked"])
         answered = [p for p in joined if p.ack_at]

@@ -39,6 +39,7 @@ STRINGS: dict[str, str] = {
     "retry": N_("Try again"),
     # results
     "results": N_("Results"),
+    "ideas": N_("The ideas"),
     "results_below": N_("The results are shown below the question."),
     "answers": N_("%(n)s answers"),
     "one_answer": N_("1 answer"),

@@ -49,17 +49,18 @@ CLOSE_FAILED = 1011  # the server failed (a task that should not end did)
 
 
 class RateLimit:
-    """A token bucket: `rate` messages a second on average, bursts of twice that."""
+    """A token bucket: `rate` messages a second on average, bursts of `burst` (twice the rate unless given)."""
 
-    def __init__(self, rate: float, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, rate: float, clock: Callable[[], float] = time.monotonic, burst: float | None = None) -> None:
         self.rate = rate
-        self.tokens = 2 * rate
+        self.burst = 2 * rate if burst is None else burst
+        self.tokens = self.burst
         self.clock = clock
         self.stamp = clock()
 
     def allow(self) -> bool:
         now = self.clock()
-        self.tokens = min(2 * self.rate, self.tokens + (now - self.stamp) * self.rate)
+        self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
         self.stamp = now
         if self.tokens < 1:
             return False
@@ -77,11 +78,16 @@ class Who:
 class Connection:
     """One open socket: who it is, its outbox and its language."""
 
-    def __init__(self, websocket: WebSocket, outbox: Outbox, who: Who) -> None:
+    def __init__(self, websocket: WebSocket, outbox: Outbox, who: Who, settings: Settings) -> None:
         self.websocket = websocket
         self.outbox = outbox
         self.lang = who.lang
         self.participant = who.participant
+        # What a thumb does, with room to spare; more is refused before anything is written, so nobody can keep the
+        # writer busy from a script: upvotes a few times a second, a question to a Q&A every few seconds.
+        self.upvotes = RateLimit(settings.upvotes_per_second)
+        asks = settings.questions_per_minute / 60
+        self.asks = RateLimit(asks, burst=max(3.0, 2 * asks))
 
     def send(self, message: dict[str, Any]) -> None:
         self.outbox.put(dumps(message))
@@ -133,6 +139,9 @@ async def _ask(room: RoomPort, message: dict[str, Any], conn: Connection) -> dic
     if not _is_int(message.get("question")):
         raise BadMessage()
     assert conn.participant is not None
+    if not conn.asks.allow():
+        conn.error(RateLimited(), id=key)
+        return None
     try:
         post = await room.ask(conn.participant, key, message["question"], message.get("text"), message.get("named"))
     except LabError as error:
@@ -145,6 +154,8 @@ async def _upvote(room: RoomPort, message: dict[str, Any], conn: Connection) -> 
     question, round_, item, up = (message.get(k) for k in ("question", "round", "item", "up"))
     if not _is_int(question) or not _is_int(round_):
         raise BadMessage()
+    if not conn.upvotes.allow():
+        raise RateLimited()
     assert conn.participant is not None
     await room.upvote(conn.participant, question, round_, item, up)  # type: ignore[arg-type]
     return {"type": "upvoted", "question": question, "round": round_, "item": item, "up": up}
@@ -273,7 +284,7 @@ def _release(counter: Counter[str], key: str) -> None:
 async def _run(websocket: WebSocket, room: RoomPort, audience: str, who: Who, hub: Hub, settings: Settings) -> None:
     """Serve an accepted socket until it or its room goes away: one reader task, one sender task."""
     async with hub.subscribe(room.topic(audience)) as outbox:
-        conn = Connection(websocket, outbox, who)
+        conn = Connection(websocket, outbox, who, settings)
         conn.send(room.snapshot(audience, who.participant, who.nickname))
         room.participants_changed()
         reader = asyncio.create_task(_read_loop(room, conn, HANDLERS[audience], settings))

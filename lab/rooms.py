@@ -16,6 +16,7 @@ import asyncio
 import logging
 import secrets
 import time
+from bisect import bisect_left
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar, Protocol
@@ -80,6 +81,7 @@ REACTIONS = ("like", "heart", "question", "louder")  # a thumb, a heart, a quest
 IMAGES_KEPT = 16  # a room's images kept in memory
 REACTIONS_INTERVAL = 1.0  # seconds: reactions go out to the screens as counts, at most this often
 BOARD_INTERVAL = 1.0  # seconds: phones are sent the Q&A's questions at most this often
+POSTS_EACH = 20  # questions one participant can send to one round of a Q&A
 POST_CHANGES = {  # the facilitator's decisions on a Q&A post: (field, value)
     "pin": ("pinned", True), "unpin": ("pinned", False), "answered": ("answered", True),
     "unanswered": ("answered", False), "hide": ("status", HIDDEN), "show": ("status", SHOWN),
@@ -212,6 +214,7 @@ class Room:
                 self._by_id[upvote.question].rounds[upvote.round].upvote(upvote, True)
         self._board_flush: asyncio.TimerHandle | None = None
         self._board_changed = False
+        self._nicknames: dict[str, str] = dict(data.nicknames)  # for the quiz's leaderboard
         self._timers: dict[int, tuple[int, asyncio.TimerHandle]] = {}  # question -> (closes_ms, its call)
         self._timing = timers  # only a serving process ends countdowns (never `lab export`, nor after stopping)
         self._tasks: set[asyncio.Task[RoomChange]] = set()
@@ -242,7 +245,54 @@ class Room:
         if question.type.anytime and audience == "phone":  # phones have a Q&A as the board
             return None
         shown = question.shown_on_projector if audience == "projector" else question.shown_on_phones
-        return question.tally.results() if shown else None
+        if not shown:
+            return None
+        return self._with_leaderboard(question, question.tally.results())
+
+    def _with_leaderboard(self, question: Question, results: dict[str, JSON]) -> dict[str, JSON]:
+        """A closed quiz question's results come with the leaderboard as it stands after it."""
+        if question.type.scores and question.status == "closed":
+            return {**results, "leaderboard": self.leaderboard()}
+        return results
+
+    def totals(self) -> dict[str, int]:
+        """Each participant's points over the room's closed quiz questions (their current rounds)."""
+        totals: dict[str, int] = {}
+        for question in self.questions:
+            if question.type.scores and question.status == "closed":
+                for participant, points in question.tally.aggregate.points().items():
+                    totals[participant] = totals.get(participant, 0) + points
+        return totals
+
+    def leaderboard(self, size: int = 10) -> dict[str, JSON]:
+        """The participants with a nickname and the most points, ranked (equal points share a rank); `final` after
+        the room's last quiz question. Participants without a name count, and are not listed."""
+        totals = self.totals()
+        ranked = sorted(((-p, self._nicknames[who]) for who, p in totals.items() if who in self._nicknames))
+        rows: list[JSON] = []
+        for index, (points, name) in enumerate(ranked[:size]):
+            rank = rows[-1]["rank"] if rows and rows[-1]["points"] == -points else index + 1
+            rows.append({"rank": rank, "name": name, "points": -points})
+        quizzes = [q for q in self.questions if q.type.scores]
+        return {"rows": rows, "players": len(totals), "final": bool(quizzes) and quizzes[-1] is self.current}
+
+    def scorer(self) -> Callable[[str], dict[str, JSON]] | None:
+        """While a closed quiz question is on the screen: how to tell a participant their own points for it, their
+        total and their place (equal totals share it); None otherwise."""
+        question = self.current
+        if question is None or not question.type.scores or question.status != "closed":
+            return None
+        totals = self.totals()
+        points = question.tally.aggregate.points()
+        ranks = sorted(-total for total in totals.values())
+
+        def score(participant: str) -> dict[str, JSON]:
+            total = totals.get(participant, 0)
+            return {"type": "score", "question": question.id, "round": question.round,
+                    "points": points.get(participant), "total": total,
+                    "rank": 1 + bisect_left(ranks, -total), "of": len(totals)}  # fmt: skip
+
+        return score
 
     def earlier_for(self, results: dict[str, JSON] | None) -> dict[str, JSON] | None:
         """The previous round's results beside an audience's `results` (None: it sees none) when the facilitator
@@ -278,6 +328,8 @@ class Room:
             message["answer_status"] = own.status if own else None
             message["nickname"] = nickname
             message["upvoted"] = question.tally.upvoted_by(participant) if question and participant else []
+            score = self.scorer()
+            message["score"] = score(participant) if score and participant else None
             message["board"] = self.board_for(participant)
         if audience == "facilitator":
             message["queue"] = question.tally.queue() if question else None
@@ -434,6 +486,18 @@ class Room:
         self._arm_timers()
         self._board_changed = True  # the Q&A phones can use may have opened, closed, or changed
         self._publish_state()
+        self._tell_scores()
+
+    def _tell_scores(self) -> None:
+        """A quiz question on the screen is closed: each phone is told its own score (who was right shows on phones,
+        whether or not results are shown there)."""
+        score = self.scorer()
+        if score is None:
+            return
+        for participant, sockets in self._phones.items():
+            told = score(participant)
+            for watcher in list(sockets):
+                watcher.tell(told)
 
     def _arm_timers(self) -> None:
         """Have every running countdown close its question at zero, by the server's clock (also after a restart:
@@ -649,7 +713,7 @@ class Room:
         if named is True and question.settings.get("names", True):
             nickname = await self._store.nickname(participant) or ""
         new = NewPost(question.id, question.round, participant, key, words, nickname, PENDING if held else SHOWN,
-                      self.now_ms())  # fmt: skip
+                      self.now_ms(), POSTS_EACH)  # fmt: skip
         post, _ = await self._store.add_post(new, self._post_committed)
         return post
 
@@ -726,6 +790,10 @@ class Room:
         if self._words.flags(nickname):
             raise Invalid(N_("Please choose another name."))
         await self._store.set_nickname(participant, nickname)
+        if nickname:
+            self._nicknames[participant] = nickname
+        else:
+            self._nicknames.pop(participant, None)
         return nickname
 
     # -- publishing --------------------------------------------------------------------------------------------------

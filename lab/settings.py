@@ -45,6 +45,12 @@ class Settings:
     messages_per_second: float = _setting(
         10.0, "Messages per second a client may send on average (bursts of twice that are allowed)."
     )
+    upvotes_per_second: float = _setting(
+        3.0, "Upvotes (Q&A questions, ideas) per second one phone may give on average (bursts of twice that)."
+    )
+    questions_per_minute: float = _setting(
+        12.0, "Questions one phone may send to a Q&A per minute on average (bursts of three, or more at a higher rate)."
+    )
     connections_per_address: int = _setting(
         5000, "Open sockets allowed from one network address (lenient: a whole room may share one wifi address)."
     )

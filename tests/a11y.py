@@ -95,8 +95,10 @@ _REFLOW = """([selectors, controls, width]) => {
     let box = node.parentElement;
     while (getComputedStyle(box).display === 'inline') box = box.parentElement;
     const style = getComputedStyle(box);
-    const room = box.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
-    return needed <= room + 0.5;
+    // in fractions of a pixel (clientWidth is rounded): a word 0.2 px wider than its line does not fit
+    const room = box.getBoundingClientRect().width - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight)
+      - parseFloat(style.borderLeftWidth) - parseFloat(style.borderRightWidth);
+    return needed <= room + 0.01;
   };
   for (const element of document.querySelectorAll(selectors)) {
     const walker = document.createTreeWalker(element, NodeFilter.SHOW_TEXT);

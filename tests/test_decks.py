@@ -57,7 +57,8 @@ def test_a_question_gets_its_defaults() -> None:
     }
     timed = {"type": "open", "prompt": "x", "timer": 90, "notes": " Vraag door ", "planned_minutes": 5}
     assert dict(parse_question(timed).settings) == {
-        "max_length": 280, "voting": False, "allow_change": True, "timer": 90, "notes": "Vraag door", "planned_minutes": 5,
+        "max_length": 280, "voting": False, "allow_change": True, "timer": 90, "notes": "Vraag door",
+        "planned_minutes": 5,
         "premoderate": False,
     }  # fmt: skip
 

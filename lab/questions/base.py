@@ -106,6 +106,10 @@ class Aggregate(ABC):
         """A Q&A post, new or changed (its status, answered, pinned): only a type that takes posts keeps them."""
         raise TypeError(f"{type(self).__name__} takes no posts")
 
+    def points(self) -> dict[str, int]:
+        """Points per participant who answered, for a type that scores (a quiz); none for the others."""
+        return {}
+
     def upvotes(self, item: str, count: int) -> None:
         """How many participants upvote an item now (a post, a card): a type that shows upvotes keeps the count."""
         return None
@@ -156,6 +160,8 @@ class QuestionType(ABC):
     secret_keys: ClassVar[frozenset[str]] = frozenset()
     # False for a type that takes no answers (a content slide): phones show it, the room refuses votes for it.
     answerable: ClassVar[bool] = True
+    # True for a type whose answers earn points (a quiz): the room keeps a leaderboard over its closed questions.
+    scores: ClassVar[bool] = False
     # True for a type that participants can use whenever it is not closed, current or not (a Q&A: a question can
     # come up at any moment of the session). Such a type takes posts and upvotes, not answers.
     anytime: ClassVar[bool] = False

@@ -38,6 +38,7 @@ const room = createRoom('phone');
 const me = {
   answers: {}, // "id:round" -> my stored answer
   upvoted: {}, // "id:round" -> the items (ideas) I upvoted
+  score: null, // after a quiz question: my points for it, my total and my place
   held: {}, // "id:round" -> true while my answer waits for the facilitator's approval
   removed: false, // the facilitator removed me from the room
   nickname: '',
@@ -88,6 +89,7 @@ function receive(message) {
         me.held[key(q)] = message.answer_status === 'pending';
       }
       if (q) me.upvoted[key(q)] = new Set(message.upvoted || []);
+      me.score = message.score || null;
       setBoard(message.board);
       board.mine = new Map(((message.board && message.board.mine) || []).map((p) => [p.post, p]));
       board.upvoted = new Set((message.board && message.board.upvoted) || []);
@@ -101,6 +103,9 @@ function receive(message) {
       save(ASKS, asks);
       board.mine.set(message.post.post, message.post);
       if (board.view) board.view.said(message.post.status === 'pending' ? t('qa_held') : t('qa_sent'));
+      break;
+    case 'score': // a quiz question closed: how I did
+      me.score = message;
       break;
     case 'post': // the facilitator approved or hid my question
       board.mine.set(message.post.post, message.post);
@@ -315,7 +320,8 @@ function drawAnswer(q, type) {
   const received = mine !== undefined && !me.editing && !sending;
   // whether my answer waits for approval shows only with "received": it never redraws a form being filled in
   const held = received && Boolean(me.held[key(q)]);
-  const signature = JSON.stringify([key(q), q.status, q.prompt, q.settings, mine, held, me.editing, sending]);
+  const score = me.score && `${me.score.question}:${me.score.round}` === key(q) ? me.score : null;
+  const signature = JSON.stringify([key(q), q.status, q.prompt, q.settings, mine, held, me.editing, sending, score]);
   if (drawn.answer && drawn.answer.signature === signature) return;
   const before = drawn.answer;
   const hadFocus = parts.answer.contains(document.activeElement);
@@ -324,6 +330,10 @@ function drawAnswer(q, type) {
   let focus = null;
   if (data.passive.includes(q.type)) {
     show(parts.answer, type.input(q, {})); // a content slide: nothing to answer, open or closed
+  } else if (type.verdict && q.status === 'closed' && q.settings.correct) { // a quiz, closed: who was right
+    const box = type.verdict(q, mine, score, me.nickname);
+    show(parts.answer, box);
+    if (before && before.key === key(q) && !before.verdict) focus = box;
   } else if (sending) {
     show(parts.answer, el('p', { class: 'status sending', text: t('sending') }));
   } else if (received) {
@@ -352,7 +362,7 @@ function drawAnswer(q, type) {
   if (arrived && before) focus = parts.prompt; // a new question: go to it (the first one on loading, too)
   if (arrived && !before && document.activeElement === document.body) focus = parts.prompt;
   if (!focus && hadFocus && !parts.answer.contains(document.activeElement)) focus = parts.prompt; // never on body
-  drawn.answer = { signature, key: key(q), status: q.status, received };
+  drawn.answer = { signature, key: key(q), status: q.status, received, verdict: Boolean(type.verdict && q.status === 'closed' && q.settings.correct) };
   focusOn(focus);
 }
 
@@ -396,7 +406,8 @@ function drawResults(q, type) {
   }
   const body = earlier ? compared(type, q, earlier, room.results) : type.results(q, room.results, options);
   const counter = el('p', { class: 'count', text: count });
-  show(target, el('h2', { id: 'results-title', class: 'results-title', text: t('results') }), body, counter);
+  const title = q.upvotes ? t('ideas') : t('results'); // where the room votes on the answers, they are ideas
+  show(target, el('h2', { id: 'results-title', class: 'results-title', text: title }), body, counter);
   target.hidden = false;
   drawn.results = { key: key(q), earlier: Boolean(earlier), body, count: counter };
   announce(t('results_below'));

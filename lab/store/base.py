@@ -81,6 +81,7 @@ class RoomData:
     removed: tuple[str, ...] = ()  # participants the facilitator removed from the room
     posts: tuple[Post, ...] = ()  # Q&A posts of every round, in the order they were sent
     upvotes: tuple[Upvote, ...] = ()
+    nicknames: tuple[tuple[str, str], ...] = ()  # (participant, nickname) of those who gave one
 
 
 @dataclass(frozen=True)
@@ -108,6 +109,7 @@ class NewPost:
     nickname: str
     status: str
     sent_ms: int
+    most: int  # the participant's questions to this round are refused beyond this many
 
 
 # -- votes -----------------------------------------------------------------------------------------------------
@@ -400,7 +402,7 @@ class Store(ABC):
     async def add_post(self, new: NewPost, on_commit: Callable[[Post], None]) -> tuple[Post, bool]:
         """Store a participant's post; returns it and whether it is new (False: the phone sent it before, and
         `on_commit` is not called). Raises RoundPassed when the round is over, Closed when the question is closed,
-        Removed when the participant was removed."""
+        Removed when the participant was removed, Invalid when they sent `most` questions to the round already."""
 
     @abstractmethod
     async def upvote(self, upvote: Upvote, up: bool, on_commit: Callable[[Upvote], None]) -> bool:

@@ -326,9 +326,12 @@ class SqliteStore(Store):
             " JOIN questions q ON q.id = u.question_id WHERE q.room_id = ?",
             (room_id,),
         )
+        named = await _all(
+            conn, "SELECT id, nickname FROM participants WHERE room_id = ? AND nickname != ''", (room_id,)
+        )
         return RoomData(
             _room(row), questions, rounds, answers, tuple(r[0] for r in removed),
-            tuple(_post(r) for r in posts), tuple(Upvote(*r) for r in upvotes),
+            tuple(_post(r) for r in posts), tuple(Upvote(*r) for r in upvotes), tuple((r[0], r[1]) for r in named),
         )  # fmt: skip
 
     async def export_rows(self, room_id: int) -> list[ExportRow]:
@@ -605,6 +608,13 @@ class SqliteStore(Store):
             if row is not None:
                 return _post(row), False
             await _check_round(conn, new.question, new.round, new.participant)
+            (sent,) = await _one(
+                conn,
+                "SELECT count(*) FROM posts WHERE question_id = ? AND round = ? AND participant_id = ?",
+                (new.question, new.round, new.participant),
+            )
+            if sent >= new.most:
+                raise Invalid(N_("You have sent %(n)d questions: that is the most one person can send."), n=new.most)
             row = await _one(
                 conn,
                 "INSERT INTO posts (question_id, round, participant_id, post_key, text, nickname, status, sent_ms)"

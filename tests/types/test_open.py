@@ -6,10 +6,12 @@ from dataclasses import replace
 
 import pytest
 from helpers import record
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from lab.questions import TYPES, AnswerError
 from lab.questions.opentext import SHOWN_CARDS
-from lab.records import HIDDEN, Upvote, card_id
+from lab.records import HIDDEN, PENDING, SHOWN, Upvote, card_id
 from lab.tally import Tally
 
 OPEN = TYPES["open"].validate_settings({"max_length": 20})
@@ -85,3 +87,36 @@ def test_with_voting_each_card_has_its_votes_and_the_top_five_are_listed_apart()
     assert [str(h) for h in table.headers] == ["Answer", "Upvotes", "Status"]
     assert [list(map(str, row)) for row in table.rows[:2]] == [["idee 7", "9", "hidden"], ["idee 6", "4", "shown"]]
     assert "top" not in Tally(kind, OPEN, tally.answers.values()).results()  # without voting: no votes at all
+
+
+step = st.one_of(
+    st.tuples(st.just("answer"), st.integers(0, 5), st.sampled_from(["bankjes", "groen", "licht"])),
+    st.tuples(st.just("status"), st.integers(0, 5), st.sampled_from([SHOWN, HIDDEN, PENDING])),
+    st.tuples(st.just("upvote"), st.integers(0, 5), st.sampled_from(["a", "b", "c"]), st.booleans()),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(step, max_size=50))
+def test_votes_on_ideas_kept_up_step_by_step_equal_a_recount(steps: list[tuple[object, ...]]) -> None:
+    """With voting, answers, moderation and upvotes in any order give what the stored records and upvotes give."""
+    config = TYPES["open"].validate_settings({"voting": True})
+    live = Tally(TYPES["open"], config)
+    upvotes: set[tuple[str, str]] = set()
+    for kind, n, *rest in steps:
+        participant = f"p{n}"
+        if kind == "answer":
+            old = live.answers.get(participant)
+            live.put(record(participant, rest[0], old.status if old else SHOWN))
+        elif kind == "status" and participant in live.answers:
+            live.restatus(participant, str(rest[0]))
+        elif kind == "upvote":
+            item, voter, up = card_id(1, participant), str(rest[0]), bool(rest[1])
+            (upvotes.add if up else upvotes.discard)((item, voter))
+            live.upvote(Upvote(1, 1, item, voter), up)
+    afresh = Tally(TYPES["open"], config, live.answers.values())
+    for item, voter in sorted(upvotes):
+        afresh.upvote(Upvote(1, 1, item, voter), True)
+    assert live.results(facilitator=True) == afresh.results(facilitator=True)
+    assert live.results() == afresh.results()
+    assert live.aggregate.table() == afresh.aggregate.table()

@@ -57,7 +57,7 @@ async def upvote(client: Client, question: int, item: str, up: bool = True, roun
     return await client.expect("upvoted", lambda m: m["item"] == item and m["up"] == up)
 
 
-@pytest.mark.settings(messages_per_second=1000.0)
+@pytest.mark.settings(messages_per_second=1000.0, upvotes_per_second=1000.0, questions_per_minute=6000.0)
 async def test_thirty_phones_ask_and_upvote_at_once_and_the_projector_shows_the_database(
     server: Server, clients: Callable[[], Client]
 ) -> None:
@@ -233,6 +233,7 @@ async def test_pin_answer_hide_and_remove(server: Server, clients: Callable[[], 
         assert (await boss.expect("error"))["error"] in ("bad_message", "unknown_card")
 
 
+@pytest.mark.settings(questions_per_minute=6000.0, upvotes_per_second=1000.0)
 async def test_what_a_q_and_a_refuses_changes_nothing(server: Server, clients: Callable[[], Client]) -> None:
     room: Room = await server.rooms.create("Kamer", [spec(**CHOICE), spec(**{**QA, "max_length": 20})])
     choice, qa = room.questions
@@ -268,6 +269,44 @@ async def test_what_a_q_and_a_refuses_changes_nothing(server: Server, clients: C
     assert room.question(qa.id).tally.posts == {}  # type: ignore[union-attr]
     await upvote_refused(member, qa.id, f"p{post}", "round_passed")
     assert rows(server, "SELECT count(*) FROM posts") == [(1,)]
+
+
+@pytest.mark.settings(messages_per_second=1000.0)
+async def test_a_script_cannot_keep_the_writer_busy(server: Server, clients: Callable[[], Client]) -> None:
+    """A phone sends questions and upvotes faster than a thumb: what is over the limit is refused before anything
+    is written (three questions at once, then one each five seconds; six upvotes at once, then three a second)."""
+    room: Room = await server.rooms.create("Kamer", [spec(**QA)])
+    qa = room.questions[0]
+    member, _ = await phone(clients, room)
+    for n in range(5):
+        await member.send({"type": "ask", "id": f"snel-{n:05d}", "question": qa.id, "text": f"Vraag {n}"})
+    replies = [await member.expect("asked", lambda m: True) if n < 3 else await member.expect("error")
+               for n in range(5)]  # fmt: skip
+    assert [r.get("error") for r in replies[3:]] == ["rate_limited", "rate_limited"]
+    assert [r["id"] for r in replies] == [f"snel-{n:05d}" for n in range(5)]
+    assert rows(server, "SELECT count(*) FROM posts") == [(3,)]
+    post = replies[0]["post"]["post"]
+    for n in range(10):
+        await member.send({"type": "upvote", "question": qa.id, "round": 1, "item": f"p{post}", "up": n % 2 == 0})
+    kinds = [(await member.expect("upvoted" if n < 6 else "error"))["type"] for n in range(10)]
+    assert kinds == ["upvoted"] * 6 + ["error"] * 4
+    assert rows(server, "SELECT count(*) FROM upvotes") == [(0,)]  # up, down, up, down, up, down
+
+
+@pytest.mark.settings(messages_per_second=1000.0, questions_per_minute=60000.0)
+async def test_one_participant_sends_at_most_twenty_questions(server: Server, clients: Callable[[], Client]) -> None:
+    room: Room = await server.rooms.create("Kamer", [spec(**QA)])
+    qa = room.questions[0]
+    member, _ = await phone(clients, room)
+    for n in range(20):
+        await ask(member, qa.id, f"Vraag {n}", f"veel-{n:05d}")
+    await member.send({"type": "ask", "id": "veel-00020", "question": qa.id, "text": "Nog een"})
+    refused = await member.expect("error")
+    assert (refused["error"], refused["id"]) == ("invalid", "veel-00020")
+    assert refused["message"] == "U hebt 20 vragen gestuurd: meer kan één persoon niet sturen."
+    again = await ask(member, qa.id, "Vraag 3", "veel-00003")  # a resend of one of the twenty is still answered
+    assert again["post"]["text"] == "Vraag 3"
+    assert rows(server, "SELECT count(*) FROM posts") == [(20,)]
 
 
 async def test_a_restart_brings_back_the_same_board(server: Server, clients: Callable[[], Client]) -> None:
