@@ -498,4 +498,6 @@ async def test_what_was_filled_in_is_kept_when_answering_closes_and_an_answer_th
     await page.context.set_offline(False)
     await page.evaluate("window.dispatchEvent(new Event('online'))")
     await expect(page.get_by_role("alert")).to_have_text("Uw antwoord kon niet worden verstuurd: die vraag is voorbij.")
-    assert room.question(chosen).tally.answers == {} and phone.errors == []
+    # a reconnect the phone tried while the test held it offline is the browser's own complaint, not a fault
+    errors = [e for e in phone.errors if "net::ERR_INTERNET_DISCONNECTED" not in e]
+    assert room.question(chosen).tally.answers == {} and errors == []

@@ -114,3 +114,22 @@ export function focusOn(node) {
   if (!node.hasAttribute('tabindex')) node.tabIndex = -1;
   node.focus();
 }
+
+/** Make the children of `list` the elements for `items`, element by element: an item that stays (the same
+    `item[name]`, kept in the element's `data-<name>`) keeps its element, filled anew and moved if its place changed;
+    new items are made, gone ones taken out. Nothing that stays is redrawn, so focus and a half-pressed button stay; focus
+    inside a moved element is put back. */
+export function keyed(list, items, name, make, fill) {
+  const focused = list.contains(document.activeElement) ? document.activeElement : null;
+  const have = new Map([...list.children].map((child) => [child.dataset[name], child]));
+  const wanted = items.map((item) => {
+    const existing = have.get(String(item[name]));
+    have.delete(String(item[name]));
+    return fill(existing || make(item), item);
+  });
+  for (const gone of have.values()) gone.remove();
+  wanted.forEach((child, index) => {
+    if (list.children[index] !== child) list.insertBefore(child, list.children[index] || null);
+  });
+  if (focused && document.activeElement !== focused && list.contains(focused)) focused.focus();
+}

@@ -1,5 +1,5 @@
 // Open text: short answers as a wall of cards, newest first; the facilitator can hide a card.
-import { announce, complain, el, roomLang, t } from '../util.js';
+import { announce, complain, el, keyed, roomLang, t } from '../util.js';
 
 let drawn = 0;
 
@@ -89,9 +89,8 @@ export function results(question, results, options = {}) {
   return box;
 }
 
-/** The new wall in place of the drawn one, card by card: a card that stays is the same element (so a moderation
-    or vote button being pressed, or focused, stays where it is); new cards are put in before it, gone ones taken
-    out. The top ideas above it are redrawn (they are text only). */
+/** The new wall in place of the drawn one, card by card (util.keyed: a moderation or vote button being pressed, or
+    focused, stays where it is). The top ideas above it are redrawn (they are text only). */
 export function update(box, question, fresh, options = {}) {
   const top = box.querySelector('.open-top');
   top.hidden = !(fresh.top && fresh.top.length);
@@ -104,15 +103,5 @@ export function update(box, question, fresh, options = {}) {
         el('span', { class: 'open-top-votes', text: votesText(item.votes) }))));
     }
   }
-  const node = box.querySelector('.cards');
-  const have = new Map([...node.children].map((child) => [child.dataset.card, child]));
-  const wanted = fresh.cards.map((item) => {
-    const existing = have.get(item.card);
-    have.delete(item.card);
-    return existing ? fill(existing, item, options) : fill(card(item, options), item, options);
-  });
-  for (const gone of have.values()) gone.remove();
-  wanted.forEach((child, index) => {
-    if (node.children[index] !== child) node.insertBefore(child, node.children[index] || null);
-  });
+  keyed(box.querySelector('.cards'), fresh.cards, 'card', (item) => card(item, options), (node, item) => fill(node, item, options));
 }

@@ -3,7 +3,7 @@
 // pinned question large above the list; the console approves, pins, marks answered and hides (results()).
 // Lists are updated item by item: a question that stays is the same element, so focus and a half-pressed button
 // stay where they are, and nothing typed in the form is ever redrawn.
-import { announce, complain, el, roomLang, t } from '../util.js';
+import { announce, complain, el, keyed, roomLang, t } from '../util.js';
 
 const PROJECTOR_ROWS = 8; // the projector lists the first questions; the console and phones have them all
 let drawn = 0;
@@ -44,7 +44,7 @@ export function update(box, question, results, options = {}) {
   const posts = options.facilitator ? results.posts
     : results.posts.filter((p) => p.post !== results.pinned).slice(0, PROJECTOR_ROWS);
   box.querySelector('.qa-empty').hidden = results.posts.length > 0;
-  keyed(box.querySelector('.qa-list'), posts, (post) => row(post, options), (node, post) => fillRow(node, post));
+  keyed(box.querySelector('.qa-list'), posts, 'post', (post) => row(post, options), (node, post) => fillRow(node, post));
 }
 
 function row(post, options) {
@@ -94,23 +94,6 @@ function fillRow(node, post) {
   button('.qa-answer', post.answered ? t('qa_mark_open') : t('qa_mark_answered'), status !== 'shown');
   button('.qa-hide', status === 'hidden' ? t('show') : t('hide'));
   return node;
-}
-
-/** The list in `list` becomes `items` (each with `post`), element by element: an item that stays is the same
-    element, moved if its place changed; focus inside a moved item is kept. */
-function keyed(list, items, make, fill) {
-  const focused = list.contains(document.activeElement) ? document.activeElement : null;
-  const have = new Map([...list.children].map((child) => [child.dataset.post, child]));
-  const wanted = items.map((item) => {
-    const existing = have.get(String(item.post));
-    have.delete(String(item.post));
-    return fill(existing || make(item), item);
-  });
-  for (const gone of have.values()) gone.remove();
-  wanted.forEach((child, index) => {
-    if (list.children[index] !== child) list.insertBefore(child, list.children[index] || null);
-  });
-  if (focused && document.activeElement !== focused && list.contains(focused)) focused.focus();
 }
 
 // -- the phone's board ----------------------------------------------------------------------------------------------
@@ -204,7 +187,7 @@ export function board({ onAsk, onUpvote }) {
     const posts = sort === 'newest' ? [...results.posts].sort((a, b) => b.post - a.post) : results.posts;
     empty.hidden = posts.length > 0;
     sorting.hidden = posts.length < 2;
-    keyed(list, posts, (post) => phoneRow(post), (node, post) => fillPhoneRow(node, post, own.has(post.post),
+    keyed(list, posts, 'post', (post) => phoneRow(post), (node, post) => fillPhoneRow(node, post, own.has(post.post),
       upvoted.has(`p${post.post}`), isClosed));
   }
 
