@@ -240,8 +240,8 @@ class Room:
         question = self.current
         if question is None:
             return None
-        if audience == "facilitator":
-            return question.tally.results(facilitator=True)
+        if audience == "facilitator":  # the console has the leaderboard as the projector shows it
+            return self._with_leaderboard(question, question.tally.results(facilitator=True))
         if question.type.anytime and audience == "phone":  # phones have a Q&A as the board
             return None
         shown = question.shown_on_projector if audience == "projector" else question.shown_on_phones

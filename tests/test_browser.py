@@ -88,7 +88,7 @@ async def test_console_keys_steer_the_room(server: Server, browser: Browser) -> 
     await page.keyboard.press("ArrowRight")
     await expect(phone.page.get_by_role("heading", name="Welk woord past erbij?")).to_be_visible()
     await page.keyboard.press("Space")
-    await expect(phone.page.get_by_text("De vraag is gesloten")).to_be_visible()
+    await expect(phone.page.locator("#phone").get_by_text("De vraag is gesloten")).to_be_visible()
     await expect(page.locator("#toggle-open")).to_have_text("Antwoorden openen")
     await page.keyboard.press("Space")
     await expect(phone.page.get_by_role("textbox", name="Woord 1")).to_be_visible()

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from conftest import PHONE, SCREEN, Client, Server, in_browser, open_page, phone, projector, spec
+from conftest import PHONE, SCREEN, Client, Server, facilitator, in_browser, open_page, phone, projector, spec
 from playwright.async_api import Browser, expect
 
 from lab.rooms import Room
@@ -29,6 +29,7 @@ async def test_scores_after_each_question_and_a_leaderboard_by_name(
     room: Room = await server.rooms.create("Kamer", [spec(**FIRST), spec(**SECOND)])
     first, second = room.questions
     await room.push(first.id)
+    boss, _ = await facilitator(clients, room)
     screen, snapshot = await projector(clients, room)
     assert "correct" not in snapshot["question"]["settings"]  # secret while open
     members = [(await phone(clients, room))[0] for _ in range(4)]
@@ -55,6 +56,8 @@ async def test_scores_after_each_question_and_a_leaderboard_by_name(
         "players": 4,
         "final": False,
     }  # the fourth, without a name, counts and is not listed
+    console = await boss.expect("results", lambda m: "leaderboard" in m["results"])
+    assert console["results"]["leaderboard"] == shown["results"]["leaderboard"]  # the console sees what is shown
     closed = [m for m in screen.seen if m["type"] == "state" and m["question"]["status"] == "closed"]
     assert closed[0]["question"]["settings"]["correct"] == ["Overleg"]  # revealed once closed
 
@@ -116,3 +119,39 @@ async def test_a_phone_hears_who_was_right_and_the_projector_shows_the_leaderboa
         await screen.page.screenshot(path=str(folder / "type-quiz-closed-projector.png"))
     for watched in (screen, mobile):
         assert watched.errors == [] and watched.foreign == []
+
+
+@in_browser
+async def test_a_quiz_and_a_q_and_a_made_in_the_console_editor(server: Server, browser: Browser) -> None:
+    room: Room = await server.rooms.create("Leeg", [])
+    console = await open_page(browser, server, f"/f/{room.code}?key={room.facilitator_key}", **SCREEN)
+    page = console.page
+
+    async def add(kind: str, prompt: str) -> None:
+        await page.get_by_role("button", name="Vraag toevoegen").click()
+        await page.get_by_label("Soort").select_option(kind)
+        await page.get_by_label("Vraag", exact=True).fill(prompt)
+
+    await add("quiz", "Waar gaat de Overlegwet over?")
+    await page.get_by_label("Antwoorden om uit te kiezen").fill("Huurprijs\nOverleg\nToewijzing")
+    await page.get_by_label("Goede antwoord(en)").fill("Overlleg")  # a typing error: not one of the options
+    await page.get_by_role("button", name="Opslaan").click()
+    await expect(page.locator("#editor-error")).to_have_text(
+        "correct: moet elk een van de antwoorden zijn, precies zo geschreven"
+    )
+    await page.get_by_label("Goede antwoord(en)").fill("Overleg")
+    await page.get_by_label("Snelheidsbonus").check()
+    await page.get_by_role("button", name="Opslaan").click()
+    await expect(page.locator("#editor")).to_be_hidden()
+    await add("qa", "Uw vragen")
+    await page.get_by_label("Deelnemers mogen een vraag met hun naam sturen").uncheck()
+    await page.get_by_label("Vragen wachten op mijn goedkeuring").check()
+    await page.get_by_role("button", name="Opslaan").click()
+    await expect(page.locator("#editor")).to_be_hidden()
+    quiz, qa = room.questions
+    assert {k: quiz.settings[k] for k in ("options", "correct", "points", "speed_bonus")} == {
+        "options": ["Huurprijs", "Overleg", "Toewijzing"], "correct": ["Overleg"], "points": 100, "speed_bonus": True,
+    }  # fmt: skip
+    assert (qa.settings["names"], qa.settings["premoderate"]) == (False, True)
+    # the one refused save is the browser's only complaint (its 400 status)
+    assert console.errors == ["Failed to load resource: the server responded with a status of 400 (Bad Request)"]
