@@ -15,8 +15,8 @@ PORT   ?= 8000
 run: $(VENV)/.runtime
 	$(BIN)/lab serve --deck $(DECK) --host $(HOST) --port $(PORT)
 
-# Four test processes (pytest-xdist): the suite waits on browsers and sockets about half the time, so four keep two
-# cores busy (measured with two: 15 CPU minutes in 16, about one core busy on average).
+# Four test processes (pytest-xdist). Measured on two cores: one process 18 minutes; two or four about 15.5 (with
+# both, about one core busy on average: the suite also waits on something other than the CPU).
 test: $(VENV)/.dev browser node_modules/.installed
 	$(BIN)/pytest -n 4
 
