@@ -82,6 +82,11 @@ def post_item(post: int) -> str:
     return f"p{post}"
 
 
+def post_of(item: str) -> int | None:
+    """The post an item names (`post_item`), or None when it names none (a card)."""
+    return int(item[1:]) if item[:1] == "p" and item[1:].isdigit() else None
+
+
 def card_id(question: int, participant: str) -> str:
     """A short handle for a participant's answer to one question, for screens and moderation.
 

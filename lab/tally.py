@@ -11,7 +11,7 @@ from dataclasses import replace
 
 from .questions import JSON, TYPES, Aggregate, QuestionType
 from .questions.base import PRIVATE_KEYS
-from .records import PENDING, SHOWN, Answer, Post, Upvote, card_id
+from .records import PENDING, SHOWN, Answer, Post, Upvote, card_id, post_of
 from .store import QuestionRow
 
 QUEUE_SHOWN = 50  # the console lists at most this many answers to moderate at once
@@ -71,7 +71,8 @@ class Tally:
     def shown_item(self, item: str) -> bool:
         """Whether `item` is shown in this round and can be upvoted: a Q&A post, or the card of an answer."""
         if self.type.anytime:
-            post = self.posts.get(int(item[1:])) if item[:1] == "p" and item[1:].isdigit() else None
+            number = post_of(item)
+            post = self.posts.get(number) if number is not None else None
             return post is not None and post.item == item and post.status == SHOWN
         participant = self.participant_for(item)
         return participant is not None and self.answers[participant].status == SHOWN

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
-from ..records import SHOWN, STATUS_LABELS, Answer, Post
+from ..records import SHOWN, STATUS_LABELS, Answer, Post, post_of
 from .base import JSON, N_, Aggregate, AnswerError, Examples, QuestionType, SettingsError, Table, Term, boolean, integer
 
 SHOWN_POSTS = 100  # a screen lists at most this many (the first by the order below); exports have them all
@@ -42,8 +42,9 @@ class Board(Aggregate):
         self.votes.setdefault(post.id, 0)
 
     def upvotes(self, item: str, count: int) -> None:
-        if item.startswith("p") and item[1:].isdigit():
-            self.votes[int(item[1:])] = count
+        number = post_of(item)
+        if number is not None:
+            self.votes[number] = count
 
     def ordered(self, *, facilitator: bool = False) -> list[Post]:
         posts = (p for p in self.posts.values() if facilitator or p.status == SHOWN)

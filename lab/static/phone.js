@@ -229,10 +229,8 @@ function ask(text, named) {
   render();
 }
 
-function upvote(item, up) {
-  const q = board.data.question;
-  if (!socket.send({ type: 'upvote', question: q.id, round: q.round, item, up })) board.view.said(t('offline'));
-}
+/** Upvote an item of question `q` (a Q&A's question, an idea), or take the upvote back; false when offline. */
+const upvote = (q, item, up) => socket.send({ type: 'upvote', question: q.id, round: q.round, item, up });
 
 function drawBoard() {
   const b = board.data;
@@ -240,7 +238,10 @@ function drawBoard() {
   boardPart.hidden = !b || !type || Boolean(me.final);
   if (boardPart.hidden) return;
   if (!board.view) {
-    board.view = type.board({ onAsk: ask, onUpvote: upvote });
+    board.view = type.board({
+      onAsk: ask,
+      onUpvote: (item, up) => { if (!upvote(board.data.question, item, up)) board.view.said(t('offline')); },
+    });
     show(boardPart, board.view.node);
   }
   const q = b.question;
@@ -396,7 +397,7 @@ function drawResults(q, type) {
   // the participant's own answer goes along, so a renderer can mark it (an estimate on the histogram); where the
   // room votes on the answers (ideas), what I upvoted and how to upvote
   const options = { answer: me.answers[key(q)], upvoted: upvotedFor(key(q)), onUpvote: q.upvotes ? (item, up) => {
-    if (!socket.send({ type: 'upvote', question: q.id, round: q.round, item, up })) announce(t('offline'));
+    if (!upvote(q, item, up)) announce(t('offline'));
   } : null };
   if (drawn.results && drawn.results.key === key(q) && drawn.results.earlier === Boolean(earlier)) {
     if (earlier) updateCompared(drawn.results.body, type, q, earlier, room.results);

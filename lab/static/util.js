@@ -133,3 +133,10 @@ export function keyed(list, items, name, make, fill) {
   });
   if (focused && document.activeElement !== focused && list.contains(focused)) focused.focus();
 }
+
+/** Set the text of the part of `node` that `selector` finds (if there is one), only when it differs: an update that
+    changes nothing touches nothing (no screen-reader chatter, no layout). */
+export function setText(node, selector, text) {
+  const part = node.querySelector(selector);
+  if (part && part.textContent !== text) part.textContent = text;
+}

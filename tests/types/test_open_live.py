@@ -60,7 +60,10 @@ async def test_thirty_phones_vote_on_each_others_ideas_and_the_projector_shows_t
     await asyncio.gather(*(vote(member, n) for n, member in enumerate(phones)))
     expected = top_from_database(server, question.id)
     assert len(expected) == 5
-    shown = await screen.expect("results", lambda m: [(c["text"], c["votes"]) for c in m["results"]["top"]] == expected)
+    shown = await screen.expect(  # results go out as None to the projector until it is told to show them
+        "results",
+        lambda m: m["results"] is not None and [(c["text"], c["votes"]) for c in m["results"]["top"]] == expected,
+    )
     with sqlite3.connect(server.settings.db_path) as conn:
         assert conn.execute("SELECT count(*) FROM upvotes").fetchone() == (sum(n % 4 + 1 for n in range(30)),)
     assert sum(c["votes"] for c in shown["results"]["cards"]) == sum(n % 4 + 1 for n in range(30))

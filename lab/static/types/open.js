@@ -1,5 +1,5 @@
 // Open text: short answers as a wall of cards, newest first; the facilitator can hide a card.
-import { announce, complain, el, keyed, roomLang, t } from '../util.js';
+import { announce, complain, el, keyed, roomLang, setText, t } from '../util.js';
 
 let drawn = 0;
 
@@ -65,10 +65,7 @@ function fill(node, item, { upvoted } = {}) {
   const shown = item.status === 'shown';
   node.dataset.status = item.status;
   node.classList.toggle('hidden-card', !shown);
-  const set = (selector, text) => {
-    const part = node.querySelector(selector);
-    if (part && part.textContent !== text) part.textContent = text;
-  };
+  const set = (selector, text) => setText(node, selector, text);
   set('.card-text', item.text);
   set('.card-state', shown ? '' : t('hidden_card'));
   set('.card-votes', 'votes' in item ? votesText(item.votes) : '');

@@ -1,7 +1,7 @@
 // Dividing points: a budget (100 unless the deck says otherwise) over 2 to 10 items. Per item a number field with
 // - and + buttons; the points still to divide are shown (and said after each change), and a total over the budget
 // is refused in words, on the screen and aloud.
-import { announce, complain, el, fmtAverage, roomLang, t } from '../util.js';
+import { announce, complain, el, fmtAverage, roomLang, setText, t } from '../util.js';
 
 let drawn = 0; // a number per drawn input, so ids stay unique when a question is drawn again
 
@@ -135,10 +135,7 @@ function bar() {
 }
 
 function fill(node, item, most) {
-  const set = (selector, text) => {
-    const part = node.querySelector(selector);
-    if (part.textContent !== text) part.textContent = text;
-  };
+  const set = (selector, text) => setText(node, selector, text);
   set('.points-label', item.label);
   set('.points-total', `${totalText(item.total)},`);
   set('.points-givers', giversText(item.given));

@@ -3,7 +3,7 @@
 // pinned question large above the list; the console approves, pins, marks answered and hides (results()).
 // Lists are updated item by item: a question that stays is the same element, so focus and a half-pressed button
 // stay where they are, and nothing typed in the form is ever redrawn.
-import { announce, complain, el, keyed, roomLang, t } from '../util.js';
+import { announce, complain, el, keyed, roomLang, setText, t } from '../util.js';
 
 const PROJECTOR_ROWS = 8; // the projector lists the first questions; the console and phones have them all
 let drawn = 0;
@@ -68,10 +68,7 @@ function row(post, options) {
 }
 
 function fillRow(node, post) {
-  const set = (selector, text) => {
-    const part = node.querySelector(selector);
-    if (part && part.textContent !== text) part.textContent = text;
-  };
+  const set = (selector, text) => setText(node, selector, text);
   const status = post.status || 'shown';
   Object.assign(node.dataset, { pinned: String(post.pinned), answered: String(post.answered), status });
   node.classList.toggle('qa-done', post.answered);
@@ -207,10 +204,7 @@ export function board({ onAsk, onUpvote }) {
   }
 
   function fillPhoneRow(node, post, mineToo, up, isClosed) {
-    const set = (selector, text) => {
-      const part = node.querySelector(selector);
-      if (part.textContent !== text) part.textContent = text;
-    };
+    const set = (selector, text) => setText(node, selector, text);
     set('.qa-text', post.text);
     set('.qa-name', [post.name || t('qa_anonymous'), mineToo && t('qa_mine')].filter(Boolean).join(' · '));
     set('.qa-flags', [post.answered && t('qa_answered'), post.pinned && t('qa_pinned')].filter(Boolean).join(' · '));

@@ -1,7 +1,7 @@
 // Ranking: put 2 to 10 items in order, number 1 at the top. On the phone an item is dragged (mouse anywhere on it,
 // touch on its grip, so the rest of the list still scrolls), or moved with its "Omhoog" and "Omlaag" buttons:
 // keyboard, switch and screen reader users, and anyone for whom dragging is fiddly, need no drag at all.
-import { announce, el, fmtAverage, roomLang, t } from '../util.js';
+import { announce, el, fmtAverage, roomLang, setText, t } from '../util.js';
 
 let drawn = 0; // a number per drawn input, so ids stay unique when a question is drawn again
 
@@ -211,10 +211,7 @@ function resultRow(question, item) {
 }
 
 function fill(node, item, place, top) {
-  const set = (selector, text) => {
-    const part = node.querySelector(selector);
-    if (part.textContent !== text) part.textContent = text;
-  };
+  const set = (selector, text) => setText(node, selector, text);
   set('.rank-result-place', place);
   set('.rank-result-label', item.label);
   set('.rank-result-average', fmtAverage(item.average));
