@@ -10,14 +10,14 @@ DECK   ?= sessions/prestatieafspraken.toml
 HOST   ?= 0.0.0.0
 PORT   ?= 8000
 
-.PHONY: run test check format bench browser clean
+.PHONY: run test check format bench browser pdf-libs clean
 
-run: $(VENV)/.runtime
+run: $(VENV)/.runtime pdf-libs
 	$(BIN)/lab serve --deck $(DECK) --host $(HOST) --port $(PORT)
 
 # Two test processes (pytest-xdist). Measured on two cores: one process 18 minutes; two or four about 15.5 (with
 # both, about one core busy); with four, the countdown and kill -9 tests missed their timing once, so two.
-test: $(VENV)/.dev browser node_modules/.installed
+test: $(VENV)/.dev browser pdf-libs node_modules/.installed
 	$(BIN)/pytest -n 2
 
 check: $(VENV)/.dev
@@ -34,6 +34,10 @@ bench: $(VENV)/.dev
 
 browser:
 	@scripts/install-chromium
+
+# Pango and a font for the report's PDF (WeasyPrint), from Debian's packages
+pdf-libs:
+	@scripts/install-pdf-libs
 
 # axe-core for the accessibility tests (tests/test_a11y.py), exactly as package.json pins it
 node_modules/.installed: package.json

@@ -74,6 +74,9 @@ def routes() -> list[Route | WebSocketRoute | Mount]:
         Route("/f/{code}", pages.console, name="console"),
         Route("/f/{code}/export.csv", pages.export_csv, name="export_csv"),
         Route("/f/{code}/export.xlsx", pages.export_xlsx, name="export_xlsx"),
+        Route("/f/{code}/report.{kind}", pages.report_file, name="report_file"),
+        Route("/f/{code}/charts/{name}.{kind}", pages.report_chart, name="report_chart"),
+        Route("/f/{code}/themes/{question}/{round}", pages.report_themes, name="report_themes"),
         Route("/f/{code}/delete", pages.room_delete, methods=["POST"], name="room_delete"),
         WebSocketRoute("/ws/f/{code}", live.facilitator_socket, name="facilitator_socket"),
         Route("/api/rooms/{code}/questions", pages.questions_create, methods=["POST"], name="questions_create"),
@@ -226,6 +229,7 @@ def create_app(settings: Settings, store: Store | None = None, clock: Callable[[
             app.state.participant_sockets = Counter()  # open sockets per participant
             words = word_filter(settings.blocked)
             app.state.rooms = Rooms(active, hub, settings.results_interval_ms / 1000, clock, words, timers=True)
+            app.state.report_lock = asyncio.Lock()  # reports are made one at a time (lab.report)
             await app.state.rooms.resume_timers()  # a countdown that ran at a restart still closes on time
             deck_room = await _deck_room(app.state.rooms, deck) if deck else None
             app.state.deck_room = deck_room
@@ -276,7 +280,7 @@ async def _deck_room(rooms: Rooms, path: Path) -> Room:
     one. A room an organiser made from the same deck is another room, and stays so."""
     deck = load_deck(path)
     room = await rooms.for_served_deck(str(path), deck.file) or await rooms.create(
-        deck.title, deck.questions, deck.file, str(path), deck.language
+        deck.title, deck.questions, deck.file, str(path), deck.language, deck.details
     )
     for image in deck.images.values():  # the deck's pictures and maps (the same image again changes nothing)
         await room.add_image(image)

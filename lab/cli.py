@@ -153,14 +153,18 @@ def export(args: argparse.Namespace) -> int:
             room = await Rooms(store, Hub()).get(args.code)
             if room is None:
                 return None
-            rows = exporter.rows(room, await store.export_rows(room.id))
-            if args.format == "csv":
-                return exporter.filename(room, "csv"), exporter.to_csv(rows, exporter.headers()), len(rows)
-            body = exporter.to_xlsx(room.title, exporter.summary(room), rows, exporter.xlsx_names())
-            return exporter.filename(room, "xlsx"), body, len(rows)
+            answers = exporter.answers(room, await store.export_rows(room.id))
+            if kind == "csv":
+                body: str | bytes = exporter.to_csv(answers, dutch=args.dutch_excel)
+                return exporter.filename(room, "csv"), body, len(answers.lines)
+            body = exporter.to_xlsx(exporter.book(room, answers))
+            return exporter.filename(room, "xlsx"), body, len(answers.lines)
         finally:
             await store.close()
 
+    kind = args.format or ("csv" if args.dutch_excel else "xlsx")
+    if args.dutch_excel and kind != "csv":
+        return fail("--dutch-excel is for CSV files (an XLSX file holds numbers, shown as Excel's language says)", 2)
     if not Path(args.db).is_file():
         return fail(f"{args.db}: no such database")
     try:
@@ -176,6 +180,24 @@ def export(args: argparse.Namespace) -> int:
     else:
         out.write_bytes(body)
     print(f"{out}: {count} answers")
+    return 0
+
+
+def report(args: argparse.Namespace) -> int:
+    from .report import load_and_render  # imports matplotlib and the document writers: only this command needs them
+
+    if not Path(args.db).is_file():
+        return fail(f"{args.db}: no such database")
+    try:
+        made = asyncio.run(load_and_render(Path(args.db), args.code, args.format, args.compare))
+    except StoreError as error:
+        return fail(str(error))
+    except LookupError as error:
+        return fail(f"no room with code {error.args[0]} in {args.db}")
+    name, body, questions = made
+    out = Path(args.output or name)
+    out.write_bytes(body)
+    print(f"{out}: {questions} questions")
     return 0
 
 
@@ -231,9 +253,21 @@ def main(argv: list[str] | None = None) -> int:
     p = commands.add_parser("export", help="write a room's results as CSV or XLSX")
     p.add_argument("code", help="the room's join code")
     p.add_argument("--db", default="lab.db", help="SQLite file; default lab.db")
-    p.add_argument("--format", choices=["csv", "xlsx"], default="xlsx")
+    p.add_argument("--format", choices=["csv", "xlsx"], help="default xlsx; csv with --dutch-excel")
+    p.add_argument(
+        "--dutch-excel", action="store_true",
+        help="CSV for Excel set to Dutch: ';' between columns and a decimal comma (3,5), so that it opens in columns",
+    )  # fmt: skip
     p.add_argument("--output", "-o", help="file to write; default <title>-<code>.<format>")
     p.set_defaults(run=export)
+
+    p = commands.add_parser("report", help="write a room's report (verslag) as PDF, Word or HTML")
+    p.add_argument("code", help="the room's join code")
+    p.add_argument("--db", default="lab.db", help="SQLite file; default lab.db")
+    p.add_argument("--format", choices=["pdf", "docx", "html"], default="pdf")
+    p.add_argument("--output", "-o", help="file to write; default <title>-<code>.<format>")
+    p.add_argument("--compare", metavar="CODE2", help="set the same questions of another room beside these")
+    p.set_defaults(run=report)
 
     p = commands.add_parser("purge", help="delete rooms completely, with every answer")
     p.add_argument("codes", nargs="*", help="join codes of the rooms to delete")

@@ -15,6 +15,8 @@ from types import MappingProxyType
 from typing import Any
 
 from . import media
+from .details import KEYS as DETAIL_KEYS
+from .details import Details, check_details
 from .errors import N_, LabError
 from .i18n import DEFAULT as DEFAULT_LANGUAGE
 from .i18n import LANGUAGES
@@ -43,6 +45,7 @@ class Deck:
     file: str = ""
     language: str = DEFAULT_LANGUAGE  # of the deck's text; the room's, and its projector's interface language
     images: Mapping[str, StoredImage] = field(default_factory=lambda: MappingProxyType({}))  # by stored name
+    details: Details = field(default_factory=Details)  # place, facilitator, date, time zone: for the report
 
 
 class DeckError(ValueError):
@@ -83,9 +86,13 @@ def parse_deck(source: str, file: str = "<deck>", folder: Path | None = None, im
     language = data.get("language", DEFAULT_LANGUAGE)
     if language not in LANGUAGES:
         raise DeckError(f"{file}: language: must be one of: {', '.join(LANGUAGES)}")
-    unknown = sorted(set(data) - {"title", "description", "language", "questions"})
+    unknown = sorted(set(data) - {"title", "description", "language", "questions", *DETAIL_KEYS})
     if unknown:
         raise DeckError(f"{file}: {unknown[0]}: unknown setting at the top of the deck")
+    try:
+        details = check_details({key: data[key] for key in DETAIL_KEYS if key in data})
+    except SettingsError as error:
+        raise DeckError(f"{file}: {error}") from None
     raw_questions = data.get("questions", [])
     if not isinstance(raw_questions, list) or not raw_questions:
         raise DeckError(f"{file}: questions: add at least one [[questions]] table")
@@ -103,7 +110,9 @@ def parse_deck(source: str, file: str = "<deck>", folder: Path | None = None, im
             line = _field_line(source, starts, index, error.field)
             where = f"{file}:{line}" if line else file
             raise DeckError(f"{where}: question {index + 1}: {error}") from None
-    return Deck(title.strip(), description.strip(), tuple(questions), file, language, MappingProxyType(prepared or {}))
+    return Deck(
+        title.strip(), description.strip(), tuple(questions), file, language, MappingProxyType(prepared or {}), details
+    )
 
 
 IMAGE_LIMIT = 5_000_000  # a deck's image, as the console's upload limit

@@ -191,6 +191,7 @@ async def console(request: Request) -> Response:
     return render(
         request, "console.html", room=room, data=data, **_links(request, room),
         export_csv_url=request.url_for("export_csv", code=room.code).path,
+        export_csv_dutch_url=request.url_for("export_csv", code=room.code).path + "?dutch=1",
         export_xlsx_url=request.url_for("export_xlsx", code=room.code).path,
         delete_url=request.url_for("room_delete", code=room.code).path, csrf=data["csrf"],
     )  # fmt: skip
@@ -208,21 +209,89 @@ async def export_xlsx(request: Request) -> Response:
 
 
 async def _export(request: Request, kind: str) -> Response:
-    """The room's answers as a download: CSV (one row per answer) or XLSX (summary and answers). The file is
-    written in a worker thread: a large room's workbook takes long enough to hold up every vote."""
+    """The room's answers as a download: CSV (one row per answer; `?dutch=1`: for Excel set to Dutch, with ";"
+    and a decimal comma) or XLSX (summary, a sheet per question, answers). The file is written in a worker thread:
+    a large room's workbook takes long enough to hold up every vote."""
     room = await screen_room(request, "facilitator")
     if isinstance(room, Response):
         return room
-    rows = export.rows(room, await request.app.state.store.export_rows(room.id))
+    answers = export.answers(room, await request.app.state.store.export_rows(room.id))
     if kind == "csv":
-        body: str | bytes = await asyncio.to_thread(export.to_csv, rows, export.headers())
+        dutch = request.query_params.get("dutch") == "1"
+        body: str | bytes = await asyncio.to_thread(export.to_csv, answers, dutch=dutch)
     else:
-        summary = export.summary(room)
-        body = await asyncio.to_thread(export.to_xlsx, room.title, summary, rows, export.xlsx_names())
+        body = await asyncio.to_thread(export.to_xlsx, export.book(room, answers))
     return Response(
         body, media_type="text/csv; charset=utf-8" if kind == "csv" else XLSX,
         headers={"Content-Disposition": f'attachment; filename="{export.filename(room, kind)}"'},
     )  # fmt: skip
+
+
+# -- the report (verslag) ----------------------------------------------------------------------------------------
+
+REPORT_TYPES = {
+    "pdf": "application/pdf",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "html": "text/html; charset=utf-8",
+}
+CHART_TYPES = {"svg": "image/svg+xml", "png": "image/png"}
+
+
+async def report_file(request: Request) -> Response:
+    """The room's report as PDF, Word or HTML; `?compare=CODE` sets another room's same questions beside it (a
+    room this browser may also run, so a join code alone shows nobody another room's results)."""
+    room = await screen_room(request, "facilitator")
+    if isinstance(room, Response):
+        return room
+    kind = request.path_params["kind"]
+    if kind not in REPORT_TYPES:
+        return error_page(request, 404, _("There is no report of that kind."))
+    other = None
+    code = request.query_params.get("compare", "").strip()
+    if code:
+        other = await request.app.state.rooms.get(code)
+        if other is None or other is room or not access.has_role(request.session, other, "facilitator"):
+            return error_page(request, 404, _("There is no session with that code that you run."))
+    from . import report  # matplotlib and the document writers: loaded on first use
+
+    async with request.app.state.report_lock:  # one report at a time: it is heavy, and a room keeps running
+        body = await report.build(request.app.state.store, request.app.state.rooms, room, kind, other)
+    disposition = f'{"inline" if kind == "html" else "attachment"}; filename="{report.filename(room, kind)}"'
+    return Response(body, media_type=REPORT_TYPES[kind], headers={"Content-Disposition": disposition})
+
+
+async def report_chart(request: Request) -> Response:
+    """One chart of the report (`3-1`: question 3, round 1) as SVG or PNG, to paste into one's own document."""
+    room = await screen_room(request, "facilitator")
+    if isinstance(room, Response):
+        return room
+    kind = request.path_params["kind"]
+    from . import report
+
+    chart = await report.chart(request.app.state.store, room, request.path_params["name"], kind)
+    if kind not in CHART_TYPES or chart is None:
+        return error_page(request, 404, _("There is no such chart."))
+    return Response(chart, media_type=CHART_TYPES[kind], headers={
+        "Content-Disposition": f'attachment; filename="{report.filename(room, kind, request.path_params["name"])}"'
+    })  # fmt: skip
+
+
+async def report_themes(request: Request) -> Response:
+    """A round's open answers grouped by theme, for the console to correct: {"themes": [{"name", "items":
+    [{"card", "text"}]}], "corrected": bool}."""
+    room = await screen_room(request, "facilitator")
+    if isinstance(room, Response):
+        return room
+    from . import report
+
+    try:
+        question, round_ = int(request.path_params["question"]), int(request.path_params["round"])
+    except ValueError:
+        return json_error(404, "not_found", _("There is no such question."))
+    found = await report.themes_for(room, question, round_)
+    if found is None:
+        return json_error(404, "not_found", _("There is no such question."))
+    return JSONResponse(found)
 
 
 async def room_delete(request: Request) -> Response:
@@ -416,6 +485,7 @@ async def organiser_create_room(request: Request) -> Response:
     title = " ".join(form.get("title", "").split())[:120]
     questions: tuple[Any, ...] = ()
     images: Mapping[str, media.StoredImage] = {}
+    details = None
     if file:
         # Only a deck the organiser page offers: the name is looked up, never used as a path as it came.
         offered = {path.name: path for path in settings.sessions_dir.glob("*.toml")}
@@ -426,9 +496,12 @@ async def organiser_create_room(request: Request) -> Response:
         except DeckError as error:
             return await organiser(request, str(error), 400)
         title, questions, lang, images = title or deck.title, deck.questions, deck.language, deck.images
+        details = deck.details
     else:
         lang = i18n.current.get()  # an empty room: the organiser's language, until the console sets another
-    room = await request.app.state.rooms.create(title or _("New session"), questions, file or None, lang=lang)
+    room = await request.app.state.rooms.create(
+        title or _("New session"), questions, file or None, lang=lang, details=details
+    )
     for image in images.values():  # the deck's pictures and maps
         await room.add_image(image)
     access.grant(request.session, room, "facilitator")

@@ -22,6 +22,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar, Protocol
 
 from .decks import QuestionSpec
+from .details import KEYS as DETAIL_KEYS
+from .details import Details, check_details
 from .errors import (
     N_,
     BadMessage,
@@ -72,7 +74,7 @@ from .store import (
     Vote,
 )  # fmt: skip
 from .tally import Question, Tally
-from .wire import dumps
+from .wire import dumps, loads
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +89,8 @@ POST_CHANGES = {  # the facilitator's decisions on a Q&A post: (field, value)
     "unanswered": ("answered", False), "hide": ("status", HIDDEN), "show": ("status", SHOWN),
 }  # fmt: skip
 NICKNAME_LENGTH = 40
+MAX_THEMES = 100  # themes of one round of open answers
+THEME_NAME_LENGTH = 60
 
 REFUSED: dict[Outcome, type[LabError]] = {
     Outcome.LOCKED: Locked,
@@ -159,6 +163,8 @@ class Room:
             "language",
             "timer",
             "post",
+            "details",
+            "themes",
         }
     )
     """The facilitator's actions (`act`); docs/api.md describes each."""
@@ -185,6 +191,9 @@ class Room:
         self.created_at = row.created_at
         self.lang = row.lang
         self.current_since_ms = row.current_since_ms
+        self.details = row.details  # for the report
+        # (question, round) -> themes as the facilitator corrected them (JSON, lab.themes)
+        self.themes: dict[tuple[int, int], list[dict[str, JSON]]] = {(q, r): loads(t) for q, r, t in data.themes}
         self.deleted = False
         self._store = store
         self._hub = hub
@@ -413,6 +422,11 @@ class Room:
                 if lang not in LANGUAGES:
                     raise BadMessage(N_("Unknown language."))
                 await self._change(SetLanguage(lang))
+            case "details":  # for the report: place, facilitator, date, time zone
+                await self.set_details(check_details({k: params[k] for k in DETAIL_KEYS if k in params}))
+            case "themes":  # a round's open answers grouped as the facilitator corrected them; null: automatic again
+                question, round_ = self._require(params.get("question")), _field(params, "round", int)
+                await self.set_themes(question, round_, params.get("groups"))
             case "moderate":  # hide an answer, show it again, or approve one that waits (shown)
                 status = _field(params, "status", str)
                 if status not in (SHOWN, HIDDEN):
@@ -433,6 +447,40 @@ class Room:
                 await self._change(ChangePost(question, post, field, value))  # type: ignore[arg-type]
             case _:
                 raise BadMessage()
+
+    async def set_details(self, details: Details) -> None:
+        await self._store.set_details(self.id, details)
+        self.details = details
+
+    async def set_themes(self, question: Question, round_: int, groups: object) -> None:
+        """Keep a round's themes as the facilitator corrected them: a list of {"name", "items"} where every item is
+        one of the round's answers (its card) at most once; None forgets them (the grouping is automatic again)."""
+        tally = question.rounds.get(round_)
+        if tally is None or not tally.type.themed:
+            raise BadMessage(N_("This question has no themes."))
+        if groups is None:
+            await self._store.set_themes(question.id, round_, None)
+            self.themes.pop((question.id, round_), None)
+            return
+        cards = tally.cards()
+        if not isinstance(groups, list) or len(groups) > MAX_THEMES:
+            raise BadMessage()
+        checked: list[dict[str, JSON]] = []
+        seen: set[str] = set()
+        for group in groups:
+            if not isinstance(group, dict) or set(group) != {"name", "items"}:
+                raise BadMessage()
+            name, items = group["name"], group["items"]
+            if not isinstance(name, str) or not name.strip() or len(name.strip()) > THEME_NAME_LENGTH:
+                raise BadMessage(N_("A theme needs a name of at most %(max)d characters."), max=THEME_NAME_LENGTH)
+            if not isinstance(items, list) or not all(isinstance(i, str) and i in cards for i in items):
+                raise BadMessage(N_("That answer is not in this round."))
+            if seen.intersection(items) or len(set(items)) != len(items):
+                raise BadMessage(N_("An answer can be in one theme only."))
+            seen.update(items)
+            checked.append({"name": " ".join(name.split()), "items": list(items)})
+        await self._store.set_themes(question.id, round_, dumps(checked))
+        self.themes[(question.id, round_)] = checked
 
     async def _change(self, op: RoomOp) -> RoomChange:
         return await self._store.change_room(self.id, op, self._apply)
@@ -926,13 +974,14 @@ class Rooms:
         deck: str | None = None,
         serve_deck: str | None = None,
         lang: str = DEFAULT_LANGUAGE,
+        details: Details | None = None,
     ) -> Room:
         """A new room with a fresh six-digit join code and new secret keys; `lang` is its text's language."""
         specs = [_new(q) for q in questions]
         for _ in range(50):
             code = str(secrets.randbelow(900_000) + 100_000)
             keys = (secrets.token_urlsafe(24), secrets.token_urlsafe(24))
-            row = await self._store.create_room(code, title, deck, serve_deck, keys, specs, lang)
+            row = await self._store.create_room(code, title, deck, serve_deck, keys, specs, lang, details)
             if row is not None:
                 async with self._lock:
                     return await self._load(row)

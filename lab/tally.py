@@ -92,6 +92,10 @@ class Tally:
             else:
                 self.unshown[participant] = new
 
+    def cards(self) -> dict[str, Answer]:
+        """The round's answers by card handle, in the order they were committed."""
+        return {card_id(a.question, p): a for p, a in self.answers.items()}
+
     def participant_for(self, card: str) -> str | None:
         """Whose answer a card handle stands for (a scan: moderation is rare, votes are many)."""
         return next((p for p, a in self.answers.items() if card_id(a.question, p) == card), None)

@@ -48,6 +48,7 @@ def http_routes() -> list[tuple[str, str, str]]:
 
 async def call(client: Client, method: str, path: str, room: Room) -> int:
     url = path.replace("{code}", room.code).replace("{question}", str(room.questions[0].id)).replace("{lang}", "en")
+    url = url.replace("{kind}", "pdf").replace("{name}", "1-1").replace("{round}", "1")
     body = {"type": "choice", "prompt": "Gehackt?", "options": ["Ja", "Nee"], "position": 0}
     if method == "GET":
         response = await client.http.get(url)
@@ -63,7 +64,8 @@ def test_the_route_table_has_no_unclassified_route() -> None:
     screens = {name for name in names if name not in PUBLIC}
     assert screens == {
         "projector", "console", "export_csv", "export_xlsx", "room_delete", "questions_create", "question_update",
-        "question_delete", "question_move", "organiser_create_room", "image_upload",
+        "question_delete", "question_move", "organiser_create_room", "image_upload", "report_file", "report_chart",
+        "report_themes",
     }  # fmt: skip
     kinds = {type(route) for route in routes()}
     assert kinds == {Route, WebSocketRoute, Mount}

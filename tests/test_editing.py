@@ -190,20 +190,22 @@ async def test_exports_hold_every_answer(server: Server, clients: Callable[[], C
     assert response.headers["content-disposition"] == f'attachment; filename="prestatieafspraken-2016-{room.code}.csv"'
     lines = list(csv.reader(io.StringIO(response.text.lstrip("\ufeff"))))
     assert lines[0] == [
-        "Vraag nr.", "Vraag", "Soort", "Ronde", "Deelnemer", "Naam", "Ontvangen op", "Status", "Antwoord",
+        "Vraag nr.", "Vraag", "Soort", "Ronde", "Deelnemer", "Naam", "Ontvangen op (Europe/Amsterdam)", "Status",
+        "Antwoord", "2. Samenwerking", "2. Inbreng van huurders",
     ]  # fmt: skip
     assert {(line[3], line[7]) for line in lines[1:]} == {("1", "getoond")}
-    assert [(line[0], line[8]) for line in lines[1:]] == [
-        ("1", "Goed"), ("1", "Goed"), ("1", "Slecht"),
-        ("2", "Samenwerking: 5; Inbreng van huurders: 4"), ("2", "Samenwerking: 3; Inbreng van huurders: -"),
-        ("2", "Samenwerking: 4; Inbreng van huurders: 2"),
-        ("3", "Meer overleg"), ("3", "'=1+1"), ("3", "Niets"),
+    assert [(line[0], line[8], line[9], line[10]) for line in lines[1:]] == [
+        ("1", "Goed", "", ""), ("1", "Goed", "", ""), ("1", "Slecht", "", ""),
+        ("2", "", "5", "4"), ("2", "", "3", ""), ("2", "", "4", "2"),  # a rating per statement; empty: skipped
+        ("3", "Meer overleg", "", ""), ("3", "'=1+1", "", ""), ("3", "Niets", "", ""),
     ]  # fmt: skip
     assert len({line[4] for line in lines[1:]}) == 3  # three anonymous participants
 
     response = await boss.get(f"/f/{room.code}/export.xlsx")
     book = openpyxl.load_workbook(io.BytesIO(response.content))
-    assert book.sheetnames == ["Samenvatting", "Antwoorden"]
+    assert book.sheetnames == [
+        "Samenvatting", "1 Hoe was de samenwerking", "2 Beoordeel de prestatieafspra…", "3 Wat moet beter", "Antwoorden"
+    ]  # fmt: skip
     summary = [tuple(c for c in row if c is not None) for row in book["Samenvatting"].iter_rows(values_only=True)]
     assert ("Goed", 2, 66.7) in summary and ("Slecht", 1, 33.3) in summary
     assert ("Samenwerking", 4, 3, 0, 0, 0, 1, 1, 1) in summary

@@ -14,10 +14,13 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from ..errors import N_, Invalid
 from ..records import JSON, Answer, Post
+
+if TYPE_CHECKING:
+    from ..figures import Figure
 
 __all__ = [
     "COMMON_KEYS",
@@ -168,6 +171,9 @@ class QuestionType(ABC):
     # True for a type whose answers hold participants' own words: they pass the word filter (lab.moderation) and
     # the question can hold every answer for the facilitator's approval first (the setting `premoderate`).
     has_text: ClassVar[bool] = False
+    # True for a type whose answers are short texts that the report groups by theme (lab.themes), and that the
+    # facilitator can regroup in the console.
+    themed: ClassVar[bool] = False
     # Interface strings the browser renderer uses: key -> English msgid (handed to pages translated).
     strings: ClassVar[Mapping[str, str]] = {}
     examples: ClassVar[Examples]
@@ -216,6 +222,17 @@ class QuestionType(ABC):
     @abstractmethod
     def answer_text(self, settings: Mapping[str, JSON], value: JSON) -> str:
         """How a stored answer reads in an export (one cell)."""
+
+    def answer_columns(self, settings: Mapping[str, JSON], value: JSON) -> list[tuple[str, str | int | float | None]]:
+        """How a stored answer fills an export's columns, as (header, cell) pairs. A header that is a `Term` is
+        one of the export's own columns: by default the answer reads as its text under "Answer". Any other header
+        is deck text (a scale's statement), and the export gives it a column of its own for this question, so a
+        spreadsheet can count with each part of an answer."""
+        return [(Term(N_("Answer")), self.answer_text(settings, value))]
+
+    def figure(self, settings: Mapping[str, JSON], aggregate: Aggregate) -> Figure | None:
+        """The round's results as the report draws them (lab.figures); None: the report shows the table alone."""
+        return None
 
     def texts(self, value: JSON) -> list[str]:
         """The participant's own words in an answer (for the word filter); none unless the type `has_text`."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
+from ..figures import Bars
 from .base import (
     JSON,
     N_,
@@ -90,6 +91,10 @@ class Choice(QuestionType):
 
     def new_aggregate(self, settings: Mapping[str, JSON]) -> Aggregate:
         return ChoiceAggregate(settings["options"])
+
+    def figure(self, settings: Mapping[str, JSON], aggregate: Aggregate) -> Bars:
+        assert isinstance(aggregate, ChoiceAggregate)
+        return Bars(list(aggregate.options), [float(c) for c in aggregate.counts], aggregate.respondents)
 
     def answer_text(self, settings: Mapping[str, JSON], value: JSON) -> str:
         return "; ".join(settings["options"][index] for index in value)

@@ -13,6 +13,7 @@ import math
 from collections.abc import Mapping
 from types import MappingProxyType
 
+from ..figures import Point, Scatter
 from .base import (
     JSON,
     N_,
@@ -180,12 +181,25 @@ class GridQuestion(QuestionType):
     def new_aggregate(self, settings: Mapping[str, JSON]) -> Aggregate:
         return GridAggregate(settings["items"], settings["x_label"], settings["y_label"])
 
+    def figure(self, settings: Mapping[str, JSON], aggregate: Aggregate) -> Scatter:
+        points = [Point(i["label"], i["x"], i["y"], i["answered"]) for i in aggregate.results()["items"]]
+        return Scatter(settings["scale_max"], settings["x_label"], settings["y_label"], points,
+                       list(settings["quadrants"]))  # fmt: skip
+
     def answer_text(self, settings: Mapping[str, JSON], value: JSON) -> str:
         x_label, y_label = settings["x_label"], settings["y_label"]
         return "; ".join(
             f"{item}: -" if place is None else f"{item}: {x_label} {place[0]}, {y_label} {place[1]}"
             for item, place in zip(settings["items"], value, strict=True)
         )
+
+    def answer_columns(self, settings: Mapping[str, JSON], value: JSON) -> list[tuple[str, str | int | float | None]]:
+        """Two columns per item, "Item: Belangrijk" and "Item: Haalbaar", with its scores; empty for "weet niet"."""
+        columns: list[tuple[str, str | int | float | None]] = []
+        for item, place in zip(settings["items"], value, strict=True):
+            x, y = (None, None) if place is None else place
+            columns += [(f"{item}: {settings['x_label']}", x), (f"{item}: {settings['y_label']}", y)]
+        return columns
 
 
 TYPE = GridQuestion()

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from decimal import ROUND_HALF_UP, Decimal
 from types import MappingProxyType
 
+from ..figures import Histogram
 from .base import (
     JSON,
     N_,
@@ -254,8 +255,19 @@ class NumberQuestion(QuestionType):
         return NumberAggregate(scaled(settings["min"], decimals), scaled(settings["max"], decimals), decimals,
                                settings.get("correct"))  # fmt: skip
 
+    def figure(self, settings: Mapping[str, JSON], aggregate: Aggregate) -> Histogram:
+        assert isinstance(aggregate, NumberAggregate)
+        results = aggregate.results()
+        return Histogram([(b["low"], b["high"], b["count"]) for b in results["bins"]], results["median"],
+                         results["mean"], settings["unit"], settings.get("correct"))  # fmt: skip
+
     def answer_text(self, settings: Mapping[str, JSON], value: JSON) -> str:
         return f"{plain(value)} {settings['unit']}".strip()
+
+    def answer_columns(self, settings: Mapping[str, JSON], value: JSON) -> list[tuple[str, str | int | float | None]]:
+        """The number itself, without the unit (the question's, the same for every answer): a spreadsheet can
+        count with it."""
+        return [(Term(N_("Answer")), value)]
 
 
 TYPE = NumberQuestion()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
+from ..figures import Quote, Quotes
 from ..records import SHOWN, STATUS_LABELS, Answer, card_id
 from .base import JSON, N_, Aggregate, AnswerError, Examples, QuestionType, Table, Term, boolean, integer
 
@@ -82,6 +83,7 @@ class OpenText(QuestionType):
     settings_keys = frozenset({"max_length", "voting"})
     cosmetic_keys = frozenset({"max_length", "voting"})
     has_text = True
+    themed = True
     strings = MappingProxyType(
         {
             "your_answer": N_("Your answer"),
@@ -122,6 +124,19 @@ class OpenText(QuestionType):
 
     def new_aggregate(self, settings: Mapping[str, JSON]) -> Aggregate:
         return OpenAggregate(bool(settings.get("voting", False)))
+
+    def figure(self, settings: Mapping[str, JSON], aggregate: Aggregate) -> Quotes:
+        assert isinstance(aggregate, OpenAggregate)
+        quotes, left_out = [], 0
+        for answer in aggregate.cards.values():  # in order of arrival
+            card = card_id(answer.question, answer.participant)
+            if answer.status == SHOWN:
+                quotes.append(Quote(card, answer.value, aggregate.votes.get(card, 0) if aggregate.voting else None))
+            else:
+                left_out += 1
+        if aggregate.voting:
+            quotes.sort(key=lambda q: -(q.votes or 0))
+        return Quotes(quotes, left_out, themed=True, voted=aggregate.voting)
 
     def answer_text(self, settings: Mapping[str, JSON], value: JSON) -> str:
         return str(value)

@@ -15,6 +15,7 @@ import math
 from collections.abc import Mapping
 from types import MappingProxyType
 
+from ..figures import Heat
 from ..media import NAME
 from ..records import Answer
 from .base import (
@@ -207,6 +208,14 @@ class PinOnImage(QuestionType):
 
     def new_aggregate(self, settings: Mapping[str, JSON]) -> Aggregate:
         return PinAggregate()
+
+    def figure(self, settings: Mapping[str, JSON], aggregate: Aggregate) -> Heat:
+        results = aggregate.results()
+        return Heat(
+            settings["image"],
+            results["cells"],
+            [(Term(name), n) for name, n in zip(AREAS, results["areas"], strict=True)],
+        )
 
     def answer_text(self, settings: Mapping[str, JSON], value: JSON) -> str:
         """The pins as (x, y), fractions of the width from the left and of the height from the top."""

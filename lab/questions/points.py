@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
+from ..figures import Bars
 from .base import (
     JSON,
     N_,
@@ -123,6 +124,11 @@ class PointsDivision(QuestionType):
 
     def new_aggregate(self, settings: Mapping[str, JSON]) -> Aggregate:
         return PointsAggregate(settings["items"])
+
+    def figure(self, settings: Mapping[str, JSON], aggregate: Aggregate) -> Bars:
+        items = aggregate.results()["items"]
+        return Bars([i["label"] for i in items], [i["average"] or 0.0 for i in items],
+                    measure=Term(N_("Average points")), scale=(0, settings["budget"]))  # fmt: skip
 
     def answer_text(self, settings: Mapping[str, JSON], value: JSON) -> str:
         return "; ".join(f"{item}: {points}" for item, points in zip(settings["items"], value, strict=True))

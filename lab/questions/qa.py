@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
+from ..figures import Quote, Quotes
 from ..records import SHOWN, STATUS_LABELS, Answer, Post, post_of
 from .base import JSON, N_, Aggregate, AnswerError, Examples, QuestionType, SettingsError, Table, Term, boolean, integer
 
@@ -158,6 +159,15 @@ class QA(QuestionType):
 
     def new_aggregate(self, settings: Mapping[str, JSON]) -> Aggregate:
         return Board()
+
+    def figure(self, settings: Mapping[str, JSON], aggregate: Aggregate) -> Quotes:
+        assert isinstance(aggregate, Board)
+        quotes = [
+            Quote(p.item, p.text, aggregate.votes.get(p.id, 0), Term(N_("answered")) if p.answered else None)
+            for p in aggregate.ordered()
+        ]
+        left_out = sum(p.status != SHOWN for p in aggregate.posts.values())
+        return Quotes(quotes, left_out, voted=True)
 
     def answer_text(self, settings: Mapping[str, JSON], value: JSON) -> str:
         return str(value)

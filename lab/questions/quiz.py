@@ -9,6 +9,7 @@ import unicodedata
 from collections.abc import Mapping
 from types import MappingProxyType
 
+from ..figures import Bars
 from ..records import Answer
 from .base import (
     JSON,
@@ -201,6 +202,16 @@ class Quiz(QuestionType):
 
     def new_aggregate(self, settings: Mapping[str, JSON]) -> Aggregate:
         return QuizAggregate(settings)
+
+    def figure(self, settings: Mapping[str, JSON], aggregate: Aggregate) -> Bars:
+        assert isinstance(aggregate, QuizAggregate)
+        rows = aggregate.table().rows  # every option, or every typed answer (most given first)
+        marked = frozenset(i for i, row in enumerate(rows) if row[-1] == N_("yes"))
+        respondents = len(aggregate.answers)
+        right = sum(aggregate.right(a.value) for a in aggregate.answers.values())
+        return Bars([str(row[0]) for row in rows[:20]], [float(row[1] or 0) for row in rows[:20]], respondents,
+                    marked=frozenset(i for i in marked if i < 20),
+                    headline=[100 * right / respondents if respondents else None])  # fmt: skip
 
     def answer_text(self, settings: Mapping[str, JSON], value: JSON) -> str:
         return settings["options"][value] if settings.get("options") else str(value)

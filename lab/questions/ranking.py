@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
+from ..figures import Bars
 from .base import (
     JSON,
     N_,
@@ -106,6 +107,12 @@ class Ranking(QuestionType):
 
     def new_aggregate(self, settings: Mapping[str, JSON]) -> Aggregate:
         return RankingAggregate(settings["items"])
+
+    def figure(self, settings: Mapping[str, JSON], aggregate: Aggregate) -> Bars:
+        items = aggregate.results()["items"]  # best first
+        averages = [i["average"] for i in items]
+        return Bars([i["label"] for i in items], [a or 0.0 for a in averages], measure=Term(N_("Average place")),
+                    scale=(1, len(items)), headline=averages)  # fmt: skip
 
     def answer_text(self, settings: Mapping[str, JSON], value: JSON) -> str:
         return "; ".join(f"{place}. {settings['items'][item]}" for place, item in enumerate(value, start=1))

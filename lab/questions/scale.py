@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
+from ..figures import Rating, Ratings
 from .base import (
     JSON,
     N_,
@@ -117,11 +118,23 @@ class Scale(QuestionType):
     def new_aggregate(self, settings: Mapping[str, JSON]) -> Aggregate:
         return ScaleAggregate(settings["statements"], settings["scale_max"])
 
+    def figure(self, settings: Mapping[str, JSON], aggregate: Aggregate) -> Ratings:
+        assert isinstance(aggregate, ScaleAggregate)
+        statements = [
+            Rating(s["label"], s["average"], s["answered"], s["skipped"], s["distribution"])
+            for s in aggregate.results()["statements"]
+        ]
+        return Ratings(settings["scale_max"], statements, settings["min_label"], settings["max_label"])
+
     def answer_text(self, settings: Mapping[str, JSON], value: JSON) -> str:
         return "; ".join(
             f"{statement}: {'-' if rating is None else rating}"
             for statement, rating in zip(settings["statements"], value, strict=True)
         )
+
+    def answer_columns(self, settings: Mapping[str, JSON], value: JSON) -> list[tuple[str, str | int | float | None]]:
+        """A column per statement with its rating; empty for "weet niet"."""
+        return list(zip(settings["statements"], value, strict=True))
 
 
 TYPE = Scale()

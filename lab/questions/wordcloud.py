@@ -11,6 +11,7 @@ from collections import Counter
 from collections.abc import Mapping
 from types import MappingProxyType
 
+from ..figures import Cloud
 from .base import JSON, N_, Aggregate, AnswerError, Counting, Examples, QuestionType, Table, Term, integer
 
 MAX_WORD_LENGTH = 40
@@ -111,6 +112,10 @@ class WordCloud(QuestionType):
 
     def new_aggregate(self, settings: Mapping[str, JSON]) -> Aggregate:
         return WordAggregate()
+
+    def figure(self, settings: Mapping[str, JSON], aggregate: Aggregate) -> Cloud:
+        assert isinstance(aggregate, WordAggregate)
+        return Cloud(aggregate._ranked())
 
     def answer_text(self, settings: Mapping[str, JSON], value: JSON) -> str:
         return "; ".join(value)

@@ -20,6 +20,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
+from ..details import Details
 from ..media import StoredImage
 from ..records import JSON, PHONE, SHOWN, Answer, Post, Upvote
 
@@ -40,6 +41,7 @@ class RoomRow:
     created_at: str
     lang: str  # the language of its deck's text and of its projector
     current_since_ms: int | None = None  # since when the current question is on the screen
+    details: Details = field(default_factory=Details)  # place, date, facilitator, time zone: for the report
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,7 @@ class RoomData:
     posts: tuple[Post, ...] = ()  # Q&A posts of every round, in the order they were sent
     upvotes: tuple[Upvote, ...] = ()
     nicknames: tuple[tuple[str, str], ...] = ()  # (participant, nickname) of those who gave one
+    themes: tuple[tuple[int, int, str], ...] = ()  # (question, round, JSON): the facilitator's themes of a round
 
 
 @dataclass(frozen=True)
@@ -332,6 +335,7 @@ class Store(ABC):
         keys: tuple[str, str],
         questions: Sequence[NewQuestion],
         lang: str = "nl",
+        details: Details | None = None,
     ) -> RoomRow | None:
         """A new room with its questions; None when the code (or the serve_deck) is taken."""  # fmt: skip
 
@@ -396,6 +400,19 @@ class Store(ABC):
     @abstractmethod
     async def vote(self, vote: Vote) -> Outcome:
         """Store a vote (or recognise a resend); returns once committed, with the outcome also set on the vote."""
+
+    # the report
+    @abstractmethod
+    async def set_details(self, room_id: int, details: Details) -> None:
+        """Store the room's details for its report."""
+
+    @abstractmethod
+    async def set_themes(self, question: int, round_: int, groups: str | None) -> None:
+        """Store a round's themes as the facilitator corrected them (JSON), or forget them (None)."""
+
+    @abstractmethod
+    async def joined(self, room_id: int) -> int:
+        """How many participants ever joined the room (those the facilitator removed included)."""
 
     # Q&A posts and upvotes
     @abstractmethod

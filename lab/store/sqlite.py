@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import fcntl
 import logging
 import os
@@ -21,6 +22,7 @@ from typing import IO, Any, TypeVar
 
 import aiosqlite
 
+from ..details import Details
 from ..errors import (
     N_,
     Closed,
@@ -78,7 +80,7 @@ T = TypeVar("T")
 
 _ROOM = (
     "id, code, title, deck, serve_deck, facilitator_key, projector_key, current_question_id, version, created_at, lang,"
-    " current_since_ms"
+    " current_since_ms, details"
 )
 _QUESTION = (
     "id, room_id, position, type, prompt, settings, status, results_projector, results_phones, round, closes_ms,"
@@ -88,8 +90,8 @@ _ANSWER = "question_id, round, participant_id, value, status, group_name, weight
 _POST = "id, question_id, round, participant_id, text, nickname, status, answered, pinned, sent_ms"
 
 
-def _room(row: Iterable[Any]) -> RoomRow:
-    return RoomRow(*row)
+def _room(row: Sequence[Any]) -> RoomRow:
+    return dataclasses.replace(RoomRow(*row[:-1]), details=Details.from_json(row[-1]))
 
 
 def _question(row: Sequence[Any]) -> QuestionRow:
@@ -219,16 +221,16 @@ class SqliteStore(Store):
 
     async def create_room(
         self, code: str, title: str, deck: str | None, serve_deck: str | None, keys: tuple[str, str],
-        questions: Sequence[NewQuestion], lang: str = "nl",
+        questions: Sequence[NewQuestion], lang: str = "nl", details: Details | None = None,
     ) -> RoomRow | None:  # fmt: skip
         async def run(conn: Conn) -> RoomRow | None:
             try:
                 row = await _one(
                     conn,
                     "INSERT INTO rooms"
-                    " (code, title, deck, serve_deck, facilitator_key, projector_key, created_at, lang)"
-                    f" VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING {_ROOM}",
-                    (code, title, deck, serve_deck, *keys, now_iso(), lang),
+                    " (code, title, deck, serve_deck, facilitator_key, projector_key, created_at, lang, details)"
+                    f" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING {_ROOM}",
+                    (code, title, deck, serve_deck, *keys, now_iso(), lang, (details or Details()).to_json()),
                 )
             except sqlite3.IntegrityError:
                 return None
@@ -329,9 +331,16 @@ class SqliteStore(Store):
         named = await _all(
             conn, "SELECT id, nickname FROM participants WHERE room_id = ? AND nickname != ''", (room_id,)
         )
+        themes = await _all(
+            conn,
+            "SELECT t.question_id, t.round, t.groups FROM themes t JOIN questions q ON q.id = t.question_id"
+            " WHERE q.room_id = ?",
+            (room_id,),
+        )
         return RoomData(
             _room(row), questions, rounds, answers, tuple(r[0] for r in removed),
             tuple(_post(r) for r in posts), tuple(Upvote(*r) for r in upvotes), tuple((r[0], r[1]) for r in named),
+            tuple((r[0], r[1], r[2]) for r in themes),
         )  # fmt: skip
 
     async def export_rows(self, room_id: int) -> list[ExportRow]:
@@ -597,6 +606,31 @@ class SqliteStore(Store):
             await conn.execute("UPDATE participants SET nickname = ? WHERE id = ?", (nickname, participant))
 
         await self._write().write(run)
+
+    # -- the report ------------------------------------------------------------------------------------------------
+
+    async def set_details(self, room_id: int, details: Details) -> None:
+        async def run(conn: Conn) -> None:
+            await conn.execute("UPDATE rooms SET details = ? WHERE id = ?", (details.to_json(), room_id))
+
+        await self._write().write(run)
+
+    async def set_themes(self, question: int, round_: int, groups: str | None) -> None:
+        async def run(conn: Conn) -> None:
+            if groups is None:
+                await conn.execute("DELETE FROM themes WHERE question_id = ? AND round = ?", (question, round_))
+            else:
+                await conn.execute(
+                    "INSERT INTO themes (question_id, round, groups) VALUES (?, ?, ?)"
+                    " ON CONFLICT (question_id, round) DO UPDATE SET groups = excluded.groups",
+                    (question, round_, groups),
+                )
+
+        await self._write().write(run)
+
+    async def joined(self, room_id: int) -> int:
+        row = await _one(self._read, "SELECT count(*) FROM participants WHERE room_id = ?", (room_id,))
+        return int(row[0]) if row else 0
 
     # -- Q&A posts and upvotes ---------------------------------------------------------------------------------------
 

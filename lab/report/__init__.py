@@ -1,0 +1,412 @@
+"""The report (verslag): what was asked, how many answered, what the room thought, in Word, PDF and HTML.
+
+Made in two steps. `collect` reads a room's live state on the event loop into plain data (a `Report`: sections,
+figures from lab.figures, tables, counts, the methods paragraph), translated into the room's language; it is cheap.
+`render` (lab.report.render) then groups open answers by theme, draws the charts and writes the document, in a
+worker thread, so a room keeps running while its report is made. The PDF and the DOCX are made from the same
+`Report`, so they say the same.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from babel.dates import format_date, format_datetime
+from babel.numbers import format_decimal
+
+from .. import i18n
+from ..errors import N_
+from ..figures import Bars, Cloud, Figure, Heat, Histogram, Quote, Quotes, Ratings, Scatter
+from ..hub import Hub
+from ..i18n import gettext as _
+from ..questions import Term
+from ..records import JSON, SHOWN
+from ..rooms import Room, Rooms
+from ..store import Store, open_store
+from ..tally import Question, Tally
+
+Cell = str | int | float | None
+FORMATS = ("pdf", "docx", "html")
+
+
+@dataclass(frozen=True)
+class Table:
+    headers: list[str]
+    rows: list[list[Cell]]
+
+
+@dataclass(frozen=True)
+class Theme:
+    name: str
+    quotes: list[Quote]
+
+
+@dataclass
+class Part:
+    """One round of a question."""
+
+    round: int
+    respondents: int  # n
+    figure: Figure | None
+    table: Table
+    fixed_themes: list[tuple[str, list[str]]] = field(default_factory=list)  # as the facilitator corrected them
+    themes: list[Theme] = field(default_factory=list)  # filled by render: the quotes grouped
+    chart: str = ""  # the chart's file name (charts downloaded one by one), when it has one
+
+
+@dataclass(frozen=True)
+class Comparison:
+    caption: str
+    headers: list[str]  # label, earlier, later, change
+    rows: list[list[Cell]]
+
+
+@dataclass
+class Section:
+    number: int
+    question_id: int
+    prompt: str
+    kind: str  # the type's name, translated
+    parts: list[Part]
+    comparisons: list[Comparison] = field(default_factory=list)
+
+
+@dataclass
+class Report:
+    title: str
+    lang: str
+    code: str
+    date: str  # formatted in the room's language
+    place: str
+    facilitator: str
+    joined: int
+    answered: int  # participants who answered anything
+    made_at: str
+    methods: list[str]
+    sections: list[Section]
+    appendix: list[tuple[str, Table | str]]
+    images: dict[str, bytes] = field(default_factory=dict)  # pictures the figures draw on (a map to pin on)
+    compared_with: str = ""  # the other room's title, with --compare
+    labels: dict[str, str] = field(default_factory=dict)  # the renderers' fixed words, translated
+
+
+def number(value: float | None, lang: str, decimals: int = 1) -> str:
+    """A figure as the report writes it: one decimal, in the language's way (3,4 in Dutch)."""
+    if value is None:
+        return "–"
+    return format_decimal(round(value, decimals), format="#,##0." + "0" * decimals if decimals else "#,##0",
+                          locale=lang)  # fmt: skip
+
+
+def _cell(cell: object, lang: str) -> Cell:
+    """A table's cell as the report writes it: words translated, fractions with one decimal."""
+    if isinstance(cell, Term):
+        return _(cell)
+    if isinstance(cell, float):
+        return number(cell, lang)
+    return cell  # type: ignore[return-value]
+
+
+def _table(tally: Tally, lang: str) -> Table:
+    table = tally.aggregate.table()
+    return Table([_(h) if isinstance(h, str) else str(h) for h in table.headers],
+                 [[_cell(c, lang) for c in row] for row in table.rows])  # fmt: skip
+
+
+def _rounds(question: Question) -> list[tuple[int, Tally]]:
+    """The rounds worth reporting: those with answers; else the current one (which says nobody answered)."""
+    answered = [(n, t) for n, t in sorted(question.rounds.items()) if t.responses]
+    return answered or [(question.round, question.tally)]
+
+
+def _respondents(tally: Tally) -> int:
+    return int(tally.results(facilitator=True)["respondents"])
+
+
+MEASURES = {
+    Bars: N_("Share of respondents (%)"),
+    Ratings: N_("Average score"),
+    Histogram: N_("Estimate"),
+    Scatter: N_("Average score"),
+    Heat: N_("Pins"),
+    Cloud: N_("Times given"),
+}
+
+
+def _measure(figure: Figure) -> str:
+    if isinstance(figure, Bars) and figure.measure:
+        return _(figure.measure)
+    if isinstance(figure, Bars) and figure.marked:
+        return _("Answered right (%)")
+    return _(MEASURES.get(type(figure), N_("Value")))
+
+
+def compare(first: Figure | None, second: Figure | None, names: tuple[str, str], lang: str) -> Comparison | None:
+    """Two results of the same question side by side, per option or statement, with the change (second minus
+    first); None when the figures cannot be compared (different kinds, or quotes)."""
+    if first is None or second is None or type(first) is not type(second) or isinstance(first, Quotes):
+        return None
+    before, after = dict(first.key_values()), dict(second.key_values())
+    labels = [label for label, _value in second.key_values()]
+    labels += [label for label, _value in first.key_values() if label not in after]
+    rows: list[list[Cell]] = []
+    for label in labels:
+        a, b = before.get(label), after.get(label)
+        change = None if a is None or b is None else b - a
+        sign = "+" if change is not None and round(change, 1) > 0 else ""
+        shown = _(label) if isinstance(label, Term) else label
+        rows.append([shown, number(a, lang), number(b, lang), "–" if change is None else sign + number(change, lang)])
+    return Comparison(_measure(second), ["", names[0], names[1], _("Change")], rows)
+
+
+def _key(question: Question) -> tuple[str, str]:
+    return question.type.name, " ".join(question.prompt.casefold().split())
+
+
+def collect(
+    room: Room, joined: int, images: dict[str, bytes], other: Room | None = None, now: dt.datetime | None = None
+) -> Report:
+    """The room's report as plain data, in the room's language. `joined`: participants who ever joined (from the
+    store); `images`: the pictures figures draw on, by name; `other`: a room to compare the same questions with."""
+    token = i18n.current.set(room.lang)
+    try:
+        return _collect(room, joined, images, other, now or dt.datetime.now(dt.UTC))
+    finally:
+        i18n.current.reset(token)
+
+
+def _collect(room: Room, joined: int, images: dict[str, bytes], other: Room | None, now: dt.datetime) -> Report:
+    lang, zone = room.lang, room.details.zone
+    sections: list[Section] = []
+    appendix: list[tuple[str, Table | str]] = []
+    answered: set[str] = set()
+    theirs = {_key(q): q for q in other.questions if q.type.answerable} if other else {}
+    shown_number = 0
+    for question in room.questions:
+        if not question.type.answerable:
+            continue
+        shown_number += 1
+        parts = []
+        for round_number, tally in _rounds(question):
+            answered.update(tally.answers)
+            answered.update(p.participant for p in tally.posts.values())
+            figure = tally.type.figure(tally.settings, tally.aggregate)
+            fixed = [(str(g["name"]), [str(i) for i in g["items"]])
+                     for g in room.themes.get((question.id, round_number), [])]  # fmt: skip
+            chart = f"{shown_number}-{round_number}" if figure is not None and not isinstance(figure, Quotes) else ""
+            parts.append(Part(round_number, _respondents(tally), figure, _table(tally, lang), fixed, chart=chart))
+            listed = _answers(tally)
+            if listed is not None and tally.responses:
+                several = len(question.rounds) > 1
+                appendix.append((_appendix_title(shown_number, question, round_number, several), listed))
+        section = Section(shown_number, question.id, question.prompt, _(question.type.label), parts)
+        if len(parts) > 1:
+            names = (_("Round %(n)d", n=parts[0].round), _("Round %(n)d", n=parts[-1].round))
+            found = compare(parts[0].figure, parts[-1].figure, names, lang)
+            if found:
+                section.comparisons.append(found)
+        match = theirs.get(_key(question))
+        if match is not None and other is not None:
+            _n, earlier = _rounds(match)[-1]
+            names = (_label(other), _label(room))
+            found = compare(earlier.type.figure(earlier.settings, earlier.aggregate), parts[-1].figure, names, lang)
+            if found:
+                section.comparisons.append(found)
+        sections.append(section)
+    date = room.details.date or room.created_at[:10]
+    return Report(
+        title=room.title, lang=lang, code=room.code,
+        date=format_date(dt.date.fromisoformat(date), format="long", locale=lang),
+        place=room.details.place, facilitator=room.details.facilitator, joined=joined, answered=len(answered),
+        made_at=format_datetime(now.astimezone(zone), format="d MMMM y HH:mm", tzinfo=zone, locale=lang),
+        methods=methods(room, joined, len(answered)), sections=sections, appendix=appendix,
+        images=images, compared_with=other.title if other else "", labels=labels(),
+    )  # fmt: skip
+
+
+def _label(room: Room) -> str:
+    """How a room is named in a comparison's column: its date, else its title."""
+    if room.details.date:
+        return format_date(dt.date.fromisoformat(room.details.date), format="medium", locale=room.lang)
+    return room.title[:30]
+
+
+def _appendix_title(number_: int, question: Question, round_: int, several: bool) -> str:
+    title = f"{number_}. {question.prompt}"
+    return title + " (" + _("round %(n)d", n=round_) + ")" if several else title
+
+
+APPENDIX_DISTINCT = 100  # a closed question's different answers listed in the appendix, at most
+
+
+def _answers(tally: Tally) -> Table | str | None:
+    """A round's answers for the appendix: every answer as given, the same answers merged with their count, most
+    given first; or, when there are more than APPENDIX_DISTINCT different ones, a sentence that says where they
+    are (the table at the question counts each of them; the exports have one row per participant). None for a
+    question whose answers the report already quotes in full."""
+    if tally.type.anytime or tally.type.themed:
+        return None
+    counts: dict[tuple[str, str], int] = {}
+    for answer in tally.answers.values():
+        key = (tally.type.answer_text(tally.settings, answer.value), answer.status)
+        counts[key] = counts.get(key, 0) + 1
+    if len(counts) > APPENDIX_DISTINCT:
+        return _("%(n)s different answers: every one is counted in the table at the question, and the Excel and "
+                 "CSV exports have one row per participant.", n=len(counts))  # fmt: skip
+    ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    return Table([_("Answer"), _("Times given"), _("Status")],
+                 [[text, count, _(STATUS_LABEL[status])] for (text, status), count in ordered])  # fmt: skip
+
+
+STATUS_LABEL = {SHOWN: "shown", "pending": "waiting for approval", "hidden": "hidden"}
+
+
+def labels() -> dict[str, str]:
+    """The words around the results, in the current language (the renderers run in a thread: no context)."""
+    return {
+        "report": _("Report"), "date": _("Date"), "place": _("Place"), "facilitator": _("Facilitator"),
+        "joined": _("Participants who joined"), "answered": _("Participants who answered at least one question"),
+        "made_at": _("Made on"), "contents": _("Questions"), "methods": _("How the answers were collected"),
+        "appendix": _("Appendix: all answers"), "n": _("n = %(n)s respondents"), "round": _("Round %(n)s"),
+        "left_out": _("%(n)s answers left out by the moderator"), "no_answers": _("Nobody answered this question."),
+        "average": _("average"), "skipped": _("don't know"), "votes": _("%(n)s votes"), "other": _("Other"),
+        "quotes": _("Answers, grouped by theme"), "questions": _("Questions from the room, most votes first"),
+        "compare": _("Compared"), "statement_n": _("n per statement"), "code": _("Session code"),
+        "median": _("median"), "right": _("right answer"), "page": _("Page"),
+        "appendix_note": _("Every answer to the closed questions, identical answers merged with their count. Answers "
+                           "in participants' own words are quoted at their question. One row per participant is in "
+                           "the Excel and CSV exports."),
+    }  # fmt: skip
+
+
+def methods(room: Room, joined: int, answered: int) -> list[str]:
+    """The methods paragraph in plain language, from the room's real settings."""
+    asked = [q for q in room.questions if q.type.answerable]
+    tallies = [t for q in asked for _n, t in _rounds(q)]
+    out = [
+        _("The answers were collected with lab during the session. Participants answered on their own phone, "
+          "after scanning a QR code or typing a short code; no account, name or e-mail address was needed."),
+        _("%(joined)s participants joined, and %(answered)s of them answered at least one question. For every "
+          "question, n is the number of participants who answered it. Not everyone answers every question, so n "
+          "differs per question.", joined=joined, answered=answered),
+    ]  # fmt: skip
+    if any(t.type.name != "qa" and not t.settings.get("allow_change", True) for t in tallies):
+        out.append(_("Some questions allowed one answer only; for the others participants could change their "
+                     "answer while the question was open, and only their last answer counts."))  # fmt: skip
+    else:
+        out.append(_("Participants could change their answer while the question was open; only their last answer "
+                     "counts."))  # fmt: skip
+    if any(t.settings.get("allow_skip") for t in tallies):
+        out.append(_("With statements, participants could choose \u201cdon't know / skip\u201d. Those answers are "
+                     "not a score: they are counted apart and are not part of the average. For every statement the "
+                     "report gives how many gave a score."))  # fmt: skip
+    if any(t.type.has_text for t in tallies):
+        text = _("Answers in participants' own words were checked against a list of offensive words.")
+        if any(t.settings.get("premoderate") for t in tallies):
+            text += " " + _("For some questions the facilitator approved every answer before it was shown.")
+        text += " " + _("Answers the moderator left out are not quoted in this report, but their number is given.")
+        out.append(text)
+    if any(t.type.themed and t.answers for t in tallies):
+        out.append(_("Open answers are grouped by theme automatically, by the words they share (words with the "
+                     "same stem and related words count as one); the facilitator can correct the groups. A group "
+                     "is a help for reading, not a count of opinions."))  # fmt: skip
+    if any(len([1 for t in q.rounds.values() if t.responses]) > 1 for q in asked):
+        out.append(_("Some questions were asked twice; the rounds are shown side by side."))
+    out.append(_("The report names nobody. Which participant gave which answer is not in it."))
+    return out
+
+
+def chart_names(report: Report) -> dict[str, tuple[Section, Part]]:
+    """The report's charts by file name (`3-1`: question 3, round 1), for downloading one by one."""
+    return {part.chart: (section, part) for section in report.sections for part in section.parts if part.chart}
+
+
+async def build(store: Store, rooms: Rooms, room: Room, kind: str, other: Room | None = None) -> bytes:
+    """A room's report as a file of `kind`: read on the event loop, written in a worker thread."""
+    made = collect(room, await store.joined(room.id), await _images(room), other)
+    from .render import render  # matplotlib and the document writers: loaded on first use
+
+    return await asyncio.to_thread(render, made, kind)
+
+
+async def load_and_render(db: Path, code: str, kind: str, compare_code: str | None = None) -> tuple[str, bytes, int]:
+    """For `lab report`: open the database for reading, load the room (and the one to compare with), render.
+    Raises LookupError with the code of a room that is not there."""
+    store = open_store(db, lock=False)  # reading only: a running server may hold the file
+    await store.open()
+    try:
+        rooms = Rooms(store, Hub())
+        room = await rooms.get(code)
+        if room is None:
+            raise LookupError(code)
+        other = None
+        if compare_code:
+            other = await rooms.get(compare_code)
+            if other is None:
+                raise LookupError(compare_code)
+        body = await build(store, rooms, room, kind, other)
+        return filename(room, kind), body, sum(q.type.answerable for q in room.questions)
+    finally:
+        await store.close()
+
+
+def filename(room: Room, extension: str, chart: str = "") -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", room.title.lower()).strip("-")[:40] or "lab"
+    return f"verslag-{slug}-{room.code}{'-' + chart if chart else ''}.{extension}"
+
+
+async def _images(room: Room) -> dict[str, bytes]:
+    """The pictures the room's figures draw on (a map to pin on), by name."""
+    images = {}
+    for question in room.questions:
+        for _n, tally in _rounds(question):
+            name = tally.settings.get("image")
+            if isinstance(name, str) and name and name not in images:
+                found = await room.image(name)
+                if found is not None:
+                    images[name] = found[1]
+    return images
+
+
+async def chart(store: Store, room: Room, name: str, kind: str) -> bytes | None:
+    """One chart of the report (`chart_names`) as "svg" or "png"; None when there is no such chart."""
+    made = collect(room, 0, await _images(room))
+    found = chart_names(made).get(name)
+    if found is None or kind not in ("svg", "png"):
+        return None
+    figure = found[1].figure
+    assert figure is not None
+    from . import charts
+
+    if kind == "svg":
+        return (await asyncio.to_thread(charts.svg, figure, made.labels, made.lang, made.images)).encode()
+    return await asyncio.to_thread(charts.png, figure, made.labels, made.lang, made.images)
+
+
+async def themes_for(room: Room, question_id: int, round_: int) -> dict[str, JSON] | None:
+    """A round's open answers grouped by theme as the report will group them (the facilitator's corrections kept),
+    for the console; None when the question has no such round or its answers are not grouped."""
+    question = room.question(question_id)
+    tally = question.rounds.get(round_) if question else None
+    if tally is None or not tally.type.themed:
+        return None
+    figure = tally.type.figure(tally.settings, tally.aggregate)
+    assert isinstance(figure, Quotes)
+    fixed = [(str(g["name"]), [str(i) for i in g["items"]]) for g in room.themes.get((question_id, round_), [])]
+    token = i18n.current.set(room.lang)
+    try:
+        other = _("Other")
+    finally:
+        i18n.current.reset(token)
+    from .render import themes_of
+
+    part = Part(round_, 0, figure, Table([], []), fixed)
+    grouped = await asyncio.to_thread(themes_of, figure, part, room.lang, other)
+    return {
+        "corrected": (question_id, round_) in room.themes,
+        "themes": [{"name": t.name, "items": [{"card": q.key, "text": q.text} for q in t.quotes]} for t in grouped],
+    }

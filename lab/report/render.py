@@ -1,0 +1,175 @@
+"""Writing a `Report` as HTML, PDF (WeasyPrint, from the same HTML) or DOCX (python-docx). Runs in a worker
+thread: it takes plain data only, groups open answers by theme (lab.themes), and draws charts (lab.report.charts).
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+from pathlib import Path
+
+from docx import Document
+from docx.document import Document as DocxDocument
+from docx.enum.section import WD_ORIENT
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.shared import Cm, Pt, RGBColor
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from .. import themes
+from ..figures import Quote, Quotes
+from . import Part, Report, Table, Theme, charts
+
+TEMPLATES = Path(__file__).parent.parent / "templates"
+_env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(default=True))
+_env.filters["fill"] = lambda text, **params: text % params
+
+
+def render(report: Report, kind: str) -> bytes:
+    """The report as a file of `kind` (lab.report.FORMATS)."""
+    group(report)
+    if kind == "docx":
+        return docx(report)
+    page = html(report)
+    if kind == "html":
+        return page.encode()
+    from weasyprint import HTML  # imported here: it loads Pango, which only the PDF needs
+
+    return HTML(string=page, base_url=str(TEMPLATES)).write_pdf()  # type: ignore[no-any-return]
+
+
+def group(report: Report) -> None:
+    """Group each themed round's quotes by theme: the facilitator's corrected groups kept, the rest automatic."""
+    for section in report.sections:
+        for part in section.parts:
+            figure = part.figure
+            if isinstance(figure, Quotes) and figure.themed and not part.themes:
+                part.themes = themes_of(figure, part, report.lang, report.labels["other"])
+
+
+def themes_of(figure: Quotes, part: Part, lang: str, other: str) -> list[Theme]:
+    by_key = {q.key: q for q in figure.quotes}
+    fixed = [themes.Theme(name, tuple(items)) for name, items in part.fixed_themes]
+    grouped = themes.group([(q.key, q.text) for q in figure.quotes], lang=lang, fixed=fixed)
+    return [
+        Theme(other if g.name == themes.OTHER else g.name, [by_key[k] for k in g.items if k in by_key])
+        for g in grouped
+        if g.items
+    ]
+
+
+# -- HTML and PDF -------------------------------------------------------------------------------------------------
+
+
+def html(report: Report) -> str:
+    images = {}
+    for section in report.sections:
+        for part in section.parts:
+            if part.chart and part.figure is not None:
+                drawn = charts.svg(part.figure, report.labels, report.lang, report.images)
+                images[part.chart] = "data:image/svg+xml;base64," + base64.b64encode(drawn.encode()).decode()
+    return _env.get_template("report.html").render(
+        report=report, charts=images, quotes_of=quotes_of, quoted=lambda part: isinstance(part.figure, Quotes)
+    )
+
+
+def quotes_of(part: Part) -> list[tuple[str, list[Quote]]]:
+    """A round's quotes as the report lists them: by theme where grouped, else in one list."""
+    if part.themes:
+        return [(theme.name, theme.quotes) for theme in part.themes]
+    if isinstance(part.figure, Quotes):
+        return [("", part.figure.quotes)]
+    return []
+
+
+# -- Word ---------------------------------------------------------------------------------------------------------
+
+
+def docx(report: Report) -> bytes:
+    labels = report.labels
+    document = Document()
+    section = document.sections[0]
+    section.orientation = WD_ORIENT.PORTRAIT
+    section.page_width, section.page_height = Cm(21), Cm(29.7)
+    for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
+        setattr(section, side, Cm(2.5))
+    style = document.styles["Normal"]
+    style.font.name = "Calibri"
+    style.font.size = Pt(11)
+    document.core_properties.title = report.title
+    document.core_properties.language = report.lang
+
+    document.add_paragraph(labels["report"]).runs[0].font.color.rgb = RGBColor(0x55, 0x55, 0x55)
+    document.add_heading(report.title, level=0)
+    facts = [(labels["date"], report.date), (labels["place"], report.place),
+             (labels["facilitator"], report.facilitator), (labels["joined"], str(report.joined)),
+             (labels["answered"], str(report.answered)), (labels["code"], report.code)]  # fmt: skip
+    _table(document, Table(["", ""], [[k, v] for k, v in facts if v]), header=False)
+    if report.compared_with:
+        document.add_paragraph(f"{labels['compare']}: {report.compared_with}")
+    document.add_heading(labels["methods"], level=1)
+    for paragraph in report.methods:
+        document.add_paragraph(paragraph)
+
+    for sec in report.sections:
+        document.add_page_break()  # type: ignore[no-untyped-call]
+        document.add_heading(f"{sec.number}. {sec.prompt}", level=1)
+        document.add_paragraph(sec.kind).runs[0].italic = True
+        for part in sec.parts:
+            if len(sec.parts) > 1:
+                document.add_heading(labels["round"] % {"n": part.round}, level=2)
+            document.add_paragraph(labels["n"] % {"n": part.respondents}).runs[0].bold = True
+            if not part.respondents:
+                document.add_paragraph(labels["no_answers"])
+                continue
+            if part.chart and part.figure is not None:
+                picture = charts.png(part.figure, labels, report.lang, report.images)
+                document.add_picture(io.BytesIO(picture), width=Cm(16))
+            if isinstance(part.figure, Quotes):
+                _quotes(document, report, part)
+            else:
+                _table(document, part.table)
+        for comparison in sec.comparisons:
+            document.add_heading(f"{labels['compare']}: {comparison.caption}", level=2)
+            _table(document, Table(comparison.headers, comparison.rows))
+
+    document.add_page_break()  # type: ignore[no-untyped-call]
+    document.add_heading(labels["appendix"], level=1)
+    document.add_paragraph(labels["appendix_note"])
+    for title, table in report.appendix:
+        document.add_heading(title, level=2)
+        if isinstance(table, Table):
+            _table(document, table)
+        else:
+            document.add_paragraph(table)
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+def _quotes(document: DocxDocument, report: Report, part: Part) -> None:
+    figure = part.figure
+    assert isinstance(figure, Quotes)
+    labels = report.labels
+    for name, quotes in quotes_of(part):
+        if name:
+            document.add_heading(f"{name} ({len(quotes)})", level=3)
+        for quote in quotes:
+            text = f"\u201c{quote.text}\u201d"
+            if quote.votes is not None and figure.voted:
+                text += "  (" + labels["votes"] % {"n": quote.votes} + ")"
+            document.add_paragraph(text, style="List Bullet")
+    if figure.left_out:
+        document.add_paragraph(labels["left_out"] % {"n": figure.left_out}).runs[0].italic = True
+
+
+def _table(document: DocxDocument, table: Table, header: bool = True) -> None:
+    rows = ([table.headers] if header else []) + table.rows
+    if not rows:
+        return
+    grid = document.add_table(rows=0, cols=len(table.headers))
+    grid.style = "Light Grid Accent 1" if header else "Table Grid"
+    grid.alignment = WD_TABLE_ALIGNMENT.LEFT
+    for row in rows:
+        cells = grid.add_row().cells  # row by row: looking rows up by index is slow in a long table
+        for cell, value in zip(cells, row, strict=False):
+            cell.text = "" if value is None else str(value)

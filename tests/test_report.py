@@ -1,0 +1,343 @@
+"""The report (verslag): the files it writes, read back with their own readers (python-docx, pypdf), against a
+room whose answers the test made; the command, the console's downloads, the room's details, and the themes."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import re
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import docx
+import pytest
+from conftest import CHOICE, OPEN, SCALE, WORDS, Client, Server, facilitator, spec
+from pypdf import PdfReader
+
+from lab.cli import main
+from lab.decks import DeckError, parse_deck
+from lab.details import Details
+from lab.hub import Hub
+from lab.records import card_id
+from lab.rooms import Room, Rooms
+from lab.store import SqliteStore
+
+OPEN_ANSWERS = {
+    "p1": "De huren zijn veel te hoog",
+    "p2": "Huurverhoging beperken voor lage inkomens",
+    "p3": "Meer onderhoud aan de galerijen",
+    "p4": "Schimmel in de badkamer sneller aanpakken",
+    "p5": "Reparaties duren te lang, onderhoud is slecht",
+    "p6": "Lagere huur voor ouderen",
+}
+
+
+async def make_room(rooms: Rooms) -> Room:
+    """Four participants (and two more for the open question) answer a choice asked twice, a scale with skips, a
+    word cloud and an open question of which the moderator hid one answer."""
+    room = await rooms.create("Participatielab 2026", [spec(**CHOICE), spec(**SCALE), spec(**WORDS), spec(**OPEN)])
+    await room.set_details(Details(place="Buurthuis De Schakel", facilitator="Fatima de Vries", date="2026-11-19"))
+    choice, scale, words, text = room.questions
+    people = ["p1", "p2", "p3", "p4", "p5", "p6"]
+    for person in people:
+        await room.join(person)
+    await room.push(choice.id)
+    for person, option in zip(people[:4], [0, 0, 1, 2], strict=True):
+        await room.vote(person, f"c1-{person}", choice.id, 1, [option])
+    await room.new_round(choice.id)
+    for person, option in zip(people[:4], [0, 0, 0, 1], strict=True):
+        await room.vote(person, f"c2-{person}", choice.id, 2, [option])
+    await room.push(scale.id)
+    for person, ratings in zip(people[:4], [[5, 4], [3, None], [4, 2], [None, None]], strict=True):
+        await room.vote(person, f"s-{person}", scale.id, 1, ratings)
+    await room.push(words.id)
+    for person, given in zip(people[:3], [["overleg", "traag"], ["overleg"], ["open"]], strict=True):
+        await room.vote(person, f"w-{person}", words.id, 1, given)
+    await room.push(text.id)
+    for person, answer in OPEN_ANSWERS.items():
+        await room.vote(person, f"o-{person}", text.id, 1, answer)
+    await room.vote("p6", "o-p6-late", text.id, 1, "Dit is rotzooi")  # changed, then hidden by the moderator
+    await room.moderate(text.id, card_id(text.id, "p6"), "hidden")
+    return room
+
+
+async def last_year(rooms: Rooms) -> Room:
+    room = await rooms.create("Participatielab 2025", [spec(**SCALE)])
+    await room.set_details(Details(date="2025-11-20"))
+    (scale,) = room.questions
+    await room.push(scale.id)
+    for person, ratings in [("q1", [2, 3]), ("q2", [3, 3]), ("q3", [4, None])]:
+        await room.join(person)
+        await room.vote(person, f"s-{person}", scale.id, 1, ratings)
+    return room
+
+
+def docx_text(body: bytes) -> str:
+    document = docx.Document(io.BytesIO(body))
+    lines = [p.text for p in document.paragraphs]
+    for table in document.tables:
+        lines += [" | ".join(cell.text for cell in row.cells) for row in table.rows]
+    return "\n".join(lines)
+
+
+def pdf_text(body: bytes) -> str:
+    return " ".join(" ".join((page.extract_text() or "").split()) for page in PdfReader(io.BytesIO(body)).pages)
+
+
+def flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+async def test_the_word_report_has_every_question_its_n_averages_skips_quotes_themes_and_comparisons(
+    server: Server,
+) -> None:
+    room = await make_room(server.rooms)
+    other = await last_year(server.rooms)
+    from lab import report
+
+    body = await report.build(server.app.state.store, server.rooms, room, "docx", other)
+    text = docx_text(body)
+    document = docx.Document(io.BytesIO(body))
+    assert document.core_properties.title == "Participatielab 2026"
+    # the title page
+    assert "Datum | 19 november 2026" in text
+    assert "Plaats | Buurthuis De Schakel" in text
+    assert "Begeleider | Fatima de Vries" in text
+    assert "Deelnemers | 6" in text
+    assert "Deelnemers die minstens één vraag beantwoordden | 6" in text
+    assert "Vergeleken: Participatielab 2025" in text
+    # every question with its n, in order
+    headings = [p.text for p in document.paragraphs if p.style is not None and p.style.name == "Heading 1"]
+    assert headings == [
+        "Hoe de antwoorden verzameld zijn", "1. Hoe was de samenwerking?", "2. Beoordeel de prestatieafspraken",
+        "3. Welk woord past erbij?", "4. Wat moet beter?", "Bijlage: alle antwoorden",
+    ]  # fmt: skip
+    ns = [p.text for p in document.paragraphs if p.text.startswith("n = ")]
+    assert ns == ["n = 4 deelnemers", "n = 4 deelnemers", "n = 4 deelnemers", "n = 3 deelnemers",
+                  "n = 5 deelnemers"]  # fmt: skip
+    # a scale: the average to one decimal of those who gave a score; "weet niet" apart
+    assert "Stelling | Gemiddelde | Beantwoord | Overgeslagen | 1 | 2 | 3 | 4 | 5" in text
+    assert "Samenwerking | 4,0 | 3 | 1 | 0 | 0 | 1 | 1 | 1" in text
+    assert "Inbreng van huurders | 3,0 | 2 | 2 | 0 | 1 | 0 | 1 | 0" in text
+    # both rounds of the choice, side by side with the change in share
+    assert "Vergeleken: Deel van wie antwoordde (%)" in text
+    assert " | Ronde 1 | Ronde 2 | Verschil" in text
+    assert "Goed | 50,0 | 75,0 | +25,0" in text
+    assert "Slecht | 25,0 | 0,0 | -25,0" in text
+    # last year's same statements beside this year's
+    assert " | 20 nov 2025 | 19 nov 2026 | Verschil" in text
+    assert "Samenwerking | 3,0 | 4,0 | +1,0" in text
+    assert "Inbreng van huurders | 3,0 | 3,0 | 0,0" in text
+    # open answers quoted and grouped; the hidden one left out and counted
+    for person, answer in OPEN_ANSWERS.items():
+        assert (f"\u201c{answer}\u201d" in text) is (person != "p6")  # p6 changed their answer
+    assert "rotzooi" not in text
+    assert "1 antwoorden weggelaten door de begeleider" in text
+    themes = [p.text for p in document.paragraphs if p.style is not None and p.style.name == "Heading 3"]
+    assert themes == ["onderhoud (3)", "huur (2)"]  # the largest first
+    # the methods say what n and "weet niet" are
+    assert "Bij stellingen konden deelnemers “weet niet / sla over” kiezen." in text
+    assert "6 deelnemers deden mee, en 6 van hen beantwoordden minstens één vraag." in text
+    # the appendix: every closed answer, merged with its count
+    assert "overleg; traag | 1 | getoond" in text
+
+
+async def test_the_pdf_says_what_the_word_file_says(server: Server) -> None:
+    room = await make_room(server.rooms)
+    other = await last_year(server.rooms)
+    from lab import report
+
+    text = pdf_text(await report.build(server.app.state.store, server.rooms, room, "pdf", other))
+    assert text.startswith("VERSLAG Participatielab 2026 Datum 19 november 2026 Plaats Buurthuis De Schakel")
+    for needed in (
+        "1. Hoe was de samenwerking?", "2. Beoordeel de prestatieafspraken", "3. Welk woord past erbij?",
+        "4. Wat moet beter?", "n = 4 deelnemers", "n = 3 deelnemers", "n = 5 deelnemers",
+        "Samenwerking 4,0 3 1 0 0 1 1 1", "Inbreng van huurders 3,0 2 2 0 1 0 1 0",
+        "Goed 50,0 75,0 +25,0", "Samenwerking 3,0 4,0 +1,0", "huur (2)", "onderhoud (3)",
+        "“De huren zijn veel te hoog”", "1 antwoorden weggelaten door de begeleider", "Bijlage: alle antwoorden",
+        "gemiddeld 4,0 n = 3 weet niet: 1",  # in the scale's chart: vector text
+    ):  # fmt: skip
+        assert needed in text, needed
+    assert "rotzooi" not in text
+    assert re.search(r"Pagina 2 / \d+", text)
+
+
+async def test_the_report_is_in_the_rooms_language(server: Server) -> None:
+    room = await make_room(server.rooms)
+    await room.act("language", {"lang": "en"})
+    from lab import report
+
+    text = docx_text(await report.build(server.app.state.store, server.rooms, room, "docx"))
+    assert "Date | November 19, 2026" in text
+    assert "Statement | Average | Answered | Skipped | 1 | 2 | 3 | 4 | 5" in text
+    assert "Samenwerking | 4.0 | 3 | 1 | 0 | 0 | 1 | 1 | 1" in text
+    assert "n = 4 respondents" in text
+
+
+def test_lab_report_writes_each_format_and_compares_with_another_room(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "lab.db"
+
+    async def fill() -> tuple[str, str]:
+        store = SqliteStore(db)
+        await store.open()
+        rooms = Rooms(store, Hub())
+        codes = (await make_room(rooms)).code, (await last_year(rooms)).code
+        await store.close()
+        return codes
+
+    code, earlier = asyncio.run(fill())
+    out = tmp_path / "verslag.docx"
+    assert main(["report", code, "--db", str(db), "--format", "docx", "-o", str(out), "--compare", earlier]) == 0
+    assert capsys.readouterr().out == f"{out}: 4 questions\n"
+    assert "Samenwerking | 3,0 | 4,0 | +1,0" in docx_text(out.read_bytes())
+    html = tmp_path / "verslag.html"
+    assert main(["report", code, "--db", str(db), "--format", "html", "-o", str(html)]) == 0
+    page = html.read_text(encoding="utf-8")
+    assert page.startswith("<!doctype html>") and '<html lang="nl">' in page
+    assert page.count('<img class="chart" src="data:image/svg+xml;base64,') == 4  # both rounds, scale, cloud
+    capsys.readouterr()
+    assert main(["report", "999999", "--db", str(db)]) == 1
+    assert capsys.readouterr().err == f"lab: no room with code 999999 in {db}\n"
+    assert main(["report", code, "--db", str(db), "--compare", "999998"]) == 1
+    assert capsys.readouterr().err == f"lab: no room with code 999998 in {db}\n"
+
+
+async def test_the_console_downloads_the_report_and_each_chart(server: Server, clients: Callable[[], Client]) -> None:
+    room = await make_room(server.rooms)
+    other = await last_year(server.rooms)
+    console, _ = await facilitator(clients, room)
+    response = await console.get(f"/f/{room.code}/report.docx")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == render_types()["docx"]
+    assert response.headers["content-disposition"] == (
+        f'attachment; filename="verslag-participatielab-2026-{room.code}.docx"'
+    )
+    assert "Samenwerking | 4,0 | 3 | 1 | 0 | 0 | 1 | 1 | 1" in docx_text(response.content)
+    pdf = await console.get(f"/f/{room.code}/report.pdf")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF-")
+    # another room may be compared only by a browser that runs it too: a join code alone shows nothing
+    refused = await console.get(f"/f/{room.code}/report.docx?compare={other.code}")
+    assert refused.status_code == 404
+    await console.get(f"/f/{other.code}?key={other.facilitator_key}")
+    compared = await console.get(f"/f/{room.code}/report.docx?compare={other.code}")
+    assert "Samenwerking | 3,0 | 4,0 | +1,0" in docx_text(compared.content)
+    assert (await console.get(f"/f/{room.code}/report.odt")).status_code == 404
+    # charts one by one: 2-1 is question 2 (the scale), round 1
+    svg = await console.get(f"/f/{room.code}/charts/2-1.svg")
+    assert svg.status_code == 200 and svg.headers["content-type"] == "image/svg+xml"
+    assert b"<svg" in svg.content and b"Samenwerking" in svg.content
+    png = await console.get(f"/f/{room.code}/charts/1-2.png")
+    assert png.status_code == 200 and png.content.startswith(b"\x89PNG\r\n\x1a\n")
+    assert png.headers["content-disposition"] == (
+        f'attachment; filename="verslag-participatielab-2026-{room.code}-1-2.png"'
+    )
+    for missing in ("4-1.svg", "9-1.svg", "2-1.gif", "x.png"):  # the open question has quotes, not a chart
+        assert (await console.get(f"/f/{room.code}/charts/{missing}")).status_code == 404, missing
+    # a participant gets none of it
+    stranger = clients()
+    assert (await stranger.get(f"/f/{room.code}/report.pdf")).status_code == 403
+    assert (await stranger.get(f"/f/{room.code}/charts/2-1.svg")).status_code == 403
+
+
+def render_types() -> dict[str, str]:
+    from lab.pages import REPORT_TYPES
+
+    return REPORT_TYPES
+
+
+def stored_themes(server: Server) -> list[Any]:
+    with sqlite3.connect(server.settings.db_path) as conn:
+        return conn.execute("SELECT question_id, round, groups FROM themes").fetchall()
+
+
+async def test_the_facilitator_corrects_the_themes_and_the_report_keeps_them(
+    server: Server, clients: Callable[[], Client]
+) -> None:
+    room = await make_room(server.rooms)
+    text = room.questions[3]
+    console, _ = await facilitator(clients, room)
+    found = (await console.get(f"/f/{room.code}/themes/{text.id}/1")).json()
+    assert found["corrected"] is False
+    def items(*people: str) -> list[dict[str, str]]:
+        return [{"card": card_id(text.id, p), "text": OPEN_ANSWERS[p]} for p in people]
+
+    assert found["themes"] == [{"name": "onderhoud", "items": items("p3", "p4", "p5")},
+                               {"name": "huur", "items": items("p1", "p2")}]  # fmt: skip
+    card = {answer: card_id(text.id, person) for person, answer in OPEN_ANSWERS.items()}
+    # rename "huur", and move the answer about low incomes to a theme of its own
+    groups = [
+        {"name": "Betaalbaarheid", "items": [card[OPEN_ANSWERS["p1"]]]},
+        {"name": "Inkomen", "items": [card[OPEN_ANSWERS["p2"]]]},
+    ]
+    await console.send({"type": "themes", "question": text.id, "round": 1, "groups": groups})
+    await wait_for(lambda: len(stored_themes(server)) == 1)
+    found = (await console.get(f"/f/{room.code}/themes/{text.id}/1")).json()
+    assert found["corrected"] is True
+    assert [(t["name"], len(t["items"])) for t in found["themes"]] == [("onderhoud", 3), ("Betaalbaarheid", 1),
+                                                                        ("Inkomen", 1)]  # fmt: skip
+    from lab import report
+
+    body = docx.Document(io.BytesIO(await report.build(server.app.state.store, server.rooms, room, "docx")))
+    themes = [p.text for p in body.paragraphs if p.style is not None and p.style.name == "Heading 3"]
+    assert themes == ["onderhoud (3)", "Betaalbaarheid (1)", "Inkomen (1)"]
+    # kept across a restart
+    await server.stop()
+    await server.start()
+    reloaded = await server.rooms.get(room.code)
+    assert reloaded.themes == {(text.id, 1): groups}
+    # bad corrections change nothing: an answer twice, an unknown answer, no name
+    console, _ = await facilitator(clients, reloaded)
+    for bad in (
+        [{"name": "A", "items": [card[OPEN_ANSWERS["p1"]]]}, {"name": "B", "items": [card[OPEN_ANSWERS["p1"]]]}],
+        [{"name": "A", "items": ["0123456789ab"]}],
+        [{"name": " ", "items": []}],
+        "huur",
+    ):
+        await console.send({"type": "themes", "question": text.id, "round": 1, "groups": bad})
+        error = await console.expect("error")
+        assert error["error"] == "bad_message", error
+    assert reloaded.themes == {(text.id, 1): groups}
+    # null: automatic again
+    await console.send({"type": "themes", "question": text.id, "round": 1, "groups": None})
+    await wait_for(lambda: stored_themes(server) == [])
+
+
+async def wait_for(condition: Callable[[], bool], timeout: float = 5.0) -> None:
+    """Until the condition holds (a database row the server writes after answering nothing)."""
+    async with asyncio.timeout(timeout):
+        while not condition():
+            await asyncio.sleep(0.02)
+
+
+async def test_the_room_details_come_from_the_deck_or_the_console(
+    server: Server, clients: Callable[[], Client]
+) -> None:
+    deck = parse_deck(
+        'title = "Lab"\nplace = "Utrecht"\nfacilitator = "Jan"\ndate = 2026-11-19\ntimezone = "Europe/Amsterdam"\n'
+        '[[questions]]\ntype = "choice"\nprompt = "Goed?"\noptions = ["Ja", "Nee"]\n'
+    )
+    assert deck.details == Details("Utrecht", "Jan", "2026-11-19", "Europe/Amsterdam")
+    for bad, message in (
+        ('date = "19-11-2026"', "<deck>: date: must be a date such as 2026-11-19"),
+        ('timezone = "Mars/Olympus"', "<deck>: timezone: must be a time zone such as Europe/Amsterdam"),
+        ('venue = "Utrecht"', "<deck>: venue: unknown setting at the top of the deck"),
+    ):
+        with pytest.raises(DeckError) as raised:
+            parse_deck(f'title = "Lab"\n{bad}\n[[questions]]\ntype = "choice"\nprompt = "Goed?"\noptions = ["Ja"]\n')
+        assert str(raised.value) == message
+    room = await server.rooms.create("Lab", deck.questions, details=deck.details)
+    console, _ = await facilitator(clients, room)
+    await console.send({"type": "details", "place": "Amersfoort", "facilitator": "Mirjam", "date": "2026-12-01",
+                        "timezone": "Europe/Brussels"})  # fmt: skip
+    await wait_for(lambda: room.details.place == "Amersfoort")
+    with sqlite3.connect(server.settings.db_path) as conn:
+        (stored,) = conn.execute("SELECT details FROM rooms WHERE id = ?", (room.id,)).fetchone()
+    assert Details.from_json(stored) == Details("Amersfoort", "Mirjam", "2026-12-01", "Europe/Brussels")
+    await console.send({"type": "details", "date": "1 december"})
+    error = await console.expect("error")
+    assert error["message"] == "moet een datum zijn, zoals 2026-11-19"
+    assert room.details.date == "2026-12-01"
