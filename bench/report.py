@@ -57,6 +57,11 @@ OPEN = (
 )
 
 
+# Open answers: the 240 different answers of the labelled set (bench/themes_nl.toml), as a room would give them.
+LABELLED = [text for q in tomllib.loads((Path(__file__).parent / "themes_nl.toml").read_text(encoding="utf-8"))
+            ["question"] for _theme, text in q["answers"]]  # fmt: skip
+
+
 def answer_for(kind: str, settings: dict[str, JSON], rng: random.Random) -> JSON:
     """A plausible answer to a question of `kind` (the scenario's generator: bench knows the types it seeds)."""
     makers: dict[str, Callable[[], JSON]] = {
@@ -66,7 +71,7 @@ def answer_for(kind: str, settings: dict[str, JSON], rng: random.Random) -> JSON
                           min(settings["scale_max"], max(1, round(rng.gauss(settings["scale_max"] * 0.6 + i * 0.2, 1))))
                           for i, _ in enumerate(settings["statements"])],
         "wordcloud": lambda: rng.sample(WORDS, rng.randint(1, settings["max_words"])),
-        "open": lambda: rng.choice(OPEN)[: settings["max_length"]],
+        "open": lambda: rng.choice(LABELLED)[: settings["max_length"]],
         "ranking": lambda: rng.sample(range(len(settings["items"])), len(settings["items"])),
         "points": lambda: _points(len(settings["items"]), settings["budget"], rng),
         "number": lambda: round(rng.uniform(settings["min"], settings["max"])),

@@ -341,3 +341,16 @@ async def test_the_room_details_come_from_the_deck_or_the_console(
     error = await console.expect("error")
     assert error["message"] == "moet een datum zijn, zoals 2026-11-19"
     assert room.details.date == "2026-12-01"
+
+
+def test_the_same_words_are_quoted_once_with_how_many_gave_them() -> None:
+    from lab.figures import Quote, Quotes
+    from lab.report import Part, Table, Theme
+    from lab.report.render import quotes_of
+
+    quotes = [Quote("a", "Meer groen"), Quote("b", "meer  GROEN"), Quote("c", "Minder auto's"), Quote("d", "Meer groen")]
+    part = Part(1, 4, Quotes(quotes, themed=True), Table([], []))
+    part.themes = [Theme("groen", quotes)]
+    assert quotes_of(part) == [("groen", 4, [(quotes[0], 3), (quotes[2], 1)])]
+    voted = [Quote("a", "Meer groen", 2), Quote("b", "Meer groen", 0)]  # with votes each idea keeps its own
+    assert quotes_of(Part(1, 2, Quotes(voted, voted=True), Table([], []))) == [("", 2, [(voted[0], 1), (voted[1], 1)])]

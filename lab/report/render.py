@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import io
 from pathlib import Path
+from typing import Any
 
 from docx import Document
 from docx.document import Document as DocxDocument
@@ -72,13 +73,24 @@ def html(report: Report) -> str:
     )
 
 
-def quotes_of(part: Part) -> list[tuple[str, list[Quote]]]:
-    """A round's quotes as the report lists them: by theme where grouped, else in one list."""
+def quotes_of(part: Part) -> list[tuple[str, int, list[tuple[Quote, int]]]]:
+    """A round's quotes as the report lists them: by theme where grouped, else in one list; (name, answers, quotes),
+    the same words (case and spacing aside) quoted once with how many gave them, in the order first given. Answers
+    that carry votes are each quoted: their votes are their own."""
     if part.themes:
-        return [(theme.name, theme.quotes) for theme in part.themes]
-    if isinstance(part.figure, Quotes):
-        return [("", part.figure.quotes)]
-    return []
+        groups = [(theme.name, theme.quotes) for theme in part.themes]
+    elif isinstance(part.figure, Quotes):
+        groups = [("", part.figure.quotes)]
+    else:
+        return []
+    out = []
+    for name, quotes in groups:
+        merged: dict[str, list[Any]] = {}
+        for quote in quotes:
+            key = quote.key if quote.votes is not None else " ".join(quote.text.casefold().split())
+            merged.setdefault(key, [quote, 0])[1] += 1
+        out.append((name, len(quotes), [(quote, count) for quote, count in merged.values()]))
+    return out
 
 
 # -- Word ---------------------------------------------------------------------------------------------------------
@@ -150,11 +162,11 @@ def _quotes(document: DocxDocument, report: Report, part: Part) -> None:
     figure = part.figure
     assert isinstance(figure, Quotes)
     labels = report.labels
-    for name, quotes in quotes_of(part):
+    for name, count, quotes in quotes_of(part):
         if name:
-            document.add_heading(f"{name} ({len(quotes)})", level=3)
-        for quote in quotes:
-            text = f"\u201c{quote.text}\u201d"
+            document.add_heading(f"{name} ({count})", level=3)
+        for quote, times in quotes:
+            text = f"\u201c{quote.text}\u201d" + (f" ({times}\u00d7)" if times > 1 else "")
             if quote.votes is not None and figure.voted:
                 text += "  (" + labels["votes"] % {"n": quote.votes} + ")"
             document.add_paragraph(text, style="List Bullet")
