@@ -96,7 +96,7 @@ async def seed(room: Room, participants: int, rng: random.Random) -> int:
         await room.join(person)
     stored = 0
     for question in room.questions:
-        if not question.type.answerable:
+        if not question.type.asks:
             continue
         await room.push(question.id)
         if question.type.anytime:  # a Q&A: some send a question
@@ -132,7 +132,7 @@ async def run(args: argparse.Namespace) -> int:
                     await room.add_image(image)
             started = time.perf_counter()
             stored = await seed(room, args.participants, rng)
-            print(f"seeded {args.participants} participants, {sum(q.type.answerable for q in room.questions)} "
+            print(f"seeded {args.participants} participants, {sum(q.type.asks for q in room.questions)} "
                   f"questions, {stored} answers in {time.perf_counter() - started:.1f} s")  # fmt: skip
             for kind in args.formats:
                 times = []

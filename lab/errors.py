@@ -20,6 +20,10 @@ def N_(message: str) -> str:
     return message
 
 
+class Term(str):
+    """A word in a table that is interface text (translated where it is shown), unlike participant text."""
+
+
 class LabError(Exception):
     """Something a person should be told. Subclasses set the class attributes; an instance may pass another
     message id (and its params) for the same kind of error."""

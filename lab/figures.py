@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .questions.base import N_, Term
+from .errors import N_, Term
 
 
 @dataclass(frozen=True)

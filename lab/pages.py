@@ -24,7 +24,7 @@ from .errors import N_, Invalid, LabError, TooLarge, UnknownQuestion
 from .i18n import gettext as _
 from .jsstrings import STRINGS
 from .questions import TYPES, SettingsError
-from .rooms import Room
+from .rooms import THEME_NAME_LENGTH, Room
 from .wire import loads
 
 MAX_BODY = 64 * 1024
@@ -182,11 +182,22 @@ async def console(request: Request) -> Response:
     if isinstance(room, Response):
         return room
     editors = [{"type": name, "label": _(kind.label)} for name, kind in TYPES.items()]
+    # The report's charts, one per answerable question's current round, numbered as the report numbers them
+    # (lab.report: the questions participants give something to); open answers and a Q&A's questions are quotes.
+    charted = [name for name, kind in TYPES.items() if kind.answerable and not kind.themed]
+    answerable = [q for q in room.questions if q.type.asks]
+    base = request.url_for("console", code=room.code).path
+    charts = [
+        {"number": n, "prompt": q.prompt, "name": f"{n}-{q.round}"}
+        for n, q in enumerate(answerable, start=1)
+        if q.type.name in charted
+    ]
     data = js_data(
         request, room, "facilitator_socket", csrf=access.csrf_token(request.session),
         api=request.url_for("questions_create", code=room.code).path, editors=editors,
         images_api=request.url_for("image_upload", code=room.code).path,
-        languages=list(i18n.LANGUAGES.items()),
+        languages=list(i18n.LANGUAGES.items()), report=base, charted=charted,
+        themed=[name for name, kind in TYPES.items() if kind.themed],
     )  # fmt: skip
     return render(
         request, "console.html", room=room, data=data, **_links(request, room),
@@ -194,6 +205,8 @@ async def console(request: Request) -> Response:
         export_csv_dutch_url=request.url_for("export_csv", code=room.code).path + "?dutch=1",
         export_xlsx_url=request.url_for("export_xlsx", code=room.code).path,
         delete_url=request.url_for("room_delete", code=room.code).path, csrf=data["csrf"],
+        report_urls={kind: request.url_for("report_file", code=room.code, kind=kind).path for kind in REPORT_TYPES},
+        charts=charts, chart_base=base + "/charts/", theme_name_length=THEME_NAME_LENGTH,
     )  # fmt: skip
 
 
@@ -427,10 +440,12 @@ async def organiser(request: Request, error: str | None = None, status: int = 20
     rooms, decks = [], []
     if logged_in:
         for row in await request.app.state.rooms.all():
-            console_url = f"{request.url_for('console', code=row.code).path}?key={row.facilitator_key}"
-            rooms.append(
-                {"code": row.code, "title": row.title, "created_at": row.created_at, "console_url": console_url}
-            )
+            key = f"?key={row.facilitator_key}"
+            console_url = request.url_for("console", code=row.code).path + key
+            reports = {kind: request.url_for("report_file", code=row.code, kind=kind).path + key
+                       for kind in ("pdf", "docx")}  # fmt: skip
+            rooms.append({"code": row.code, "title": row.title, "created_at": row.created_at,
+                          "console_url": console_url, "reports": reports})  # fmt: skip
         settings = request.app.state.settings
         decks = [
             {"file": d.file, "title": d.title, "count": len(d.questions)} for d in list_decks(settings.sessions_dir)

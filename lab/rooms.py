@@ -18,6 +18,7 @@ import secrets
 import time
 from bisect import bisect_left
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import astuple
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar, Protocol
 
@@ -451,6 +452,8 @@ class Room:
     async def set_details(self, details: Details) -> None:
         await self._store.set_details(self.id, details)
         self.details = details
+        message = {"type": "details", "details": dict(zip(DETAIL_KEYS, astuple(details), strict=True))}
+        self._hub.publish(self.topic("facilitator"), dumps(message))  # every console: done, and the new values
 
     async def set_themes(self, question: Question, round_: int, groups: object) -> None:
         """Keep a round's themes as the facilitator corrected them: a list of {"name", "items"} where every item is
@@ -461,6 +464,7 @@ class Room:
         if groups is None:
             await self._store.set_themes(question.id, round_, None)
             self.themes.pop((question.id, round_), None)
+            self._themes_changed(question.id, round_)
             return
         cards = tally.cards()
         if not isinstance(groups, list) or len(groups) > MAX_THEMES:
@@ -481,6 +485,13 @@ class Room:
             checked.append({"name": " ".join(name.split()), "items": list(items)})
         await self._store.set_themes(question.id, round_, dumps(checked))
         self.themes[(question.id, round_)] = checked
+        self._themes_changed(question.id, round_)
+
+    def _themes_changed(self, question: int, round_: int) -> None:
+        """Tell every console that a round's themes were saved (or made automatic again)."""
+        corrected = (question, round_) in self.themes
+        message = {"type": "themes", "question": question, "round": round_, "corrected": corrected}
+        self._hub.publish(self.topic("facilitator"), dumps(message))
 
     async def _change(self, op: RoomOp) -> RoomChange:
         return await self._store.change_room(self.id, op, self._apply)

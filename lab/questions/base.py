@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar
 
 from ..errors import N_, Invalid
+from ..errors import Term as Term  # defined with the errors (no import cycle with lab.figures); types take it here
 from ..records import JSON, Answer, Post
 
 if TYPE_CHECKING:
@@ -60,10 +61,6 @@ class SettingsError(Invalid):
 
 class AnswerError(Invalid):
     """A participant's answer does not fit the question."""
-
-
-class Term(str):
-    """A word in a table that is interface text (translated where it is shown), unlike participant text."""
 
 
 @dataclass(frozen=True)
@@ -177,6 +174,11 @@ class QuestionType(ABC):
     # Interface strings the browser renderer uses: key -> English msgid (handed to pages translated).
     strings: ClassVar[Mapping[str, str]] = {}
     examples: ClassVar[Examples]
+
+    @property
+    def asks(self) -> bool:
+        """Whether participants give it something (answers, or a Q&A's questions): the report has a part for it."""
+        return self.answerable or self.anytime
 
     def validate_settings(self, raw: Mapping[str, object]) -> dict[str, JSON]:
         """Check and complete a question's settings; raise SettingsError naming the field."""

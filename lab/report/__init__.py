@@ -23,7 +23,7 @@ from ..errors import N_
 from ..figures import Bars, Cloud, Figure, Heat, Histogram, Quote, Quotes, Ratings, Scatter
 from ..hub import Hub
 from ..i18n import gettext as _
-from ..questions import Term
+from ..questions import Table, Term
 from ..records import JSON, SHOWN
 from ..rooms import Room, Rooms
 from ..store import Store, open_store
@@ -31,12 +31,6 @@ from ..tally import Question, Tally
 
 Cell = str | int | float | None
 FORMATS = ("pdf", "docx", "html")
-
-
-@dataclass(frozen=True)
-class Table:
-    headers: list[str]
-    rows: list[list[Cell]]
 
 
 @dataclass(frozen=True)
@@ -184,10 +178,10 @@ def _collect(room: Room, joined: int, images: dict[str, bytes], other: Room | No
     sections: list[Section] = []
     appendix: list[tuple[str, Table | str]] = []
     answered: set[str] = set()
-    theirs = {_key(q): q for q in other.questions if q.type.answerable} if other else {}
+    theirs = {_key(q): q for q in other.questions if q.type.asks} if other else {}
     shown_number = 0
     for question in room.questions:
-        if not question.type.answerable:
+        if not question.type.asks:
             continue
         shown_number += 1
         parts = []
@@ -285,7 +279,7 @@ def labels() -> dict[str, str]:
 
 def methods(room: Room, joined: int, answered: int) -> list[str]:
     """The methods paragraph in plain language, from the room's real settings."""
-    asked = [q for q in room.questions if q.type.answerable]
+    asked = [q for q in room.questions if q.type.asks]
     tallies = [t for q in asked for _n, t in _rounds(q)]
     out = [
         _("The answers were collected with lab during the session. Participants answered on their own phone, "
@@ -328,9 +322,29 @@ def chart_names(report: Report) -> dict[str, tuple[Section, Part]]:
 async def build(store: Store, rooms: Rooms, room: Room, kind: str, other: Room | None = None) -> bytes:
     """A room's report as a file of `kind`: read on the event loop, written in a worker thread."""
     made = collect(room, await store.joined(room.id), await _images(room), other)
-    from .render import render  # matplotlib and the document writers: loaded on first use
+    return await asyncio.to_thread(_render, made, kind)
 
-    return await asyncio.to_thread(render, made, kind)
+
+def _render(made: Report, kind: str) -> bytes:
+    """In the worker thread: matplotlib, scikit-learn and the document writers are imported there on first use, not
+    on the event loop (importing them takes seconds)."""
+    from .render import render
+
+    return render(made, kind)
+
+
+def _chart(figure: Figure, made: Report, kind: str) -> bytes:
+    from . import charts
+
+    if kind == "svg":
+        return charts.svg(figure, made.labels, made.lang, made.images).encode()
+    return charts.png(figure, made.labels, made.lang, made.images)
+
+
+def _themes(figure: Quotes, part: Part, lang: str, other: str) -> list[Theme]:
+    from .render import themes_of
+
+    return themes_of(figure, part, lang, other)
 
 
 async def load_and_render(db: Path, code: str, kind: str, compare_code: str | None = None) -> tuple[str, bytes, int]:
@@ -349,7 +363,7 @@ async def load_and_render(db: Path, code: str, kind: str, compare_code: str | No
             if other is None:
                 raise LookupError(compare_code)
         body = await build(store, rooms, room, kind, other)
-        return filename(room, kind), body, sum(q.type.answerable for q in room.questions)
+        return filename(room, kind), body, sum(q.type.asks for q in room.questions)
     finally:
         await store.close()
 
@@ -380,11 +394,7 @@ async def chart(store: Store, room: Room, name: str, kind: str) -> bytes | None:
         return None
     figure = found[1].figure
     assert figure is not None
-    from . import charts
-
-    if kind == "svg":
-        return (await asyncio.to_thread(charts.svg, figure, made.labels, made.lang, made.images)).encode()
-    return await asyncio.to_thread(charts.png, figure, made.labels, made.lang, made.images)
+    return await asyncio.to_thread(_chart, figure, made, kind)
 
 
 async def themes_for(room: Room, question_id: int, round_: int) -> dict[str, JSON] | None:
@@ -402,10 +412,8 @@ async def themes_for(room: Room, question_id: int, round_: int) -> dict[str, JSO
         other = _("Other")
     finally:
         i18n.current.reset(token)
-    from .render import themes_of
-
     part = Part(round_, 0, figure, Table([], []), fixed)
-    grouped = await asyncio.to_thread(themes_of, figure, part, room.lang, other)
+    grouped = await asyncio.to_thread(_themes, figure, part, room.lang, other)
     return {
         "corrected": (question_id, round_) in room.themes,
         "themes": [{"name": t.name, "items": [{"card": q.key, "text": q.text} for q in t.quotes]} for t in grouped],

@@ -107,7 +107,7 @@ def ratings(figure: Ratings, labels: Mapping[str, str], lang: str, images: Mappi
     """Per statement a bar of the scores given, from 1 (left) to the highest, in shares of those who gave a
     score; the average and n to the right; "don't know" apart in grey after it."""
     count = len(figure.statements)
-    canvas, axes = _canvas(0.9 + 0.5 * count)
+    canvas, axes = _canvas(1.0 + 0.55 * count)
     colours = _score_colours(figure.scale_max)
     places = list(range(count))[::-1]
     for place, statement in zip(places, figure.statements, strict=True):
@@ -121,15 +121,16 @@ def ratings(figure: Ratings, labels: Mapping[str, str], lang: str, images: Mappi
                               color=_ink_on(colours[score - 1]))  # fmt: skip
             left += share
         average = number(statement.average, lang)
-        text = f"{labels['average']} {average}   n = {statement.answered}"
+        text = f"{labels['average']} {average}\nn = {statement.answered}"
         if statement.skipped:
-            text += f"   {labels['skipped']}: {statement.skipped}"
-        axes.text(102, place, text, va="center", color=INK)
+            text += f", {labels['skipped']}: {statement.skipped}"
+        axes.text(103, place, text, va="center", color=INK, linespacing=1.3)
     axes.set_yticks(places, [_wrap(s.label) for s in figure.statements])
     axes.tick_params(axis="y", length=0)
-    axes.set_xlim(0, 100)
+    axes.set_xlim(0, 150)  # the figures beside each bar fit inside the chart: the chart is not shrunk to fit them
     axes.set_xticks([0, 25, 50, 75, 100], ["0%", "25%", "50%", "75%", "100%"])
     axes.spines["left"].set_visible(False)
+    axes.spines["bottom"].set_bounds(0, 100)
     handles = [Rectangle((0, 0), 1, 1, color=colours[i]) for i in range(figure.scale_max)]
     names = [str(i + 1) for i in range(figure.scale_max)]
     if figure.min_label:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import io
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,8 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from .. import themes
 from ..figures import Quote, Quotes
-from . import Part, Report, Table, Theme, charts
+from ..questions import Table
+from . import Cell, Part, Report, Theme, charts
 
 TEMPLATES = Path(__file__).parent.parent / "templates"
 _env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(default=True))
@@ -175,7 +177,7 @@ def _quotes(document: DocxDocument, report: Report, part: Part) -> None:
 
 
 def _table(document: DocxDocument, table: Table, header: bool = True) -> None:
-    rows = ([table.headers] if header else []) + table.rows
+    rows: list[Sequence[Cell]] = [*([table.headers] if header else []), *table.rows]
     if not rows:
         return
     grid = document.add_table(rows=0, cols=len(table.headers))

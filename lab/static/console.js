@@ -10,7 +10,7 @@ import { compared, updateCompared } from './compare.js';
 import { REACTIONS } from './reactions.js';
 import { clockText, countdown } from './timer.js';
 import { ready } from './types/index.js';
-import { answersText, data, el, focusOn, participantsText, roomLang, setRoomLang, show, t } from './util.js';
+import { announce, answersText, data, el, focusOn, participantsText, roomLang, setRoomLang, show, t } from './util.js';
 
 const list = document.getElementById('questions');
 const current = document.getElementById('current');
@@ -26,6 +26,8 @@ ready.then((loaded) => { types = loaded; render(new Set(['question', 'results'])
 const socket = connect(data.ws, {
   onMessage(message) {
     if (message.type === 'reactions') { countReactions(message.counts); return; }
+    if (message.type === 'error' && pending) { pending.refused(message.message); return; } // a report action's
+    if (message.type === 'details' || message.type === 'themes') { reportDone(message); return; }
     const changed = apply(room, message);
     if (message.type === 'error') {
       error = message.message;
@@ -45,7 +47,7 @@ const statusText = (q) => t(`status_${q.status}`) + (q.round > 1 ? ` · ${t('rou
 
 function render(changed) {
   if (changed.has('counts') || changed.has('results') || changed.has('question')) drawCounts();
-  if (changed.has('questions') || changed.has('question')) drawList();
+  if (changed.has('questions') || changed.has('question')) { drawList(); drawReport(); }
   if (changed.has('question') || changed.has('error')) drawCurrent();
   if (changed.has('question') || changed.has('results')) drawResults();
   if (changed.has('question') || changed.has('results')) drawQueue();
@@ -508,14 +510,223 @@ editor.addEventListener('close', () => {
   opener = null;
 });
 document.getElementById('editor-cancel').addEventListener('click', () => editor.close());
-// Tab goes round inside the dialog (a modal <dialog> would let it leave for the browser's own bar).
-editor.addEventListener('keydown', (event) => {
-  if (event.key !== 'Tab') return;
-  const stops = [...editor.querySelectorAll('input, select, textarea, button')].filter((node) => !node.disabled && node.offsetParent !== null);
-  const [first, last] = [stops[0], stops[stops.length - 1]];
-  if (event.shiftKey && document.activeElement === first) { event.preventDefault(); last.focus(); }
-  else if (!event.shiftKey && document.activeElement === last) { event.preventDefault(); first.focus(); }
+/** Tab goes round inside a dialog (a modal <dialog> would let it leave for the browser's own bar). */
+function keepTab(dialog) {
+  dialog.addEventListener('keydown', (event) => {
+    if (event.key !== 'Tab') return;
+    const stops = [...dialog.querySelectorAll('input, select, textarea, button')].filter((node) => !node.disabled && node.offsetParent !== null);
+    const [first, last] = [stops[0], stops[stops.length - 1]];
+    if (event.shiftKey && (document.activeElement === first || !dialog.contains(document.activeElement) || document.activeElement.tabIndex < 0)) {
+      event.preventDefault();
+      last.focus();
+    } else if (!event.shiftKey && document.activeElement === last) { event.preventDefault(); first.focus(); }
+  });
+}
+keepTab(editor);
+// -- the report (verslag): its details, its downloads, and the themes of open answers ---------------------------
+
+const report = document.getElementById('report');
+Object.assign(data.strings, JSON.parse(report.dataset.strings)); // the template's translations, for t()
+
+/** The report action waiting for the server's answer: every console of the room is told when details or themes
+    are saved (a `details` or `themes` message); a refusal comes back as an `error` to this console only. */
+let pending = null;
+const ANSWER_MS = 15000; // no answer this long (the wifi went): say so, rather than wait for ever
+
+/** Send an action, resolved when the server says it is done, rejected with the refusal's message when it is not. */
+function request(type, params) {
+  if (pending) pending.refused(t('error'));
+  return new Promise((resolve, reject) => {
+    const mine = {
+      type,
+      done: () => { clearTimeout(mine.timer); pending = null; resolve(); },
+      refused: (message) => { clearTimeout(mine.timer); pending = null; reject(new Error(message)); },
+      timer: setTimeout(() => mine.refused(t('offline')), ANSWER_MS),
+    };
+    pending = mine;
+    if (!socket.send({ type, ...params })) mine.refused(t('offline'));
+  });
+}
+
+/** The server saved details or themes (from this console, or another one of the room's). */
+function reportDone(message) {
+  if (pending && pending.type === message.type) pending.done();
+  if (message.type === 'details' && !detailsEdited) { // never over what the facilitator is typing
+    for (const [key, value] of Object.entries(message.details)) detailsForm.elements[key].value = value;
+  }
+}
+
+/** Say how an action ended: in the page's live region, and a refusal also beside the form it came from. */
+function outcome(box, promise, success) {
+  box.hidden = true;
+  announce(t('saving'));
+  return promise.then(() => { announce(success); return true; }, (e) => {
+    box.textContent = e.message;
+    box.hidden = false;
+    announce(e.message);
+    return false;
+  });
+}
+
+const detailsForm = document.getElementById('details-form');
+let detailsEdited = false; // typed in since the last save
+detailsForm.addEventListener('input', () => { detailsEdited = true; });
+detailsForm.addEventListener('submit', (event) => {
+  event.preventDefault();
+  const f = detailsForm.elements;
+  const details = { place: f.place.value, facilitator: f.facilitator.value, date: f.date.value, timezone: f.timezone.value.trim() };
+  detailsEdited = false; // the server's answer shows the values as saved (spaces tidied)
+  outcome(document.getElementById('details-error'), request('details', details), t('details_saved'));
 });
+
+const compareCode = document.getElementById('report-compare');
+compareCode.addEventListener('input', () => {
+  const code = compareCode.value.replace(/\D/g, '');
+  for (const link of report.querySelectorAll('a.report-link')) {
+    link.href = link.dataset.href + (code ? `?compare=${encodeURIComponent(code)}` : '');
+  }
+});
+
+const chartList = document.getElementById('chart-list');
+const themeQuestions = document.getElementById('theme-questions');
+let reportDrawn = '';
+/** The chart links and the theme buttons, numbered as the report numbers its questions (those that take answers or
+    questions from the room: all but slides).
+    Redrawn only when what they show changes: questions change state often, and a redrawn button loses focus. */
+function drawReport() {
+  const answerable = room.questions.filter((q) => !data.passive.includes(q.type));
+  const numbered = answerable.map((q, i) => ({ q, n: i + 1 }));
+  const shape = JSON.stringify(numbered.map(({ q }) => [q.id, q.type, q.round, q.prompt]));
+  if (shape === reportDrawn) return;
+  reportDrawn = shape;
+  const charts = numbered.filter(({ q }) => data.charted.includes(q.type)).map(({ q, n }) => {
+    const url = `${chartList.dataset.base}${n}-${q.round}`;
+    return el('li', {},
+      el('span', { id: `chart-${n}`, lang: roomLang, text: `${n}. ${q.prompt}` }), ' ',
+      el('a', { href: `${url}.png`, 'aria-describedby': `chart-${n}`, text: 'PNG' }), ' · ',
+      el('a', { href: `${url}.svg`, 'aria-describedby': `chart-${n}`, text: 'SVG' }));
+  });
+  show(chartList, charts.length ? charts : el('li', { text: t('no_charts') }));
+  const open = numbered.filter(({ q }) => data.themed.includes(q.type)).map(({ q, n }) => el('li', {},
+    el('button', { type: 'button', class: 'small', 'data-question': String(q.id),
+      text: t('edit_themes_of', { prompt: `${n}. ${q.prompt}` }), onclick: (event) => openThemes(q, n, event.currentTarget) })));
+  show(themeQuestions, open.length ? open : el('li', { class: 'hint', text: t('no_open') }));
+}
+
+// The theme editor: a modal <dialog> over a copy of the round's grouping. Only the facilitator's own moves redraw
+// it; the room's live messages never touch it, so nothing typed there is lost.
+const themes = document.getElementById('themes');
+const themesForm = document.getElementById('themes-form');
+const themesList = document.getElementById('themes-list');
+const themesError = document.getElementById('themes-error');
+const themesState = document.getElementById('themes-state');
+let editing = null; // { question, round, groups: [{ name, items: [{ card, text }] }] }
+let themesOpener = null;
+let made = 0; // new themes made in this editor, for their names
+
+async function loadThemes() {
+  themesState.textContent = t('themes_loading');
+  show(themesList);
+  const response = await fetch(`${data.report}/themes/${editing.question.id}/${editing.round}`, { credentials: 'same-origin' });
+  let payload = {};
+  try { payload = await response.json(); } catch { /* empty body */ }
+  if (!response.ok) throw new Error(payload.message || t('error'));
+  editing.groups = payload.themes.map((g) => ({ name: g.name, items: [...g.items] }));
+  themesState.textContent = !editing.groups.length ? t('themes_none') : t(payload.corrected ? 'themes_corrected' : 'themes_automatic');
+  drawThemes();
+}
+
+const themeLabel = (group, index) => group.name.trim() || t('theme_name', { n: index + 1 });
+
+function drawThemes(focus = null) {
+  const groups = editing.groups = editing.groups.filter((g) => g.items.length); // an emptied theme goes
+  const max = themesList.dataset.max;
+  show(themesList, groups.map((group, gi) => {
+    const name = el('input', { id: `theme-${gi}`, class: 'theme-name', value: group.name, maxlength: max, required: true,
+      oninput: (event) => { group.name = event.target.value; } });
+    const others = groups.map((g, i) => [g, i]).filter(([g]) => g !== group);
+    const answers = group.items.map((item, ii) => {
+      const id = `theme-${gi}-${ii}`;
+      const target = el('select', { id: `${id}-to`, 'aria-describedby': `${id}-text` },
+        el('option', { value: '', text: t('stays') }),
+        others.map(([g, i]) => el('option', { value: String(i), text: themeLabel(g, i) })),
+        el('option', { value: 'new', text: t('new_theme') }));
+      const move = () => {
+        if (!target.value) return;
+        group.items.splice(group.items.indexOf(item), 1);
+        const to = target.value === 'new' ? { name: t('new_theme_name', { n: ++made }), items: [] } : groups[Number(target.value)];
+        if (target.value === 'new') groups.push(to);
+        to.items.push(item);
+        announce(t('moved', { name: to.name }));
+        drawThemes({ group: to, item: target.value === 'new' ? null : item });
+      };
+      return el('li', { class: 'theme-answer' },
+        el('p', { id: `${id}-text`, class: 'theme-text', lang: roomLang, text: item.text }),
+        el('div', { class: 'theme-tools' },
+          el('label', { for: `${id}-to`, text: t('move_to') }), target,
+          el('button', { type: 'button', class: 'small', text: t('move'), onclick: move })));
+    });
+    const into = el('select', { id: `theme-${gi}-merge` },
+      el('option', { value: '', text: '–' }), others.map(([g, i]) => el('option', { value: String(i), text: themeLabel(g, i) })));
+    const merge = () => {
+      if (!into.value) return;
+      const to = groups[Number(into.value)];
+      to.items.push(...group.items);
+      group.items = [];
+      announce(t('merged', { name: to.name }));
+      drawThemes({ group: to });
+    };
+    return el('li', { class: 'theme' },
+      el('label', { for: `theme-${gi}`, text: t('theme_name', { n: gi + 1 }) }), name,
+      el('p', { class: 'hint', text: t('theme_answers', { n: group.items.length }) }),
+      el('ul', { class: 'theme-answers' }, answers),
+      others.length ? el('div', { class: 'theme-tools' },
+        el('label', { for: `theme-${gi}-merge`, text: t('merge_with') }), into,
+        el('button', { type: 'button', class: 'small', text: t('merge'), onclick: merge })) : null);
+  }));
+  if (!focus) return;
+  const gi = editing.groups.indexOf(focus.group);
+  const ii = focus.item ? focus.group.items.indexOf(focus.item) : -1;
+  const node = document.getElementById(ii >= 0 ? `theme-${gi}-${ii}-to` : `theme-${gi}`);
+  if (node) { node.focus(); if (node.select) node.select(); }
+}
+
+function openThemes(question, number, from) {
+  editing = { question, round: question.round, groups: [] };
+  made = 0;
+  themesOpener = from;
+  themesError.hidden = true;
+  document.getElementById('themes-question').textContent = `${number}. ${question.prompt}`;
+  document.getElementById('themes-question').lang = roomLang || '';
+  themes.showModal();
+  focusOn(document.getElementById('themes-title'));
+  loadThemes().catch((e) => { themesState.textContent = e.message; });
+}
+
+async function saveThemes(groups, success) {
+  const { question, round } = editing;
+  if (!await outcome(themesError, request('themes', { question: question.id, round, groups }), success)) return;
+  if (editing && editing.question === question) await loadThemes().catch((e) => { themesState.textContent = e.message; });
+}
+
+themesForm.addEventListener('submit', (event) => {
+  event.preventDefault();
+  if (!editing) return;
+  const groups = editing.groups.filter((g) => g.items.length).map((g) => ({ name: g.name, items: g.items.map((i) => i.card) }));
+  saveThemes(groups, t('themes_saved'));
+});
+document.getElementById('themes-auto').addEventListener('click', () => {
+  if (editing && confirm(t('themes_auto_confirm'))) saveThemes(null, t('themes_auto'));
+});
+document.getElementById('themes-close').addEventListener('click', () => themes.close());
+themes.addEventListener('close', () => {
+  editing = null;
+  if (themesOpener && themesOpener.isConnected) themesOpener.focus();
+  else focusOn(document.getElementById('report-title'));
+  themesOpener = null;
+});
+keepTab(themes);
+
 document.getElementById('add-question').addEventListener('click', (event) => openEditor(null, event.currentTarget));
 document.getElementById('delete-room').addEventListener('submit', (event) => {
   if (!confirm(event.currentTarget.dataset.confirm)) event.preventDefault();
@@ -523,7 +734,7 @@ document.getElementById('delete-room').addEventListener('submit', (event) => {
 
 // Shortcuts act only when no control has the key: in a field a key types, on a button Space and Enter press it.
 document.addEventListener('keydown', (event) => {
-  if (editor.open || event.repeat || event.ctrlKey || event.metaKey || event.altKey) return; // held: once
+  if (editor.open || themes.open || event.repeat || event.ctrlKey || event.metaKey || event.altKey) return; // held: once
   if (event.target.closest('input, textarea, select, button, a, summary, [contenteditable], [role="button"]')) {
     if (event.key === ' ' || event.key === 'Enter' || event.target.closest('input, textarea, select')) return;
   }
