@@ -29,6 +29,9 @@ class Details:
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 
+    def as_dict(self) -> dict[str, str]:
+        return asdict(self)
+
     def to_json(self) -> str:
         return json.dumps({k: v for k, v in asdict(self).items() if v != getattr(Details, k)}, ensure_ascii=False)
 

@@ -18,7 +18,6 @@ import secrets
 import time
 from bisect import bisect_left
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import astuple
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar, Protocol
 
@@ -423,8 +422,9 @@ class Room:
                 if lang not in LANGUAGES:
                     raise BadMessage(N_("Unknown language."))
                 await self._change(SetLanguage(lang))
-            case "details":  # for the report: place, facilitator, date, time zone
-                await self.set_details(check_details({k: params[k] for k in DETAIL_KEYS if k in params}))
+            case "details":  # for the report: place, facilitator, date, time zone (those not sent stay as they are)
+                given = {k: params[k] for k in DETAIL_KEYS if k in params}
+                await self.set_details(check_details({**self.details.as_dict(), **given}))
             case "themes":  # a round's open answers grouped as the facilitator corrected them; null: automatic again
                 question, round_ = self._require(params.get("question")), _field(params, "round", int)
                 await self.set_themes(question, round_, params.get("groups"))
@@ -452,7 +452,7 @@ class Room:
     async def set_details(self, details: Details) -> None:
         await self._store.set_details(self.id, details)
         self.details = details
-        message = {"type": "details", "details": dict(zip(DETAIL_KEYS, astuple(details), strict=True))}
+        message = {"type": "details", "details": details.as_dict()}
         self._hub.publish(self.topic("facilitator"), dumps(message))  # every console: done, and the new values
 
     async def set_themes(self, question: Question, round_: int, groups: object) -> None:

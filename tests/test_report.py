@@ -341,6 +341,10 @@ async def test_the_room_details_come_from_the_deck_or_the_console(
     with sqlite3.connect(server.settings.db_path) as conn:
         (stored,) = conn.execute("SELECT details FROM rooms WHERE id = ?", (room.id,)).fetchone()
     assert Details.from_json(stored) == Details("Amersfoort", "Mirjam", "2026-12-01", "Europe/Brussels")
+    await console.send({"type": "details", "place": " Zwolle "})  # what is not sent stays as it is
+    done = await console.expect("details")
+    assert done["details"] == {"place": "Zwolle", "facilitator": "Mirjam", "date": "2026-12-01",
+                               "timezone": "Europe/Brussels"}  # fmt: skip
     await console.send({"type": "details", "date": "1 december"})
     error = await console.expect("error")
     assert error["message"] == "moet een datum zijn, zoals 2026-11-19"

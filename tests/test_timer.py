@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import re
 import sqlite3
-import time
 from collections.abc import Callable
 
 import pytest
@@ -52,7 +51,7 @@ async def test_a_countdown_closes_the_question_at_zero(server: Server, clients: 
     assert (await member.expect("ack"))["value"] == [0]
 
     closed = await screen.expect("state", lambda m: m["question"]["status"] == "closed", timeout=8)
-    late = time.time() * 1000 - closes_ms
+    late = closed["now"] - closes_ms  # when the server closed it: a busy test machine may deliver it later still
     assert 0 <= late < LATE_MS, late
     assert closed["question"]["closes_ms"] is None
     await member.send({"type": "vote", "id": "too-late-01", "question": question, "round": 1, "value": [1]})
@@ -92,8 +91,8 @@ async def test_a_countdown_survives_a_restart(server: Server, clients: Callable[
     reloaded = server.app.state.rooms._loaded[room.code]
     screen, snapshot = await projector(clients, reloaded)
     assert snapshot["question"]["closes_ms"] == closes_ms and snapshot["question"]["status"] == "open"
-    await screen.expect("state", lambda m: m["question"]["status"] == "closed", timeout=8)
-    late = time.time() * 1000 - closes_ms
+    closed = await screen.expect("state", lambda m: m["question"]["status"] == "closed", timeout=8)
+    late = closed["now"] - closes_ms
     assert 0 <= late < LATE_MS, late
 
 

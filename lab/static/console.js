@@ -526,7 +526,6 @@ keepTab(editor);
 // -- the report (verslag): its details, its downloads, and the themes of open answers ---------------------------
 
 const report = document.getElementById('report');
-Object.assign(data.strings, JSON.parse(report.dataset.strings)); // the template's translations, for t()
 
 /** The report action waiting for the server's answer: every console of the room is told when details or themes
     are saved (a `details` or `themes` message); a refusal comes back as an `error` to this console only. */
