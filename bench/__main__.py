@@ -113,8 +113,15 @@ async def screen(port: int, link: str, path: str) -> websockets.ClientConnection
     from .loader import join_cookie
 
     cookie = await join_cookie("127.0.0.1", port, link.split(str(port), 1)[1])
+    # A console the bench only steers with is never read: without max_queue=None its unread messages stop the
+    # client reading at all, pongs included, and the keepalive closes it mid-run (seen after a few minutes).
     return await websockets.connect(
-        f"ws://127.0.0.1:{port}{path}", additional_headers={"Cookie": cookie}, compression=None, max_size=2**24
+        f"ws://127.0.0.1:{port}{path}",
+        additional_headers={"Cookie": cookie},
+        compression=None,
+        max_size=2**24,
+        max_queue=None,
+        ping_interval=None,
     )
 
 
