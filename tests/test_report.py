@@ -134,7 +134,7 @@ async def test_the_word_report_has_every_question_its_n_averages_skips_quotes_th
     for person, answer in OPEN_ANSWERS.items():
         assert (f"\u201c{answer}\u201d" in text) is (person != "p6")  # p6 changed their answer
     assert "rotzooi" not in text
-    assert "1 antwoorden weggelaten door de begeleider" in text
+    assert "1 antwoord weggelaten door de begeleider" in text
     themes = [p.text for p in document.paragraphs if p.style is not None and p.style.name == "Heading 3"]
     assert themes == ["onderhoud (3)", "huur (2)"]  # the largest first
     # the methods say what n and "weet niet" are
@@ -156,7 +156,7 @@ async def test_the_pdf_says_what_the_word_file_says(server: Server) -> None:
         "4. Wat moet beter?", "n = 4 deelnemers", "n = 3 deelnemers", "n = 5 deelnemers",
         "Samenwerking 4,0 3 1 0 0 1 1 1", "Inbreng van huurders 3,0 2 2 0 1 0 1 0",
         "Goed 50,0 75,0 +25,0", "Samenwerking 3,0 4,0 +1,0", "huur (2)", "onderhoud (3)",
-        "“De huren zijn veel te hoog”", "1 antwoorden weggelaten door de begeleider", "Bijlage: alle antwoorden",
+        "“De huren zijn veel te hoog”", "1 antwoord weggelaten door de begeleider", "Bijlage: alle antwoorden",
         "gemiddeld 4,0 n = 3, weet niet: 1",  # in the scale's chart: vector text
     ):  # fmt: skip
         assert needed in text, needed

@@ -266,8 +266,10 @@ def labels() -> dict[str, str]:
         "joined": _("Participants who joined"), "answered": _("Participants who answered at least one question"),
         "made_at": _("Made on"), "contents": _("Questions"), "methods": _("How the answers were collected"),
         "appendix": _("Appendix: all answers"), "n": _("n = %(n)s respondents"), "round": _("Round %(n)s"),
-        "left_out": _("%(n)s answers left out by the moderator"), "no_answers": _("Nobody answered this question."),
-        "average": _("average"), "skipped": _("don't know"), "votes": _("%(n)s votes"), "other": _("Other"),
+        "left_out": _("%(n)s answers left out by the moderator"),
+        "left_out_one": _("1 answer left out by the moderator"),
+        "no_answers": _("Nobody answered this question."), "average": _("average"), "skipped": _("don't know"),
+        "votes": _("%(n)s votes"), "votes_one": _("1 vote"), "other": _("Other"), "n_one": _("n = 1 respondent"),
         "quotes": _("Answers, grouped by theme"), "questions": _("Questions from the room, most votes first"),
         "compare": _("Compared"), "statement_n": _("n per statement"), "code": _("Session code"),
         "median": _("median"), "right": _("right answer"), "page": _("Page"),
@@ -312,6 +314,11 @@ def methods(room: Room, joined: int, answered: int) -> list[str]:
         out.append(_("Some questions were asked twice; the rounds are shown side by side."))
     out.append(_("The report names nobody. Which participant gave which answer is not in it."))
     return out
+
+
+def counted(labels: dict[str, str], key: str, n: int) -> str:
+    """A label with a number in it: its singular form for 1 ("1 stem"), else the plural filled in."""
+    return labels[f"{key}_one"] if n == 1 and f"{key}_one" in labels else labels[key] % {"n": n}
 
 
 def chart_names(report: Report) -> dict[str, tuple[Section, Part]]:

@@ -20,7 +20,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from .. import themes
 from ..figures import Quote, Quotes
 from ..questions import Table
-from . import Cell, Part, Report, Theme, charts
+from . import Cell, Part, Report, Theme, charts, counted
 
 TEMPLATES = Path(__file__).parent.parent / "templates"
 _env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(default=True))
@@ -71,7 +71,11 @@ def html(report: Report) -> str:
                 drawn = charts.svg(part.figure, report.labels, report.lang, report.images)
                 images[part.chart] = "data:image/svg+xml;base64," + base64.b64encode(drawn.encode()).decode()
     return _env.get_template("report.html").render(
-        report=report, charts=images, quotes_of=quotes_of, quoted=lambda part: isinstance(part.figure, Quotes)
+        report=report,
+        charts=images,
+        quotes_of=quotes_of,
+        quoted=lambda part: isinstance(part.figure, Quotes),
+        counted=lambda key, n: counted(report.labels, key, n),
     )
 
 
@@ -131,7 +135,7 @@ def docx(report: Report) -> bytes:
         for part in sec.parts:
             if len(sec.parts) > 1:
                 document.add_heading(labels["round"] % {"n": part.round}, level=2)
-            document.add_paragraph(labels["n"] % {"n": part.respondents}).runs[0].bold = True
+            document.add_paragraph(counted(labels, "n", part.respondents)).runs[0].bold = True
             if not part.respondents:
                 document.add_paragraph(labels["no_answers"])
                 continue
@@ -170,10 +174,10 @@ def _quotes(document: DocxDocument, report: Report, part: Part) -> None:
         for quote, times in quotes:
             text = f"\u201c{quote.text}\u201d" + (f" ({times}\u00d7)" if times > 1 else "")
             if quote.votes is not None and figure.voted:
-                text += "  (" + labels["votes"] % {"n": quote.votes} + ")"
+                text += "  (" + counted(labels, "votes", quote.votes) + ")"
             document.add_paragraph(text, style="List Bullet")
     if figure.left_out:
-        document.add_paragraph(labels["left_out"] % {"n": figure.left_out}).runs[0].italic = True
+        document.add_paragraph(counted(labels, "left_out", figure.left_out)).runs[0].italic = True
 
 
 def _table(document: DocxDocument, table: Table, header: bool = True) -> None:
