@@ -6,7 +6,8 @@ room itself: real answer records, real commits), then times `lab.report.build` f
 rating the prestatieafspraken on five aspects with skips, a word cloud and open answers.
 
     python -m bench.report                                # 25 participants, sessions/prestatieafspraken.toml
-    python -m bench.report --participants 1000 --decks sessions/prestatieafspraken.toml sessions/participatielab.toml
+    python -m bench.report --participants 1000 --questions 20 --decks sessions/prestatieafspraken.toml \
+        sessions/participatielab.toml sessions/goed-bestuur.toml
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from typing import Any
 
 from lab.decks import load_deck
 from lab.hub import Hub
-from lab.questions import JSON
+from lab.questions import JSON, TYPES
 from lab.report import build, filename
 from lab.rooms import Room, Rooms
 from lab.store import open_store
@@ -123,6 +124,9 @@ async def run(args: argparse.Namespace) -> int:
             rooms = Rooms(store, Hub())
             decks = [load_deck(Path(d)) for d in args.decks]
             questions = [q for deck in decks for q in deck.questions]
+            if args.questions:  # the first N that participants answer (slides between them kept)
+                asking = [i for i, q in enumerate(questions) if TYPES[q.type].asks]
+                questions = questions[: asking[args.questions - 1] + 1] if len(asking) >= args.questions else questions
             details = tomllib.loads(args.details) if args.details else {}
             room = await rooms.create(decks[0].title, questions, lang=decks[0].language)
             if details:
@@ -158,6 +162,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--participants", type=int, default=25)
     parser.add_argument("--decks", nargs="+", default=[str(ROOT / "sessions" / "prestatieafspraken.toml")])
     parser.add_argument("--formats", nargs="+", default=["pdf", "docx", "html"], choices=["pdf", "docx", "html"])
+    parser.add_argument("--questions", type=int, help="only the decks' first N questions that take answers")
     parser.add_argument("--runs", type=int, default=1)
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--keep", help="write the reports into this folder")
