@@ -142,7 +142,7 @@ async def run(args: argparse.Namespace) -> int:
                 times = []
                 for _ in range(args.runs):
                     started = time.perf_counter()
-                    body = await build(store, rooms, room, kind)
+                    body = await build(store, room, kind)
                     times.append(time.perf_counter() - started)
                 print(f"report {kind}: {min(times):.2f} s best of {args.runs} ({len(body) // 1024} KB)")
                 if args.keep:

@@ -362,6 +362,7 @@ def to_xlsx(book: Book) -> bytes:
     return out.getvalue()
 
 
-def filename(room: Room, extension: str) -> str:
+def filename(room: Room, extension: str, *, prefix: str = "", suffix: str = "") -> str:
+    """A download's file name from the room's title and code: "terugblik-op-de-prestatieafspraken-123456.csv"."""
     slug = re.sub(r"[^a-z0-9]+", "-", room.title.lower()).strip("-")[:40] or "lab"
-    return f"{slug}-{room.code}.{extension}"
+    return f"{prefix}{slug}-{room.code}{suffix}.{extension}"

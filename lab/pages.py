@@ -268,7 +268,7 @@ async def report_file(request: Request) -> Response:
     from . import report  # matplotlib and the document writers: loaded on first use
 
     async with request.app.state.report_lock:  # one report at a time: it is heavy, and a room keeps running
-        body = await report.build(request.app.state.store, request.app.state.rooms, room, kind, other)
+        body = await report.build(request.app.state.store, room, kind, other)
     disposition = f'{"inline" if kind == "html" else "attachment"}; filename="{report.filename(room, kind)}"'
     return Response(body, media_type=REPORT_TYPES[kind], headers={"Content-Disposition": disposition})
 
@@ -281,7 +281,7 @@ async def report_chart(request: Request) -> Response:
     kind = request.path_params["kind"]
     from . import report
 
-    chart = await report.chart(request.app.state.store, room, request.path_params["name"], kind)
+    chart = await report.chart(room, request.path_params["name"], kind)
     if kind not in CHART_TYPES or chart is None:
         return error_page(request, 404, _("There is no such chart."))
     return Response(chart, media_type=CHART_TYPES[kind], headers={

@@ -97,7 +97,7 @@ async def test_the_word_report_has_every_question_its_n_averages_skips_quotes_th
     other = await last_year(server.rooms)
     from lab import report
 
-    body = await report.build(server.app.state.store, server.rooms, room, "docx", other)
+    body = await report.build(server.app.state.store, room, "docx", other)
     text = docx_text(body)
     document = docx.Document(io.BytesIO(body))
     assert document.core_properties.title == "Participatielab 2026"
@@ -149,7 +149,7 @@ async def test_the_pdf_says_what_the_word_file_says(server: Server) -> None:
     other = await last_year(server.rooms)
     from lab import report
 
-    text = pdf_text(await report.build(server.app.state.store, server.rooms, room, "pdf", other))
+    text = pdf_text(await report.build(server.app.state.store, room, "pdf", other))
     assert text.startswith("VERSLAG Participatielab 2026 Datum 19 november 2026 Plaats Buurthuis De Schakel")
     for needed in (
         "1. Hoe was de samenwerking?", "2. Beoordeel de prestatieafspraken", "3. Welk woord past erbij?",
@@ -169,7 +169,7 @@ async def test_the_report_is_in_the_rooms_language(server: Server) -> None:
     await room.act("language", {"lang": "en"})
     from lab import report
 
-    text = docx_text(await report.build(server.app.state.store, server.rooms, room, "docx"))
+    text = docx_text(await report.build(server.app.state.store, room, "docx"))
     assert "Date | November 19, 2026" in text
     assert "Statement | Average | Answered | Skipped | 1 | 2 | 3 | 4 | 5" in text
     assert "Samenwerking | 4.0 | 3 | 1 | 0 | 0 | 1 | 1 | 1" in text
@@ -289,7 +289,7 @@ async def test_the_facilitator_corrects_the_themes_and_the_report_keeps_them(
                                                                         ("Inkomen", 1)]  # fmt: skip
     from lab import report
 
-    body = docx.Document(io.BytesIO(await report.build(server.app.state.store, server.rooms, room, "docx")))
+    body = docx.Document(io.BytesIO(await report.build(server.app.state.store, room, "docx")))
     themes = [p.text for p in body.paragraphs if p.style is not None and p.style.name == "Heading 3"]
     assert themes == ["onderhoud (3)", "Betaalbaarheid (1)", "Inkomen (1)"]
     # kept across a restart

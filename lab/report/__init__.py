@@ -11,26 +11,24 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_decimal
 
-from .. import i18n
+from .. import export, i18n
 from ..errors import N_
 from ..figures import Bars, Cloud, Figure, Heat, Histogram, Quote, Quotes, Ratings, Scatter
 from ..hub import Hub
 from ..i18n import gettext as _
 from ..questions import Table, Term
-from ..records import JSON, SHOWN
+from ..records import JSON, STATUS_LABELS
 from ..rooms import Room, Rooms
 from ..store import Store, open_store
 from ..tally import Question, Tally
 
 Cell = str | int | float | None
-FORMATS = ("pdf", "docx", "html")
 
 
 @dataclass(frozen=True)
@@ -253,10 +251,7 @@ def _answers(tally: Tally) -> Table | str | None:
                  "CSV exports have one row per participant.", n=len(counts))  # fmt: skip
     ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
     return Table([_("Answer"), _("Times given"), _("Status")],
-                 [[text, count, _(STATUS_LABEL[status])] for (text, status), count in ordered])  # fmt: skip
-
-
-STATUS_LABEL = {SHOWN: "shown", "pending": "waiting for approval", "hidden": "hidden"}
+                 [[text, count, _(STATUS_LABELS[status])] for (text, status), count in ordered])  # fmt: skip
 
 
 def labels() -> dict[str, str]:
@@ -326,7 +321,7 @@ def chart_names(report: Report) -> dict[str, tuple[Section, Part]]:
     return {part.chart: (section, part) for section in report.sections for part in section.parts if part.chart}
 
 
-async def build(store: Store, rooms: Rooms, room: Room, kind: str, other: Room | None = None) -> bytes:
+async def build(store: Store, room: Room, kind: str, other: Room | None = None) -> bytes:
     """A room's report as a file of `kind`: read on the event loop, written in a worker thread."""
     made = collect(room, await store.joined(room.id), await _images(room), other)
     return await asyncio.to_thread(_render, made, kind)
@@ -369,15 +364,14 @@ async def load_and_render(db: Path, code: str, kind: str, compare_code: str | No
             other = await rooms.get(compare_code)
             if other is None:
                 raise LookupError(compare_code)
-        body = await build(store, rooms, room, kind, other)
+        body = await build(store, room, kind, other)
         return filename(room, kind), body, sum(q.type.asks for q in room.questions)
     finally:
         await store.close()
 
 
 def filename(room: Room, extension: str, chart: str = "") -> str:
-    slug = re.sub(r"[^a-z0-9]+", "-", room.title.lower()).strip("-")[:40] or "lab"
-    return f"verslag-{slug}-{room.code}{'-' + chart if chart else ''}.{extension}"
+    return export.filename(room, extension, prefix="verslag-", suffix=f"-{chart}" if chart else "")
 
 
 async def _images(room: Room) -> dict[str, bytes]:
@@ -393,7 +387,7 @@ async def _images(room: Room) -> dict[str, bytes]:
     return images
 
 
-async def chart(store: Store, room: Room, name: str, kind: str) -> bytes | None:
+async def chart(room: Room, name: str, kind: str) -> bytes | None:
     """One chart of the report (`chart_names`) as "svg" or "png"; None when there is no such chart."""
     made = collect(room, 0, await _images(room))
     found = chart_names(made).get(name)

@@ -28,7 +28,7 @@ _env.filters["fill"] = lambda text, **params: text % params
 
 
 def render(report: Report, kind: str) -> bytes:
-    """The report as a file of `kind` (lab.report.FORMATS)."""
+    """The report as a file of `kind`: "pdf", "docx" or "html"."""
     group(report)
     if kind == "docx":
         return docx(report)

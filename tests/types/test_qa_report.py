@@ -27,7 +27,7 @@ async def test_the_report_quotes_the_questions_from_the_room_most_votes_first(se
     await room.vote("p1", "c-p1", choice.id, 1, [0])
     from lab import report
 
-    document = docx.Document(io.BytesIO(await report.build(server.app.state.store, server.rooms, room, "docx")))
+    document = docx.Document(io.BytesIO(await report.build(server.app.state.store, room, "docx")))
     paragraphs = [p.text for p in document.paragraphs]
     headings = [p.text for p in document.paragraphs if p.style is not None and p.style.name == "Heading 1"]
     assert headings == ["Hoe de antwoorden verzameld zijn", "1. Uw vragen aan de corporatie",
