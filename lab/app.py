@@ -38,6 +38,7 @@ from .access import LoginGuard
 from .decks import load_deck
 from .hub import Hub
 from .moderation import word_filter
+from .report import workers as report_workers
 from .rooms import Room, Rooms
 from .settings import Settings
 from .store import Store, open_store
@@ -248,6 +249,7 @@ def create_app(settings: Settings, store: Store | None = None, clock: Callable[[
                 app.state.rooms.stop_timers()
             await hub.stop()
             await active.close()
+            await asyncio.to_thread(report_workers.shutdown)
 
     app = Starlette(
         routes=routes(),

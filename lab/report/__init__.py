@@ -2,9 +2,9 @@
 
 Made in two steps. `collect` reads a room's live state on the event loop into plain data (a `Report`: sections,
 figures from lab.figures, tables, counts, the methods paragraph), translated into the room's language; it is cheap.
-`render` (lab.report.render) then groups open answers by theme, draws the charts and writes the document, in a
-worker thread, so a room keeps running while its report is made. The PDF and the DOCX are made from the same
-`Report`, so they say the same.
+`make` then groups open answers by theme, draws the charts and writes the document (lab.report.render), in
+worker processes (lab.report.workers), so a room keeps running while its report is made. The PDF and the DOCX are
+made from the same `Report`, so they say the same.
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ class Part:
     figure: Figure | None
     table: Table
     fixed_themes: list[tuple[str, list[str]]] = field(default_factory=list)  # as the facilitator corrected them
-    themes: list[Theme] = field(default_factory=list)  # filled by render: the quotes grouped
+    themes: list[Theme] = field(default_factory=list)  # filled by make: the quotes grouped
     chart: str = ""  # the chart's file name (charts downloaded one by one), when it has one
 
 
@@ -255,7 +255,7 @@ def _answers(tally: Tally) -> Table | str | None:
 
 
 def labels() -> dict[str, str]:
-    """The words around the results, in the current language (the renderers run in a thread: no context)."""
+    """The words around the results, in the current language (the renderers run in worker processes: no context)."""
     return {
         "report": _("Report"), "date": _("Date"), "place": _("Place"), "facilitator": _("Facilitator"),
         "joined": _("Participants who joined"), "answered": _("Participants who answered at least one question"),
@@ -322,31 +322,62 @@ def chart_names(report: Report) -> dict[str, tuple[Section, Part]]:
 
 
 async def build(store: Store, room: Room, kind: str, other: Room | None = None) -> bytes:
-    """A room's report as a file of `kind`: read on the event loop, written in a worker thread."""
-    made = collect(room, await store.joined(room.id), await _images(room), other)
-    return await asyncio.to_thread(_render, made, kind)
+    """A room's report as a file of `kind`: read on the event loop, written in the worker processes."""
+    return await make(collect(room, await store.joined(room.id), await _images(room), other), kind)
 
 
-def _render(made: Report, kind: str) -> bytes:
-    """In the worker thread: matplotlib, scikit-learn and the document writers are imported there on first use, not
-    on the event loop (importing them takes seconds)."""
-    from .render import render
+async def make(made: Report, kind: str) -> bytes:
+    """The report as a file of `kind` ("pdf", "docx" or "html"), made in the worker processes (lab.report.workers):
+    the charts drawn side by side while the open answers are grouped by theme, then the file written from them."""
+    from . import workers
 
-    return render(made, kind)
+    image = "png" if kind == "docx" else "svg"  # Word takes no SVG; the PDF and the web page stay sharp with it
+    drawn = {part.chart: part.figure for section in made.sections for part in section.parts
+             if part.chart and part.figure is not None and part.respondents}  # fmt: skip
+    parts = themed(made)
+    grouping = asyncio.ensure_future(workers.run(_group, made)) if parts else None
+    args = made.labels, made.lang, made.images
+    images = await asyncio.gather(*(workers.run(_chart, figure, *args, image) for figure in drawn.values()))
+    if grouping is not None:
+        for part, themes in zip(parts, await grouping, strict=True):
+            part.themes = themes
+    return await workers.run(_write, made, kind, dict(zip(drawn, images, strict=True)))
 
 
-def _chart(figure: Figure, made: Report, kind: str) -> bytes:
+def themed(report: Report) -> list[Part]:
+    """The rounds whose quotes the report groups by theme and has not grouped yet."""
+    return [part for section in report.sections for part in section.parts
+            if isinstance(part.figure, Quotes) and part.figure.themed and not part.themes]  # fmt: skip
+
+
+# The jobs of the worker processes: module-level, so pickle finds them by name, and importing matplotlib,
+# scikit-learn and the document writers only inside, where the workers already have them.
+
+
+def _write(made: Report, kind: str, images: dict[str, bytes]) -> bytes:
+    from .render import write
+
+    return write(made, kind, images)
+
+
+def _group(made: Report) -> list[list[Theme]]:
+    from .render import themes_of
+
+    return [themes_of(part, made.lang, made.labels["other"]) for part in themed(made)]
+
+
+def _chart(figure: Figure, labels: dict[str, str], lang: str, images: dict[str, bytes], kind: str) -> bytes:
     from . import charts
 
     if kind == "svg":
-        return charts.svg(figure, made.labels, made.lang, made.images).encode()
-    return charts.png(figure, made.labels, made.lang, made.images)
+        return charts.svg(figure, labels, lang, images).encode()
+    return charts.png(figure, labels, lang, images)
 
 
-def _themes(figure: Quotes, part: Part, lang: str, other: str) -> list[Theme]:
+def _themes(part: Part, lang: str, other: str) -> list[Theme]:
     from .render import themes_of
 
-    return themes_of(figure, part, lang, other)
+    return themes_of(part, lang, other)
 
 
 async def load_and_render(db: Path, code: str, kind: str, compare_code: str | None = None) -> tuple[str, bytes, int]:
@@ -368,6 +399,9 @@ async def load_and_render(db: Path, code: str, kind: str, compare_code: str | No
         return filename(room, kind), body, sum(q.type.asks for q in room.questions)
     finally:
         await store.close()
+        from . import workers
+
+        await asyncio.to_thread(workers.shutdown)
 
 
 def filename(room: Room, extension: str, chart: str = "") -> str:
@@ -395,7 +429,9 @@ async def chart(room: Room, name: str, kind: str) -> bytes | None:
         return None
     figure = found[1].figure
     assert figure is not None
-    return await asyncio.to_thread(_chart, figure, made, kind)
+    from . import workers
+
+    return await workers.run(_chart, figure, made.labels, made.lang, made.images, kind)
 
 
 async def themes_for(room: Room, question_id: int, round_: int) -> dict[str, JSON] | None:
@@ -414,7 +450,9 @@ async def themes_for(room: Room, question_id: int, round_: int) -> dict[str, JSO
     finally:
         i18n.current.reset(token)
     part = Part(round_, 0, figure, Table([], []), fixed)
-    grouped = await asyncio.to_thread(_themes, figure, part, room.lang, other)
+    from . import workers
+
+    grouped = await workers.run(_themes, part, room.lang, other)
     return {
         "corrected": (question_id, round_) in room.themes,
         "themes": [{"name": t.name, "items": [{"card": q.key, "text": q.text} for q in t.quotes]} for t in grouped],

@@ -2,8 +2,9 @@
 the HTML (vector: sharp at any size), PNG for Word and for pasting into one's own document.
 
 matplotlib is used through its object interface (`Figure` with the Agg canvas), never `pyplot`: no global state,
-so reports can be drawn in worker threads. Colours are the Okabe-Ito palette (safe for colour-blind readers), and
-every chart writes its figures as text too, so nothing depends on colour alone.
+so charts can be drawn anywhere (side by side in the worker processes of lab.report.workers). Colours are the
+Okabe-Ito palette (safe for colour-blind readers), and every chart writes its figures as text too, so nothing
+depends on colour alone.
 """
 
 from __future__ import annotations

@@ -1,12 +1,13 @@
-"""Writing a `Report` as HTML, PDF (WeasyPrint, from the same HTML) or DOCX (python-docx). Runs in a worker
-thread: it takes plain data only, groups open answers by theme (lab.themes), and draws charts (lab.report.charts).
+"""Writing a `Report` as HTML, PDF (WeasyPrint, from the same HTML) or DOCX (python-docx), and grouping its open
+answers by theme (lab.themes). Runs in the worker processes (lab.report.workers), on plain data only; the charts come
+drawn (lab.report.charts).
 """
 
 from __future__ import annotations
 
 import base64
 import io
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -20,19 +21,19 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from .. import themes
 from ..figures import Quote, Quotes
 from ..questions import Table
-from . import Cell, Part, Report, Theme, charts, counted
+from . import Cell, Part, Report, Theme, counted
 
 TEMPLATES = Path(__file__).parent.parent / "templates"
 _env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(default=True))
 _env.filters["fill"] = lambda text, **params: text % params
 
 
-def render(report: Report, kind: str) -> bytes:
-    """The report as a file of `kind`: "pdf", "docx" or "html"."""
-    group(report)
+def write(report: Report, kind: str, images: Mapping[str, bytes]) -> bytes:
+    """The report as a file of `kind`: "pdf", "docx" or "html"; `images`: its charts by name, drawn already (PNG for
+    Word, SVG for the others), and its quotes grouped already (`Part.themes`) where they are."""
     if kind == "docx":
-        return docx(report)
-    page = html(report)
+        return docx(report, images)
+    page = html(report, images)
     if kind == "html":
         return page.encode()
     from weasyprint import HTML  # imported here: it loads Pango, which only the PDF needs
@@ -40,16 +41,10 @@ def render(report: Report, kind: str) -> bytes:
     return HTML(string=page, base_url=str(TEMPLATES)).write_pdf()  # type: ignore[no-any-return]
 
 
-def group(report: Report) -> None:
-    """Group each themed round's quotes by theme: the facilitator's corrected groups kept, the rest automatic."""
-    for section in report.sections:
-        for part in section.parts:
-            figure = part.figure
-            if isinstance(figure, Quotes) and figure.themed and not part.themes:
-                part.themes = themes_of(figure, part, report.lang, report.labels["other"])
-
-
-def themes_of(figure: Quotes, part: Part, lang: str, other: str) -> list[Theme]:
+def themes_of(part: Part, lang: str, other: str) -> list[Theme]:
+    """A round's quotes grouped by theme: the facilitator's corrected groups kept, the rest automatic."""
+    figure = part.figure
+    assert isinstance(figure, Quotes)
     by_key = {q.key: q for q in figure.quotes}
     fixed = [themes.Theme(name, tuple(items)) for name, items in part.fixed_themes]
     grouped = themes.group([(q.key, q.text) for q in figure.quotes], lang=lang, fixed=fixed)
@@ -63,16 +58,10 @@ def themes_of(figure: Quotes, part: Part, lang: str, other: str) -> list[Theme]:
 # -- HTML and PDF -------------------------------------------------------------------------------------------------
 
 
-def html(report: Report) -> str:
-    images = {}
-    for section in report.sections:
-        for part in section.parts:
-            if part.chart and part.figure is not None:
-                drawn = charts.svg(part.figure, report.labels, report.lang, report.images)
-                images[part.chart] = "data:image/svg+xml;base64," + base64.b64encode(drawn.encode()).decode()
+def html(report: Report, images: Mapping[str, bytes]) -> str:
     return _env.get_template("report.html").render(
         report=report,
-        charts=images,
+        charts={name: "data:image/svg+xml;base64," + base64.b64encode(svg).decode() for name, svg in images.items()},
         quotes_of=quotes_of,
         quoted=lambda part: isinstance(part.figure, Quotes),
         counted=lambda key, n: counted(report.labels, key, n),
@@ -102,7 +91,7 @@ def quotes_of(part: Part) -> list[tuple[str, int, list[tuple[Quote, int]]]]:
 # -- Word ---------------------------------------------------------------------------------------------------------
 
 
-def docx(report: Report) -> bytes:
+def docx(report: Report, images: Mapping[str, bytes]) -> bytes:
     labels = report.labels
     document = Document()
     section = document.sections[0]
@@ -139,9 +128,8 @@ def docx(report: Report) -> bytes:
             if not part.respondents:
                 document.add_paragraph(labels["no_answers"])
                 continue
-            if part.chart and part.figure is not None:
-                picture = charts.png(part.figure, labels, report.lang, report.images)
-                document.add_picture(io.BytesIO(picture), width=Cm(16))
+            if part.chart in images:
+                document.add_picture(io.BytesIO(images[part.chart]), width=Cm(16))
             if isinstance(part.figure, Quotes):
                 _quotes(document, report, part)
             else:
