@@ -20,7 +20,8 @@ from typing import Any, Literal
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from .errors import TooManyAttempts
+from .errors import N_, TooManyAttempts
+from .members import Member
 from .rooms import Room
 
 Role = Literal["facilitator", "projector"]
@@ -41,6 +42,14 @@ def participant_id(session: Session, room: Room, *, create: bool = False) -> str
     ids[str(room.id)] = found
     session["p"] = dict(list(ids.items())[-MAX_REMEMBERED_ROOMS:])
     return found
+
+
+def answer_as(session: Session, room: Room, participant: str) -> None:
+    """From now on this browser answers in the room as `participant` (the one a member code is bound to)."""
+    ids = session.get("p")
+    ids = {k: v for k, v in ids.items() if k != str(room.id)} if isinstance(ids, dict) else {}
+    ids[str(room.id)] = participant
+    session["p"] = dict(list(ids.items())[-MAX_REMEMBERED_ROOMS:])
 
 
 def role_for_key(room: Room, key: str) -> Role | None:
@@ -77,6 +86,48 @@ def csrf_ok(session: Session, presented: object) -> bool:
     return isinstance(token, str) and isinstance(presented, str) and hmac.compare_digest(token, presented)
 
 
+class Failures:
+    """Wrong guesses per address within a sliding window: an address that made `attempts` within `window` seconds
+    is refused until the oldest of them leaves the window."""
+
+    def __init__(self, attempts: int, window: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.attempts = attempts
+        self._window = window
+        self._clock = clock
+        self._failures: dict[str, deque[float]] = {}
+
+    def count(self, address: str) -> int:
+        failures = self._failures.get(address)
+        now = self._clock()
+        while failures and failures[0] <= now - self._window:
+            failures.popleft()
+        return len(failures or ())
+
+    def add(self, address: str) -> None:
+        now = self._clock()
+        if len(self._failures) > 10_000:  # forget addresses whose failures are all older than the window
+            self._failures = {a: f for a, f in self._failures.items() if f and f[-1] > now - self._window}
+        self._failures.setdefault(address, deque()).append(now)
+
+
+class CodeGuard:
+    """Member codes (lab.members) tried from one address: `attempts` wrong ones a minute, then "wait a minute".
+    Looking a code up costs a dictionary lookup, so this is not about the server's time but about guessing: at 20
+    a minute an address needs about a year to hit one of 20,000 codes."""
+
+    def __init__(self, attempts: int = 20, window: float = 60.0, clock: Callable[[], float] = time.monotonic) -> None:
+        self._failures = Failures(attempts, window, clock)
+
+    def check(self, address: str, room: Room, typed: str) -> Member | None:
+        """The member whose code was typed; None for a wrong one (counted). Raises TooManyAttempts instead."""
+        if self._failures.count(address) >= self._failures.attempts:
+            raise TooManyAttempts(N_("Too many wrong codes. Wait a minute and try again."))
+        member = room.member(typed)
+        if member is None:
+            self._failures.add(address)
+        return member
+
+
 class LoginGuard:
     """The organiser password check, made harmless to the room.
 
@@ -92,22 +143,17 @@ class LoginGuard:
     ) -> None:  # fmt: skip
         self._hasher = hasher
         self._hashed = hashed
-        self._attempts = attempts
-        self._window = window
         self._queue = queue
-        self._clock = clock
-        self._failures: dict[str, deque[float]] = {}
+        self._failures = Failures(attempts, window, clock)
         self._checking: Counter[str] = Counter()  # checks under way per address: they count as attempts
         self._gate = asyncio.Lock()
         self._waiting = 0
 
     async def check(self, address: str, password: str) -> bool:
         """Whether `password` is the organiser's; raises TooManyAttempts instead of checking when refused."""
-        now = self._clock()
-        failures = self._failures.get(address)
-        while failures and failures[0] <= now - self._window:
-            failures.popleft()
-        if len(failures or ()) + self._checking[address] >= self._attempts or self._waiting >= self._queue:
+        if self._failures.count(address) + self._checking[address] >= self._failures.attempts or (
+            self._waiting >= self._queue
+        ):
             raise TooManyAttempts()
         self._waiting += 1
         self._checking[address] += 1
@@ -120,9 +166,7 @@ class LoginGuard:
             if not self._checking[address]:
                 del self._checking[address]
         if not right:
-            if len(self._failures) > 10_000:  # forget addresses whose failures are all older than the window
-                self._failures = {a: f for a, f in self._failures.items() if f and f[-1] > now - self._window}
-            self._failures.setdefault(address, deque()).append(now)
+            self._failures.add(address)
         return right
 
     def _verify(self, password: str) -> bool:

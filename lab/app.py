@@ -34,7 +34,7 @@ from starlette.templating import Jinja2Templates
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from . import i18n, live, pages, tasks
-from .access import LoginGuard
+from .access import CodeGuard, LoginGuard
 from .decks import load_deck
 from .hub import Hub
 from .moderation import word_filter
@@ -66,6 +66,7 @@ def routes() -> list[Route | WebSocketRoute | Mount]:
         Route("/", pages.home, name="home"),
         Route("/join", pages.join, name="join"),
         Route("/r/{code}", pages.phone, name="phone"),
+        Route("/r/{code}/member", pages.member_code, methods=["POST"], name="member_code"),
         Route("/r/{code}/qr.svg", pages.qr_code, name="qr"),
         Route("/r/{code}/images/{name}", pages.image, name="image"),
         WebSocketRoute("/ws/r/{code}", live.phone_socket, name="phone_socket"),
@@ -261,6 +262,7 @@ def create_app(settings: Settings, store: Store | None = None, clock: Callable[[
     app.state.templates = templates()
     app.state.templates.env.globals["url_for"] = path_for(app)
     app.state.login_guard = LoginGuard(hasher, hasher.hash(password), attempts=settings.login_attempts)
+    app.state.code_guard = CodeGuard()
     app.state.organiser_password = None if settings.organiser_password else password
     return app
 
@@ -282,7 +284,7 @@ async def _deck_room(rooms: Rooms, path: Path) -> Room:
     one. A room an organiser made from the same deck is another room, and stays so."""
     deck = load_deck(path)
     room = await rooms.for_served_deck(str(path), deck.file) or await rooms.create(
-        deck.title, deck.questions, deck.file, str(path), deck.language, deck.details
+        deck.title, deck.questions, deck.file, str(path), deck.language, deck.details, deck.access
     )
     for image in deck.images.values():  # the deck's pictures and maps (the same image again changes nothing)
         await room.add_image(image)

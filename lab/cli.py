@@ -1,4 +1,4 @@
-"""The `lab` command: serve, check, export, purge."""
+"""The `lab` command: serve, check, export, report, codes, purge."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from starlette.applications import Starlette
 from . import collector, qr, server, tasks
 from .app import create_app
 from .decks import DeckError, load_deck
+from .errors import N_, Invalid, LabError
 from .hub import Hub
 from .rooms import Room, Rooms
 from .settings import Settings
@@ -235,6 +236,68 @@ def purge(args: argparse.Namespace) -> int:
     return 1 if unknown else 0
 
 
+def codes(args: argparse.Namespace) -> int:
+    from . import letters, members
+
+    if not Path(args.db).is_file():
+        return fail(f"{args.db}: no such database")
+    try:
+        new = members.parse_list(Path(args.from_file).read_text(encoding="utf-8-sig")) if args.from_file else None
+    except OSError as error:
+        return fail(f"{args.from_file}: {error.strerror}")
+    except LabError as error:
+        return fail(f"{args.from_file}: {error}", 2)
+
+    async def run() -> tuple[Room, list[members.Member]] | None:
+        store = open_store(Path(args.db))  # the lock: a running server keeps its rooms in memory
+        await store.open()
+        try:
+            room = await Rooms(store, Hub()).get(args.code)
+            if room is None:
+                return None
+            added = []
+            if args.count or new:
+                added = await room.add_members(new or members.counted(args.count, room.next_number()))
+            for ref in args.withdraw or ():
+                found = next((m for m in room.members if m.ref == ref), None)
+                if found is None:
+                    raise Invalid(N_("%(id)s is not on the member list."), id=ref)
+                await room.withdraw_member(found.id)
+                print(f"withdrew the code of {ref}", file=sys.stderr)
+            if room.access != "codes":
+                await room.set_access("codes")
+                print(f"room {room.code} now asks for member codes", file=sys.stderr)
+            return room, added
+        finally:
+            await store.close()
+
+    try:
+        done = asyncio.run(run())
+    except StoreInUse as error:
+        return fail(f"{error} Stop the server, make the codes and start it again.")
+    except StoreError as error:
+        return fail(str(error))
+    except LabError as error:
+        return fail(str(error), 2)
+    if done is None:
+        return fail(f"no room with code {args.code} in {args.db}")
+    room, added = done
+    listed = added or [m for m in room.members if not m.withdrawn]  # without new ones: the codes there are
+    rows = [f"{m.ref};{m.group or ''};{m.weight:g};{m.shown}" for m in listed]
+    table = "\n".join(["id;group;weight;code", *rows]) + "\n"
+    if args.output:
+        Path(args.output).write_text(table, encoding="utf-8")
+    else:
+        print(table, end="")
+    base = args.url or Settings.from_env().public_url or public_url("0.0.0.0", 8000)  # noqa: S104 (naming it)
+    for kind, out in (("letters", args.letters), ("labels", args.labels)):
+        if out:
+            Path(out).write_bytes(letters.pdf(room.title, room.lang, base, room.code, listed, kind))
+            print(f"{out}: {len(listed)} {kind}", file=sys.stderr)
+    print(f"{len(added)} new codes, {sum(not m.withdrawn for m in room.members)} in room {room.code}", file=sys.stderr)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="lab", description="Live polling for participation workshops.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -268,6 +331,24 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--output", "-o", help="file to write; default <title>-<code>.<format>")
     p.add_argument("--compare", metavar="CODE2", help="set the same questions of another room beside these")
     p.set_defaults(run=report)
+
+    p = commands.add_parser("codes", help="make member codes for a room, with letters or labels to print")
+    p.add_argument("code", help="the room's join code")
+    made = p.add_mutually_exclusive_group()
+    made.add_argument("--count", type=int, metavar="N", help="make N codes (numbered on from the last ones)")
+    made.add_argument(
+        "--from",
+        dest="from_file",
+        metavar="FILE.csv",
+        help="make a code for each line of a member list (columns id, and optionally group, weight)",
+    )
+    p.add_argument("--withdraw", nargs="+", metavar="ID", help="withdraw the codes of these ids: they answer no more")
+    p.add_argument("--db", default="lab.db", help="SQLite file; default lab.db")
+    p.add_argument("--output", "-o", help="write the codes as CSV to this file; default: print them")
+    p.add_argument("--letters", metavar="FILE.pdf", help="write an A4 letter per code")
+    p.add_argument("--labels", metavar="FILE.pdf", help="write labels, 24 to an A4 sheet")
+    p.add_argument("--url", help="the address members open (default LAB_PUBLIC_URL, or this machine on port 8000)")
+    p.set_defaults(run=codes)
 
     p = commands.add_parser("purge", help="delete rooms completely, with every answer")
     p.add_argument("codes", nargs="*", help="join codes of the rooms to delete")

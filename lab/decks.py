@@ -46,6 +46,7 @@ class Deck:
     language: str = DEFAULT_LANGUAGE  # of the deck's text; the room's, and its projector's interface language
     images: Mapping[str, StoredImage] = field(default_factory=lambda: MappingProxyType({}))  # by stored name
     details: Details = field(default_factory=Details)  # place, facilitator, date, time zone: for the report
+    access: str = "open"  # "codes": only members answer, with the code on their letter (lab.members)
 
 
 class DeckError(ValueError):
@@ -86,9 +87,12 @@ def parse_deck(source: str, file: str = "<deck>", folder: Path | None = None, im
     language = data.get("language", DEFAULT_LANGUAGE)
     if language not in LANGUAGES:
         raise DeckError(f"{file}: language: must be one of: {', '.join(LANGUAGES)}")
-    unknown = sorted(set(data) - {"title", "description", "language", "questions", *DETAIL_KEYS})
+    unknown = sorted(set(data) - {"title", "description", "language", "access", "questions", *DETAIL_KEYS})
     if unknown:
         raise DeckError(f"{file}: {unknown[0]}: unknown setting at the top of the deck")
+    access = data.get("access", "open")
+    if access not in ("open", "codes"):
+        raise DeckError(f'{file}: access: must be "open" (anyone with the join code) or "codes" (members with a code)')
     try:
         details = check_details({key: data[key] for key in DETAIL_KEYS if key in data})
     except SettingsError as error:
@@ -111,8 +115,9 @@ def parse_deck(source: str, file: str = "<deck>", folder: Path | None = None, im
             where = f"{file}:{line}" if line else file
             raise DeckError(f"{where}: question {index + 1}: {error}") from None
     return Deck(
-        title.strip(), description.strip(), tuple(questions), file, language, MappingProxyType(prepared or {}), details
-    )
+        title.strip(), description.strip(), tuple(questions), file, language, MappingProxyType(prepared or {}), details,
+        access,
+    )  # fmt: skip
 
 
 IMAGE_LIMIT = 5_000_000  # a deck's image, as the console's upload limit

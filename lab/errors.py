@@ -111,6 +111,14 @@ class Removed(Forbidden):
     msgid = N_("You can no longer take part in this session.")
 
 
+class CodeNeeded(Forbidden):
+    """A room that asks for member codes (lab.members), and a participant without one, or whose code was withdrawn."""
+
+    code = "code_needed"
+    close = None
+    msgid = N_("This session asks for the code on your letter first.")
+
+
 class NoParticipant(Forbidden):
     code = "no_participant"
     close: ClassVar[int | None] = 4400

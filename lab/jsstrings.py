@@ -37,12 +37,15 @@ STRINGS: dict[str, str] = {
     "room_gone": N_("This session has ended. Thank you for taking part!"),
     "page_stale": N_("This page no longer works. Open it again through the code or the QR code."),
     "retry": N_("Try again"),
+    "enter_code": N_("Type my code"),
     # results
     "results": N_("Results"),
     "ideas": N_("The ideas"),
     "results_below": N_("The results are shown below the question."),
     "answers": N_("%(n)s answers"),
     "one_answer": N_("1 answer"),
+    "turnout": N_("%(n)s of %(of)s members answered (%(percent)s)"),  # percent: "6%"
+    "turnout_weighed": N_("weighed %(n)s of %(of)s (%(percent)s)"),
     "average": N_("average"),
     "no_answers": N_("No answers yet"),
     "results_hidden": N_("Results follow soon"),

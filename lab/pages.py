@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.templating import Jinja2Templates
 
-from . import access, export, i18n, media, qr, questions
+from . import access, export, i18n, media, members, qr, questions
 from .decks import DeckError, list_decks, load_deck, parse_question
 from .errors import N_, Invalid, LabError, TooLarge, UnknownQuestion
 from .i18n import gettext as _
@@ -121,8 +121,45 @@ async def phone(request: Request) -> Response:
     room = await request.app.state.rooms.get(request.path_params["code"])
     if room is None:
         return render(request, "unknown_room.html", 404, code=request.path_params["code"])
-    access.participant_id(request.session, room, create=True)
+    participant = access.participant_id(request.session, room, create=True)
+    if room.access == "codes":
+        # The QR code on a letter brings the member's code along: asked to confirm it, unless this browser answers
+        # as that member already (two members of one household may share a phone, and switch by scanning).
+        typed = request.query_params.get("member", "")[:40]
+        member = room.member_of(participant) if participant else None
+        if member is None or member.withdrawn or (typed and room.member(typed) is not member):
+            return _code_page(request, room, typed=typed)
     return render(request, "phone.html", room=room, data=js_data(request, room, "phone_socket"))
+
+
+def _code_page(request: Request, room: Room, error: str = "", typed: str = "", status: int = 200) -> Response:
+    """A room that asks for member codes: the form for the code on the member's letter."""
+    return render(request, "member_code.html", status, room=room, error=error, typed=typed,
+                  csrf=access.csrf_token(request.session))  # fmt: skip
+
+
+async def member_code(request: Request) -> Response:
+    """The code from a member's letter: this browser answers as that member from now on (on any phone: a member
+    who stops halfway goes on elsewhere with the same code)."""
+    room = await request.app.state.rooms.get(request.path_params["code"])
+    if room is None:
+        return render(request, "unknown_room.html", 404, code=request.path_params["code"])
+    form = await _form(request)
+    if form is None:
+        return _code_page(request, room, _("This page is out of date. Reload it and try again."), status=403)
+    typed = form.get("member_code", "")[:40]
+    address = request.client.host if request.client else ""
+    try:
+        member = request.app.state.code_guard.check(address, room, typed)
+    except LabError as error:
+        return _code_page(request, room, message(error), typed, error.status)
+    if member is None:
+        tidy = members.tidy(typed)  # said as the letter prints it, to compare
+        said = members.shown(tidy) if len(tidy) == members.LENGTH else typed.strip()
+        wrong = _("We do not know the code %(code)s. Check that you copied it from your letter exactly.", code=said)
+        return _code_page(request, room, wrong, typed, 400)
+    access.answer_as(request.session, room, member.participant)
+    return RedirectResponse(request.url_for("phone", code=room.code).path, 303)
 
 
 @functools.cache
@@ -500,7 +537,7 @@ async def organiser_create_room(request: Request) -> Response:
     title = " ".join(form.get("title", "").split())[:120]
     questions: tuple[Any, ...] = ()
     images: Mapping[str, media.StoredImage] = {}
-    details = None
+    details, room_access = None, "open"
     if file:
         # Only a deck the organiser page offers: the name is looked up, never used as a path as it came.
         offered = {path.name: path for path in settings.sessions_dir.glob("*.toml")}
@@ -511,11 +548,11 @@ async def organiser_create_room(request: Request) -> Response:
         except DeckError as error:
             return await organiser(request, str(error), 400)
         title, questions, lang, images = title or deck.title, deck.questions, deck.language, deck.images
-        details = deck.details
+        details, room_access = deck.details, deck.access
     else:
         lang = i18n.current.get()  # an empty room: the organiser's language, until the console sets another
     room = await request.app.state.rooms.create(
-        title or _("New session"), questions, file or None, lang=lang, details=details
+        title or _("New session"), questions, file or None, lang=lang, details=details, access=room_access
     )
     for image in images.values():  # the deck's pictures and maps
         await room.add_image(image)

@@ -21,6 +21,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar, Protocol
 
+from . import members as codes
 from .decks import QuestionSpec
 from .details import KEYS as DETAIL_KEYS
 from .details import Details, check_details
@@ -28,6 +29,8 @@ from .errors import (
     N_,
     BadMessage,
     Closed,
+    CodeNeeded,
+    Conflict,
     Invalid,
     LabError,
     Locked,
@@ -44,6 +47,7 @@ from .hub import Hub
 from .i18n import DEFAULT as DEFAULT_LANGUAGE
 from .i18n import LANGUAGES
 from .media import StoredImage
+from .members import Member, NewMember
 from .moderation import WordFilter, word_filter
 from .questions import JSON, TYPES
 from .records import HIDDEN, PENDING, SHOWN, Answer, Post, Upvote
@@ -192,6 +196,9 @@ class Room:
         self.lang = row.lang
         self.current_since_ms = row.current_since_ms
         self.details = row.details  # for the report
+        self.access = row.access  # "codes": members answer, with the code on their letter (lab.members)
+        self._members: dict[str, Member] = {m.code: m for m in data.members}
+        self._member_of: dict[str, Member] = {m.participant: m for m in data.members}
         # (question, round) -> themes as the facilitator corrected them (JSON, lab.themes)
         self.themes: dict[tuple[int, int], list[dict[str, JSON]]] = {(q, r): loads(t) for q, r, t in data.themes}
         self.deleted = False
@@ -330,6 +337,7 @@ class Room:
             "earlier": self.earlier_for(results),
             "answers": question.tally.responses if question else 0,
             "participants": self.participants(),
+            "turnout": self.turnout(question.tally) if question else None,
         }
         if audience == "phone":
             own = question.tally.answers.get(participant) if question and participant else None
@@ -700,6 +708,76 @@ class Room:
                 self._images[name] = found
         return found
 
+    # -- member codes (lab.members) --------------------------------------------------------------------------------
+
+    def member(self, typed: str) -> Member | None:
+        """The member a typed code belongs to (case, spaces and dashes aside); None for an unknown or withdrawn one."""
+        found = self._members.get(codes.tidy(typed))
+        return found if found is not None and not found.withdrawn else None
+
+    def member_of(self, participant: str) -> Member | None:
+        """The member a participant answers as (withdrawn or not); None when they typed no code."""
+        return self._member_of.get(participant)
+
+    @property
+    def members(self) -> list[Member]:
+        """Everyone on the room's member list, in the order they were added, withdrawn ones too."""
+        return sorted(self._members.values(), key=lambda m: m.id)
+
+    async def add_members(self, new: Sequence[NewMember]) -> list[Member]:
+        """Give each new member a code (all or none); returns them. Raises Invalid for an id that has a code already
+        or when the room would have more than lab.members.MOST."""
+        if len(self._members) + len(new) > codes.MOST:
+            raise Invalid(N_("A room takes at most %(most)s members."), most=codes.MOST)
+        for _attempt in range(3):
+            drawn: set[str] = set()
+            while len(drawn) < len(new):
+                code = codes.new_code()
+                if code not in self._members:
+                    drawn.add(code)
+            rows = [(code, member, secrets.token_urlsafe(12)) for code, member in zip(drawn, new, strict=True)]
+            try:
+                return await self._store.add_members(self.id, rows, self._members_added)
+            except Conflict:  # a code another process gave meanwhile: draw again
+                continue
+        raise Conflict()
+
+    def next_number(self) -> int:
+        """Where codes asked for by number go on: one past the highest numbered id so far."""
+        return 1 + max((int(m.ref) for m in self._members.values() if m.ref.isdigit()), default=0)
+
+    def _members_added(self, added: list[Member]) -> None:
+        for member in added:
+            self._members[member.code] = self._member_of[member.participant] = member
+
+    async def withdraw_member(self, member_id: int) -> Member:
+        """Withdraw a member's code (a lost letter, a tenant who moved): it answers no more, and its phones are told
+        so. Answers given before stay counted. Raises NotFound for a member not in this room."""
+        return await self._store.withdraw_member(self.id, member_id, self._member_withdrawn)
+
+    def _member_withdrawn(self, member: Member) -> None:
+        self._members_added([member])
+        for watcher in list(self._phones.get(member.participant, ())):
+            watcher.kick()
+
+    async def set_access(self, access: object) -> None:
+        """Whether anyone with the join code may answer ("open") or only members with their code ("codes")."""
+        if access not in ("open", "codes"):
+            raise Invalid(N_('Choose "open" or "codes".'))
+        await self._store.set_access(self.id, str(access))
+        self.access = str(access)
+
+    def turnout(self, tally: Tally) -> dict[str, JSON] | None:
+        """In a room that asks for codes: how many members may answer, and how many answered this round (also
+        weighed, where the list gives weights); None in an open room."""
+        if self.access != "codes":
+            return None
+        eligible = [m for m in self._members.values() if not m.withdrawn]
+        answered = [m for m in eligible if m.participant in tally.answers]
+        return {"eligible": len(eligible), "answered": len(answered),
+                "eligible_weight": sum(m.weight for m in eligible),
+                "answered_weight": sum(m.weight for m in answered)}  # fmt: skip
+
     # -- participants ------------------------------------------------------------------------------------------------
 
     async def join(self, participant: str) -> str:
@@ -713,8 +791,7 @@ class Room:
         """Store a participant's answer; returns the value as stored and its status (`pending`: it waits for the
         facilitator's approval) once it is committed (or was before: a resend). Anything else raises the error the
         phone is told."""
-        if participant in self.removed:
-            raise Removed()
+        member = self._voter(participant)
         question = self._require(question_id)
         if round_ != question.round:
             raise RoundPassed() if round_ < question.round else BadMessage()
@@ -728,10 +805,25 @@ class Room:
         )
         vote = Vote(participant, vote_id, question.id, round_, normalised, dumps(normalised), locked,
                     int(self._clock() * 1000), PENDING if held else SHOWN, on_commit=self._vote_committed)  # fmt: skip
+        if member is not None:
+            vote.group, vote.weight = member.group, member.weight
         outcome = await self._store.vote(vote)
         if outcome is Outcome.STORED or outcome is Outcome.DUPLICATE:
             return normalised, vote.status
         raise REFUSED[outcome]()
+
+    def _voter(self, participant: str) -> Member | None:
+        """Who answers: in a room that asks for codes, the member whose code the participant typed (their group and
+        weight go with each answer); None in an open room. Raises for a removed participant, and in a room that asks
+        for codes for one without a code or whose code was withdrawn."""
+        if participant in self.removed:
+            raise Removed()
+        if self.access != "codes":
+            return None
+        member = self._member_of.get(participant)
+        if member is None or member.withdrawn:
+            raise CodeNeeded()
+        return member
 
     def _answerable(self, question: Question) -> None:
         """A live room takes answers for the question on the screen while it is open."""
@@ -758,8 +850,7 @@ class Room:
         """A participant sends a question to a Q&A (any moment it is not closed, current or not); returns it as
         stored (`pending`: it waits for the facilitator's approval). A resend with the same `key` is not stored
         twice. Sent `named`, it carries the participant's nickname, where the Q&A allows names."""
-        if participant in self.removed:
-            raise Removed()
+        self._voter(participant)
         question = self._require(question_id)
         kind = question.type
         if not kind.anytime:
@@ -788,8 +879,7 @@ class Room:
     async def upvote(self, participant: str, question_id: int, round_: int, item: object, up: object) -> bool:
         """A participant upvotes an item (`up`: a Q&A post, or an open answer's card where the question has
         `voting`), or takes the upvote back; once each. Returns whether it changed anything."""
-        if participant in self.removed:
-            raise Removed()
+        self._voter(participant)
         if not isinstance(up, bool) or not isinstance(item, str):
             raise BadMessage()
         question = self._require(question_id)
@@ -900,6 +990,7 @@ class Room:
             "round": question.round if question else None,
             "answers": question.tally.responses if question else 0,
             "participants": self.participants(),
+            "turnout": self.turnout(question.tally) if question else None,
         }
         for audience in AUDIENCES:
             if audience == "phone" and not (
@@ -986,13 +1077,15 @@ class Rooms:
         serve_deck: str | None = None,
         lang: str = DEFAULT_LANGUAGE,
         details: Details | None = None,
+        access: str = "open",
     ) -> Room:
-        """A new room with a fresh six-digit join code and new secret keys; `lang` is its text's language."""
+        """A new room with a fresh six-digit join code and new secret keys; `lang` is its text's language, `access`
+        "codes" where only members answer (lab.members)."""
         specs = [_new(q) for q in questions]
         for _ in range(50):
             code = str(secrets.randbelow(900_000) + 100_000)
             keys = (secrets.token_urlsafe(24), secrets.token_urlsafe(24))
-            row = await self._store.create_room(code, title, deck, serve_deck, keys, specs, lang, details)
+            row = await self._store.create_room(code, title, deck, serve_deck, keys, specs, lang, details, access)
             if row is not None:
                 async with self._lock:
                     return await self._load(row)

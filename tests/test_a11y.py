@@ -22,6 +22,7 @@ from playwright.async_api import Browser, Locator, Page, expect
 from ui import CASES, prepare
 
 from lab.i18n import translate
+from lab.members import counted
 from lab.rooms import Room
 from lab.tally import Question
 
@@ -324,6 +325,13 @@ async def test_a_phone_at_320_px_with_text_at_200_percent_reflows(server: Server
     for question, kind in zip(room.questions, KINDS, strict=True):
         await phone_question(room, question, kind, phones, check)
     assert len(widths) == len(phones) * (1 + sum(PHONE_STATES.values()))
+    coded = await server.rooms.create("Ledenraadpleging van de huurdersvereniging", [spec(**QUESTIONS["choice"])],
+                                      access="codes")  # fmt: skip
+    for s in phones:  # the form for a member code, with the message about a wrong one
+        await s.page.goto(f"{server.base}/r/{coded.code}?member=AAAAAAAA")
+        await s.page.get_by_role("button", name=tr(s.lang, "Go on")).click()
+        await expect(s.page.get_by_role("alert")).to_contain_text("AAAA-AAAA")
+    await check("member code", phones)
     print("\n".join(["Document widths at 320 px, 200 % text:", *widths]))
     if problems:
         pytest.fail("\n".join(["Reflow at 320 px with 200 % text:", *problems]), pytrace=False)
@@ -412,6 +420,8 @@ async def test_the_console_is_accessible(server: Server, browser: Browser) -> No
 async def test_the_join_and_organiser_pages_are_accessible(server: Server, browser: Browser) -> None:
     await new_room(server, [QUESTIONS["choice"]])
     assert await server.rooms.get("999999") is None
+    coded = await server.rooms.create("Ledenraadpleging", [spec(**QUESTIONS["choice"])], access="codes")
+    await coded.add_members(counted(3))
     pages = [
         *await screens(browser, server, "/", PHONES, phone=True),
         *await screens(browser, server, "/", [(1280, 720)], phone=False),
@@ -438,6 +448,21 @@ async def test_the_join_and_organiser_pages_are_accessible(server: Server, brows
     await findings.check("home", pages)
     await each(pages, unknown)
     await findings.check("unknown code", pages)
+
+    async def code_form(s: Screen) -> None:
+        await s.page.goto(f"{server.base}/r/{coded.code}")
+        await expect(s.page.get_by_label(tr(s.lang, "Type the code from your letter"))).to_be_focused()
+
+    async def wrong_code(s: Screen) -> None:  # typed and sent with the keyboard
+        await s.page.keyboard.type("aaaa aaaa")
+        await s.page.keyboard.press("Enter")
+        await expect(s.page.get_by_role("alert")).to_contain_text("AAAA-AAAA")
+        await expect(s.page.get_by_label(tr(s.lang, "Type the code from your letter"))).to_have_value("aaaa aaaa")
+
+    await each(pages, code_form)
+    await findings.check("member code", pages)
+    await each(pages, wrong_code)
+    await findings.check("member code: a wrong one", pages)
     await each(pages, login)
     await findings.check("organiser login", pages)
     # one logs in (the password check is slow and rate-limited per address), the others take its session cookie

@@ -27,6 +27,7 @@ PUBLIC = {
     "organiser_logout",
     "type_styles",
     "image",  # a room's images, for anyone with its code (as its questions are)
+    "member_code",  # a member code typed on the phone page (rate-limited per address: access.CodeGuard)
 }
 
 

@@ -146,7 +146,7 @@ async def _csrf(client: Client) -> str:
 @pytest.mark.settings(login_attempts=3)
 async def test_wrong_passwords_are_throttled_per_address(server: Server, clients: Callable[[], Client]) -> None:
     now = [1000.0]
-    server.app.state.login_guard._clock = lambda: now[0]
+    server.app.state.login_guard._failures._clock = lambda: now[0]
     guesser = clients()
     csrf = await _csrf(guesser)
     statuses = [

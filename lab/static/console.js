@@ -10,7 +10,9 @@ import { compared, updateCompared } from './compare.js';
 import { REACTIONS } from './reactions.js';
 import { clockText, countdown } from './timer.js';
 import { ready } from './types/index.js';
-import { announce, answersText, data, el, focusOn, participantsText, roomLang, setRoomLang, show, t } from './util.js';
+import {
+  announce, answersText, data, el, focusOn, participantsText, roomLang, setRoomLang, show, t, turnoutText,
+} from './util.js';
 
 const list = document.getElementById('questions');
 const current = document.getElementById('current');
@@ -69,11 +71,14 @@ document.getElementById('room-language').addEventListener('submit', (event) => {
 
 const participantCount = el('span', { class: 'stat' });
 const answerCount = el('span', { class: 'stat' });
-show(counts, participantCount, answerCount);
+const turnoutCount = el('span', { class: 'stat', hidden: true });
+show(counts, participantCount, answerCount, turnoutCount);
 function drawCounts() {
   participantCount.textContent = participantsText(room.participants);
   const type = room.question && types[room.question.type];
   answerCount.textContent = type && type.count ? type.count(room.answers) : answersText(room.answers); // a Q&A counts questions
+  turnoutCount.textContent = turnoutText(room.turnout);
+  turnoutCount.hidden = !room.turnout;
 }
 
 // -- the deck ----------------------------------------------------------------------------------------------------

@@ -165,6 +165,7 @@ function receive(message) {
       }
       me.error = message.message;
       if (message.error === 'removed') me.removed = message.message;
+      if (message.error === 'code_needed') { me.removed = message.message; me.final = 'code'; }
       break;
     default:
       if (!changed.size) return;
@@ -277,7 +278,9 @@ function render() {
     // ended, removed by the facilitator, or a page without its grant
     const text = me.final === 'gone' ? t('room_gone') : me.removed || t('page_stale');
     if (view !== 'final') {
-      show(main, el('section', { class: 'screen-message' }, el('h1', { text, tabindex: '-1' })));
+      // a room that asks for member codes now: the page itself shows the form for the code
+      const go = me.final === 'code' ? el('a', { class: 'button big', href: location.pathname, text: t('enter_code') }) : null;
+      show(main, el('section', { class: 'screen-message' }, el('h1', { text, tabindex: '-1' }), go));
       focusOn(main.querySelector('h1'));
     }
     view = 'final';

@@ -6,7 +6,7 @@ import { compared, updateCompared } from './compare.js';
 import { symbolOf } from './reactions.js';
 import { countdown } from './timer.js';
 import { ready } from './types/index.js';
-import { answersText, data, el, roomLang, show, t } from './util.js';
+import { answersText, data, el, roomLang, show, t, turnoutText } from './util.js';
 
 const stage = document.getElementById('stage');
 const banner = document.getElementById('connection');
@@ -55,7 +55,8 @@ function render() {
     fit(!same);
     return;
   }
-  const count = type.count ? type.count(room.answers) : answersText(room.answers); // a Q&A counts questions
+  const answers = type.count ? type.count(room.answers) : answersText(room.answers); // a Q&A counts questions
+  const count = room.turnout ? `${answers} · ${turnoutText(room.turnout)}` : answers; // the hall sees the turnout
   const earlier = room.results && room.earlier;
   const same = drawn && !drawn.passive && drawn.key === key(q) && drawn.status === q.status && drawn.prompt === q.prompt
     && drawn.earlier === Boolean(earlier);

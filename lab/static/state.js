@@ -49,10 +49,13 @@ export function apply(room, message) {
     if (lang && lang !== room.lang) changed.add('lang');
     room.lang = lang || room.lang;
   };
-  const setCounts = (answers, participants) => {
-    if (answers !== room.answers || participants !== room.participants) changed.add('counts');
+  const setCounts = (answers, participants, turnout = null) => {
+    if (answers !== room.answers || participants !== room.participants || !same(turnout, room.turnout)) {
+      changed.add('counts');
+    }
     room.answers = answers;
     room.participants = participants;
+    room.turnout = turnout; // in a room that asks for member codes: members who may answer, and who did
   };
   switch (message.type) {
     case 'snapshot':
@@ -61,7 +64,7 @@ export function apply(room, message) {
       room.results = message.results;
       room.earlier = message.earlier || null;
       room.queue = message.queue || null;
-      setCounts(message.answers, message.participants);
+      setCounts(message.answers, message.participants, message.turnout);
       if (message.questions) room.questions = message.questions;
       setLang(message.room && message.room.lang);
       ['question', 'results', 'questions'].forEach((part) => changed.add(part));
@@ -82,7 +85,7 @@ export function apply(room, message) {
       room.questions = message.questions;
       break;
     case 'results':
-      setCounts(message.answers, message.participants);
+      setCounts(message.answers, message.participants, message.turnout);
       if (room.question && message.question === room.question.id && message.round === room.question.round) {
         room.results = message.results;
         room.earlier = message.earlier || null;

@@ -54,6 +54,21 @@ export function answersText(n) {
   return n === 1 ? t('one_answer') : t('answers', { n });
 }
 
+/** "12 of 200 members answered (6%)", and weighed where the member list gives weights; '' in an open room. */
+export function turnoutText(turnout) {
+  if (!turnout) return '';
+  const { answered, eligible } = turnout;
+  const percent = (part, whole) => `${whole ? Math.round((100 * part) / whole) : 0}%`;
+  let text = t('turnout', { n: answered, of: eligible, percent: percent(answered, eligible) });
+  if (turnout.eligible_weight !== eligible || turnout.answered_weight !== answered) {
+    text += ' · ' + t('turnout_weighed', {
+      n: fmt(turnout.answered_weight), of: fmt(turnout.eligible_weight),
+      percent: percent(turnout.answered_weight, turnout.eligible_weight),
+    });
+  }
+  return text;
+}
+
 export function participantsText(n) {
   return n === 1 ? t('one_participant') : t('participants', { n });
 }

@@ -22,6 +22,7 @@ from typing import Literal
 
 from ..details import Details
 from ..media import StoredImage
+from ..members import Member, NewMember
 from ..records import JSON, PHONE, SHOWN, Answer, Post, Upvote
 
 # -- rows ------------------------------------------------------------------------------------------------------
@@ -42,6 +43,7 @@ class RoomRow:
     lang: str  # the language of its deck's text and of its projector
     current_since_ms: int | None = None  # since when the current question is on the screen
     details: Details = field(default_factory=Details)  # place, date, facilitator, time zone: for the report
+    access: str = "open"  # "codes": only members answer, each with the code on their letter (lab.members)
 
 
 @dataclass(frozen=True)
@@ -85,6 +87,7 @@ class RoomData:
     upvotes: tuple[Upvote, ...] = ()
     nicknames: tuple[tuple[str, str], ...] = ()  # (participant, nickname) of those who gave one
     themes: tuple[tuple[int, int, str], ...] = ()  # (question, round, JSON): the facilitator's themes of a round
+    members: tuple[Member, ...] = ()  # who may answer, where the room asks for member codes (withdrawn ones too)
 
 
 @dataclass(frozen=True)
@@ -336,6 +339,7 @@ class Store(ABC):
         questions: Sequence[NewQuestion],
         lang: str = "nl",
         details: Details | None = None,
+        access: str = "open",
     ) -> RoomRow | None:
         """A new room with its questions; None when the code (or the serve_deck) is taken."""  # fmt: skip
 
@@ -413,6 +417,22 @@ class Store(ABC):
     @abstractmethod
     async def joined(self, room_id: int) -> int:
         """How many participants ever joined the room (those the facilitator removed included)."""
+
+    # member codes
+    @abstractmethod
+    async def add_members(
+        self, room_id: int, members: Sequence[tuple[str, NewMember, str]], on_commit: Callable[[list[Member]], None]
+    ) -> list[Member]:
+        """Store members as (code, member, participant id), all or none; returns them with their ids. Raises Invalid
+        naming an id (`ref`) that already has a code in the room, Conflict when a code is taken (make new ones)."""
+
+    @abstractmethod
+    async def withdraw_member(self, room_id: int, member_id: int, on_commit: Callable[[Member], None]) -> Member:
+        """Withdraw a member's code: it answers no more. Raises NotFound for a member not in the room."""
+
+    @abstractmethod
+    async def set_access(self, room_id: int, access: str) -> None:
+        """Whether anyone may answer ("open") or members with a code only ("codes")."""
 
     # Q&A posts and upvotes
     @abstractmethod

@@ -26,6 +26,7 @@ from ..details import Details
 from ..errors import (
     N_,
     Closed,
+    Conflict,
     Invalid,
     NoMore,
     NotFound,
@@ -37,6 +38,7 @@ from ..errors import (
     UnknownQuestion,
 )  # fmt: skip
 from ..media import StoredImage
+from ..members import Member, NewMember
 from ..records import HIDDEN, Answer, Post, Upvote
 from ..wire import dumps, loads
 from .base import (
@@ -80,7 +82,7 @@ T = TypeVar("T")
 
 _ROOM = (
     "id, code, title, deck, serve_deck, facilitator_key, projector_key, current_question_id, version, created_at, lang,"
-    " current_since_ms, details"
+    " current_since_ms, details, access"
 )
 _QUESTION = (
     "id, room_id, position, type, prompt, settings, status, results_projector, results_phones, round, closes_ms,"
@@ -91,7 +93,15 @@ _POST = "id, question_id, round, participant_id, text, nickname, status, answere
 
 
 def _room(row: Sequence[Any]) -> RoomRow:
-    return dataclasses.replace(RoomRow(*row[:-1]), details=Details.from_json(row[-1]))
+    return dataclasses.replace(RoomRow(*row[:-2]), details=Details.from_json(row[-2]), access=row[-1])
+
+
+_MEMBER = "id, code, ref, group_name, weight, participant_id, withdrawn"
+
+
+def _member(row: Sequence[Any]) -> Member:
+    member_id, code, ref, group, weight, participant, withdrawn = row
+    return Member(member_id, code, ref, group, weight, participant, bool(withdrawn))
 
 
 def _question(row: Sequence[Any]) -> QuestionRow:
@@ -221,16 +231,16 @@ class SqliteStore(Store):
 
     async def create_room(
         self, code: str, title: str, deck: str | None, serve_deck: str | None, keys: tuple[str, str],
-        questions: Sequence[NewQuestion], lang: str = "nl", details: Details | None = None,
+        questions: Sequence[NewQuestion], lang: str = "nl", details: Details | None = None, access: str = "open",
     ) -> RoomRow | None:  # fmt: skip
         async def run(conn: Conn) -> RoomRow | None:
             try:
                 row = await _one(
                     conn,
-                    "INSERT INTO rooms"
-                    " (code, title, deck, serve_deck, facilitator_key, projector_key, created_at, lang, details)"
-                    f" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING {_ROOM}",
-                    (code, title, deck, serve_deck, *keys, now_iso(), lang, (details or Details()).to_json()),
+                    "INSERT INTO rooms (code, title, deck, serve_deck, facilitator_key, projector_key, created_at,"
+                    " lang, details, access)"
+                    f" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING {_ROOM}",
+                    (code, title, deck, serve_deck, *keys, now_iso(), lang, (details or Details()).to_json(), access),
                 )
             except sqlite3.IntegrityError:
                 return None
@@ -337,10 +347,11 @@ class SqliteStore(Store):
             " WHERE q.room_id = ?",
             (room_id,),
         )
+        members = await _all(conn, f"SELECT {_MEMBER} FROM members WHERE room_id = ? ORDER BY id", (room_id,))
         return RoomData(
             _room(row), questions, rounds, answers, tuple(r[0] for r in removed),
             tuple(_post(r) for r in posts), tuple(Upvote(*r) for r in upvotes), tuple((r[0], r[1]) for r in named),
-            tuple((r[0], r[1], r[2]) for r in themes),
+            tuple((r[0], r[1], r[2]) for r in themes), tuple(_member(r) for r in members),
         )  # fmt: skip
 
     async def export_rows(self, room_id: int) -> list[ExportRow]:
@@ -631,6 +642,56 @@ class SqliteStore(Store):
     async def joined(self, room_id: int) -> int:
         row = await _one(self._read, "SELECT count(*) FROM participants WHERE room_id = ?", (room_id,))
         return int(row[0]) if row else 0
+
+    # -- member codes ------------------------------------------------------------------------------------------------
+
+    async def add_members(
+        self, room_id: int, members: Sequence[tuple[str, NewMember, str]], on_commit: Callable[[list[Member]], None]
+    ) -> list[Member]:
+        async def run(conn: Conn) -> list[Member]:
+            refs = [member.ref for _code, member, _participant in members]
+            taken = await _one(
+                conn,
+                "SELECT ref FROM members WHERE room_id = ? AND ref IN (SELECT value FROM json_each(?)) LIMIT 1",
+                (room_id, dumps(refs)),
+            )
+            if taken is not None:
+                raise Invalid(N_("%(id)s has a code already."), id=taken[0])
+            stamp = int(time.time() * 1000)
+            try:
+                rows = [
+                    await _one(
+                        conn,
+                        "INSERT INTO members (room_id, code, ref, group_name, weight, participant_id, created_ms)"
+                        f" VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING {_MEMBER}",
+                        (room_id, code, member.ref, member.group, member.weight, participant, stamp),
+                    )
+                    for code, member, participant in members
+                ]
+            except sqlite3.IntegrityError:  # a code drawn twice: astronomically rare, and the caller draws anew
+                raise Conflict(N_("Please try again.")) from None
+            return [_member(row) for row in rows if row is not None]
+
+        return await self._write().write(run, on_commit)
+
+    async def withdraw_member(self, room_id: int, member_id: int, on_commit: Callable[[Member], None]) -> Member:
+        async def run(conn: Conn) -> Member:
+            row = await _one(
+                conn,
+                f"UPDATE members SET withdrawn = 1 WHERE room_id = ? AND id = ? RETURNING {_MEMBER}",
+                (room_id, member_id),
+            )
+            if row is None:
+                raise NotFound(N_("There is no such member."))
+            return _member(row)
+
+        return await self._write().write(run, on_commit)
+
+    async def set_access(self, room_id: int, access: str) -> None:
+        async def run(conn: Conn) -> None:
+            await conn.execute("UPDATE rooms SET access = ? WHERE id = ?", (access, room_id))
+
+        await self._write().write(run)
 
     # -- Q&A posts and upvotes ---------------------------------------------------------------------------------------
 

@@ -1,0 +1,246 @@
+"""Member codes (lab.members): a room that asks for them takes answers from members only, one per code per question
+on any phone, with the member's group and weight; the code form refuses wrong codes and guessers; `lab codes`
+makes codes and prints letters and labels."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import re
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import CHOICE, Client, Server, facilitator, spec
+from pypdf import PdfReader
+
+from lab import letters, members
+from lab.cli import main
+from lab.errors import CodeNeeded, Invalid
+from lab.hub import Hub
+from lab.members import NewMember
+from lab.rooms import Room, Rooms
+from lab.store import SqliteStore
+
+LIST = "\ufeffnummer;complex;gewicht\n12A;De Akker;1\n12B;De Akker;1,5\n14;Het Hof;\n"
+
+
+def test_a_member_list_is_read_as_a_spreadsheet_saves_it() -> None:
+    assert members.parse_list(LIST) == [
+        NewMember("12A", "De Akker", 1.0), NewMember("12B", "De Akker", 1.5), NewMember("14", "Het Hof", 1.0),
+    ]  # fmt: skip
+    assert members.parse_list("id,group\n1,a\n2,\n") == [NewMember("1", "a"), NewMember("2")]
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ("", "The list is empty."),
+        ("naam;straat\nJan;Dorpsstraat\n", 'The first line must name the columns, with one called "id" (a dwelling '
+         'or member number).'),
+        ("id\n", "The list has a header but no members."),
+        ("id;gewicht\n1;2\n;3\n", "Line 3 has no id."),
+        ("id\n7\n8\n7\n", "The id 7 is on the list twice (line 4)."),
+        ("id;gewicht\n1;veel\n", "The weight on line 2 is not a number."),
+        ("id;gewicht\n1;0\n", "The weight on line 2 must be above 0 and at most 1000."),
+        ("id;groep\n1;" + "x" * 61 + "\n", "The group on line 2 is longer than 60 characters."),
+    ],
+)  # fmt: skip
+def test_a_wrong_member_list_is_refused_naming_the_line(text: str, said: str) -> None:
+    with pytest.raises(Invalid) as refused:
+        members.parse_list(text)
+    assert str(refused.value) == said
+
+
+def test_codes_are_typed_as_they_come() -> None:
+    code = members.new_code()
+    assert len(code) == 8 and set(code) <= set(members.ALPHABET)
+    assert not set(members.ALPHABET) & set("0O1IL2Z5S8B")
+    assert members.tidy(" kt7r-9cxa ") == "KT7R9CXA" and members.shown("KT7R9CXA") == "KT7R-9CXA"
+
+
+async def coded_room(server: Server) -> tuple[Room, list[members.Member]]:
+    room = await server.rooms.create("Renovatie De Akker", [spec(**CHOICE)], access="codes")
+    added = await room.add_members(members.parse_list(LIST))
+    await room.push(room.questions[0].id)
+    return room, added
+
+
+async def test_members_answer_once_per_question_with_their_weight_and_others_are_refused(server: Server) -> None:
+    room, (first, second, third) = await coded_room(server)
+    question = room.questions[0]
+    await room.join("a-stranger")
+    with pytest.raises(CodeNeeded):
+        await room.vote("a-stranger", "v0", question.id, 1, [0])
+
+    await room.join(second.participant)
+    await room.vote(second.participant, "v1", question.id, 1, [0])
+    await room.vote(second.participant, "v2", question.id, 1, [2])  # the same code again, on another phone: changed
+    with sqlite3.connect(server.settings.db_path) as conn:
+        rows = conn.execute("SELECT participant_id, value, group_name, weight FROM answers").fetchall()
+    assert rows == [(second.participant, "[2]", "De Akker", 1.5)]
+    assert room.turnout(question.tally) == {
+        "eligible": 3, "answered": 1, "eligible_weight": 3.5, "answered_weight": 1.5,
+    }  # fmt: skip
+
+    await room.withdraw_member(third.id)
+    assert room.turnout(question.tally) == {
+        "eligible": 2,
+        "answered": 1,
+        "eligible_weight": 2.5,
+        "answered_weight": 1.5,
+    }
+    await room.join(third.participant)
+    with pytest.raises(CodeNeeded):
+        await room.vote(third.participant, "v3", question.id, 1, [1])
+    assert room.member(first.shown.lower()) == first and room.member(third.code) is None
+
+
+async def test_a_list_with_an_id_that_has_a_code_already_changes_nothing(server: Server) -> None:
+    room, added = await coded_room(server)
+    with pytest.raises(Invalid) as refused:
+        await room.add_members([NewMember("15"), NewMember("12B")])
+    assert str(refused.value) == "12B has a code already."
+    with sqlite3.connect(server.settings.db_path) as conn:
+        assert conn.execute("SELECT ref FROM members ORDER BY id").fetchall() == [("12A",), ("12B",), ("14",)]
+    assert room.members == added
+    assert [m.ref for m in await room.add_members(members.counted(2, room.next_number()))] == ["15", "16"]
+
+
+def csrf(page: str) -> str:
+    return re.findall(r'name="csrf" value="([^"]+)"', page)[0]
+
+
+async def enter(client: Client, room: Room, typed: str) -> Any:
+    page = await client.get(f"/r/{room.code}")
+    return await client.http.post(f"/r/{room.code}/member", data={"csrf": csrf(page.text), "member_code": typed})
+
+
+async def test_a_member_types_their_code_and_goes_on_later_on_another_phone(
+    server: Server, clients: Callable[[], Client]
+) -> None:
+    room, (member, *_) = await coded_room(server)
+    phone = clients()
+    page = await phone.get(f"/r/{room.code}")
+    assert page.status_code == 200 and "Typ de code van uw brief" in page.text
+
+    wrong = await enter(phone, room, "AAAA-AAAA")
+    assert wrong.status_code == 400
+    assert "De code AAAA-AAAA kennen we niet. Kijk of u hem precies goed heeft overgenomen van uw brief." in wrong.text
+    right = await enter(phone, room, " " + member.shown.lower() + " ")
+    assert right.status_code == 303 and right.headers["location"] == f"/r/{room.code}"
+    assert 'id="member-code"' not in (await phone.get(f"/r/{room.code}")).text  # the questions now
+    await phone.connect(f"/ws/r/{room.code}")
+    await phone.send({"type": "vote", "round": 1, "id": "home-0001", "question": room.questions[0].id, "value": [1]})
+    assert (await phone.expect("ack"))["value"] == [1]
+
+    tablet = clients()  # later, on another device: the same code, the same answer
+    assert (await enter(tablet, room, member.code)).status_code == 303
+    snapshot = await tablet.connect(f"/ws/r/{room.code}")
+    assert snapshot["answer"] == [1]
+    _boss, start = await facilitator(clients, room)
+    assert start["turnout"] == {"eligible": 3, "answered": 1, "eligible_weight": 3.5,
+                                           "answered_weight": 1.0}  # fmt: skip
+
+
+async def test_a_stranger_in_a_coded_room_cannot_answer_and_a_letters_qr_code_fills_the_code_in(
+    server: Server, clients: Callable[[], Client]
+) -> None:
+    room, (member, *_) = await coded_room(server)
+    stranger = clients()
+    await stranger.get(f"/r/{room.code}")
+    await stranger.connect(f"/ws/r/{room.code}")  # the socket of a page that skipped the form
+    await stranger.send(
+        {"type": "vote", "round": 1, "id": "stranger-0001", "question": room.questions[0].id, "value": [0]}
+    )
+    refused = await stranger.expect("error")
+    assert (refused["error"], refused["message"]) == (
+        "code_needed", "Voor deze sessie vult u eerst de code van uw brief in.",
+    )  # fmt: skip
+    with sqlite3.connect(server.settings.db_path) as conn:
+        assert conn.execute("SELECT count(*) FROM answers").fetchone() == (0,)
+
+    scanned = await clients().get(f"/r/{room.code}?member={member.code}")
+    assert f'value="{member.code}"' in scanned.text
+    stale = await clients().http.post(f"/r/{room.code}/member", data={"member_code": member.code})
+    assert stale.status_code == 403
+
+
+@pytest.mark.parametrize("wrong", [20])
+async def test_an_address_that_guesses_codes_is_stopped_for_a_minute(
+    server: Server, clients: Callable[[], Client], wrong: int
+) -> None:
+    room, (member, *_) = await coded_room(server)
+    now = [1000.0]
+    server.app.state.code_guard._failures._clock = lambda: now[0]
+    guesser = clients()
+    statuses = [(await enter(guesser, room, f"AAAA{n:04d}")).status_code for n in range(wrong)]
+    assert statuses == [400] * wrong
+    stopped = await enter(guesser, room, member.code)  # even the right code, from this address, for now
+    assert stopped.status_code == 429
+    assert "Te veel verkeerde codes. Wacht een minuut en probeer het opnieuw." in stopped.text
+    assert 'id="member-code"' in (await guesser.get(f"/r/{room.code}")).text  # still the form
+    now[0] += 61  # a minute later
+    assert (await enter(guesser, room, member.code)).status_code == 303
+
+
+def test_labels_fill_a_sheet_of_24_before_the_next() -> None:
+    made = [members.Member(n, members.new_code(), str(n), None, 1.0, f"p{n}") for n in range(1, 26)]
+    body = letters.pdf("Ledenraadpleging", "nl", "http://192.168.1.20:8000", "123456", made, "labels")
+    sheets = [" ".join((p.extract_text() or "").split()) for p in PdfReader(io.BytesIO(body)).pages]
+    assert [sum(m.shown in sheet for m in made) for sheet in sheets] == [24, 1]
+    assert sheets[0].count("192.168.1.20:8000 · code 123456") == 24
+
+
+def test_lab_codes_makes_codes_and_prints_letters_and_labels(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "lab.db"
+
+    async def fill() -> str:
+        store = SqliteStore(db)
+        await store.open()
+        room = await Rooms(store, Hub()).create("Ledenraadpleging 2027", [spec(**CHOICE)])
+        await store.close()
+        return room.code
+
+    code = asyncio.run(fill())
+    listed = tmp_path / "leden.csv"
+    listed.write_text(LIST, encoding="utf-8")
+    letter_pdf, label_pdf = tmp_path / "brieven.pdf", tmp_path / "etiketten.pdf"
+    assert main(["codes", code, "--db", str(db), "--from", str(listed), "--letters", str(letter_pdf),
+                 "--labels", str(label_pdf), "--url", "https://lab.example.nl"]) == 0  # fmt: skip
+    out, err = capsys.readouterr()
+    lines = out.splitlines()
+    assert lines[0] == "id;group;weight;code" and len(lines) == 4
+    made = [line.split(";") for line in lines[1:]]
+    assert [row[:3] for row in made] == [["12A", "De Akker", "1"], ["12B", "De Akker", "1.5"], ["14", "Het Hof", "1"]]
+    assert all(re.fullmatch(r"[A-Z3-9]{4}-[A-Z3-9]{4}", row[3]) for row in made)
+    assert err == (f"room {code} now asks for member codes\n{letter_pdf}: 3 letters\n{label_pdf}: 3 labels\n"
+                   f"3 new codes, 3 in room {code}\n")  # fmt: skip
+
+    pages = [" ".join((p.extract_text() or "").split()) for p in PdfReader(io.BytesIO(letter_pdf.read_bytes())).pages]
+    assert len(pages) == 3
+    for page, row in zip(pages, made, strict=True):
+        assert "Ledenraadpleging 2027" in page and f"Uw persoonlijke code: {row[3]}" in page
+        assert f"ga op een telefoon of computer naar lab.example.nl, typ de sessiecode {code}" in page
+    (sheet,) = PdfReader(io.BytesIO(label_pdf.read_bytes())).pages
+    assert [row[3] in (sheet.extract_text() or "") for row in made] == [True] * 3
+
+    assert main(["codes", code, "--db", str(db), "--count", "2"]) == 0
+    out, err = capsys.readouterr()
+    assert [line.split(";")[:3] for line in out.splitlines()[1:]] == [["15", "", "1"], ["16", "", "1"]]
+    assert err == f"2 new codes, 5 in room {code}\n"
+    assert main(["codes", code, "--db", str(db), "--from", str(listed)]) == 2
+    assert capsys.readouterr().err == "lab: 12A has a code already.\n"
+    assert main(["codes", code, "--db", str(db), "--withdraw", "12B"]) == 0
+    out, err = capsys.readouterr()
+    assert [line.split(";")[0] for line in out.splitlines()] == ["id", "12A", "14", "15", "16"]
+    assert err == f"withdrew the code of 12B\n0 new codes, 4 in room {code}\n"
+    assert main(["codes", code, "--db", str(db), "--withdraw", "99"]) == 2
+    assert capsys.readouterr().err == "lab: 99 is not on the member list.\n"
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT count(*), sum(withdrawn), min(access) FROM members JOIN rooms ON rooms.id = room_id"
+                            ).fetchone() == (5, 1, "codes")  # fmt: skip

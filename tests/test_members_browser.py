@@ -1,0 +1,63 @@
+"""Member codes in a real browser: a member types the code from their letter with the keyboard and answers; the
+console and the projector show the turnout; a phone without a code in a room that starts asking for codes is sent
+to the form."""
+
+from __future__ import annotations
+
+import re
+
+from conftest import BROWSER, CHOICE, PHONE, SCREEN, Server, open_page, spec
+from playwright.async_api import Browser, expect
+
+from lab.members import NewMember
+
+pytestmark = BROWSER
+
+
+async def test_a_member_answers_with_the_code_from_their_letter_and_the_hall_sees_the_turnout(
+    server: Server, browser: Browser
+) -> None:
+    room = await server.rooms.create("Renovatie De Akker", [spec(**CHOICE)], access="codes")
+    first, _second = await room.add_members([NewMember("12A", weight=2), NewMember("12B")])
+    console = await open_page(browser, server, f"/f/{room.code}?key={room.facilitator_key}", **SCREEN)
+    projector = await open_page(browser, server, f"/p/{room.code}?key={room.projector_key}", **SCREEN)
+    phone = await open_page(browser, server, f"/r/{room.code}", **PHONE)
+
+    field = phone.page.get_by_label("Typ de code van uw brief")
+    await expect(field).to_be_focused()
+    await phone.page.keyboard.type(first.shown.lower().replace("-", " "))
+    await phone.page.keyboard.press("Enter")
+    await expect(phone.page).to_have_url(re.compile(f"/r/{room.code}$"))
+    await expect(phone.page.get_by_role("heading", name="Wacht op de volgende vraag")).to_be_visible()
+
+    await console.page.get_by_role("button", name=re.compile("Hoe was de samenwerking")).click()
+    await expect(console.page.locator("#counts")).to_contain_text("0 van de 2 leden heeft geantwoord (0%)")
+    await phone.page.get_by_role("button", name="Goed").click()
+    await expect(phone.page.get_by_text("Uw antwoord is ontvangen")).to_be_visible()
+    said = "1 van de 2 leden heeft geantwoord (50%) · gewogen 2 van 3 (67%)"
+    await expect(console.page.locator("#counts")).to_contain_text(said)
+    await expect(projector.page.locator(".count")).to_have_text(f"1 antwoord · {said}")
+    for watched in (phone, projector, console):
+        assert watched.errors == [] and watched.foreign == []
+
+
+async def test_a_phone_without_a_code_is_sent_to_the_form_when_the_room_starts_asking_for_codes(
+    server: Server, browser: Browser
+) -> None:
+    room = await server.rooms.create("Bewonersavond", [spec(**CHOICE)])
+    await room.push(room.questions[0].id)
+    (member,) = await room.add_members([NewMember("7")])
+    phone = await open_page(browser, server, f"/r/{room.code}", **PHONE)
+    await expect(phone.page.get_by_role("heading", name="Hoe was de samenwerking?")).to_be_visible()
+
+    await room.set_access("codes")
+    await phone.page.get_by_role("button", name="Goed").click()
+    await expect(phone.page.get_by_role("heading", name="Voor deze sessie vult u eerst de code van uw brief in.")
+                 ).to_be_focused()  # fmt: skip
+    await phone.page.get_by_role("link", name="Mijn code invullen").click()
+    await phone.page.get_by_label("Typ de code van uw brief").fill(member.code)
+    await phone.page.get_by_role("button", name="Verder").click()
+    await phone.page.get_by_role("button", name="Goed").click()
+    await expect(phone.page.get_by_text("Uw antwoord is ontvangen")).to_be_visible()
+    assert room.questions[0].tally.answers[member.participant].value == [0]
+    assert phone.errors == [] and phone.foreign == []
