@@ -83,6 +83,10 @@ def routes() -> list[Route | WebSocketRoute | Mount]:
         WebSocketRoute("/ws/f/{code}", live.facilitator_socket, name="facilitator_socket"),
         Route("/api/rooms/{code}/questions", pages.questions_create, methods=["POST"], name="questions_create"),
         Route("/api/rooms/{code}/images", pages.image_upload, methods=["POST"], name="image_upload"),
+        Route("/api/rooms/{code}/members", pages.members_add, methods=["POST"], name="members_add"),
+        Route("/api/rooms/{code}/members/withdraw", pages.members_withdraw, methods=["POST"], name="members_withdraw"),
+        Route("/api/rooms/{code}/access", pages.room_access, methods=["PUT"], name="room_access"),
+        Route("/f/{code}/members/{kind}", pages.member_file, name="member_file"),
         Route("/api/rooms/{code}/questions/{question}", pages.question_update, methods=["PUT"], name="question_update"),
         Route(
             "/api/rooms/{code}/questions/{question}", pages.question_delete, methods=["DELETE"], name="question_delete"

@@ -283,8 +283,7 @@ def codes(args: argparse.Namespace) -> int:
         return fail(f"no room with code {args.code} in {args.db}")
     room, added = done
     listed = added or [m for m in room.members if not m.withdrawn]  # without new ones: the codes there are
-    rows = [f"{m.ref};{m.group or ''};{m.weight:g};{m.shown}" for m in listed]
-    table = "\n".join(["id;group;weight;code", *rows]) + "\n"
+    table = members.as_csv(listed)
     if args.output:
         Path(args.output).write_text(table, encoding="utf-8")
     else:

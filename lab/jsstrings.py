@@ -38,6 +38,12 @@ STRINGS: dict[str, str] = {
     "page_stale": N_("This page no longer works. Open it again through the code or the QR code."),
     "retry": N_("Try again"),
     "enter_code": N_("Type my code"),
+    # member codes, in the console
+    "members_only": N_("Only members with a code take part."),
+    "anyone_answers": N_("Anyone with the session code takes part."),
+    "member_codes": N_("%(n)s codes."),
+    "member_codes_withdrawn": N_("%(n)s codes; %(withdrawn)s withdrawn."),
+    "withdraw_confirm": N_("Withdraw the code of %(id)s? It can no longer answer."),
     # results
     "results": N_("Results"),
     "ideas": N_("The ideas"),

@@ -67,6 +67,12 @@ def tidy(typed: str) -> str:
     return "".join(ch for ch in typed.upper() if ch not in " -\t.")[:32]
 
 
+def as_csv(members: Iterable[Member]) -> str:
+    """The codes to hand out or mail-merge: `id;group;weight;code`, a line each."""
+    rows = [f"{m.ref};{m.group or ''};{m.weight:g};{m.shown}" for m in members]
+    return "\n".join(["id;group;weight;code", *rows]) + "\n"
+
+
 def counted(count: object, start: int = 1) -> list[NewMember]:
     """`count` codes without a list: numbered from `start` (so that a second batch goes on where the first ended)."""
     if not isinstance(count, int) or isinstance(count, bool) or not 1 <= count <= MOST:

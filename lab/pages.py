@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.templating import Jinja2Templates
 
-from . import access, export, i18n, media, members, qr, questions
+from . import access, export, i18n, letters, media, members, qr, questions
 from .decks import DeckError, list_decks, load_deck, parse_question
 from .errors import N_, Invalid, LabError, TooLarge, UnknownQuestion
 from .i18n import gettext as _
@@ -28,6 +28,7 @@ from .rooms import THEME_NAME_LENGTH, Room
 from .wire import loads
 
 MAX_BODY = 64 * 1024
+MAX_MEMBER_LIST = 2 * 1024 * 1024  # a member list of 20,000 lines (lab.members.MOST)
 
 
 # -- helpers -----------------------------------------------------------------------------------------------------
@@ -235,6 +236,8 @@ async def console(request: Request) -> Response:
         images_api=request.url_for("image_upload", code=room.code).path,
         languages=list(i18n.LANGUAGES.items()), report=base, charted=charted,
         themed=[name for name, kind in TYPES.items() if kind.themed],
+        members_api={name: request.url_for(name, code=room.code).path
+                     for name in ("members_add", "members_withdraw", "room_access")},
     )  # fmt: skip
     return render(
         request, "console.html", room=room, data=data, **_links(request, room),
@@ -244,6 +247,7 @@ async def console(request: Request) -> Response:
         delete_url=request.url_for("room_delete", code=room.code).path, csrf=data["csrf"],
         report_urls={kind: request.url_for("report_file", code=room.code, kind=kind).path for kind in REPORT_TYPES},
         charts=charts, chart_base=base + "/charts/", theme_name_length=THEME_NAME_LENGTH,
+        member_files={kind: request.url_for("member_file", code=room.code, kind=kind).path for kind in MEMBER_FILES},
     )  # fmt: skip
 
 
@@ -287,15 +291,24 @@ REPORT_TYPES = {
 CHART_TYPES = {"svg": "image/svg+xml", "png": "image/png"}
 
 
-async def report_file(request: Request) -> Response:
-    """The room's report as PDF, Word or HTML; `?compare=CODE` sets another room's same questions beside it (a
-    room this browser may also run, so a join code alone shows nobody another room's results)."""
+async def _file_of(request: Request, kinds: Mapping[str, str], unknown: str) -> tuple[Room, str] | Response:
+    """The room and the kind of file a facilitator's download asks for; else the page that says why not."""
     room = await screen_room(request, "facilitator")
     if isinstance(room, Response):
         return room
     kind = request.path_params["kind"]
-    if kind not in REPORT_TYPES:
-        return error_page(request, 404, _("There is no report of that kind."))
+    if kind not in kinds:
+        return error_page(request, 404, unknown)
+    return room, kind
+
+
+async def report_file(request: Request) -> Response:
+    """The room's report as PDF, Word or HTML; `?compare=CODE` sets another room's same questions beside it (a
+    room this browser may also run, so a join code alone shows nobody another room's results)."""
+    found = await _file_of(request, REPORT_TYPES, _("There is no report of that kind."))
+    if isinstance(found, Response):
+        return found
+    room, kind = found
     other = None
     code = request.query_params.get("compare", "").strip()
     if code:
@@ -369,11 +382,11 @@ async def _api_room(request: Request) -> Room | JSONResponse:
     return room
 
 
-async def _json_body(request: Request) -> Any:
+async def _json_body(request: Request, limit: int = MAX_BODY) -> Any:
     body = b""
     async for chunk in request.stream():
         body += chunk
-        if len(body) > MAX_BODY:
+        if len(body) > limit:
             raise TooLarge()
     try:
         return loads(body)
@@ -391,6 +404,75 @@ async def _api(request: Request, action: Any) -> Response:
         return result
     except LabError as error:
         return error_json(error)
+
+
+async def members_add(request: Request) -> Response:
+    """Codes for a member list (`{"list": "<CSV text>"}`, lab.members.parse_list) or for a number of members
+    (`{"count": N}`); the room then takes answers from members only. Answers the room's member summary."""
+
+    async def action(room: Room) -> Response:
+        body = await _json_body(request, MAX_MEMBER_LIST)
+        listed = body.get("list") if isinstance(body, dict) else None
+        if isinstance(listed, str):
+            new = members.parse_list(listed)
+        else:
+            new = members.counted(body.get("count") if isinstance(body, dict) else None, room.next_number())
+        added = await room.add_members(new)
+        await room.set_access("codes")
+        return JSONResponse({"added": len(added), **room.member_summary()}, 201)
+
+    return await _api(request, action)
+
+
+async def members_withdraw(request: Request) -> Response:
+    """Withdraw the code of a member by their id on the list (`{"id": "12A"}`): it answers no more."""
+
+    async def action(room: Room) -> Response:
+        body = await _json_body(request)
+        ref = body.get("id") if isinstance(body, dict) else None
+        found = next((m for m in room.members if m.ref == ref and not m.withdrawn), None) if ref else None
+        if found is None:
+            raise Invalid(N_("%(id)s is not on the member list."), id=str(ref)[:60])
+        await room.withdraw_member(found.id)
+        return JSONResponse(room.member_summary())
+
+    return await _api(request, action)
+
+
+async def room_access(request: Request) -> Response:
+    """Whether anyone with the join code answers (`{"access": "open"}`) or members with a code only ("codes")."""
+
+    async def action(room: Room) -> Response:
+        body = await _json_body(request)
+        await room.set_access(body.get("access") if isinstance(body, dict) else None)
+        return JSONResponse(room.member_summary())
+
+    return await _api(request, action)
+
+
+MEMBER_FILES = {"csv": "text/csv; charset=utf-8", "letters": "application/pdf", "labels": "application/pdf"}
+
+
+async def member_file(request: Request) -> Response:
+    """The room's codes to hand out: `csv` (id, group, weight, code), `letters` (an A4 letter each, PDF) or `labels`
+    (24 to an A4 sheet, PDF), withdrawn codes left out. The PDFs are made in the report's worker processes, one at a
+    time with reports."""
+    found = await _file_of(request, MEMBER_FILES, _("There is no such file."))
+    if isinstance(found, Response):
+        return found
+    room, kind = found
+    listed = [m for m in room.members if not m.withdrawn]
+    if kind == "csv":
+        body: bytes = members.as_csv(listed).encode()
+        name = export.filename(room, "csv", prefix="codes-")
+    else:
+        from .report import workers
+
+        async with request.app.state.report_lock:
+            body = await workers.run(letters.pdf, room.title, room.lang, base_url(request), room.code, listed, kind)
+        name = export.filename(room, "pdf", prefix="brieven-" if kind == "letters" else "etiketten-")
+    return Response(body, media_type=MEMBER_FILES[kind],
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})  # fmt: skip
 
 
 def _question_path_id(request: Request) -> int:

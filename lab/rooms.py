@@ -351,6 +351,7 @@ class Room:
         if audience == "facilitator":
             message["queue"] = question.tally.queue() if question else None
             message["questions"] = [q.public() for q in self.questions]
+            message["members"] = self.member_summary()
             message["current_since_ms"] = self.current_since_ms
         return message
 
@@ -749,6 +750,12 @@ class Room:
     def _members_added(self, added: list[Member]) -> None:
         for member in added:
             self._members[member.code] = self._member_of[member.participant] = member
+        self._members_changed()
+
+    def _members_changed(self) -> None:
+        """Tell every console how many codes there are now, and the screens the turnout that follows."""
+        self._hub.publish(self.topic("facilitator"), dumps({"type": "members", **self.member_summary()}))
+        self.schedule_results(now=True)
 
     async def withdraw_member(self, member_id: int) -> Member:
         """Withdraw a member's code (a lost letter, a tenant who moved): it answers no more, and its phones are told
@@ -766,6 +773,12 @@ class Room:
             raise Invalid(N_('Choose "open" or "codes".'))
         await self._store.set_access(self.id, str(access))
         self.access = str(access)
+        self._members_changed()
+
+    def member_summary(self) -> dict[str, JSON]:
+        """For the console: who may answer, and how many codes there are and were withdrawn."""
+        withdrawn = sum(m.withdrawn for m in self._members.values())
+        return {"access": self.access, "members": len(self._members) - withdrawn, "withdrawn": withdrawn}
 
     def turnout(self, tally: Tally) -> dict[str, JSON] | None:
         """In a room that asks for codes: how many members may answer, and how many answered this round (also

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import CHOICE, Client, Server, facilitator, spec
+from conftest import CHOICE, Client, Server, facilitator, page_data, spec
 from pypdf import PdfReader
 
 from lab import letters, members
@@ -244,3 +244,59 @@ def test_lab_codes_makes_codes_and_prints_letters_and_labels(
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT count(*), sum(withdrawn), min(access) FROM members JOIN rooms ON rooms.id = room_id"
                             ).fetchone() == (5, 1, "codes")  # fmt: skip
+
+
+async def test_the_console_makes_codes_withdraws_one_and_hands_out_letters(
+    server: Server, clients: Callable[[], Client]
+) -> None:
+    room = await server.rooms.create("Klantenpanel Zuid", [spec(**CHOICE)])
+    boss, start = await facilitator(clients, room)
+    assert start["members"] == {"access": "open", "members": 0, "withdrawn": 0}
+    page = await boss.get(f"/f/{room.code}")
+    headers = {"X-CSRF-Token": page_data(page.text)["csrf"]}
+    api = f"/api/rooms/{room.code}"
+
+    wrong = await boss.http.post(f"{api}/members", json={"list": "id\n7\n7\n"}, headers=headers)
+    assert (wrong.status_code, wrong.json()) == (
+        400,
+        {"error": "invalid", "message": "Het nummer 7 staat twee keer op de lijst (regel 3)."},
+    )
+    assert room.members == [] and room.access == "open"  # nothing changed
+
+    made = await boss.http.post(f"{api}/members", json={"list": LIST}, headers=headers)
+    assert (made.status_code, made.json()) == (201, {"added": 3, "access": "codes", "members": 3, "withdrawn": 0})
+    assert (await boss.expect("members"))["members"] == 3
+    more = await boss.http.post(f"{api}/members", json={"count": 2}, headers=headers)
+    assert more.json() == {"added": 2, "access": "codes", "members": 5, "withdrawn": 0}
+    gone = await boss.http.post(f"{api}/members/withdraw", json={"id": "12B"}, headers=headers)
+    assert gone.json() == {"access": "codes", "members": 4, "withdrawn": 1}
+    unknown = await boss.http.post(f"{api}/members/withdraw", json={"id": "12B"}, headers=headers)
+    assert (unknown.status_code, unknown.json()["message"]) == (400, "12B staat niet op de ledenlijst.")
+
+    listed = await boss.get(f"/f/{room.code}/members/csv")
+    lines = listed.text.splitlines()
+    assert listed.headers["content-type"] == "text/csv; charset=utf-8"
+    assert [line.split(";")[:3] for line in lines] == [
+        [
+            "id",
+            "group",
+            "weight",
+        ],
+        ["12A", "De Akker", "1"],
+        ["14", "Het Hof", "1"],
+        ["15", "", "1"],
+        ["16", "", "1"],
+    ]
+    letters_pdf = await boss.http.get(f"/f/{room.code}/members/letters", timeout=60)  # made by the report workers
+    assert (
+        letters_pdf.headers["content-disposition"]
+        == f'attachment; filename="brieven-klantenpanel-zuid-{room.code}.pdf"'
+    )
+    pages = PdfReader(io.BytesIO(letters_pdf.content)).pages
+    assert [line.split(";")[3] in (page.extract_text() or "") for line, page in zip(lines[1:], pages, strict=True)] \
+        == [True] * 4  # fmt: skip
+
+    opened = await boss.http.put(f"{api}/access", json={"access": "open"}, headers=headers)
+    assert opened.json() == {"access": "open", "members": 4, "withdrawn": 1}
+    refused = await boss.http.put(f"{api}/access", json={"access": "iedereen"}, headers=headers)
+    assert refused.status_code == 400 and room.access == "open"

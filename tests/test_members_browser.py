@@ -4,7 +4,9 @@ to the form."""
 
 from __future__ import annotations
 
+import asyncio
 import re
+from pathlib import Path
 
 from conftest import BROWSER, CHOICE, PHONE, SCREEN, Server, open_page, spec
 from playwright.async_api import Browser, expect
@@ -61,3 +63,36 @@ async def test_a_phone_without_a_code_is_sent_to_the_form_when_the_room_starts_a
     await expect(phone.page.get_by_text("Uw antwoord is ontvangen")).to_be_visible()
     assert room.questions[0].tally.answers[member.participant].value == [0]
     assert phone.errors == [] and phone.foreign == []
+
+
+async def test_the_console_makes_codes_for_a_list_and_withdraws_one(
+    server: Server, browser: Browser, tmp_path: Path
+) -> None:
+    room = await server.rooms.create("Klantenpanel Zuid", [spec(**CHOICE)])
+    console = await open_page(browser, server, f"/f/{room.code}?key={room.facilitator_key}", **SCREEN)
+    status = console.page.locator("#members-status")
+    await expect(status).to_have_text("Iedereen met de sessiecode doet mee.")
+
+    listed = tmp_path / "leden.csv"
+    listed.write_text("nummer;complex\n12A;De Akker\n12B;De Akker\n12A;Het Hof\n", encoding="utf-8")
+    await console.page.get_by_label("Ledenlijst (csv-bestand)").set_input_files(listed)
+    await console.page.get_by_role("button", name="Codes maken voor de lijst").click()
+    await expect(console.page.locator("#members-error")).to_have_text(
+        "Het nummer 12A staat twee keer op de lijst (regel 4)."
+    )
+    listed.write_text("nummer;complex\n12A;De Akker\n12B;De Akker\n14;Het Hof\n", encoding="utf-8")
+    await console.page.get_by_label("Ledenlijst (csv-bestand)").set_input_files(listed)
+    await console.page.get_by_role("button", name="Codes maken voor de lijst").click()
+    await expect(status).to_have_text("Alleen leden met een code doen mee. 3 codes.")
+    await expect(console.page.get_by_label("Alleen leden met een code doen mee")).to_be_checked()
+
+    await console.page.get_by_label("Of maak een aantal codes").fill("2")
+    await console.page.keyboard.press("Enter")
+    await expect(status).to_have_text("Alleen leden met een code doen mee. 5 codes.")
+    console.page.once("dialog", lambda dialog: asyncio.ensure_future(dialog.accept()))
+    await console.page.get_by_label(re.compile("Een code intrekken")).fill("12B")
+    await console.page.get_by_role("button", name="Intrekken").click()
+    await expect(status).to_have_text("Alleen leden met een code doen mee. 4 codes; 1 ingetrokken.")
+    assert [m.ref for m in room.members if m.withdrawn] == ["12B"] and room.access == "codes"
+    refused = "Failed to load resource: the server responded with a status of 400 (Bad Request)"
+    assert console.errors == [refused] and console.foreign == []  # the list with an id twice, and nothing else

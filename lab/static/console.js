@@ -13,6 +13,7 @@ import { ready } from './types/index.js';
 import {
   announce, answersText, data, el, focusOn, participantsText, roomLang, setRoomLang, show, t, turnoutText,
 } from './util.js';
+import { drawMembers } from './members.js';
 
 const list = document.getElementById('questions');
 const current = document.getElementById('current');
@@ -30,6 +31,8 @@ const socket = connect(data.ws, {
     if (message.type === 'reactions') { countReactions(message.counts); return; }
     if (message.type === 'error' && pending) { pending.refused(message.message); return; } // a report action's
     if (message.type === 'details' || message.type === 'themes') { reportDone(message); return; }
+    if (message.type === 'members') { drawMembers(message); return; }
+    if (message.type === 'snapshot') drawMembers(message.members);
     const changed = apply(room, message);
     if (message.type === 'error') {
       error = message.message;
