@@ -52,6 +52,16 @@ class Member:
         return shown(self.code)
 
 
+@dataclass(frozen=True)
+class Turnout:
+    """Of a round, in a room for members only: members who may answer and who did, counted and weighed."""
+
+    eligible: int
+    answered: int
+    eligible_weight: float
+    answered_weight: float
+
+
 def new_code() -> str:
     return "".join(secrets.choice(ALPHABET) for _ in range(LENGTH))
 

@@ -13,6 +13,7 @@ owned by another process could implement the same calls.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import secrets
 import time
@@ -47,7 +48,7 @@ from .hub import Hub
 from .i18n import DEFAULT as DEFAULT_LANGUAGE
 from .i18n import LANGUAGES
 from .media import StoredImage
-from .members import Member, NewMember
+from .members import Member, NewMember, Turnout
 from .moderation import WordFilter, word_filter
 from .questions import JSON, TYPES
 from .records import HIDDEN, PENDING, SHOWN, Answer, Post, Upvote
@@ -783,13 +784,15 @@ class Room:
     def turnout(self, tally: Tally) -> dict[str, JSON] | None:
         """In a room that asks for codes: how many members may answer, and how many answered this round (also
         weighed, where the list gives weights); None in an open room."""
+        found = self.turnout_of(tally)
+        return None if found is None else dataclasses.asdict(found)
+
+    def turnout_of(self, tally: Tally) -> Turnout | None:
         if self.access != "codes":
             return None
         eligible = [m for m in self._members.values() if not m.withdrawn]
         answered = [m for m in eligible if m.participant in tally.answers]
-        return {"eligible": len(eligible), "answered": len(answered),
-                "eligible_weight": sum(m.weight for m in eligible),
-                "answered_weight": sum(m.weight for m in answered)}  # fmt: skip
+        return Turnout(len(eligible), len(answered), sum(m.weight for m in eligible), sum(m.weight for m in answered))
 
     # -- participants ------------------------------------------------------------------------------------------------
 

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from conftest import CHOICE, Client, Server, facilitator, page_data, spec
 from pypdf import PdfReader
+from test_report import docx_text, flat, pdf_text
 
 from lab import letters, members
 from lab.cli import main
@@ -300,3 +301,18 @@ async def test_the_console_makes_codes_withdraws_one_and_hands_out_letters(
     assert opened.json() == {"access": "open", "members": 4, "withdrawn": 1}
     refused = await boss.http.put(f"{api}/access", json={"access": "iedereen"}, headers=headers)
     assert refused.status_code == 400 and room.access == "open"
+
+
+async def test_the_report_of_a_members_room_gives_the_turnout_per_question(server: Server) -> None:
+    room, (_first, second, _third) = await coded_room(server)
+    await room.join(second.participant)
+    await room.vote(second.participant, "vote-0001", room.questions[0].id, 1, [0])
+    from lab.report import build
+
+    text = flat(docx_text(await build(server.app.state.store, room, "docx")))
+    assert "Leden met een code | 3" in text
+    assert "1 van de 3 leden met een code heeft geantwoord (33%); gewogen 1,5 van 3,5 (43%)" in text
+    assert "Alleen leden konden antwoorden, elk met de persoonlijke code op hun brief" in text
+    assert "3 leden hadden een code." in text
+    pdf = pdf_text(await build(server.app.state.store, room, "pdf"))
+    assert "1 van de 3 leden met een code heeft geantwoord (33%); gewogen 1,5 van 3,5 (43%)" in pdf

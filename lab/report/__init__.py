@@ -48,6 +48,7 @@ class Part:
     fixed_themes: list[tuple[str, list[str]]] = field(default_factory=list)  # as the facilitator corrected them
     themes: list[Theme] = field(default_factory=list)  # filled by make: the quotes grouped
     chart: str = ""  # the chart's file name (charts downloaded one by one), when it has one
+    turnout: str = ""  # in a room for members only: how many of those who may answer did, in words
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,7 @@ class Report:
     appendix: list[tuple[str, Table | str]]
     images: dict[str, bytes] = field(default_factory=dict)  # pictures the figures draw on (a map to pin on)
     compared_with: str = ""  # the other room's title, with --compare
+    eligible: int | None = None  # in a room for members only: the members with a code (not withdrawn)
     labels: dict[str, str] = field(default_factory=dict)  # the renderers' fixed words, translated
 
 
@@ -190,7 +192,8 @@ def _collect(room: Room, joined: int, images: dict[str, bytes], other: Room | No
             fixed = [(str(g["name"]), [str(i) for i in g["items"]])
                      for g in room.themes.get((question.id, round_number), [])]  # fmt: skip
             chart = f"{shown_number}-{round_number}" if figure is not None and not isinstance(figure, Quotes) else ""
-            parts.append(Part(round_number, _respondents(tally), figure, _table(tally, lang), fixed, chart=chart))
+            parts.append(Part(round_number, _respondents(tally), figure, _table(tally, lang), fixed, chart=chart,
+                              turnout=_turnout(room, tally)))  # fmt: skip
             listed = _answers(tally)
             if listed is not None and tally.responses:
                 several = len(question.rounds) > 1
@@ -217,7 +220,31 @@ def _collect(room: Room, joined: int, images: dict[str, bytes], other: Room | No
         made_at=format_datetime(now.astimezone(zone), format="d MMMM y HH:mm", tzinfo=zone, locale=lang),
         methods=methods(room, joined, len(answered)), sections=sections, appendix=appendix,
         images=images, compared_with=other.title if other else "", labels=labels(),
+        eligible=_eligible(room),
     )  # fmt: skip
+
+
+def _eligible(room: Room) -> int | None:
+    summary = room.member_summary()
+    return int(summary["members"]) if summary["access"] == "codes" else None
+
+
+def _turnout(room: Room, tally: Tally) -> str:
+    """ "12 of the 200 members with a code answered (6%)", weighed too where the member list gives weights."""
+    found = room.turnout_of(tally)
+    if found is None:
+        return ""
+    text = _("%(n)s of the %(of)s members with a code answered (%(percent)s%%)", n=found.answered, of=found.eligible,
+             percent=_percent(found.answered, found.eligible))  # fmt: skip
+    if found.answered_weight != found.answered or found.eligible_weight != found.eligible:
+        text += "; " + _("weighed %(n)s of %(of)s (%(percent)s%%)", n=number(found.answered_weight, room.lang),
+                         of=number(found.eligible_weight, room.lang),
+                         percent=_percent(found.answered_weight, found.eligible_weight))  # fmt: skip
+    return text
+
+
+def _percent(part: float, whole: float) -> int:
+    return round(100 * part / whole) if whole else 0
 
 
 def _label(room: Room) -> str:
@@ -268,6 +295,7 @@ def labels() -> dict[str, str]:
         "quotes": _("Answers, grouped by theme"), "questions": _("Questions from the room, most votes first"),
         "compare": _("Compared"), "statement_n": _("n per statement"), "code": _("Session code"),
         "median": _("median"), "right": _("right answer"), "page": _("Page"),
+        "eligible": _("Members with a code"),
         "appendix_note": _("Every answer to the closed questions, identical answers merged with their count. Answers "
                            "in participants' own words are quoted at their question. One row per participant is in "
                            "the Excel and CSV exports."),
@@ -307,6 +335,12 @@ def methods(room: Room, joined: int, answered: int) -> list[str]:
                      "is a help for reading, not a count of opinions."))  # fmt: skip
     if any(len([1 for t in q.rounds.values() if t.responses]) > 1 for q in asked):
         out.append(_("Some questions were asked twice; the rounds are shown side by side."))
+    summary = room.member_summary()
+    if summary["access"] == "codes":
+        out.insert(1, _("Only members could answer, each with the personal code on their letter: one answer per code "
+                        "per question, on any phone. %(members)s members had a code. Where this report gives a "
+                        "turnout, it is counted against them; members who did not answer count as not answering.",
+                        members=summary["members"]))  # fmt: skip
     out.append(_("The report names nobody. Which participant gave which answer is not in it."))
     return out
 

@@ -107,8 +107,10 @@ def docx(report: Report, images: Mapping[str, bytes]) -> bytes:
 
     document.add_paragraph(labels["report"]).runs[0].font.color.rgb = RGBColor(0x55, 0x55, 0x55)
     document.add_heading(report.title, level=0)
+    eligible = "" if report.eligible is None else str(report.eligible)
     facts = [(labels["date"], report.date), (labels["place"], report.place),
-             (labels["facilitator"], report.facilitator), (labels["joined"], str(report.joined)),
+             (labels["facilitator"], report.facilitator), (labels["eligible"], eligible),
+             (labels["joined"], str(report.joined)),
              (labels["answered"], str(report.answered)), (labels["code"], report.code)]  # fmt: skip
     _table(document, Table(["", ""], [[k, v] for k, v in facts if v]), header=False)
     if report.compared_with:
@@ -125,6 +127,8 @@ def docx(report: Report, images: Mapping[str, bytes]) -> bytes:
             if len(sec.parts) > 1:
                 document.add_heading(labels["round"] % {"n": part.round}, level=2)
             document.add_paragraph(counted(labels, "n", part.respondents)).runs[0].bold = True
+            if part.turnout:
+                document.add_paragraph(part.turnout)
             if not part.respondents:
                 document.add_paragraph(labels["no_answers"])
                 continue
