@@ -44,6 +44,28 @@ def participant_id(session: Session, room: Room, *, create: bool = False) -> str
     return found
 
 
+def next_person(session: Session, room: Room) -> str:
+    """A kiosk's next person: a new participant id in the room (and no member code until they type theirs)."""
+    ids = session.get("p")
+    ids = {k: v for k, v in ids.items() if k != str(room.id)} if isinstance(ids, dict) else {}
+    session["p"] = ids
+    found = participant_id(session, room, create=True)
+    assert found is not None
+    return found
+
+
+def kiosk(session: Session, room: Room) -> bool:
+    """Whether this browser is a kiosk in the room: a tablet on which one person after another answers."""
+    rooms = session.get("kiosk")
+    return isinstance(rooms, list) and room.id in rooms
+
+
+def set_kiosk(session: Session, room: Room, on: bool) -> None:
+    rooms = session.get("kiosk")
+    rooms = [r for r in rooms if isinstance(r, int) and r != room.id] if isinstance(rooms, list) else []
+    session["kiosk"] = ([*rooms, room.id] if on else rooms)[-MAX_REMEMBERED_ROOMS:]
+
+
 def answer_as(session: Session, room: Room, participant: str) -> None:
     """From now on this browser answers in the room as `participant` (the one a member code is bound to)."""
     ids = session.get("p")

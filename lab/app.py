@@ -67,6 +67,7 @@ def routes() -> list[Route | WebSocketRoute | Mount]:
         Route("/join", pages.join, name="join"),
         Route("/r/{code}", pages.phone, name="phone"),
         Route("/r/{code}/member", pages.member_code, methods=["POST"], name="member_code"),
+        Route("/r/{code}/next", pages.next_person, methods=["POST"], name="next_person"),
         Route("/r/{code}/qr.svg", pages.qr_code, name="qr"),
         Route("/r/{code}/images/{name}", pages.image, name="image"),
         WebSocketRoute("/ws/r/{code}", live.phone_socket, name="phone_socket"),

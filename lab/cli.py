@@ -237,7 +237,7 @@ def purge(args: argparse.Namespace) -> int:
 
 
 def codes(args: argparse.Namespace) -> int:
-    from . import letters, members
+    from . import export, letters, members
 
     if not Path(args.db).is_file():
         return fail(f"{args.db}: no such database")
@@ -245,6 +245,8 @@ def codes(args: argparse.Namespace) -> int:
         new = members.parse_list(Path(args.from_file).read_text(encoding="utf-8-sig")) if args.from_file else None
     except OSError as error:
         return fail(f"{args.from_file}: {error.strerror}")
+    except UnicodeDecodeError:
+        return fail(f'{args.from_file}: not UTF-8 text. In Excel, save it as "CSV UTF-8".', 2)
     except LabError as error:
         return fail(f"{args.from_file}: {error}", 2)
 
@@ -264,7 +266,7 @@ def codes(args: argparse.Namespace) -> int:
                     raise Invalid(N_("%(id)s is not on the member list."), id=ref)
                 await room.withdraw_member(found.id)
                 print(f"withdrew the code of {ref}", file=sys.stderr)
-            if room.access != "codes":
+            if added and room.access != "codes":  # codes made: from now on only members answer
                 await room.set_access("codes")
                 print(f"room {room.code} now asks for member codes", file=sys.stderr)
             return room, added
@@ -283,7 +285,7 @@ def codes(args: argparse.Namespace) -> int:
         return fail(f"no room with code {args.code} in {args.db}")
     room, added = done
     listed = added or [m for m in room.members if not m.withdrawn]  # without new ones: the codes there are
-    table = members.as_csv(listed)
+    table = export.codes_csv(listed)
     if args.output:
         Path(args.output).write_text(table, encoding="utf-8")
     else:

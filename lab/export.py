@@ -21,7 +21,7 @@ import hashlib
 import io
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -34,6 +34,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from .i18n import gettext as _
+from .members import Member
 from .questions import Term
 from .records import STATUS_LABELS
 from .rooms import Room
@@ -170,6 +171,17 @@ def answers(room: Room, exported: list[ExportRow]) -> Answers:
              *[theirs.get(name) if number == row.number else None for number, name in own]]
         )  # fmt: skip
     return Answers(header, lines)
+
+
+def codes_csv(members: Iterable[Member]) -> str:
+    """Member codes to hand out or mail-merge (lab.members): `id;group;weight;code`, a line each, quoted where a
+    cell needs it, and a cell a spreadsheet would take for a formula kept as text."""
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";", lineterminator="\n")
+    writer.writerow(["id", "group", "weight", "code"])
+    for m in members:
+        writer.writerow([cell(m.ref), cell(m.group or ""), f"{m.weight:g}", m.shown])
+    return out.getvalue()
 
 
 def cell(value: Cell) -> Cell:

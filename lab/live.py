@@ -25,6 +25,7 @@ from . import access, i18n
 from .errors import (
     N_,
     BadMessage,
+    CodeNeeded,
     Forbidden,
     LabError,
     NoParticipant,
@@ -218,12 +219,14 @@ async def facilitator_socket(websocket: WebSocket) -> None:
     await _serve(websocket, "facilitator")
 
 
-async def _refuse(websocket: WebSocket, error: LabError, lang: str, explain: bool = False) -> None:
-    """Accept, then close with the error's code (a browser never sees an HTTP refusal's status)."""
+async def _refuse(
+    websocket: WebSocket, error: LabError, lang: str, explain: bool = False, close: int | None = None
+) -> None:
+    """Accept, then close with the error's code, or `close` (a browser never sees an HTTP refusal's status)."""
     await websocket.accept()
     if explain:
         await websocket.send_text(dumps(_error_message(error, lang)))
-    await websocket.close(error.close or CLOSE_FAILED)
+    await websocket.close(close or error.close or CLOSE_FAILED)
 
 
 async def _serve(websocket: WebSocket, audience: str) -> None:
@@ -246,6 +249,9 @@ async def _serve(websocket: WebSocket, audience: str) -> None:
             return
         if room.is_removed(participant):
             await _refuse(websocket, Removed(), lang, explain=True)
+            return
+        if room.access == "codes" and not room.may_answer(participant):  # a page from before the room asked
+            await _refuse(websocket, CodeNeeded(), lang, explain=True, close=Forbidden.close)
             return
     elif not access.has_role(session, room, "facilitator" if audience == "facilitator" else "projector"):
         await _refuse(websocket, Forbidden(), lang)

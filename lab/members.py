@@ -16,7 +16,6 @@ to case, spaces or dashes. 25^8 codes: with 20,000 members and 20 wrong guesses 
 from __future__ import annotations
 
 import csv
-import io
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -77,12 +76,6 @@ def tidy(typed: str) -> str:
     return "".join(ch for ch in typed.upper() if ch not in " -\t.")[:32]
 
 
-def as_csv(members: Iterable[Member]) -> str:
-    """The codes to hand out or mail-merge: `id;group;weight;code`, a line each."""
-    rows = [f"{m.ref};{m.group or ''};{m.weight:g};{m.shown}" for m in members]
-    return "\n".join(["id;group;weight;code", *rows]) + "\n"
-
-
 def counted(count: object, start: int = 1) -> list[NewMember]:
     """`count` codes without a list: numbered from `start` (so that a second batch goes on where the first ended)."""
     if not isinstance(count, int) or isinstance(count, bool) or not 1 <= count <= MOST:
@@ -92,33 +85,46 @@ def counted(count: object, start: int = 1) -> list[NewMember]:
 
 def parse_list(text: str) -> list[NewMember]:
     """A member list as CSV, as a spreadsheet saves it: a header row with `id` (or `nummer`, `adres`), and
-    optionally `group` (`groep`, `complex`) and `weight` (`gewicht`); `,` or `;` between columns, a decimal comma
-    allowed. Raises Invalid naming the line of the first mistake."""
-    text = text.removeprefix("\ufeff")  # Excel's byte order mark
-    lines = [line for line in text.splitlines() if line.strip()]
-    if not lines:
+    optionally `group` (`groep`, `complex`) and `weight` (`gewicht`); `,` or `;` between columns (Excel's `sep=`
+    line too), a decimal comma allowed where `;` separates. Empty rows are skipped. Raises Invalid naming the line
+    (as a spreadsheet numbers it) of the first mistake."""
+    lines = text.removeprefix("\ufeff").splitlines()  # Excel's byte order mark
+    if lines and lines[0].strip().lower() in ("sep=;", "sep=,"):
+        delimiter, start = lines[0].strip()[-1], 1
+    else:
+        first = next((line for line in lines if line.strip()), "")
+        delimiter, start = (";" if first.count(";") > first.count(",") else ","), 0
+    rows: list[tuple[int, list[str]]] = []
+    reader = csv.reader(lines[start:], delimiter=delimiter)
+    try:
+        for row in reader:
+            if any(cell.strip() for cell in row):
+                rows.append((reader.line_num + start, row))
+    except csv.Error:
+        raise Invalid(N_("Line %(line)s cannot be read: check its quotes."), line=reader.line_num + start) from None
+    if not rows:
         raise Invalid(N_("The list is empty."))
-    delimiter = ";" if lines[0].count(";") > lines[0].count(",") else ","
-    rows = list(csv.reader(io.StringIO("\n".join(lines)), delimiter=delimiter))
-    header = [cell.strip().casefold() for cell in rows[0]]
+    header = [cell.strip().casefold() for cell in rows[0][1]]
     columns = {name: _column(header, names) for name, names in COLUMNS.items()}
     if columns["ref"] is None:
         raise Invalid(N_('The first line must name the columns, with one called "id" (a dwelling or member number).'))
     members, seen = [], set()
-    for line, row in enumerate(rows[1:], start=2):
+    for line, row in rows[1:]:
         ref = _cell(row, columns["ref"])
         if not ref:
             raise Invalid(N_("Line %(line)s has no id."), line=line)
         if len(ref) > REF_LENGTH:
             raise Invalid(N_("The id on line %(line)s is longer than %(most)s characters."), line=line, most=REF_LENGTH)
+        group = _cell(row, columns["group"])
+        if not ref.isprintable() or not group.isprintable():
+            raise Invalid(N_("Line %(line)s holds a character that is not text."), line=line)
         if ref.casefold() in seen:
             raise Invalid(N_("The id %(id)s is on the list twice (line %(line)s)."), id=ref, line=line)
         seen.add(ref.casefold())
-        group = _cell(row, columns["group"]) or None
-        if group is not None and len(group) > GROUP_LENGTH:
+        if group and len(group) > GROUP_LENGTH:
             raise Invalid(N_("The group on line %(line)s is longer than %(most)s characters."), line=line,
                           most=GROUP_LENGTH)  # fmt: skip
-        members.append(NewMember(ref, group, _weight(_cell(row, columns["weight"]), line)))
+        members.append(NewMember(ref, group or None, _weight(_cell(row, columns["weight"]), line)))
     if not members:
         raise Invalid(N_("The list has a header but no members."))
     if len(members) > MOST:

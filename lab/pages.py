@@ -122,21 +122,43 @@ async def phone(request: Request) -> Response:
     room = await request.app.state.rooms.get(request.path_params["code"])
     if room is None:
         return render(request, "unknown_room.html", 404, code=request.path_params["code"])
+    mode = request.query_params.get("kiosk")
+    if mode in ("1", "0"):  # a volunteer's tablet for those without a smartphone (assisted voting), or no longer
+        access.set_kiosk(request.session, room, mode == "1")
+        if mode == "1":
+            access.next_person(request.session, room)
+        return RedirectResponse(request.url_for("phone", code=room.code).path, 303)
     participant = access.participant_id(request.session, room, create=True)
     if room.access == "codes":
         # The QR code on a letter brings the member's code along: asked to confirm it, unless this browser answers
         # as that member already (two members of one household may share a phone, and switch by scanning).
         typed = request.query_params.get("member", "")[:40]
         member = room.member_of(participant) if participant else None
-        if member is None or member.withdrawn or (typed and room.member(typed) is not member):
+        if not (participant and room.may_answer(participant)) or (typed and room.member(typed) is not member):
             return _code_page(request, room, typed=typed)
-    return render(request, "phone.html", room=room, data=js_data(request, room, "phone_socket"))
+    kiosk = access.kiosk(request.session, room)
+    # `who`: this participant's own key for what the page keeps unsent (another member on a shared phone, the
+    # kiosk's next person, never sends the previous one's vote); a hash, so the page never holds the id itself
+    who = hashlib.sha256(f"{room.id}:{participant}".encode()).hexdigest()[:16]
+    data = js_data(request, room, "phone_socket", who=who, kiosk=kiosk, csrf=access.csrf_token(request.session))
+    return render(request, "phone.html", room=room, data=data, kiosk=kiosk)
+
+
+async def next_person(request: Request) -> Response:
+    """On a kiosk: the next person answers as a new participant (in a room for members only, with their own code)."""
+    room = await request.app.state.rooms.get(request.path_params["code"])
+    if room is None:
+        return render(request, "unknown_room.html", 404, code=request.path_params["code"])
+    form = await _form(request)
+    if form is not None and access.kiosk(request.session, room):
+        access.next_person(request.session, room)
+    return RedirectResponse(request.url_for("phone", code=room.code).path, 303)
 
 
 def _code_page(request: Request, room: Room, error: str = "", typed: str = "", status: int = 200) -> Response:
     """A room that asks for member codes: the form for the code on the member's letter."""
     return render(request, "member_code.html", status, room=room, error=error, typed=typed,
-                  csrf=access.csrf_token(request.session))  # fmt: skip
+                  csrf=access.csrf_token(request.session), kiosk=access.kiosk(request.session, room))  # fmt: skip
 
 
 async def member_code(request: Request) -> Response:
@@ -463,7 +485,7 @@ async def member_file(request: Request) -> Response:
     room, kind = found
     listed = [m for m in room.members if not m.withdrawn]
     if kind == "csv":
-        body: bytes = members.as_csv(listed).encode()
+        body: bytes = export.codes_csv(listed).encode()
         name = export.filename(room, "csv", prefix="codes-")
     else:
         from .report import workers

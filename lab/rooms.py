@@ -717,6 +717,11 @@ class Room:
         found = self._members.get(codes.tidy(typed))
         return found if found is not None and not found.withdrawn else None
 
+    def may_answer(self, participant: str) -> bool:
+        """In a room that asks for codes: whether the participant typed a code that is not withdrawn."""
+        member = self._member_of.get(participant)
+        return member is not None and not member.withdrawn
+
     def member_of(self, participant: str) -> Member | None:
         """The member a participant answers as (withdrawn or not); None when they typed no code."""
         return self._member_of.get(participant)
@@ -731,6 +736,10 @@ class Room:
         or when the room would have more than lab.members.MOST."""
         if len(self._members) + len(new) > codes.MOST:
             raise Invalid(N_("A room takes at most %(most)s members."), most=codes.MOST)
+        known = {m.ref.casefold() for m in self._members.values()}
+        taken = next((m.ref for m in new if m.ref.casefold() in known), None)
+        if taken is not None:  # "12a" after "12A" would give one dwelling two votes
+            raise Invalid(N_("%(id)s has a code already."), id=taken)
         for _attempt in range(3):
             drawn: set[str] = set()
             while len(drawn) < len(new):
@@ -746,7 +755,7 @@ class Room:
 
     def next_number(self) -> int:
         """Where codes asked for by number go on: one past the highest numbered id so far."""
-        return 1 + max((int(m.ref) for m in self._members.values() if m.ref.isdigit()), default=0)
+        return 1 + max((int(m.ref) for m in self._members.values() if m.ref.isascii() and m.ref.isdigit()), default=0)
 
     def _members_added(self, added: list[Member]) -> None:
         for member in added:
@@ -791,7 +800,8 @@ class Room:
         if self.access != "codes":
             return None
         eligible = [m for m in self._members.values() if not m.withdrawn]
-        answered = [m for m in eligible if m.participant in tally.answers]
+        gave = {p.participant for p in tally.posts.values()} if tally.type.anytime else tally.answers  # a Q&A: posts
+        answered = [m for m in eligible if m.participant in gave]
         return Turnout(len(eligible), len(answered), sum(m.weight for m in eligible), sum(m.weight for m in answered))
 
     # -- participants ------------------------------------------------------------------------------------------------
@@ -929,8 +939,7 @@ class Room:
         never a write or a message per tap."""
         if not isinstance(reaction, str) or reaction not in REACTIONS:
             raise BadMessage(N_("Unknown reaction."))
-        if participant in self.removed:
-            raise Removed()
+        self._voter(participant)
         self._reactions[reaction] = self._reactions.get(reaction, 0) + 1
         if self._reactions_flush is None:
             self._reactions_flush = asyncio.get_running_loop().call_later(REACTIONS_INTERVAL, self._flush_reactions)
@@ -945,8 +954,7 @@ class Room:
         self._hub.publish(self.topic("facilitator"), message)
 
     async def set_nickname(self, participant: str, nickname: object) -> str:
-        if participant in self.removed:
-            raise Removed()
+        self._voter(participant)
         if not isinstance(nickname, str):
             raise BadMessage(N_("A name must be text."))
         nickname = " ".join(nickname.split())

@@ -463,6 +463,13 @@ async def test_the_join_and_organiser_pages_are_accessible(server: Server, brows
     await findings.check("member code", pages)
     await each(pages, wrong_code)
     await findings.check("member code: a wrong one", pages)
+
+    async def kiosk(s: Screen) -> None:  # a volunteer's tablet: large text, and the button for the next person
+        await s.page.goto(f"{server.base}/r/{coded.code}?kiosk=1")
+        await expect(s.page.get_by_role("button", name=tr(s.lang, "Done: next person"))).to_be_visible()
+
+    await each(pages, kiosk)
+    await findings.check("member code on a kiosk", pages)
     await each(pages, login)
     await findings.check("organiser login", pages)
     # one logs in (the password check is slow and rate-limited per address), the others take its session cookie

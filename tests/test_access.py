@@ -28,6 +28,7 @@ PUBLIC = {
     "type_styles",
     "image",  # a room's images, for anyone with its code (as its questions are)
     "member_code",  # a member code typed on the phone page (rate-limited per address: access.CodeGuard)
+    "next_person",  # a kiosk's next person: a new participant id, which any browser gets by clearing its cookie
 }
 
 

@@ -272,7 +272,8 @@ async def test_a_vote_kept_offline_for_a_round_that_has_passed_is_not_received(
     await page.evaluate("window.dispatchEvent(new Event('online'))")
     await expect(page.get_by_role("button", name="Slecht")).to_be_visible(timeout=20000)  # asked again
     await expect(page.get_by_text("Uw antwoord is ontvangen")).to_have_count(0)
-    assert await page.evaluate(f"localStorage.getItem('lab:pending:{room.code}')") == "{}"
+    who = await page.evaluate("JSON.parse(document.getElementById('lab-data').textContent).who")
+    assert await page.evaluate(f"localStorage.getItem('lab:pending:{room.code}:{who}')") == "{}"
     assert room.questions[0].rounds[2].answers == {} and room.questions[0].rounds[1].answers == {}
     await page.get_by_role("button", name="Matig").click()  # and its new answer counts in the new round
     await expect(page.get_by_text("Uw antwoord is ontvangen")).to_be_visible()

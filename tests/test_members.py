@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import json
 import re
 import sqlite3
 from collections.abc import Callable
@@ -13,11 +14,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import websockets
 from conftest import CHOICE, Client, Server, facilitator, page_data, spec
 from pypdf import PdfReader
 from test_report import docx_text, flat, pdf_text
 
-from lab import letters, members
+from lab import export, letters, members
 from lab.cli import main
 from lab.errors import CodeNeeded, Invalid
 from lab.hub import Hub
@@ -33,6 +35,7 @@ def test_a_member_list_is_read_as_a_spreadsheet_saves_it() -> None:
         NewMember("12A", "De Akker", 1.0), NewMember("12B", "De Akker", 1.5), NewMember("14", "Het Hof", 1.0),
     ]  # fmt: skip
     assert members.parse_list("id,group\n1,a\n2,\n") == [NewMember("1", "a"), NewMember("2")]
+    assert members.parse_list("sep=;\nid;gewicht\n1;2,5\n;;\n") == [NewMember("1", None, 2.5)]  # Excel's own lines
 
 
 @pytest.mark.parametrize(
@@ -47,6 +50,10 @@ def test_a_member_list_is_read_as_a_spreadsheet_saves_it() -> None:
         ("id;gewicht\n1;veel\n", "The weight on line 2 is not a number."),
         ("id;gewicht\n1;0\n", "The weight on line 2 must be above 0 and at most 1000."),
         ("id;groep\n1;" + "x" * 61 + "\n", "The group on line 2 is longer than 60 characters."),
+        ("id;groep\n\n1;a\n\n;b\n", "Line 5 has no id."),  # numbered as the spreadsheet numbers its rows
+        ('id\n1\n"2' + "x" * 200_000 + "\n", "Line 3 cannot be read: check its quotes."),
+        ("id\n1\n2\x07\n", "Line 3 holds a character that is not text."),
+        ("id\n12A\n12a\n", "The id 12a is on the list twice (line 3)."),
     ],
 )  # fmt: skip
 def test_a_wrong_member_list_is_refused_naming_the_line(text: str, said: str) -> None:
@@ -146,27 +153,16 @@ async def test_a_member_types_their_code_and_goes_on_later_on_another_phone(
                                            "answered_weight": 1.0}  # fmt: skip
 
 
-async def test_a_stranger_in_a_coded_room_cannot_answer_and_a_letters_qr_code_fills_the_code_in(
+async def test_a_letters_qr_code_fills_the_code_in_and_a_stale_form_changes_nothing(
     server: Server, clients: Callable[[], Client]
 ) -> None:
     room, (member, *_) = await coded_room(server)
-    stranger = clients()
-    await stranger.get(f"/r/{room.code}")
-    await stranger.connect(f"/ws/r/{room.code}")  # the socket of a page that skipped the form
-    await stranger.send(
-        {"type": "vote", "round": 1, "id": "stranger-0001", "question": room.questions[0].id, "value": [0]}
-    )
-    refused = await stranger.expect("error")
-    assert (refused["error"], refused["message"]) == (
-        "code_needed", "Voor deze sessie vult u eerst de code van uw brief in.",
-    )  # fmt: skip
-    with sqlite3.connect(server.settings.db_path) as conn:
-        assert conn.execute("SELECT count(*) FROM answers").fetchone() == (0,)
-
     scanned = await clients().get(f"/r/{room.code}?member={member.code}")
     assert f'value="{member.code}"' in scanned.text
     stale = await clients().http.post(f"/r/{room.code}/member", data={"member_code": member.code})
     assert stale.status_code == 403
+    with sqlite3.connect(server.settings.db_path) as conn:
+        assert conn.execute("SELECT count(*) FROM participants").fetchone() == (0,)
 
 
 @pytest.mark.parametrize("wrong", [20])
@@ -195,19 +191,24 @@ def test_labels_fill_a_sheet_of_24_before_the_next() -> None:
     assert sheets[0].count("192.168.1.20:8000 · code 123456") == 24
 
 
-def test_lab_codes_makes_codes_and_prints_letters_and_labels(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    db = tmp_path / "lab.db"
+def room_in_file(db: Path, title: str) -> str:
+    """A room in a database file of its own, for `lab codes` (no server holds it); returns its code."""
 
     async def fill() -> str:
         store = SqliteStore(db)
         await store.open()
-        room = await Rooms(store, Hub()).create("Ledenraadpleging 2027", [spec(**CHOICE)])
+        room = await Rooms(store, Hub()).create(title, [spec(**CHOICE)])
         await store.close()
         return room.code
 
-    code = asyncio.run(fill())
+    return asyncio.run(fill())
+
+
+def test_lab_codes_makes_codes_and_prints_letters_and_labels(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "lab.db"
+    code = room_in_file(db, "Ledenraadpleging 2027")
     listed = tmp_path / "leden.csv"
     listed.write_text(LIST, encoding="utf-8")
     letter_pdf, label_pdf = tmp_path / "brieven.pdf", tmp_path / "etiketten.pdf"
@@ -316,3 +317,62 @@ async def test_the_report_of_a_members_room_gives_the_turnout_per_question(serve
     assert "3 leden hadden een code." in text
     pdf = pdf_text(await build(server.app.state.store, room, "pdf"))
     assert "1 van de 3 leden met een code heeft geantwoord (33%); gewogen 1,5 van 3,5 (43%)" in pdf
+
+
+async def test_without_a_code_one_cannot_react_name_oneself_or_even_watch_a_members_room(
+    server: Server, clients: Callable[[], Client]
+) -> None:
+    room, _added = await coded_room(server)
+    await room.join("a-stranger")
+    with pytest.raises(CodeNeeded):
+        room.react("a-stranger", "like")
+    with pytest.raises(CodeNeeded):
+        await room.set_nickname("a-stranger", "Piet")
+    stranger = clients()
+    await stranger.get(f"/r/{room.code}")  # the code form; the browser has a participant id, and no code
+    cookie = "; ".join(f"{k}={v}" for k, v in stranger.http.cookies.items())
+    async with websockets.connect(f"{server.ws_base}/ws/r/{room.code}", additional_headers={"Cookie": cookie}) as ws:
+        told = json.loads(await ws.recv())
+        with pytest.raises(websockets.ConnectionClosed) as closed:
+            await ws.recv()
+    assert told == {"type": "error", "error": "code_needed",
+                    "message": "Voor deze sessie vult u eerst de code van uw brief in."}  # fmt: skip
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 4403
+
+
+async def test_a_questions_from_the_room_turnout_counts_who_asked(server: Server) -> None:
+    room = await server.rooms.create("Vragenronde", [spec(type="qa", prompt="Uw vragen aan de corporatie")],
+                                     access="codes")  # fmt: skip
+    first, _second = await room.add_members([NewMember("1"), NewMember("2")])
+    question = room.questions[0]
+    await room.push(question.id)
+    await room.join(first.participant)
+    await room.ask(first.participant, "ask-00000001", question.id, "Wanneer komen de nieuwe kozijnen?", False)
+    assert room.turnout_of(question.tally) == members.Turnout(2, 1, 2.0, 1.0)
+
+
+async def test_an_id_differing_only_in_capitals_gets_no_second_code_and_odd_ids_do_not_upset_numbering(
+    server: Server,
+) -> None:
+    room, _added = await coded_room(server)
+    with pytest.raises(Invalid) as refused:
+        await room.add_members([NewMember("12a")])
+    assert str(refused.value) == "12a has a code already."
+    await room.add_members([NewMember("12\u00b2"), NewMember("=1+1")])  # a superscript two: a digit, no number
+    assert [m.ref for m in await room.add_members(members.counted(1, room.next_number()))] == ["15"]
+    lines = export.codes_csv(room.members).splitlines()
+    assert [line.split(";")[0] for line in lines] == ["id", "12A", "12B", "14", "12\u00b2", "'=1+1", "15"]
+
+
+def test_lab_codes_says_what_to_do_with_a_list_that_is_not_utf8(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "lab.db"
+    code = room_in_file(db, "Ledenraadpleging")
+    listed = tmp_path / "leden.csv"
+    listed.write_bytes("nummer;straat\n1;Caf\u00e9laan\n".encode("cp1252"))  # Dutch Excel's plain "CSV"
+    assert main(["codes", code, "--db", str(db), "--from", str(listed)]) == 2
+    assert capsys.readouterr().err == f'lab: {listed}: not UTF-8 text. In Excel, save it as "CSV UTF-8".\n'
+    assert main(["codes", code, "--db", str(db)]) == 0  # listing the codes (none) leaves the room as it is
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT access FROM rooms").fetchone() == ("open",)

@@ -96,3 +96,43 @@ async def test_the_console_makes_codes_for_a_list_and_withdraws_one(
     assert [m.ref for m in room.members if m.withdrawn] == ["12B"] and room.access == "codes"
     refused = "Failed to load resource: the server responded with a status of 400 (Bad Request)"
     assert console.errors == [refused] and console.foreign == []  # the list with an id twice, and nothing else
+
+
+async def test_a_kiosk_lets_one_person_after_another_answer_with_large_text(server: Server, browser: Browser) -> None:
+    room = await server.rooms.create("Bewonersavond", [spec(**CHOICE)])
+    await room.push(room.questions[0].id)
+    kiosk = await open_page(browser, server, f"/r/{room.code}?kiosk=1", **PHONE)
+    await expect(kiosk.page).to_have_url(re.compile(f"/r/{room.code}$"))
+    await expect(kiosk.page.locator("html.large-text.kiosk")).to_have_count(1)
+    await expect(kiosk.page.get_by_role("link", name="lab")).to_have_count(0)  # nothing else to wander off to
+    for option in ("Goed", "Matig"):
+        await kiosk.page.get_by_role("button", name=option).click()
+        await expect(kiosk.page.get_by_text("Uw antwoord is ontvangen")).to_be_visible()
+        await kiosk.page.get_by_role("button", name="Klaar: volgende persoon").click()
+        await expect(kiosk.page.get_by_role("button", name="Goed")).to_be_visible()  # the next person: no answer yet
+    assert sorted(a.value[0] for a in room.questions[0].tally.answers.values()) == [0, 1]  # type: ignore[index]
+
+    coded = await server.rooms.create("Ledenraadpleging", [spec(**CHOICE)], access="codes")
+    await kiosk.page.goto(f"{server.base}/r/{coded.code}?kiosk=1")
+    await expect(kiosk.page.get_by_label("Typ de code van uw brief")).to_be_visible()
+    await expect(kiosk.page.get_by_role("button", name="Klaar: volgende persoon")).to_be_visible()
+    assert kiosk.errors == [] and kiosk.foreign == []
+
+
+async def test_a_vote_left_unsent_on_a_shared_phone_is_never_sent_for_the_other_member(
+    server: Server, browser: Browser
+) -> None:
+    room = await server.rooms.create("Renovatie De Akker", [spec(**CHOICE)], access="codes")
+    first, second = await room.add_members([NewMember("12A"), NewMember("12B")])
+    await room.push(room.questions[0].id)
+    phone = await open_page(browser, server, f"/r/{room.code}?member={first.code}", **PHONE)
+    await phone.page.get_by_role("button", name="Verder").click()
+    await expect(phone.page.get_by_role("button", name="Goed")).to_be_visible()
+    await phone.page.context.set_offline(True)
+    await phone.page.get_by_role("button", name="Goed").click()  # kept on the phone, to send when back online
+    await phone.page.context.set_offline(False)
+    await phone.page.goto(f"{server.base}/r/{room.code}?member={second.code}")  # the other letter's QR code
+    await phone.page.get_by_role("button", name="Verder").click()
+    await expect(phone.page.get_by_role("button", name="Goed")).to_be_visible()
+    await expect(phone.page.get_by_text("Uw antwoord is ontvangen")).to_have_count(0)
+    assert second.participant not in room.questions[0].tally.answers

@@ -19,17 +19,23 @@ export function drawMembers(summary) {
   status.textContent = summary.access === 'codes' ? `${t('members_only')} ${codes}` : t('anyone_answers');
 }
 
-async function send(path, method, body) {
+/** Send a change; on a refusal (or no connection) say why beside the field it came from, and answer null. */
+async function send(path, method, body, field) {
   problem.hidden = true;
-  const response = await fetch(path, {
-    method, headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': data.csrf },
-    body: JSON.stringify(body), credentials: 'same-origin',
-  });
+  for (const input of document.querySelectorAll('#members [aria-invalid]')) input.removeAttribute('aria-invalid');
+  let response = null;
   let payload = {};
-  try { payload = await response.json(); } catch { /* empty body */ }
-  if (!response.ok) {
+  try {
+    response = await fetch(path, {
+      method, headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': data.csrf },
+      body: JSON.stringify(body), credentials: 'same-origin',
+    });
+    payload = await response.json();
+  } catch { /* no connection, or an empty body */ }
+  if (!response || !response.ok) {
     problem.textContent = payload.message || t('error');
     problem.hidden = false;
+    if (field) field.setAttribute('aria-invalid', 'true');
     return null;
   }
   drawMembers(payload);
@@ -37,28 +43,31 @@ async function send(path, method, body) {
 }
 
 only.addEventListener('change', () => {
-  send(data.members_api.room_access, 'PUT', { access: only.checked ? 'codes' : 'open' })
+  send(data.members_api.room_access, 'PUT', { access: only.checked ? 'codes' : 'open' }, only)
     .then((done) => { if (!done) only.checked = !only.checked; });
 });
 
 listForm.addEventListener('submit', async (event) => {
   event.preventDefault();
-  const file = document.getElementById('members-list').files[0];
+  const input = document.getElementById('members-list');
+  const file = input.files[0];
   if (!file) return;
-  const done = await send(data.members_api.members_add, 'POST', { list: await file.text() });
+  const done = await send(data.members_api.members_add, 'POST', { list: await file.text() }, input);
   if (done) listForm.reset();
 });
 
 countForm.addEventListener('submit', async (event) => {
   event.preventDefault();
-  const done = await send(data.members_api.members_add, 'POST', { count: Number(document.getElementById('members-count').value) });
+  const input = document.getElementById('members-count');
+  const done = await send(data.members_api.members_add, 'POST', { count: Number(input.value) }, input);
   if (done) countForm.reset();
 });
 
 withdrawForm.addEventListener('submit', async (event) => {
   event.preventDefault();
-  const id = document.getElementById('members-withdraw').value.trim();
+  const input = document.getElementById('members-withdraw');
+  const id = input.value.trim();
   if (!id || !confirm(t('withdraw_confirm', { id }))) return;
-  const done = await send(data.members_api.members_withdraw, 'POST', { id });
+  const done = await send(data.members_api.members_withdraw, 'POST', { id }, input);
   if (done) withdrawForm.reset();
 });

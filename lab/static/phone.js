@@ -32,7 +32,7 @@ reactionBar.append(...REACTIONS.map(({ kind, symbol, label }) => el('button', {
   },
 }, el('span', { class: 'reaction-symbol', 'aria-hidden': 'true', text: symbol }), el('span', { class: 'reaction-label', text: t(label) }))));
 const banner = document.getElementById('connection');
-const PENDING = `lab:pending:${data.code}`;
+const PENDING = `lab:pending:${data.code}:${data.who}`; // each participant's own: a shared phone, a kiosk
 
 const room = createRoom('phone');
 const me = {
@@ -55,7 +55,7 @@ let pending = load(PENDING); // question id -> vote message not yet acknowledged
 
 // The Q&A ("board"): the room's Q&A that takes questions now, current or not, drawn in its own part of the page, so
 // nothing about the current question redraws it. Questions sent and not yet received are kept like votes.
-const ASKS = `lab:asks:${data.code}`;
+const ASKS = `lab:asks:${data.code}:${data.who}`;
 const asks = load(ASKS); // id -> ask message not yet received by the server
 const boardPart = document.getElementById('board');
 const board = { data: null, mine: new Map(), upvoted: new Set(), view: null };
@@ -64,7 +64,7 @@ let types = {}; // the renderers, once loaded: the socket does not wait for them
 const socket = connect(data.ws, {
   onMessage: receive,
   onStatus: (status) => { me.online = status === 'online'; drawBanner(); },
-  onFinal: (reason) => { me.final = reason; render(); },
+  onFinal: (reason) => { me.final = me.final === 'code' ? 'code' : reason; render(); }, // 'code': to the form
 });
 ready.then((loaded) => { types = loaded; render(); });
 
@@ -450,7 +450,15 @@ function setLarge(on) {
 }
 let largeSaved = false;
 try { largeSaved = localStorage.getItem(LARGE) === '1'; } catch { /* private mode */ }
-setLarge(largeSaved);
+setLarge(largeSaved || data.kiosk); // a kiosk (assisted voting) starts with large text for every person
+
+// A kiosk's next person starts afresh: what the previous one left unsent is not theirs to send.
+const nextPerson = document.querySelector('.kiosk-next');
+if (nextPerson) {
+  nextPerson.addEventListener('submit', () => {
+    try { localStorage.removeItem(PENDING); localStorage.removeItem(ASKS); } catch { /* private mode */ }
+  });
+}
 larger.addEventListener('click', () => setLarge(larger.getAttribute('aria-pressed') !== 'true'));
 
 render();
