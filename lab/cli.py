@@ -276,7 +276,7 @@ def codes(args: argparse.Namespace) -> int:
     try:
         done = asyncio.run(run())
     except StoreInUse as error:
-        return fail(f"{error} Stop the server, make the codes and start it again.")
+        return fail(f"{error} Make the codes in its console (Ledencodes), or stop the server and run lab codes again.")
     except StoreError as error:
         return fail(str(error))
     except LabError as error:
