@@ -19,7 +19,6 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-import jinja2
 from argon2 import PasswordHasher
 from itsdangerous import BadSignature
 from starlette.applications import Starlette
@@ -189,14 +188,7 @@ class Language:
 
 
 def templates() -> Jinja2Templates:
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(HERE / "templates"),
-        autoescape=True,
-        extensions=["jinja2.ext.i18n"],
-        undefined=jinja2.StrictUndefined,
-    )
-    env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
-    return Jinja2Templates(env=env)
+    return Jinja2Templates(env=i18n.templates(HERE / "templates"))
 
 
 def path_for(app: Starlette) -> Callable[..., str]:

@@ -16,7 +16,7 @@ from starlette.applications import Starlette
 from . import collector, qr, server, tasks
 from .app import create_app
 from .decks import DeckError, load_deck
-from .errors import N_, Invalid, LabError
+from .errors import LabError
 from .hub import Hub
 from .rooms import Room, Rooms
 from .settings import Settings
@@ -261,10 +261,7 @@ def codes(args: argparse.Namespace) -> int:
             if args.count or new:
                 added = await room.add_members(new or members.counted(args.count, room.next_number()))
             for ref in args.withdraw or ():
-                found = next((m for m in room.members if m.ref == ref), None)
-                if found is None:
-                    raise Invalid(N_("%(id)s is not on the member list."), id=ref)
-                await room.withdraw_member(found.id)
+                await room.withdraw_member(ref)
                 print(f"withdrew the code of {ref}", file=sys.stderr)
             if added and room.access != "codes":  # codes made: from now on only members answer
                 await room.set_access("codes")

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from contextvars import ContextVar
 from pathlib import Path
 
+import jinja2
 from babel import Locale, UnknownLocaleError
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -39,6 +40,17 @@ def translations(lang: str) -> NullTranslations:
         else:
             _catalogs[lang] = NullTranslations()
     return _catalogs[lang]
+
+
+def templates(folder: Path) -> jinja2.Environment:
+    """lab's Jinja environment for the templates in `folder`: autoescaped, strict, with `_()` and `ngettext()`
+    translating into the current language (pages, and documents such as the member letters)."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(folder), autoescape=True, extensions=["jinja2.ext.i18n"],
+        undefined=jinja2.StrictUndefined,
+    )  # fmt: skip
+    env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
+    return env
 
 
 def gettext(message: str, **params: object) -> str:

@@ -11,18 +11,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import quote
 
-import jinja2
-
 from . import i18n, qr
 from .members import Member
 
 TEMPLATES = Path(__file__).parent / "templates"
-KINDS = ("letters", "labels")
-_env = jinja2.Environment(
-    loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True, extensions=["jinja2.ext.i18n"],
-    undefined=jinja2.StrictUndefined,
-)  # fmt: skip
-_env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
+_env = i18n.templates(TEMPLATES)
 
 
 def link(base: str, room_code: str, member: Member) -> str:

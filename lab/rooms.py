@@ -748,7 +748,7 @@ class Room:
                     drawn.add(code)
             rows = [(code, member, secrets.token_urlsafe(12)) for code, member in zip(drawn, new, strict=True)]
             try:
-                return await self._store.add_members(self.id, rows, self._members_added)
+                return await self._store.add_members(self.id, rows, self._members_stored)
             except Conflict:  # a code another process gave meanwhile: draw again
                 continue
         raise Conflict()
@@ -757,7 +757,7 @@ class Room:
         """Where codes asked for by number go on: one past the highest numbered id so far."""
         return 1 + max((int(m.ref) for m in self._members.values() if m.ref.isascii() and m.ref.isdigit()), default=0)
 
-    def _members_added(self, added: list[Member]) -> None:
+    def _members_stored(self, added: list[Member]) -> None:
         for member in added:
             self._members[member.code] = self._member_of[member.participant] = member
         self._members_changed()
@@ -767,13 +767,17 @@ class Room:
         self._hub.publish(self.topic("facilitator"), dumps({"type": "members", **self.member_summary()}))
         self.schedule_results(now=True)
 
-    async def withdraw_member(self, member_id: int) -> Member:
-        """Withdraw a member's code (a lost letter, a tenant who moved): it answers no more, and its phones are told
-        so. Answers given before stay counted. Raises NotFound for a member not in this room."""
-        return await self._store.withdraw_member(self.id, member_id, self._member_withdrawn)
+    async def withdraw_member(self, ref: object) -> Member:
+        """Withdraw the code of the member with this id on the list (a lost letter, a tenant who moved): it answers
+        no more, and its phones are told so. Answers given before stay counted. Raises Invalid for an id that is not
+        on the list, or whose code is withdrawn already."""
+        found = next((m for m in self._members.values() if m.ref == ref and not m.withdrawn), None)
+        if found is None:
+            raise Invalid(N_("%(id)s is not on the member list."), id=str(ref)[:60])
+        return await self._store.withdraw_member(self.id, found.id, self._member_withdrawn)
 
     def _member_withdrawn(self, member: Member) -> None:
-        self._members_added([member])
+        self._members_stored([member])
         for watcher in list(self._phones.get(member.participant, ())):
             watcher.kick()
 
@@ -846,10 +850,9 @@ class Room:
             raise Removed()
         if self.access != "codes":
             return None
-        member = self._member_of.get(participant)
-        if member is None or member.withdrawn:
+        if not self.may_answer(participant):
             raise CodeNeeded()
-        return member
+        return self._member_of[participant]
 
     def _answerable(self, question: Question) -> None:
         """A live room takes answers for the question on the screen while it is open."""

@@ -93,7 +93,7 @@ async def test_members_answer_once_per_question_with_their_weight_and_others_are
         "eligible": 3, "answered": 1, "eligible_weight": 3.5, "answered_weight": 1.5,
     }  # fmt: skip
 
-    await room.withdraw_member(third.id)
+    await room.withdraw_member(third.ref)
     assert room.turnout(question.tally) == {
         "eligible": 2,
         "answered": 1,
