@@ -113,7 +113,8 @@ export function board({ onAsk, onUpvote }) {
   const named = el('input', { type: 'checkbox', id: `${id}named` });
   const namedLabel = el('label', { for: `${id}named` });
   const namedRow = el('p', { class: 'qa-named' }, named, ' ', namedLabel);
-  const said = el('p', { class: 'qa-said', role: 'status' });
+  // Shown, not a live region: announce() reads the same words out once (two regions would say them twice).
+  const said = el('p', { class: 'qa-said' });
   const form = el('form', { class: 'qa-form' },
     el('label', { for: area.id, text: t('qa_your_question') }), area, left, namedRow,
     el('button', { type: 'submit', class: 'send big', text: t('qa_send') }), said);
