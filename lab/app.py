@@ -86,6 +86,7 @@ def routes() -> list[Route | WebSocketRoute | Mount]:
         Route("/api/rooms/{code}/members", pages.members_add, methods=["POST"], name="members_add"),
         Route("/api/rooms/{code}/members/withdraw", pages.members_withdraw, methods=["POST"], name="members_withdraw"),
         Route("/api/rooms/{code}/access", pages.room_access, methods=["PUT"], name="room_access"),
+        Route("/api/rooms/{code}/ballots", pages.ballots, methods=["GET", "POST"], name="ballots"),
         Route("/f/{code}/members/{kind}", pages.member_file, name="member_file"),
         Route("/api/rooms/{code}/questions/{question}", pages.question_update, methods=["PUT"], name="question_update"),
         Route(

@@ -189,6 +189,13 @@ class Locked(Conflict):
     msgid = N_("You have answered already; this answer cannot be changed.")
 
 
+class OnPaper(Conflict):
+    """A phone tries to change an answer that the member's paper ballot gave (lab.paper)."""
+
+    code = "on_paper"
+    msgid = N_("Your answer on paper has been counted for this question; it cannot be changed here.")
+
+
 class RoundPassed(Conflict):
     """A vote for a round of a question that has been started again: the phone shows the question anew."""
 

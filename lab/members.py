@@ -151,7 +151,7 @@ def _weight(cell: str, line: int) -> float:
     if not cell:
         return 1.0
     try:
-        weight = float(cell.replace(",", "."))
+        weight = round(float(cell.replace(",", ".")), 3)  # thousandths: rules count weights exactly (lab.rules)
     except ValueError:
         raise Invalid(N_("The weight on line %(line)s is not a number."), line=line) from None
     if not 0 < weight <= 1000:

@@ -23,6 +23,7 @@ from .decks import DeckError, list_decks, load_deck, parse_question
 from .errors import N_, Invalid, LabError, TooLarge, UnknownQuestion
 from .i18n import gettext as _
 from .jsstrings import STRINGS
+from .paper import BallotAnswerError
 from .questions import TYPES, SettingsError
 from .rooms import THEME_NAME_LENGTH, Room
 from .wire import loads
@@ -52,6 +53,8 @@ def json_error(status: int, code: str, message: str) -> JSONResponse:
 def message(error: LabError) -> str:
     """An error's sentence in the request's language (a setting's error names the setting first)."""
     text = _(error.msgid, **error.params)
+    if isinstance(error, BallotAnswerError):
+        return _("Question %(n)d: %(error)s", n=error.number, error=text)
     return f"{error.field}: {text}" if isinstance(error, SettingsError) else text
 
 
@@ -258,8 +261,10 @@ async def console(request: Request) -> Response:
         images_api=request.url_for("image_upload", code=room.code).path,
         languages=list(i18n.LANGUAGES.items()), report=base, charted=charted,
         themed=[name for name, kind in TYPES.items() if kind.themed],
+        hands=[name for name, kind in TYPES.items() if kind.counts_hands],  # can be counted by a show of hands
+        paper=[name for name, kind in TYPES.items() if kind.on_paper],  # asked on paper ballots too
         members_api={name: request.url_for(name, code=room.code).path
-                     for name in ("members_add", "members_withdraw", "room_access")},
+                     for name in ("members_add", "members_withdraw", "room_access", "ballots")},
     )  # fmt: skip
     return render(
         request, "console.html", room=room, data=data, **_links(request, room),
@@ -464,6 +469,28 @@ async def room_access(request: Request) -> Response:
         body = await _json_body(request)
         await room.set_access(body.get("access") if isinstance(body, dict) else None)
         return JSONResponse(room.member_summary())
+
+    return await _api(request, action)
+
+
+async def ballots(request: Request) -> Response:
+    """Paper ballots (lab.paper). GET: the summary and every ballot as the console lists it (those whose entries
+    differ first), or with `?ballot=CODE&teller=N` that teller's own entry of one ballot, to correct it. POST
+    `{"ballot": "KT7R-9CXA", "teller": 1, "answers": {"12": [0], ...}}`: one teller's entry; answers the ballot."""
+
+    async def action(room: Room) -> Response:
+        if request.method == "POST":
+            body = await _json_body(request)
+            if not isinstance(body, dict):
+                raise Invalid(N_("This was not understood (not JSON)."))
+            ballot = await room.enter_ballot(body.get("ballot"), body.get("teller"), body.get("answers"))
+            return JSONResponse({"ballot": room.ballot_view(ballot), **room.ballot_summary()})
+        typed, teller = request.query_params.get("ballot"), request.query_params.get("teller", "")
+        if typed is not None:
+            entry = room.ballot_entry(typed, int(teller) if teller.isdigit() else 0)
+            return JSONResponse({"answers": {str(q): value for q, (_, value) in entry.items()}})
+        listed = sorted(room.ballots.values(), key=lambda b: (not b.differences(), b.counted))
+        return JSONResponse({**room.ballot_summary(), "ballots": [room.ballot_view(b) for b in listed]})
 
     return await _api(request, action)
 

@@ -37,6 +37,7 @@ from .errors import (
     Locked,
     NewRoundNeeded,
     NotCurrent,
+    OnPaper,
     Removed,
     RoundPassed,
     UnknownCard,
@@ -50,10 +51,14 @@ from .i18n import LANGUAGES
 from .media import StoredImage
 from .members import Member, NewMember, Turnout
 from .moderation import WordFilter, word_filter
+from .paper import MOST_NUMBER, PAPER, TELLERS, Ballot, BallotAnswerError, Entry, entry_json, entry_of
+from .paper import participant as paper_participant
 from .questions import JSON, TYPES
 from .records import HIDDEN, PENDING, SHOWN, Answer, Post, Upvote
+from .rules import Verdict
 from .store import (
     AddQuestion,
+    BallotEntry,
     ChangePost,
     DeleteQuestion,
     EditQuestion,
@@ -96,6 +101,7 @@ POST_CHANGES = {  # the facilitator's decisions on a Q&A post: (field, value)
 NICKNAME_LENGTH = 40
 MAX_THEMES = 100  # themes of one round of open answers
 THEME_NAME_LENGTH = 60
+MAX_HANDS = 100_000  # hands counted for one option
 
 REFUSED: dict[Outcome, type[LabError]] = {
     Outcome.LOCKED: Locked,
@@ -170,6 +176,7 @@ class Room:
             "post",
             "details",
             "themes",
+            "hands",
         }
     )
     """The facilitator's actions (`act`); docs/api.md describes each."""
@@ -226,9 +233,19 @@ class Room:
             self._by_id[answer.question].rounds[answer.round].put(answer)
         for post in data.posts:
             self._by_id[post.question].rounds[post.round].put_post(post)
+        for question_id, number, counts in data.hands:
+            self._by_id[question_id].rounds[number].set_hands(counts)
         for upvote in data.upvotes:  # a removed participant's upvotes are kept, and count no more
             if upvote.participant not in self.removed:
                 self._by_id[upvote.question].rounds[upvote.round].upvote(upvote, True)
+        self.ballots: dict[str, Ballot] = {}  # paper ballots by their key (lab.paper)
+        for entry in data.ballots:
+            self.ballots.setdefault(entry.ballot, Ballot(entry.ballot)).entries[entry.teller] = entry_of(entry.answers)
+        for ballot in self.ballots.values():
+            if ballot.agreed:
+                ballot.counted = True
+                ballot.on_phone = tuple(self._on_phone(ballot))
+        self._paper = asyncio.Lock()  # one ballot at a time: each entry is compared with the other teller's
         self._board_flush: asyncio.TimerHandle | None = None
         self._board_changed = False
         self._nicknames: dict[str, str] = dict(data.nicknames)  # for the quiz's leaderboard
@@ -258,13 +275,26 @@ class Room:
         if question is None:
             return None
         if audience == "facilitator":  # the console has the leaderboard as the projector shows it
-            return self._with_leaderboard(question, question.tally.results(facilitator=True))
+            return self.judged(
+                question.tally, self._with_leaderboard(question, question.tally.results(facilitator=True))
+            )
         if question.type.anytime and audience == "phone":  # phones have a Q&A as the board
             return None
         shown = question.shown_on_projector if audience == "projector" else question.shown_on_phones
         if not shown:
             return None
-        return self._with_leaderboard(question, question.tally.results())
+        return self.judged(question.tally, self._with_leaderboard(question, question.tally.results()))
+
+    def judged(self, tally: Tally, results: dict[str, JSON]) -> dict[str, JSON]:
+        """`results` with whether the round met its question's decision rule (lab.rules), where it has one."""
+        verdict = self.verdict_of(tally)
+        return results if verdict is None else {**results, "verdict": verdict.public(self.lang)}
+
+    def verdict_of(self, tally: Tally) -> Verdict | None:
+        """Whether a round met its question's decision rule, counted against everyone who may answer where the room
+        knows them (members with a code); None without a rule."""
+        turnout = self.turnout_of(tally)
+        return tally.verdict(turnout.eligible_weight if turnout else None)
 
     def _with_leaderboard(self, question: Question, results: dict[str, JSON]) -> dict[str, JSON]:
         """A closed quiz question's results come with the leaderboard as it stands after it."""
@@ -353,6 +383,7 @@ class Room:
             message["queue"] = question.tally.queue() if question else None
             message["questions"] = [q.public() for q in self.questions]
             message["members"] = self.member_summary()
+            message["ballots"] = self.ballot_summary()
             message["current_since_ms"] = self.current_since_ms
         return message
 
@@ -438,6 +469,8 @@ class Room:
             case "themes":  # a round's open answers grouped as the facilitator corrected them; null: automatic again
                 question, round_ = self._require(params.get("question")), _field(params, "round", int)
                 await self.set_themes(question, round_, params.get("groups"))
+            case "hands":  # a show of hands counted for the question's current round, per option
+                await self.set_hands(params.get("question"), params.get("counts"))
             case "moderate":  # hide an answer, show it again, or approve one that waits (shown)
                 status = _field(params, "status", str)
                 if status not in (SHOWN, HIDDEN):
@@ -496,6 +529,24 @@ class Room:
         await self._store.set_themes(question.id, round_, dumps(checked))
         self.themes[(question.id, round_)] = checked
         self._themes_changed(question.id, round_)
+
+    async def set_hands(self, question_id: object, counts: object) -> None:
+        """Keep the show of hands the facilitator counted for the question's current round: a whole number per
+        option; all zero (or an empty list) takes it away."""
+        question = self._require(question_id)
+        if not question.type.counts_hands:
+            raise BadMessage(N_("Only a multiple-choice question can be counted by a show of hands."))
+        options = len(question.settings["options"])
+        if counts == []:
+            counts = [0] * options
+        if (not isinstance(counts, list) or len(counts) != options
+                or not all(type(c) is int and 0 <= c <= MAX_HANDS for c in counts)):  # fmt: skip
+            raise BadMessage(N_("Give a whole number from 0 to %(most)d for every option."), most=MAX_HANDS)
+        tally = question.tally
+        await self._store.set_hands(question.id, question.round, dumps(counts) if any(counts) else None)
+        tally.set_hands(counts if any(counts) else [])
+        self._results_changed = True
+        self.schedule_results(now=True)
 
     def _themes_changed(self, question: int, round_: int) -> None:
         """Tell every console that a round's themes were saved (or made automatic again)."""
@@ -667,7 +718,7 @@ class Room:
         the facilitator can be asked first."""
         kind = TYPES[spec.type]
         question = self._require(question_id)
-        answers = len(question.tally.answers)
+        answers = question.tally.responses
         if (
             answers
             and not new_round
@@ -808,7 +859,132 @@ class Room:
         answered = [m for m in eligible if m.participant in gave]
         return Turnout(len(eligible), len(answered), sum(m.weight for m in eligible), sum(m.weight for m in answered))
 
-    # -- participants ------------------------------------------------------------------------------------------------
+    # -- paper ballots (lab.paper) ------------------------------------------------------------------------------------
+
+    async def enter_ballot(self, typed: object, teller: object, answers: object) -> Ballot:
+        """One teller's entry of a paper ballot: the member code on it (in an open room its number), and
+        `{question id: value}` as the ballot reads (a question left empty: null or left out). Once both tellers'
+        entries agree, the ballot's answers are stored; a counted ballot cannot be entered again."""
+        if teller not in TELLERS or type(teller) is not int:
+            raise BadMessage(N_("Say which teller you are: 1 or 2."))
+        key = self._ballot_key(typed)
+        entry = self._ballot_entry(answers)
+        async with self._paper:
+            ballot = self.ballots.get(key) or Ballot(key)
+            if ballot.counted:
+                raise Conflict(N_("This ballot has been counted already: both tellers entered the same."))
+            await self._store.enter_ballot(self.id, BallotEntry(key, teller, entry_json(entry), self.now_ms()))
+            self.ballots[key] = ballot
+            ballot.entries[teller] = entry
+            if ballot.agreed:
+                await self._count_ballot(ballot)
+        self._hub.publish(self.topic("facilitator"), dumps({"type": "ballots", **self.ballot_summary()}))
+        return ballot
+
+    def _ballot_key(self, typed: object) -> str:
+        if not isinstance(typed, str) or not typed.strip():
+            raise Invalid(N_("Type the code on the ballot."))
+        if self.access == "codes":
+            member = self.member(typed)
+            if member is None:
+                raise Invalid(N_("No member has this code. Check it on the ballot."))
+            return member.code
+        number = typed.strip()
+        if not number.isdigit() or not 1 <= int(number) <= MOST_NUMBER:
+            raise Invalid(N_("Type the ballot's number (1 to %(most)d)."), most=MOST_NUMBER)
+        return str(int(number))
+
+    def _ballot_entry(self, answers: object) -> Entry:
+        if not isinstance(answers, dict):
+            raise BadMessage()
+        entry: Entry = {}
+        for key, value in answers.items():
+            question = self.question(int(key) if isinstance(key, str) and key.isdigit() else None)
+            if question is None or not question.type.on_paper:
+                raise UnknownQuestion()
+            if value is None:
+                continue
+            try:
+                entry[question.id] = (question.round, question.type.normalise_answer(question.settings, value))
+            except Invalid as error:
+                raise BallotAnswerError(question.position + 1, error) from None
+        return entry
+
+    def ballot_entry(self, typed: object, teller: int) -> Entry:
+        """A teller's own entry of a ballot ({} when they have not entered it)."""
+        ballot = self.ballots.get(self._ballot_key(typed))
+        return ballot.entries.get(teller, {}) if ballot is not None else {}
+
+    def _ballot_voter(self, ballot: Ballot) -> tuple[str, Member | None]:
+        """Whose answers a ballot gives: the member whose code is on it, or (an open room) a participant of its
+        own."""
+        member = self._members.get(ballot.key)
+        return (member.participant, member) if member is not None else (paper_participant(self.id, ballot.key), None)
+
+    def _on_phone(self, ballot: Ballot) -> list[int]:
+        """The questions of an agreed ballot that its member answered on a phone: those are not taken from it."""
+        participant, _ = self._ballot_voter(ballot)
+        found = []
+        for question_id, (round_, _value) in sorted(ballot.entries[1].items()):
+            question = self._by_id.get(question_id)
+            own = question.rounds[round_].answers.get(participant) if question and round_ in question.rounds else None
+            if own is not None and own.channel != PAPER:
+                found.append(question_id)
+        return found
+
+    async def _count_ballot(self, ballot: Ballot) -> None:
+        """Store the answers of a ballot both tellers entered alike, but not for questions answered on a phone."""
+        participant, member = self._ballot_voter(ballot)
+        on_phone = set(self._on_phone(ballot))
+        now = self.now_ms()
+        answers = [
+            Answer(question_id, round_, participant, value, SHOWN, member.group if member else None,
+                   member.weight if member else 1.0, PAPER, now)
+            for question_id, (round_, value) in sorted(ballot.entries[1].items())
+            if question_id not in on_phone and question_id in self._by_id
+            and round_ in self._by_id[question_id].rounds
+        ]  # fmt: skip
+
+        def committed(_: None) -> None:
+            for answer in answers:
+                question = self._by_id.get(answer.question)
+                tally = question.rounds.get(answer.round) if question else None
+                if tally is not None:
+                    tally.put(answer)
+            self._results_changed = True
+            self.schedule_results()
+
+        await self._store.store_answers(self.id, answers, committed)
+        ballot.counted = True
+        ballot.on_phone = tuple(sorted(on_phone))
+
+    def ballot_summary(self) -> dict[str, JSON]:
+        """For the console: how many ballots were entered, counted, and differ between the tellers."""
+        counted = sum(b.counted for b in self.ballots.values())
+        differing = sum(bool(b.differences()) for b in self.ballots.values())
+        return {"entered": len(self.ballots), "counted": counted, "differing": differing}
+
+    def ballot_view(self, ballot: Ballot) -> dict[str, JSON]:
+        """A ballot as the console lists it. The tellers' answers are shown only where both entered it and they
+        differ, so neither sees the other's entry before typing their own."""
+        differences = []
+        for question_id in ballot.differences():
+            question = self._by_id.get(question_id)
+            if question is not None:
+                said = [self._ballot_text(question, ballot.entries[t].get(question_id)) for t in TELLERS]
+                differences.append({"question": question_id, "number": question.position + 1, "tellers": said})
+        shown = codes.shown(ballot.key) if ballot.key in self._members else ballot.key
+        return {"ballot": shown, "tellers": sorted(ballot.entries), "counted": ballot.counted,
+                "differences": differences,
+                "on_phone": [self._by_id[q].position + 1 for q in ballot.on_phone if q in self._by_id]}  # fmt: skip
+
+    @staticmethod
+    def _ballot_text(question: Question, said: tuple[int, JSON] | None) -> str:
+        if said is None:
+            return ""
+        round_, value = said
+        tally = question.rounds.get(round_)
+        return tally.type.answer_text(tally.settings, value) if tally else ""
 
     async def join(self, participant: str) -> str:
         """Make sure the participant exists before it votes; returns its nickname."""
@@ -826,6 +1002,9 @@ class Room:
         if round_ != question.round:
             raise RoundPassed() if round_ < question.round else BadMessage()
         self._answerable(question)
+        own = question.tally.answers.get(participant)
+        if own is not None and own.channel == PAPER:
+            raise OnPaper()
         kind = question.type
         normalised = kind.normalise_answer(question.settings, value)
         locked = not question.settings.get("allow_change", True)

@@ -12,6 +12,7 @@ from dataclasses import replace
 from .questions import JSON, TYPES, Aggregate, QuestionType
 from .questions.base import PRIVATE_KEYS
 from .records import PENDING, SHOWN, Answer, Post, Upvote, card_id, post_of
+from .rules import Verdict
 from .store import QuestionRow
 
 QUEUE_SHOWN = 50  # the console lists at most this many answers to moderate at once
@@ -29,6 +30,8 @@ class Tally:
         self.aggregate: Aggregate = kind.new_aggregate(settings)
         self.posts: dict[int, Post] = {}  # Q&A posts, in the order they were sent
         self.upvoters: dict[str, set[str]] = {}  # item (a post, a card) -> the participants who upvote it
+        self.hands: list[int] = []  # a show of hands, per option, as the facilitator counted it ([]: none)
+        self.raised = 0  # how many respondents the show of hands is
         for answer in answers:
             self.put(answer)
 
@@ -46,7 +49,16 @@ class Tally:
     @property
     def responses(self) -> int:
         """How many answers the round has, or (a Q&A) how many questions were sent to it: every status counts."""
-        return len(self.posts) if self.type.anytime else len(self.answers)
+        return len(self.posts) if self.type.anytime else len(self.answers) + self.raised
+
+    def set_hands(self, counts: list[int]) -> None:
+        self.raised = self.aggregate.set_hands(counts)
+        self.hands = counts
+
+    def verdict(self, eligible: float | None) -> Verdict | None:
+        """Whether the round met its question's decision rule, given the weight of everyone who may answer (None:
+        not known); None without a rule."""
+        return self.type.verdict(self.settings, self.aggregate, eligible)
 
     def put_post(self, post: Post) -> None:
         """A new Q&A post, or one the facilitator changed. (A Q&A that was never opened can be edited into another
@@ -138,6 +150,8 @@ class Question:
             for item, voters in tally.upvoters.items():
                 fresh.upvoters[item] = voters
                 fresh.aggregate.upvotes(item, len(voters))
+            if tally.hands and kind.counts_hands:
+                fresh.set_hands(tally.hands)
         self.position = row.position
         self.type = kind
         self.prompt = row.prompt

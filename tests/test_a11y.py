@@ -396,6 +396,12 @@ async def test_the_console_is_accessible(server: Server, browser: Browser) -> No
         if CASES[kind].answerable:
             await expect(text(s, "%(n)s answers", n=len(VOTES[kind]))).to_be_visible()
 
+    async def paper(s: Screen) -> None:  # the tellers' form, and a show of hands for the choice on the screen
+        await s.page.get_by_text(tr(s.lang, "Enter ballots"), exact=True).click()
+        await expect(s.page.locator("#ballot-questions fieldset").first).to_be_visible()
+        await s.page.get_by_text(tr(s.lang, "Count a show of hands"), exact=True).click()
+        await expect(s.page.locator(".hands-form input").first).to_be_visible()
+
     async def editor(s: Screen) -> None:
         await s.page.get_by_role("button", name=tr(s.lang, "Add a question")).click()
         await expect(s.page.get_by_role("button", name=tr(s.lang, "Save"), exact=True)).to_be_visible()
@@ -410,6 +416,11 @@ async def test_the_console_is_accessible(server: Server, browser: Browser) -> No
         await votes(room, question, kind)
         await each(consoles, functools.partial(current, question=question, kind=kind))
         await findings.check(f"{kind} current", consoles)
+    choice = room.questions[KINDS.index("choice")]
+    await room.push(choice.id)
+    await room.set_hands(choice.id, [3, 1] + [0] * (len(choice.settings["options"]) - 2))  # a split per channel
+    await each(consoles, paper)
+    await findings.check("paper ballots and hands", consoles)
     await each(consoles, editor)
     for kind in dict.fromkeys(QUESTIONS[kind]["type"] for kind in KINDS):
         await each(consoles, functools.partial(editing, kind=kind))

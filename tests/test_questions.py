@@ -57,7 +57,7 @@ def test_only_cosmetic_settings_keep_answers(kind: QuestionType) -> None:
     assert kind.answers_still_fit(kind.name, config, config)
     assert not kind.answers_still_fit("another type", config, config)
     for key in kind.cosmetic_keys:
-        assert kind.answers_still_fit(kind.name, config, {**config, key: config[key]})
+        assert kind.answers_still_fit(kind.name, config, {**config, key: config.get(key)})
 
 
 def test_type_names_and_renderer_strings_are_sound() -> None:

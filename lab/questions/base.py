@@ -22,6 +22,7 @@ from ..records import JSON, Answer, Post
 
 if TYPE_CHECKING:
     from ..figures import Figure
+    from ..rules import Verdict
 
 __all__ = [
     "COMMON_KEYS",
@@ -110,6 +111,11 @@ class Aggregate(ABC):
         """Points per participant who answered, for a type that scores (a quiz); none for the others."""
         return {}
 
+    def set_hands(self, counts: list[int]) -> int:
+        """A show of hands as the facilitator counted it now (per option; [] takes it away), for a type that
+        `counts_hands`; returns how many respondents the hands are."""
+        raise TypeError(f"{type(self).__name__} takes no show of hands")
+
     def upvotes(self, item: str, count: int) -> None:
         """How many participants upvote an item now (a post, a card): a type that shows upvotes keeps the count."""
         return None
@@ -171,6 +177,10 @@ class QuestionType(ABC):
     # True for a type whose answers are short texts that the report groups by theme (lab.themes), and that the
     # facilitator can regroup in the console.
     themed: ClassVar[bool] = False
+    # True for a type that a paper ballot can ask (lab.paper): the paper deck prints it and tellers enter it.
+    on_paper: ClassVar[bool] = False
+    # True for a type whose answers can also be counted as a show of hands (per option, by the facilitator).
+    counts_hands: ClassVar[bool] = False
     # Interface strings the browser renderer uses: key -> English msgid (handed to pages translated).
     strings: ClassVar[Mapping[str, str]] = {}
     examples: ClassVar[Examples]
@@ -234,6 +244,11 @@ class QuestionType(ABC):
 
     def figure(self, settings: Mapping[str, JSON], aggregate: Aggregate) -> Figure | None:
         """The round's results as the report draws them (lab.figures); None: the report shows the table alone."""
+        return None
+
+    def verdict(self, settings: Mapping[str, JSON], aggregate: Aggregate, eligible: float | None) -> Verdict | None:
+        """Whether the round met the decision rule its settings carry (lab.rules), given the weight of everyone who
+        may answer (None: not known, an open room); None for a question without a rule."""
         return None
 
     def texts(self, value: JSON) -> list[str]:

@@ -78,6 +78,7 @@ class OpenAggregate(Aggregate):
 
 class OpenText(QuestionType):
     name = "open"
+    on_paper = True
     label = N_("Open text")
     order = 40
     settings_keys = frozenset({"max_length", "voting"})

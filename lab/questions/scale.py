@@ -72,6 +72,7 @@ class ScaleAggregate(Counting):
 
 class Scale(QuestionType):
     name = "scale"
+    on_paper = True
     label = N_("Scales")
     order = 20
     settings_keys = frozenset({"statements", "scale_max", "min_label", "max_label", "allow_skip"})

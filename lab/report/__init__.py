@@ -49,6 +49,7 @@ class Part:
     themes: list[Theme] = field(default_factory=list)  # filled by make: the quotes grouped
     chart: str = ""  # the chart's file name (charts downloaded one by one), when it has one
     turnout: str = ""  # in a room for members only: how many of those who may answer did, in words
+    verdict: tuple[str, str] | None = None  # a vote with a decision rule: the outcome, and its reasons in words
 
 
 @dataclass(frozen=True)
@@ -192,8 +193,10 @@ def _collect(room: Room, joined: int, images: dict[str, bytes], other: Room | No
             fixed = [(str(g["name"]), [str(i) for i in g["items"]])
                      for g in room.themes.get((question.id, round_number), [])]  # fmt: skip
             chart = f"{shown_number}-{round_number}" if figure is not None and not isinstance(figure, Quotes) else ""
+            verdict = room.verdict_of(tally)
             parts.append(Part(round_number, _respondents(tally), figure, _table(tally, lang), fixed, chart=chart,
-                              turnout=_turnout(room, tally)))  # fmt: skip
+                              turnout=_turnout(room, tally),
+                              verdict=verdict.words(lang) if verdict else None))  # fmt: skip
             listed = _answers(tally)
             if listed is not None and tally.responses:
                 several = len(question.rounds) > 1
@@ -335,6 +338,18 @@ def methods(room: Room, joined: int, answered: int) -> list[str]:
                      "is a help for reading, not a count of opinions."))  # fmt: skip
     if any(len([1 for t in q.rounds.values() if t.responses]) > 1 for q in asked):
         out.append(_("Some questions were asked twice; the rounds are shown side by side."))
+    paper = sum(b.counted for b in room.ballots.values())
+    if paper:
+        out.append(_("Besides phones, %(n)s paper ballots were counted. Two tellers each typed every ballot in "
+                     "apart; a ballot counted only once both had entered the same. A member who also answered a "
+                     "question on a phone was counted once, by the phone.", n=paper))  # fmt: skip
+    if any(t.hands for t in tallies):
+        out.append(_("For some questions the facilitator counted a show of hands in the hall; those hands are added "
+                     "to the answers, and the tables give each way of voting apart."))  # fmt: skip
+    if any(t.settings.get("rule") for t in tallies):
+        out.append(_("Some votes had a decision rule; under each such question the report says whether it was "
+                     "carried, and why. Blank votes count as votes given but not as votes cast. Where a rule counts "
+                     "everyone who may vote, members who did not vote count as not in favour."))  # fmt: skip
     summary = room.member_summary()
     if summary["access"] == "codes":
         out.insert(1, _("Only members could answer, each with the personal code on their letter: one answer per code "

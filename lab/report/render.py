@@ -129,6 +129,11 @@ def docx(report: Report, images: Mapping[str, bytes]) -> bytes:
             document.add_paragraph(counted(labels, "n", part.respondents)).runs[0].bold = True
             if part.turnout:
                 document.add_paragraph(part.turnout)
+            if part.verdict:
+                outcome, reasons = part.verdict
+                said = document.add_paragraph()
+                said.add_run(f"{outcome}. ").bold = True
+                said.add_run(reasons)
             if not part.respondents:
                 document.add_paragraph(labels["no_answers"])
                 continue

@@ -11,9 +11,10 @@ import { REACTIONS } from './reactions.js';
 import { clockText, countdown } from './timer.js';
 import { ready } from './types/index.js';
 import {
-  announce, answersText, data, el, focusOn, participantsText, roomLang, setRoomLang, show, t, turnoutText,
+  announce, answersText, callApi, data, el, focusOn, participantsText, roomLang, setRoomLang, show, t, turnoutText,
 } from './util.js';
 import { drawMembers } from './members.js';
+import { drawBallotForm, drawBallots } from './ballots.js';
 
 const list = document.getElementById('questions');
 const current = document.getElementById('current');
@@ -32,7 +33,8 @@ const socket = connect(data.ws, {
     if (message.type === 'error' && pending) { pending.refused(message.message); return; } // a report action's
     if (message.type === 'details' || message.type === 'themes') { reportDone(message); return; }
     if (message.type === 'members') { drawMembers(message); return; }
-    if (message.type === 'snapshot') drawMembers(message.members);
+    if (message.type === 'ballots') { drawBallots(message); return; }
+    if (message.type === 'snapshot') { drawMembers(message.members); drawBallots(message.ballots); }
     const changed = apply(room, message);
     if (message.type === 'error') {
       error = message.message;
@@ -52,10 +54,11 @@ const statusText = (q) => t(`status_${q.status}`) + (q.round > 1 ? ` · ${t('rou
 
 function render(changed) {
   if (changed.has('counts') || changed.has('results') || changed.has('question')) drawCounts();
-  if (changed.has('questions') || changed.has('question')) { drawList(); drawReport(); }
+  if (changed.has('questions') || changed.has('question')) { drawList(); drawReport(); drawBallotForm(room.questions); }
   if (changed.has('question') || changed.has('error')) drawCurrent();
   if (changed.has('question') || changed.has('results')) drawResults();
   if (changed.has('question') || changed.has('results')) drawQueue();
+  if (changed.has('question')) drawHands();
   if (changed.has('question') && tapped.for !== key(room.question)) reactionCounts.hidden = true;
   if (changed.has('lang') && room.lang) {
     language.value = room.lang;
@@ -317,6 +320,33 @@ function countReactions(counts) {
     .map((r) => `${r.symbol} ${t(r.label)} ${tapped.counts[r.kind]}`).join(' · ')}`;
 }
 
+// -- a show of hands: counted by the facilitator, per option, beside the phones' answers ----------------------
+
+const handsPart = el('details', { class: 'hands' }, el('summary', { text: t('hands_count') }));
+questionPart.insertBefore(handsPart, controls.results);
+let handsFor = null;
+/** The form is made once per question (and round): what the facilitator is typing is never redrawn away. */
+function drawHands() {
+  const q = room.question;
+  handsPart.hidden = !q || !data.hands.includes(q.type);
+  if (handsPart.hidden || handsFor === key(q)) return;
+  handsFor = key(q);
+  const counted = (room.results && room.results.channels && room.results.channels.hands) || [];
+  const fields = q.settings.options.map((label, i) => {
+    const id = `hands-${i}`;
+    return el('p', { class: 'hands-field' }, el('label', { for: id, lang: roomLang, text: label }),
+      el('input', { id, type: 'number', min: '0', max: '100000', inputmode: 'numeric', value: String(counted[i] || 0) }));
+  });
+  const form = el('form', { class: 'hands-form' }, el('p', { class: 'hint', text: t('hands_hint') }), fields,
+    el('button', { type: 'submit', text: t('hands_save') }));
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    const counts = [...form.querySelectorAll('input')].map((input) => Number(input.value || 0));
+    act('hands', { question: q.id, counts });
+  });
+  handsPart.replaceChildren(handsPart.firstChild, form);
+}
+
 // -- moderation: answers that wait for approval, and hidden ones -----------------------------------------------
 
 const queuePart = el('section', { class: 'queue', 'aria-labelledby': 'queue-title', hidden: true },
@@ -365,16 +395,7 @@ function drawQueue() {
 
 // -- editing ---------------------------------------------------------------------------------------------
 
-async function api(method, path, body) {
-  const response = await fetch(data.api + path, {
-    method, headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': data.csrf },
-    body: body === undefined ? undefined : JSON.stringify(body), credentials: 'same-origin',
-  });
-  let payload = {};
-  try { payload = await response.json(); } catch { /* empty body */ }
-  if (!response.ok) throw Object.assign(new Error(payload.message || t('error')), { code: payload.error });
-  return payload;
-}
+const api = (method, path, body) => callApi(method, data.api + path, body);
 
 const failed = (e) => { error = e.message; render(new Set(['error'])); };
 

@@ -1,6 +1,6 @@
 /** The console's member codes (docs/consultations.md): a room for members only, codes from a list or a number,
     letters to print, withdrawing a code. The server tells every console the new counts (`members` messages). */
-import { data, t } from './util.js';
+import { callApi, data, t } from './util.js';
 
 const status = document.getElementById('members-status');
 const only = document.getElementById('members-only');
@@ -23,17 +23,11 @@ export function drawMembers(summary) {
 async function send(path, method, body, field) {
   problem.hidden = true;
   for (const input of document.querySelectorAll('#members [aria-invalid]')) input.removeAttribute('aria-invalid');
-  let response = null;
-  let payload = {};
+  let payload;
   try {
-    response = await fetch(path, {
-      method, headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': data.csrf },
-      body: JSON.stringify(body), credentials: 'same-origin',
-    });
-    payload = await response.json();
-  } catch { /* no connection, or an empty body */ }
-  if (!response || !response.ok) {
-    problem.textContent = payload.message || t('error');
+    payload = await callApi(method, path, body);
+  } catch (e) {
+    problem.textContent = e.message;
     problem.hidden = false;
     if (field) field.setAttribute('aria-invalid', 'true');
     return null;

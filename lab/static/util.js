@@ -155,3 +155,21 @@ export function setText(node, selector, text) {
   const part = node.querySelector(selector);
   if (part && part.textContent !== text) part.textContent = text;
 }
+
+/** A call to the facilitator's JSON API (the page's CSRF token, the session's cookie). Answers the reply's JSON;
+    throws an Error with the server's message (and its `code`), or the general one when there is no connection. */
+export async function callApi(method, url, body) {
+  let response;
+  try {
+    response = await fetch(url, {
+      method, headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': data.csrf },
+      body: body === undefined ? undefined : JSON.stringify(body), credentials: 'same-origin',
+    });
+  } catch {
+    throw new Error(t('error')); // no connection
+  }
+  let payload = {};
+  try { payload = await response.json(); } catch { /* empty body */ }
+  if (!response.ok) throw Object.assign(new Error(payload.message || t('error')), { code: payload.error });
+  return payload;
+}

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from .base import (
     AddQuestion,
+    BallotEntry,
     ChangePost,
     DeleteQuestion,
     EditQuestion,
@@ -41,8 +42,8 @@ from .base import (
 from .sqlite import SqliteStore, StoreInUse
 
 __all__ = [
-    "AddQuestion", "ChangePost", "DeleteQuestion", "EditQuestion", "ExportRow", "Moderate", "MoveQuestion",
-    "NewPost", "NewQuestion",
+    "AddQuestion", "BallotEntry", "ChangePost", "DeleteQuestion", "EditQuestion", "ExportRow", "Moderate",
+    "MoveQuestion", "NewPost", "NewQuestion",
     "NewRound", "Outcome", "Push", "QuestionRow", "RemoveParticipant", "RoomChange", "RoomData", "RoomOp", "RoomRow",
     "RoundRow",
     "SetLanguage", "SetStatus", "SetTimer", "ShowResults", "SqliteStore", "Step", "Store", "StoreError",

@@ -88,6 +88,18 @@ class RoomData:
     nicknames: tuple[tuple[str, str], ...] = ()  # (participant, nickname) of those who gave one
     themes: tuple[tuple[int, int, str], ...] = ()  # (question, round, JSON): the facilitator's themes of a round
     members: tuple[Member, ...] = ()  # who may answer, where the room asks for member codes (withdrawn ones too)
+    hands: tuple[tuple[int, int, list[int]], ...] = ()  # (question, round, counts): shows of hands
+    ballots: tuple[BallotEntry, ...] = ()  # paper ballots as each teller entered them
+
+
+@dataclass(frozen=True)
+class BallotEntry:
+    """One teller's entry of one paper ballot (lab.paper)."""
+
+    ballot: str  # the member code on it, or the number written on it
+    teller: int  # 1 or 2
+    answers: str  # JSON: {question id: [round, value]}
+    entered_ms: int
 
 
 @dataclass(frozen=True)
@@ -409,6 +421,19 @@ class Store(ABC):
     @abstractmethod
     async def set_details(self, room_id: int, details: Details) -> None:
         """Store the room's details for its report."""
+
+    @abstractmethod
+    async def set_hands(self, question: int, round_: int, counts: str | None) -> None:
+        """Keep a show of hands (JSON counts per option), or take it away (None)."""
+
+    @abstractmethod
+    async def enter_ballot(self, room_id: int, entry: BallotEntry) -> None:
+        """Keep one teller's entry of a paper ballot, replacing that teller's earlier entry of it."""
+
+    @abstractmethod
+    async def store_answers(self, room_id: int, answers: Sequence[Answer], on_commit: Callable[[None], None]) -> None:
+        """Store answers that did not come from phones (paper ballots), replacing the participants' answers to the
+        same rounds; their participants are made where they do not exist yet."""
 
     @abstractmethod
     async def set_themes(self, question: int, round_: int, groups: str | None) -> None:

@@ -43,6 +43,7 @@ from ..records import HIDDEN, Answer, Post, Upvote
 from ..wire import dumps, loads
 from .base import (
     AddQuestion,
+    BallotEntry,
     ChangePost,
     DeleteQuestion,
     EditQuestion,
@@ -348,10 +349,22 @@ class SqliteStore(Store):
             (room_id,),
         )
         members = await _all(conn, f"SELECT {_MEMBER} FROM members WHERE room_id = ? ORDER BY id", (room_id,))
+        hands = await _all(
+            conn,
+            "SELECT h.question_id, h.round, h.counts FROM hands h JOIN questions q ON q.id = h.question_id"
+            " WHERE q.room_id = ?",
+            (room_id,),
+        )
+        ballots = await _all(
+            conn,
+            "SELECT ballot, teller, answers, entered_ms FROM ballots WHERE room_id = ? ORDER BY entered_ms",
+            (room_id,),
+        )
         return RoomData(
             _room(row), questions, rounds, answers, tuple(r[0] for r in removed),
             tuple(_post(r) for r in posts), tuple(Upvote(*r) for r in upvotes), tuple((r[0], r[1]) for r in named),
             tuple((r[0], r[1], r[2]) for r in themes), tuple(_member(r) for r in members),
+            tuple((r[0], r[1], loads(r[2])) for r in hands), tuple(BallotEntry(*r) for r in ballots),
         )  # fmt: skip
 
     async def export_rows(self, room_id: int) -> list[ExportRow]:
@@ -587,7 +600,13 @@ class SqliteStore(Store):
             "UPDATE questions SET type = ?, prompt = ?, settings = ? WHERE id = ?",
             (new.type, new.prompt, text, question),
         )
-        if status == "hidden" or fits(kind, loads(settings)):  # never opened: nobody can hold an answer to it
+        unused = status == "hidden" and not await _one(  # never opened, and no paper or hands counted for it:
+            conn,  # nobody can hold an answer to it
+            "SELECT 1 FROM answers WHERE question_id = ?1 AND round = ?2"
+            " UNION ALL SELECT 1 FROM hands WHERE question_id = ?1 AND round = ?2 LIMIT 1",
+            (question, round_),
+        )
+        if unused or fits(kind, loads(settings)):
             await conn.execute(
                 "UPDATE rounds SET type = ?, settings = ? WHERE question_id = ? AND number = ?",
                 (new.type, text, question, round_),
@@ -625,6 +644,46 @@ class SqliteStore(Store):
             await conn.execute("UPDATE rooms SET details = ? WHERE id = ?", (details.to_json(), room_id))
 
         await self._write().write(run)
+
+    async def set_hands(self, question: int, round_: int, counts: str | None) -> None:
+        async def run(conn: Conn) -> None:
+            if counts is None:
+                await conn.execute("DELETE FROM hands WHERE question_id = ? AND round = ?", (question, round_))
+            else:
+                await conn.execute(
+                    "INSERT INTO hands (question_id, round, counts) VALUES (?, ?, ?)"
+                    " ON CONFLICT (question_id, round) DO UPDATE SET counts = excluded.counts",
+                    (question, round_, counts),
+                )
+
+        await self._write().write(run)
+
+    async def enter_ballot(self, room_id: int, entry: BallotEntry) -> None:
+        async def run(conn: Conn) -> None:
+            await conn.execute(
+                "INSERT INTO ballots (room_id, ballot, teller, answers, entered_ms) VALUES (?, ?, ?, ?, ?)"
+                " ON CONFLICT (room_id, ballot, teller) DO UPDATE SET answers = excluded.answers,"
+                " entered_ms = excluded.entered_ms",
+                (room_id, entry.ballot, entry.teller, entry.answers, entry.entered_ms),
+            )
+
+        await self._write().write(run)
+
+    async def store_answers(self, room_id: int, answers: Sequence[Answer], on_commit: Callable[[None], None]) -> None:
+        async def run(conn: Conn) -> None:
+            joined = now_iso()
+            await conn.executemany(
+                "INSERT OR IGNORE INTO participants (id, room_id, joined_at) VALUES (?, ?, ?)",
+                [(p, room_id, joined) for p in dict.fromkeys(a.participant for a in answers)],
+            )
+            rows = []
+            for a in answers:
+                self._seq += 1
+                rows.append([a.question, a.round, a.participant, dumps(a.value), f"{a.channel}:{self._seq}", a.status,
+                             a.group, a.weight, a.channel, a.received_ms, self._seq])  # fmt: skip
+            await conn.execute(_STORE_ANSWERS, (dumps(rows),))
+
+        await self._write().write(run, on_commit)
 
     async def set_themes(self, question: int, round_: int, groups: str | None) -> None:
         async def run(conn: Conn) -> None:

@@ -6,6 +6,7 @@ from playwright.async_api import Locator, Page
 from ui import Case, Tr
 
 ONE = ["Huurder / bewonerscommissie", "Bestuur huurdersorganisatie", "Woningcorporatie", "Gemeente"]
+VOTE = ["Ja", "Nee", "Blanco"]
 SEVERAL = ["Betaalbaarheid", "Onderhoud en verduurzaming", "Leefbaarheid in de wijk", "Wonen en zorg"]
 
 
@@ -46,5 +47,18 @@ CASES = {
         revealed=SEVERAL[0],
         ready=lambda page, tr: option(page, SEVERAL[0]),
         answer=answer_several,
+    ),
+    "vote": Case(  # a decision rule: under the bars, whether the vote was carried, and why
+        question={
+            "type": "choice",
+            "prompt": "Gaat u akkoord met het jaarplan?",
+            "options": VOTE,
+            "rule": "majority",
+            "rule_blank": 3,
+        },
+        votes=[[0], [0], [1], [2], [0]],
+        revealed=VOTE[1],
+        ready=lambda page, tr: page.get_by_role("button", name=VOTE[0], exact=True),
+        answer=lambda page, tr: page.get_by_role("button", name=VOTE[1], exact=True).click(),
     ),
 }

@@ -45,8 +45,9 @@ export function describe(question, value) {
 }
 
 const barText = (option) => `${option.count} · ${fmt(option.percent)}%`;
+const weightedText = (option, weighted) => `${barText(option)} · ${t('choice_weighted')} ${fmt(weighted.percent)}%`;
 
-export function results(question, results) {
+function bars(results) {
   return el('ol', { class: 'bars' }, results.options.map((option) => {
     const bar = el('span', { class: 'bar-fill' });
     bar.style.width = `${option.percent}%`;
@@ -55,6 +56,35 @@ export function results(question, results) {
       el('span', { class: 'bar-track', 'aria-hidden': 'true' }, bar),
       el('span', { class: 'bar-value', text: barText(option) }));
   }));
+}
+
+/** Under the bars, where there are any: the count per channel (phones, paper, a show of hands) as a table, and
+    whether the vote met its decision rule, with the reasons in words. */
+function extras(question, results) {
+  const parts = [];
+  if (results.channels) {
+    const names = Object.keys(results.channels);
+    parts.push(el('table', { class: 'channels' },
+      el('caption', { text: t('choice_per_channel') }),
+      el('thead', {}, el('tr', {}, el('th', { scope: 'col', text: t('choice_option') }),
+        names.map((name) => el('th', { scope: 'col', text: t(`channel_${name}`) })))),
+      el('tbody', {}, results.options.map((option, i) => el('tr', {},
+        el('th', { scope: 'row', lang: roomLang, text: option.label }),
+        names.map((name) => el('td', { text: String(results.channels[name][i]) })))))));
+  }
+  const verdict = results.verdict;
+  if (verdict) {
+    const state = verdict.met === true ? 'met' : verdict.met === false ? 'unmet' : 'unknown';
+    parts.push(el('p', { class: `verdict ${state}` }, el('strong', { text: verdict.outcome }), ' ',
+      el('span', { lang: roomLang, text: verdict.text })));
+  }
+  return parts;
+}
+
+export function results(question, results) {
+  const node = el('div', { class: 'choice-results' }, bars(results), el('div', { class: 'choice-extras' }));
+  update(node, question, results);
+  return node;
 }
 
 /** New figures into the drawn results (bars glide to their new width). */
@@ -67,8 +97,10 @@ export function update(node, question, fresh) {
   fresh.options.forEach((option, i) => {
     rows[i].querySelector('.bar-label').textContent = option.label;
     rows[i].querySelector('.bar-fill').style.width = `${option.percent}%`;
-    rows[i].querySelector('.bar-value').textContent = barText(option);
+    rows[i].querySelector('.bar-value').textContent = fresh.weighted
+      ? weightedText(option, fresh.weighted.options[i]) : barText(option);
   });
+  node.querySelector('.choice-extras').replaceChildren(...extras(question, fresh));
 }
 
 // -- two rounds side by side (static/compare.js) ---------------------------------------------------------------
