@@ -282,7 +282,7 @@ async def _deck_room(rooms: Rooms, path: Path) -> Room:
     one. A room an organiser made from the same deck is another room, and stays so."""
     deck = load_deck(path)
     room = await rooms.for_served_deck(str(path), deck.file) or await rooms.create(
-        deck.title, deck.questions, deck.file, str(path), deck.language, deck.details, deck.access
+        deck.title, deck.questions, deck.file, str(path), deck.language, deck.details, deck.access, deck.consultation
     )
     for image in deck.images.values():  # the deck's pictures and maps (the same image again changes nothing)
         await room.add_image(image)

@@ -15,6 +15,8 @@ from types import MappingProxyType
 from typing import Any
 
 from . import media
+from .consultation import Consultation
+from .consultation import check as check_consultation
 from .details import KEYS as DETAIL_KEYS
 from .details import Details, check_details
 from .errors import N_, LabError
@@ -47,6 +49,7 @@ class Deck:
     images: Mapping[str, StoredImage] = field(default_factory=lambda: MappingProxyType({}))  # by stored name
     details: Details = field(default_factory=Details)  # place, facilitator, date, time zone: for the report
     access: str = "open"  # "codes": only members answer, with the code on their letter (lab.members)
+    consultation: Consultation = field(default_factory=Consultation)  # at the participants' own pace, or live
 
 
 class DeckError(ValueError):
@@ -87,7 +90,9 @@ def parse_deck(source: str, file: str = "<deck>", folder: Path | None = None, im
     language = data.get("language", DEFAULT_LANGUAGE)
     if language not in LANGUAGES:
         raise DeckError(f"{file}: language: must be one of: {', '.join(LANGUAGES)}")
-    unknown = sorted(set(data) - {"title", "description", "language", "access", "questions", *DETAIL_KEYS})
+    unknown = sorted(
+        set(data) - {"title", "description", "language", "access", "consultation", "questions", *DETAIL_KEYS}
+    )
     if unknown:
         raise DeckError(f"{file}: {unknown[0]}: unknown setting at the top of the deck")
     access = data.get("access", "open")
@@ -97,6 +102,13 @@ def parse_deck(source: str, file: str = "<deck>", folder: Path | None = None, im
         details = check_details({key: data[key] for key in DETAIL_KEYS if key in data})
     except SettingsError as error:
         raise DeckError(f"{file}: {error}") from None
+    raw_consultation = data.get("consultation", {})
+    if not isinstance(raw_consultation, Mapping):
+        raise DeckError(f"{file}: consultation: must be a table ([consultation])")
+    try:
+        consultation = check_consultation(raw_consultation, details.zone)
+    except SettingsError as error:
+        raise DeckError(f"{file}: consultation: {error}") from None
     raw_questions = data.get("questions", [])
     if not isinstance(raw_questions, list) or not raw_questions:
         raise DeckError(f"{file}: questions: add at least one [[questions]] table")
@@ -116,7 +128,7 @@ def parse_deck(source: str, file: str = "<deck>", folder: Path | None = None, im
             raise DeckError(f"{where}: question {index + 1}: {error}") from None
     return Deck(
         title.strip(), description.strip(), tuple(questions), file, language, MappingProxyType(prepared or {}), details,
-        access,
+        access, consultation,
     )  # fmt: skip
 
 

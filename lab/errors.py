@@ -189,6 +189,13 @@ class Locked(Conflict):
     msgid = N_("You have answered already; this answer cannot be changed.")
 
 
+class NotStarted(Conflict):
+    """A consultation at the participants' own pace that has not started yet (lab.consultation)."""
+
+    code = "not_started"
+    msgid = N_("This consultation has not started yet.")
+
+
 class OnPaper(Conflict):
     """A phone tries to change an answer that the member's paper ballot gave (lab.paper)."""
 

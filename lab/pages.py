@@ -664,7 +664,7 @@ async def organiser_create_room(request: Request) -> Response:
     title = " ".join(form.get("title", "").split())[:120]
     questions: tuple[Any, ...] = ()
     images: Mapping[str, media.StoredImage] = {}
-    details, room_access = None, "open"
+    details, room_access, consultation = None, "open", None
     if file:
         # Only a deck the organiser page offers: the name is looked up, never used as a path as it came.
         offered = {path.name: path for path in settings.sessions_dir.glob("*.toml")}
@@ -675,11 +675,17 @@ async def organiser_create_room(request: Request) -> Response:
         except DeckError as error:
             return await organiser(request, str(error), 400)
         title, questions, lang, images = title or deck.title, deck.questions, deck.language, deck.images
-        details, room_access = deck.details, deck.access
+        details, room_access, consultation = deck.details, deck.access, deck.consultation
     else:
         lang = i18n.current.get()  # an empty room: the organiser's language, until the console sets another
     room = await request.app.state.rooms.create(
-        title or _("New session"), questions, file or None, lang=lang, details=details, access=room_access
+        title or _("New session"),
+        questions,
+        file or None,
+        lang=lang,
+        details=details,
+        access=room_access,
+        consultation=consultation,
     )
     for image in images.values():  # the deck's pictures and maps
         await room.add_image(image)

@@ -23,6 +23,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar, Protocol
 
 from . import members as codes
+from .consultation import KEYS as CONSULTATION_KEYS
+from .consultation import Consultation
+from .consultation import check as check_consultation
 from .decks import QuestionSpec
 from .details import KEYS as DETAIL_KEYS
 from .details import Details, check_details
@@ -37,6 +40,7 @@ from .errors import (
     Locked,
     NewRoundNeeded,
     NotCurrent,
+    NotStarted,
     OnPaper,
     Removed,
     RoundPassed,
@@ -177,6 +181,7 @@ class Room:
             "details",
             "themes",
             "hands",
+            "consultation",
         }
     )
     """The facilitator's actions (`act`); docs/api.md describes each."""
@@ -205,6 +210,8 @@ class Room:
         self.current_since_ms = row.current_since_ms
         self.details = row.details  # for the report
         self.access = row.access  # "codes": members answer, with the code on their letter (lab.members)
+        self.consultation = row.consultation  # live, or at the participants' own pace (lab.consultation)
+        self._consultation_public: tuple[tuple[Consultation, str], dict[str, JSON]] | None = None
         self._members: dict[str, Member] = {m.code: m for m in data.members}
         self._member_of: dict[str, Member] = {m.participant: m for m in data.members}
         # (question, round) -> themes as the facilitator corrected them (JSON, lab.themes)
@@ -369,7 +376,10 @@ class Room:
             "answers": question.tally.responses if question else 0,
             "participants": self.participants(),
             "turnout": self.turnout(question.tally) if question else None,
+            "consultation": self.consultation_public(),
         }
+        if audience == "phone" and self.consultation.paced:
+            message["paced"] = self.paced(participant)
         if audience == "phone":
             own = question.tally.answers.get(participant) if question and participant else None
             message["answer"] = own.value if own else None
@@ -466,6 +476,11 @@ class Room:
             case "details":  # for the report: place, facilitator, date, time zone (those not sent stay as they are)
                 given = {k: params[k] for k in DETAIL_KEYS if k in params}
                 await self.set_details(check_details({**self.details.as_dict(), **given}))
+            case "consultation":  # live or at the own pace, start, deadline, results published, outcome
+                given = {k: params[k] for k in CONSULTATION_KEYS if k in params}
+                now = self.consultation_public()
+                merged = {k: now[k] for k in CONSULTATION_KEYS} | given
+                await self.set_consultation(check_consultation(merged, self.details.zone))
             case "themes":  # a round's open answers grouped as the facilitator corrected them; null: automatic again
                 question, round_ = self._require(params.get("question")), _field(params, "round", int)
                 await self.set_themes(question, round_, params.get("groups"))
@@ -491,6 +506,56 @@ class Room:
                 await self._change(ChangePost(question, post, field, value))  # type: ignore[arg-type]
             case _:
                 raise BadMessage()
+
+    async def set_consultation(self, consultation: Consultation) -> None:
+        """Run the room live or at the participants' own pace. At the own pace every question that takes answers
+        opens, and closes at the deadline (its countdown, which holds across a restart); phones are told."""
+        before = self.consultation
+        await self._store.set_consultation(self.id, consultation)
+        self.consultation = consultation
+        if consultation.paced and (not before.paced or consultation.ends_ms != before.ends_ms):
+            for question in self.questions:
+                await self._open_paced(question)
+        self._consultation_changed()
+
+    async def _open_paced(self, question: Question) -> None:
+        """At the own pace a question that takes answers is open until the deadline."""
+        ends = self.consultation.ends_ms
+        if not question.type.answerable:
+            return
+        if ends is not None:
+            await self._change(SetTimer(question.id, ends))
+        elif question.status != "open" or question.closes_ms is not None:
+            await self._change(SetStatus(question.id, "open"))  # opening by hand ends a countdown
+
+    def consultation_public(self) -> dict[str, JSON]:
+        """The consultation as screens get it, worked out once per change (every phone's snapshot has it)."""
+        key = (self.consultation, self.details.timezone)
+        if self._consultation_public is None or self._consultation_public[0] != key:
+            self._consultation_public = (key, self.consultation.public(self.details.zone))
+        return self._consultation_public[1]
+
+    def _consultation_changed(self) -> None:
+        """Every screen learns how the room runs now; phones at the own pace also its questions and results."""
+        public = self.consultation_public()
+        for audience in AUDIENCES:
+            message: dict[str, JSON] = {"type": "consultation", "consultation": public}
+            if audience == "phone" and self.consultation.paced:
+                message["paced"] = self.paced()
+            self._hub.publish(self.topic(audience), dumps(message))
+
+    def paced(self, participant: str | None = None) -> dict[str, JSON]:
+        """At the own pace, what a phone shows: every question in order (not a Q&A), the results once published,
+        and with `participant` their answers to the current rounds, so they go on where they stopped."""
+        questions = [q for q in self.questions if not q.type.anytime]
+        results = None
+        if self.consultation.published:
+            results = {str(q.id): self.judged(q.tally, q.tally.results()) for q in questions if q.type.answerable}
+        paced: dict[str, JSON] = {"questions": [q.public(False) for q in questions], "results": results}
+        if participant is not None:
+            paced["answers"] = {str(q.id): q.tally.answers[participant].value for q in questions
+                                if participant in q.tally.answers}  # fmt: skip
+        return paced
 
     async def set_details(self, details: Details) -> None:
         await self._store.set_details(self.id, details)
@@ -708,8 +773,11 @@ class Room:
     # -- editing ---------------------------------------------------------------------------------------------------
 
     async def add_question(self, spec: QuestionSpec) -> Question:
+        """A new question at the end; at the own pace it opens at once, until the deadline, as the others did."""
         change = await self._change(AddQuestion(_new(spec)))
         assert change.added is not None
+        if self.consultation.paced:
+            await self._open_paced(self._by_id[change.added])
         return self._by_id[change.added]
 
     async def update_question(self, question_id: int, spec: QuestionSpec, new_round: bool = True) -> Question:
@@ -1034,10 +1102,14 @@ class Room:
         return self._member_of[participant]
 
     def _answerable(self, question: Question) -> None:
-        """A live room takes answers for the question on the screen while it is open."""
+        """A live room takes answers for the question on the screen while it is open; a consultation at the own
+        pace for any open question, from its start."""
         if not question.type.answerable:
             raise BadMessage(N_("This question takes no answers."))
-        if question.id != self.current_id:
+        paced = self.consultation.paced
+        if paced and self.consultation.starts_ms is not None and self.now_ms() < self.consultation.starts_ms:
+            raise NotStarted()
+        if question.id != self.current_id and not paced:
             raise NotCurrent()
         if question.status != "open" or (question.closes_ms is not None and self.now_ms() >= question.closes_ms):
             raise Closed()
@@ -1284,9 +1356,10 @@ class Rooms:
         lang: str = DEFAULT_LANGUAGE,
         details: Details | None = None,
         access: str = "open",
+        consultation: Consultation | None = None,
     ) -> Room:
         """A new room with a fresh six-digit join code and new secret keys; `lang` is its text's language, `access`
-        "codes" where only members answer (lab.members)."""
+        "codes" where only members answer (lab.members), `consultation` how it runs (lab.consultation)."""
         specs = [_new(q) for q in questions]
         for _ in range(50):
             code = str(secrets.randbelow(900_000) + 100_000)
@@ -1294,7 +1367,10 @@ class Rooms:
             row = await self._store.create_room(code, title, deck, serve_deck, keys, specs, lang, details, access)
             if row is not None:
                 async with self._lock:
-                    return await self._load(row)
+                    room = await self._load(row)
+                if consultation is not None and consultation != Consultation():
+                    await room.set_consultation(consultation)
+                return room
         raise RuntimeError("no free join code found")  # 50 collisions in 900,000 codes: the table is nearly full
 
     def stop_timers(self) -> None:

@@ -21,6 +21,7 @@ from conftest import BROWSER, PASSWORD, PHONE, Server, open_page, spec
 from playwright.async_api import Browser, Locator, Page, expect
 from ui import CASES, prepare
 
+from lab.consultation import Consultation
 from lab.i18n import translate
 from lab.members import counted
 from lab.rooms import Room
@@ -481,6 +482,37 @@ async def test_the_join_and_organiser_pages_are_accessible(server: Server, brows
 
     await each(pages, kiosk)
     await findings.check("member code on a kiosk", pages)
+
+    # a consultation at the own pace: a question with back and next, then what is still open and what came of it
+    outcome = "De corporatie legt meer groen aan."
+    paced = await server.rooms.create("Raadpleging", [spec(**QUESTIONS["choice"]), spec(**QUESTIONS["open"])],
+                                      consultation=Consultation("self", outcome=outcome))  # fmt: skip
+    wide: list[str] = []
+
+    async def fits(s: Screen, state: str) -> None:  # at 200% text on a phone of 320 px, nothing sideways
+        if s.page.viewport_size and s.page.viewport_size["width"] == 320:
+            await text_size(s.page, 200)
+            found = await reflow(s.page)
+            if found["scroll_width"] > found["client_width"]:
+                wide.append(f"{state} · {s.label}: {found['wide']}")
+            await text_size(s.page, 100)
+
+    async def paced_question(s: Screen) -> None:
+        await s.page.goto(f"{server.base}/r/{paced.code}?kiosk=0")
+        await expect(s.page.get_by_role("navigation", name=tr(s.lang, "Questions"))).to_be_visible()
+        await fits(s, "own pace: a question")
+
+    async def paced_end(s: Screen) -> None:
+        await s.page.get_by_role("button", name=tr(s.lang, "Next") + " →").click()
+        await s.page.get_by_role("button", name=tr(s.lang, "Finish") + " →").click()
+        await expect(s.page.get_by_role("region", name=tr(s.lang, "What was done with your opinion"))).to_be_visible()
+        await fits(s, "own pace: the end")
+
+    await each(pages, paced_question)
+    await findings.check("own pace: a question", pages)
+    await each(pages, paced_end)
+    await findings.check("own pace: the end, with the outcome", pages)
+    assert wide == [], wide
     await each(pages, login)
     await findings.check("organiser login", pages)
     # one logs in (the password check is slow and rate-limited per address), the others take its session cookie

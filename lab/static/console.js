@@ -32,9 +32,14 @@ const socket = connect(data.ws, {
     if (message.type === 'reactions') { countReactions(message.counts); return; }
     if (message.type === 'error' && pending) { pending.refused(message.message); return; } // a report action's
     if (message.type === 'details' || message.type === 'themes') { reportDone(message); return; }
+    if (message.type === 'consultation') { consultationDone(message.consultation); return; }
     if (message.type === 'members') { drawMembers(message); return; }
     if (message.type === 'ballots') { drawBallots(message); return; }
-    if (message.type === 'snapshot') { drawMembers(message.members); drawBallots(message.ballots); }
+    if (message.type === 'snapshot') {
+      drawMembers(message.members);
+      drawBallots(message.ballots);
+      consultationDone(message.consultation);
+    }
     const changed = apply(room, message);
     if (message.type === 'error') {
       error = message.message;
@@ -606,6 +611,32 @@ detailsForm.addEventListener('submit', (event) => {
   detailsEdited = false; // the server's answer shows the values as saved (spaces tidied)
   outcome(document.getElementById('details-error'), request('details', details), t('details_saved'));
 });
+
+// -- at the participants' own pace: start, deadline, results published, what came of it ----------------------
+
+const consultationForm = document.getElementById('consultation-form');
+let consultationEdited = false; // typed in since the last save: the server's values never overwrite it
+consultationForm.addEventListener('input', () => { consultationEdited = true; });
+consultationForm.addEventListener('submit', (event) => {
+  event.preventDefault();
+  const f = consultationForm.elements;
+  const settings = { pace: f.pace.checked ? 'self' : 'live', starts: f.starts.value, ends: f.ends.value,
+    published: f.published.checked, outcome: f.outcome.value };
+  consultationEdited = false;
+  outcome(document.getElementById('consultation-error'), request('consultation', settings), t('consultation_saved'));
+});
+
+/** The room's consultation as saved (by this console or another): into the form, unless it is being edited. */
+function consultationDone(saved) {
+  if (pending && pending.type === 'consultation') pending.done();
+  if (!saved || consultationEdited) return;
+  const f = consultationForm.elements;
+  f.pace.checked = saved.pace === 'self';
+  f.starts.value = saved.starts;
+  f.ends.value = saved.ends;
+  f.published.checked = saved.published;
+  f.outcome.value = saved.outcome;
+}
 
 const compareCode = document.getElementById('report-compare');
 compareCode.addEventListener('input', () => {

@@ -75,15 +75,25 @@ function settle(question) {
 }
 
 function receive(message) {
-  const before = key(room.question);
+  const before = key(shown());
   const changed = apply(room, message);
   if (changed.has('lang')) setRoomLang(room.lang);
-  const q = room.question;
-  clock(q && q.status === 'open' ? q.closes_ms : null, room.offset);
+  if (message.consultation) setPaced(message.consultation, message.paced);
+  const q = shown();
+  // a live question's countdown; at the own pace the deadline is said in words instead
+  clock(q && !paced.on && q.status === 'open' ? q.closes_ms : null, room.offset);
   switch (message.type) {
+    case 'consultation':
+      break;
     case 'snapshot':
       me.nickname = message.nickname || '';
-      if (q) {
+      if (paced.on) {
+        for (const [id, value] of Object.entries(message.paced.answers || {})) {
+          const question = paced.questions.find((p) => String(p.id) === id);
+          if (question) me.answers[key(question)] = value;
+        }
+        if (!paced.placed) { paced.index = firstUnanswered(); paced.placed = true; } // go on where one stopped
+      } else if (q) {
         if (message.answer !== null) me.answers[key(q)] = message.answer;
         else delete me.answers[key(q)];
         me.held[key(q)] = message.answer_status === 'pending';
@@ -185,8 +195,9 @@ function resend() {
     }
   }
   save(ASKS, asks);
-  const q = room.question;
+  const questionFor = (id) => (paced.on ? paced.questions.map(withStatus).find((p) => String(p.id) === id) : room.question);
   for (const [question, vote] of Object.entries(pending)) {
+    const q = questionFor(question);
     const current = q && String(q.id) === question && q.status === 'open' && q.round === vote.round;
     if (current) socket.send(vote);
     else {
@@ -198,7 +209,7 @@ function resend() {
 }
 
 function submit(value) {
-  const q = room.question;
+  const q = shown();
   const vote = { type: 'vote', id: randomId(), question: q.id, round: q.round, value };
   pending[q.id] = vote;
   const filled = fields(parts.answer);
@@ -259,7 +270,7 @@ function drawBoard() {
 
 function drawBanner() {
   banner.hidden = me.online;
-  const kept = room.question && pending[room.question.id];
+  const kept = shown() && pending[shown().id];
   const text = t(kept ? 'offline_kept' : 'offline');
   if (banner.textContent !== text) banner.textContent = text;
 }
@@ -273,7 +284,7 @@ let drawn = { answer: null, results: null }; // what the answer area and the res
 function render() {
   drawBanner();
   drawBoard();
-  reactionBar.hidden = Boolean(me.final) || !me.online;
+  reactionBar.hidden = Boolean(me.final) || !me.online || paced.on; // reactions are for a hall, not a consultation
   if (me.final) {
     // ended, removed by the facilitator, or a page without its grant
     const text = me.final === 'gone' ? t('room_gone') : me.removed || t('page_stale');
@@ -286,11 +297,16 @@ function render() {
     view = 'final';
     return;
   }
-  const q = room.question;
+  if (paced.on && (paced.index >= paced.questions.length || beforeStart())) {
+    drawPacedEnd();
+    return;
+  }
+  const q = shown();
   if (!q) {
-    if (view !== 'waiting') {
+    if (view !== 'waiting' || main.dataset.drawn !== (consultation.outcome || '')) { // never over a name being typed
+      main.dataset.drawn = consultation.outcome || '';
       const had = main.contains(document.activeElement);
-      show(main, waiting());
+      show(main, waiting(), outcome());
       if (view === 'question' && had) focusOn(main.querySelector('h1'));
       if (view === 'question') announce(t('waiting'));
     }
@@ -305,8 +321,9 @@ function render() {
       notice: el('p', { class: 'notice', role: 'alert', hidden: true }),
       answer: el('div', { class: 'answer' }),
       results: el('section', { class: 'results', 'aria-labelledby': 'results-title', hidden: true }),
+      nav: el('nav', { class: 'paced-nav', 'aria-label': t('paced_nav') }),
     };
-    show(main, parts.prompt, parts.notice, parts.answer, parts.results);
+    show(main, parts.prompt, parts.notice, parts.answer, parts.results, parts.nav);
     drawn = { answer: null, results: null };
   }
   view = 'question';
@@ -315,6 +332,7 @@ function render() {
   if (parts.notice.textContent !== me.error) parts.notice.textContent = me.error;
   drawAnswer(q, type);
   drawResults(q, type);
+  drawNav();
 }
 
 /** The answer area: what the participant can do now. Drawn again only when that changes. */
@@ -389,32 +407,130 @@ function restore(area, saved) {
     every vote (they are not a live region; the participant reads them when they want). */
 function drawResults(q, type) {
   const target = parts.results;
-  if (!room.results) {
+  const results = paced.on ? (paced.results && paced.results[q.id]) || null : room.results;
+  if (!results) {
     if (!target.hidden) show(target);
     target.hidden = true;
     drawn.results = null;
     return;
   }
-  const count = answersText(room.results.respondents);
-  const earlier = room.earlier;
+  const count = answersText(results.respondents);
+  const earlier = paced.on ? null : room.earlier;
   // the participant's own answer goes along, so a renderer can mark it (an estimate on the histogram); where the
   // room votes on the answers (ideas), what I upvoted and how to upvote
   const options = { answer: me.answers[key(q)], upvoted: upvotedFor(key(q)), onUpvote: q.upvotes ? (item, up) => {
     if (!upvote(q, item, up)) announce(t('offline'));
   } : null };
   if (drawn.results && drawn.results.key === key(q) && drawn.results.earlier === Boolean(earlier)) {
-    if (earlier) updateCompared(drawn.results.body, type, q, earlier, room.results);
-    else type.update(drawn.results.body, q, room.results, options);
+    if (earlier) updateCompared(drawn.results.body, type, q, earlier, results);
+    else type.update(drawn.results.body, q, results, options);
     drawn.results.count.textContent = count;
     return;
   }
-  const body = earlier ? compared(type, q, earlier, room.results) : type.results(q, room.results, options);
+  const body = earlier ? compared(type, q, earlier, results) : type.results(q, results, options);
   const counter = el('p', { class: 'count', text: count });
   const title = q.upvotes ? t('ideas') : t('results'); // where the room votes on the answers, they are ideas
   show(target, el('h2', { id: 'results-title', class: 'results-title', text: title }), body, counter);
   target.hidden = false;
   drawn.results = { key: key(q), earlier: Boolean(earlier), body, count: counter };
   announce(t('results_below'));
+}
+
+// -- at the participants' own pace (lab.consultation) -----------------------------------------------------------
+// Every question on the phone in order, with back and next; the server keeps the answers, so this phone (or, with a
+// member code, another) goes on at the first question not yet answered. Before the start and after the last
+// question the page says where the consultation stands, with the results and the outcome once published.
+
+const paced = { on: false, questions: [], results: null, index: 0, placed: false };
+let consultation = {};
+
+function setPaced(settings, given) {
+  consultation = settings;
+  paced.on = settings.pace === 'self' && Boolean(given);
+  if (!given) return;
+  paced.questions = given.questions;
+  paced.results = given.results;
+  paced.index = Math.min(paced.index, paced.questions.length);
+}
+
+const serverNow = () => Date.now() + room.offset;
+const beforeStart = () => consultation.starts_ms !== null && consultation.starts_ms !== undefined && serverNow() < consultation.starts_ms;
+const ended = () => consultation.ends_ms !== null && consultation.ends_ms !== undefined && serverNow() >= consultation.ends_ms;
+/** A question as the phone shows it at the own pace: closed from the deadline, whatever it said before. */
+const withStatus = (q) => (ended() && q.status === 'open' ? { ...q, status: 'closed' } : q);
+const answerable = (q) => !data.passive.includes(q.type);
+const firstUnanswered = () => {
+  const found = paced.questions.findIndex((q) => answerable(q) && me.answers[key(q)] === undefined);
+  return found < 0 ? paced.questions.length : found;
+};
+
+/** The question the page shows: the room's current one, or at the own pace the participant's own. */
+function shown() {
+  if (!paced.on) return room.question;
+  const q = paced.questions[paced.index];
+  return q ? withStatus(q) : null;
+}
+
+/** A moment as the session's own time zone tells it (the organiser set the deadline in it), in the room's language. */
+const when = (ms) => new Intl.DateTimeFormat(roomLang, { dateStyle: 'long', timeStyle: 'short', timeZone: consultation.timezone })
+  .format(new Date(ms));
+
+function go(index) {
+  paced.index = Math.max(0, Math.min(index, paced.questions.length));
+  me.editing = false;
+  me.error = '';
+  render();
+}
+
+/** Back and next, where the participant is, and until when they can answer. Made again only when that changes. */
+function drawNav() {
+  const nav = parts.nav;
+  nav.hidden = !paced.on;
+  if (!paced.on) return;
+  const signature = JSON.stringify([paced.index, paced.questions.length, consultation.ends_ms, ended()]);
+  if (nav.dataset.drawn === signature) return;
+  nav.dataset.drawn = signature;
+  const last = paced.index === paced.questions.length - 1;
+  nav.replaceChildren(
+    el('p', { class: 'paced-where', text: t('paced_where', { n: paced.index + 1, of: paced.questions.length }) }),
+    consultation.ends_ms && el('p', { class: 'hint', text: ended() ? t('paced_ended') : t('paced_until', { when: when(consultation.ends_ms) }) }),
+    el('div', { class: 'paced-buttons' },
+      paced.index > 0 && el('button', { type: 'button', class: 'big secondary', text: `← ${t('paced_back')}`, onclick: () => go(paced.index - 1) }),
+      el('button', { type: 'button', class: 'big', text: last ? `${t('paced_finish')} →` : `${t('paced_next')} →`, onclick: () => go(paced.index + 1) })));
+}
+
+/** Before the start, and after the last question: where the consultation stands, what is still open to answer,
+    and once published the results and what came of it. */
+function drawPacedEnd() {
+  const open = paced.questions.map((q, i) => [q, i]).filter(([q]) => answerable(q) && me.answers[key(q)] === undefined);
+  const signature = JSON.stringify(['end', beforeStart(), ended(), open.map(([q]) => q.id), consultation.outcome, Boolean(paced.results)]);
+  if (view === 'paced-end' && main.dataset.drawn === signature) return;
+  main.dataset.drawn = signature;
+  const heading = beforeStart() ? t('paced_not_yet', { when: when(consultation.starts_ms) })
+    : ended() ? t('paced_ended') : open.length ? t('paced_open_left', { n: open.length }) : t('paced_done');
+  const items = [el('h1', { text: heading, tabindex: '-1' })];
+  if (!beforeStart() && !ended() && consultation.ends_ms) items.push(el('p', { class: 'hint', text: t('paced_until', { when: when(consultation.ends_ms) }) }));
+  if (!beforeStart() && open.length && !ended()) {
+    items.push(el('ul', { class: 'paced-open' }, open.map(([q, i]) => el('li', {},
+      el('button', { type: 'button', class: 'link', onclick: () => go(i) }, el('span', { lang: roomLang, text: q.prompt }))))));
+  }
+  if (!beforeStart() && paced.questions.length) {
+    items.push(el('button', { type: 'button', class: 'big secondary', text: t('paced_review'), onclick: () => go(0) }));
+  }
+  items.push(outcome());
+  if (paced.results) items.push(el('p', { class: 'hint', text: t('paced_results_hint') }));
+  const had = view === 'question' && main.contains(document.activeElement);
+  show(main, el('section', { class: 'screen-message paced-end' }, items));
+  if (had || view !== 'paced-end') focusOn(main.querySelector('h1'));
+  view = 'paced-end';
+}
+
+/** What came of it, once the organiser wrote it ("Wat is er met uw mening gedaan?"); null before. */
+function outcome() {
+  if (!consultation.outcome) return null;
+  return el('section', { class: 'outcome', 'aria-labelledby': 'outcome-title' },
+    el('h2', { id: 'outcome-title', text: t('paced_outcome') }),
+    consultation.outcome.split(/\n\s*\n/).map((text) => el('p', { lang: roomLang, text })));
 }
 
 function waiting() {

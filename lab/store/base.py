@@ -20,6 +20,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
+from ..consultation import Consultation
 from ..details import Details
 from ..media import StoredImage
 from ..members import Member, NewMember
@@ -44,6 +45,7 @@ class RoomRow:
     current_since_ms: int | None = None  # since when the current question is on the screen
     details: Details = field(default_factory=Details)  # place, date, facilitator, time zone: for the report
     access: str = "open"  # "codes": only members answer, each with the code on their letter (lab.members)
+    consultation: Consultation = field(default_factory=Consultation)  # live, or at the participants' own pace
 
 
 @dataclass(frozen=True)
@@ -421,6 +423,10 @@ class Store(ABC):
     @abstractmethod
     async def set_details(self, room_id: int, details: Details) -> None:
         """Store the room's details for its report."""
+
+    @abstractmethod
+    async def set_consultation(self, room_id: int, consultation: Consultation) -> None:
+        """Store how the room runs: live or at the participants' own pace, its window, results and outcome."""
 
     @abstractmethod
     async def set_hands(self, question: int, round_: int, counts: str | None) -> None:

@@ -22,6 +22,7 @@ from typing import IO, Any, TypeVar
 
 import aiosqlite
 
+from ..consultation import Consultation
 from ..details import Details
 from ..errors import (
     N_,
@@ -83,7 +84,7 @@ T = TypeVar("T")
 
 _ROOM = (
     "id, code, title, deck, serve_deck, facilitator_key, projector_key, current_question_id, version, created_at, lang,"
-    " current_since_ms, details, access"
+    " current_since_ms, details, access, consultation"
 )
 _QUESTION = (
     "id, room_id, position, type, prompt, settings, status, results_projector, results_phones, round, closes_ms,"
@@ -94,7 +95,12 @@ _POST = "id, question_id, round, participant_id, text, nickname, status, answere
 
 
 def _room(row: Sequence[Any]) -> RoomRow:
-    return dataclasses.replace(RoomRow(*row[:-2]), details=Details.from_json(row[-2]), access=row[-1])
+    return dataclasses.replace(
+        RoomRow(*row[:-3]),
+        details=Details.from_json(row[-3]),
+        access=row[-2],
+        consultation=Consultation.from_json(row[-1]),
+    )
 
 
 _MEMBER = "id, code, ref, group_name, weight, participant_id, withdrawn"
@@ -642,6 +648,12 @@ class SqliteStore(Store):
     async def set_details(self, room_id: int, details: Details) -> None:
         async def run(conn: Conn) -> None:
             await conn.execute("UPDATE rooms SET details = ? WHERE id = ?", (details.to_json(), room_id))
+
+        await self._write().write(run)
+
+    async def set_consultation(self, room_id: int, consultation: Consultation) -> None:
+        async def run(conn: Conn) -> None:
+            await conn.execute("UPDATE rooms SET consultation = ? WHERE id = ?", (consultation.to_json(), room_id))
 
         await self._write().write(run)
 
