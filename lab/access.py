@@ -69,6 +69,23 @@ def answer_as(session: Session, room: Room, participant: str) -> None:
     session["p"] = dict(list(ids.items())[-MAX_REMEMBERED_ROOMS:])
 
 
+def proxy_home(session: Session, room: Room) -> str | None:
+    """While this browser votes by proxy (volmacht) in the room: the participant of the member who holds it."""
+    homes = session.get("proxy")
+    home = homes.get(str(room.id)) if isinstance(homes, dict) else None
+    return home if isinstance(home, str) else None
+
+
+def vote_by_proxy(session: Session, room: Room, holder: str | None, giver: str) -> None:
+    """The member who holds a proxy now answers as the member who gave it (`holder` None: back as themselves)."""
+    homes = session.get("proxy")
+    homes = {k: v for k, v in homes.items() if k != str(room.id)} if isinstance(homes, dict) else {}
+    if holder is not None:
+        homes[str(room.id)] = holder
+    session["proxy"] = dict(list(homes.items())[-MAX_REMEMBERED_ROOMS:])
+    answer_as(session, room, giver)
+
+
 def role_for_key(room: Room, key: str) -> Role | None:
     """The role a key gives in a room, compared in constant time."""
     if hmac.compare_digest(key.encode(), room.facilitator_key.encode()):

@@ -67,6 +67,7 @@ def routes() -> list[Route | WebSocketRoute | Mount]:
         Route("/r/{code}", pages.phone, name="phone"),
         Route("/r/{code}/member", pages.member_code, methods=["POST"], name="member_code"),
         Route("/r/{code}/next", pages.next_person, methods=["POST"], name="next_person"),
+        Route("/r/{code}/proxy", pages.vote_by_proxy, methods=["POST"], name="vote_by_proxy"),
         Route("/r/{code}/qr.svg", pages.qr_code, name="qr"),
         Route("/r/{code}/images/{name}", pages.image, name="image"),
         WebSocketRoute("/ws/r/{code}", live.phone_socket, name="phone_socket"),
@@ -85,6 +86,7 @@ def routes() -> list[Route | WebSocketRoute | Mount]:
         Route("/api/rooms/{code}/images", pages.image_upload, methods=["POST"], name="image_upload"),
         Route("/api/rooms/{code}/members", pages.members_add, methods=["POST"], name="members_add"),
         Route("/api/rooms/{code}/members/withdraw", pages.members_withdraw, methods=["POST"], name="members_withdraw"),
+        Route("/api/rooms/{code}/members/proxy", pages.members_proxy, methods=["POST"], name="members_proxy"),
         Route("/api/rooms/{code}/access", pages.room_access, methods=["PUT"], name="room_access"),
         Route("/api/rooms/{code}/ballots", pages.ballots, methods=["GET", "POST"], name="ballots"),
         Route("/f/{code}/members/{kind}", pages.member_file, name="member_file"),
@@ -282,7 +284,15 @@ async def _deck_room(rooms: Rooms, path: Path) -> Room:
     one. A room an organiser made from the same deck is another room, and stays so."""
     deck = load_deck(path)
     room = await rooms.for_served_deck(str(path), deck.file) or await rooms.create(
-        deck.title, deck.questions, deck.file, str(path), deck.language, deck.details, deck.access, deck.consultation
+        deck.title,
+        deck.questions,
+        deck.file,
+        str(path),
+        deck.language,
+        deck.details,
+        deck.access,
+        deck.consultation,
+        deck.privacy_floor,
     )
     for image in deck.images.values():  # the deck's pictures and maps (the same image again changes nothing)
         await room.add_image(image)

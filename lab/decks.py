@@ -20,6 +20,7 @@ from .consultation import check as check_consultation
 from .details import KEYS as DETAIL_KEYS
 from .details import Details, check_details
 from .errors import N_, LabError
+from .groups import FLOOR, MOST_FLOOR
 from .i18n import DEFAULT as DEFAULT_LANGUAGE
 from .i18n import LANGUAGES
 from .media import StoredImage
@@ -50,6 +51,7 @@ class Deck:
     details: Details = field(default_factory=Details)  # place, facilitator, date, time zone: for the report
     access: str = "open"  # "codes": only members answer, with the code on their letter (lab.members)
     consultation: Consultation = field(default_factory=Consultation)  # at the participants' own pace, or live
+    privacy_floor: int = FLOOR  # no group with fewer respondents is shown apart (lab.groups)
 
 
 class DeckError(ValueError):
@@ -91,7 +93,8 @@ def parse_deck(source: str, file: str = "<deck>", folder: Path | None = None, im
     if language not in LANGUAGES:
         raise DeckError(f"{file}: language: must be one of: {', '.join(LANGUAGES)}")
     unknown = sorted(
-        set(data) - {"title", "description", "language", "access", "consultation", "questions", *DETAIL_KEYS}
+        set(data)
+        - {"title", "description", "language", "access", "consultation", "privacy_floor", "questions", *DETAIL_KEYS}
     )
     if unknown:
         raise DeckError(f"{file}: {unknown[0]}: unknown setting at the top of the deck")
@@ -102,6 +105,9 @@ def parse_deck(source: str, file: str = "<deck>", folder: Path | None = None, im
         details = check_details({key: data[key] for key in DETAIL_KEYS if key in data})
     except SettingsError as error:
         raise DeckError(f"{file}: {error}") from None
+    privacy_floor = data.get("privacy_floor", FLOOR)
+    if type(privacy_floor) is not int or not 1 <= privacy_floor <= MOST_FLOOR:
+        raise DeckError(f"{file}: privacy_floor: must be a whole number from 1 to {MOST_FLOOR}")
     raw_consultation = data.get("consultation", {})
     if not isinstance(raw_consultation, Mapping):
         raise DeckError(f"{file}: consultation: must be a table ([consultation])")
@@ -128,7 +134,7 @@ def parse_deck(source: str, file: str = "<deck>", folder: Path | None = None, im
             raise DeckError(f"{where}: question {index + 1}: {error}") from None
     return Deck(
         title.strip(), description.strip(), tuple(questions), file, language, MappingProxyType(prepared or {}), details,
-        access, consultation,
+        access, consultation, privacy_floor,
     )  # fmt: skip
 
 

@@ -45,6 +45,7 @@ class Member:
     weight: float
     participant: str  # the participant id whoever types the code answers as
     withdrawn: bool = False
+    proxy_of: int | None = None  # the member whose proxy (volmacht) this one holds, and votes for
 
     @property
     def shown(self) -> str:

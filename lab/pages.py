@@ -21,6 +21,7 @@ from starlette.templating import Jinja2Templates
 from . import access, export, i18n, letters, media, members, qr, questions
 from .decks import DeckError, list_decks, load_deck, parse_question
 from .errors import N_, Invalid, LabError, TooLarge, UnknownQuestion
+from .groups import FLOOR
 from .i18n import gettext as _
 from .jsstrings import STRINGS
 from .paper import BallotAnswerError
@@ -140,11 +141,42 @@ async def phone(request: Request) -> Response:
         if not (participant and room.may_answer(participant)) or (typed and room.member(typed) is not member):
             return _code_page(request, room, typed=typed)
     kiosk = access.kiosk(request.session, room)
+    proxy = _proxy(request, room, participant) if room.access == "codes" and participant else None
     # `who`: this participant's own key for what the page keeps unsent (another member on a shared phone, the
     # kiosk's next person, never sends the previous one's vote); a hash, so the page never holds the id itself
     who = hashlib.sha256(f"{room.id}:{participant}".encode()).hexdigest()[:16]
     data = js_data(request, room, "phone_socket", who=who, kiosk=kiosk, csrf=access.csrf_token(request.session))
-    return render(request, "phone.html", room=room, data=data, kiosk=kiosk)
+    return render(request, "phone.html", room=room, data=data, kiosk=kiosk, proxy=proxy)
+
+
+def _proxy(request: Request, room: Room, participant: str) -> dict[str, Any] | None:
+    """A member who holds a proxy (volmacht): whose, and whether they vote for them now; None for anyone else."""
+    home = access.proxy_home(request.session, room)
+    if home is not None:
+        giver = room.proxy_for(home)
+        if giver is not None and giver.participant == participant:
+            return {"giver": giver.ref, "acting": True, "csrf": access.csrf_token(request.session)}
+    giver = room.proxy_for(participant)
+    if giver is None:
+        return None
+    return {"giver": giver.ref, "acting": False, "csrf": access.csrf_token(request.session)}
+
+
+async def vote_by_proxy(request: Request) -> Response:
+    """A member who holds a proxy switches to voting for the member who gave it (`as=giver`), or back (`as=self`).
+    Anything else, or a proxy that was taken away meanwhile, changes nothing."""
+    room = await request.app.state.rooms.get(request.path_params["code"])
+    if room is None:
+        return render(request, "unknown_room.html", 404, code=request.path_params["code"])
+    form = await _form(request)
+    participant = access.participant_id(request.session, room)
+    home = access.proxy_home(request.session, room)
+    if form is not None and participant is not None:
+        if form.get("as") == "giver" and (giver := room.proxy_for(participant)) is not None:
+            access.vote_by_proxy(request.session, room, participant, giver.participant)
+        elif form.get("as") == "self" and home is not None:
+            access.vote_by_proxy(request.session, room, None, home)
+    return RedirectResponse(request.url_for("phone", code=room.code).path, 303)
 
 
 async def next_person(request: Request) -> Response:
@@ -264,7 +296,7 @@ async def console(request: Request) -> Response:
         hands=[name for name, kind in TYPES.items() if kind.counts_hands],  # can be counted by a show of hands
         paper=[name for name, kind in TYPES.items() if kind.on_paper],  # asked on paper ballots too
         members_api={name: request.url_for(name, code=room.code).path
-                     for name in ("members_add", "members_withdraw", "room_access", "ballots")},
+                     for name in ("members_add", "members_withdraw", "members_proxy", "room_access", "ballots")},
     )  # fmt: skip
     return render(
         request, "console.html", room=room, data=data, **_links(request, room),
@@ -457,6 +489,20 @@ async def members_withdraw(request: Request) -> Response:
     async def action(room: Room) -> Response:
         body = await _json_body(request)
         await room.withdraw_member(body.get("id") if isinstance(body, dict) else None)
+        return JSONResponse(room.member_summary())
+
+    return await _api(request, action)
+
+
+async def members_proxy(request: Request) -> Response:
+    """Record a proxy (volmacht): `{"holder": "12A", "giver": "12B"}` (ids on the list); `"giver": null` takes the
+    holder's proxy away. Answers the member summary."""
+
+    async def action(room: Room) -> Response:
+        body = await _json_body(request)
+        if not isinstance(body, dict):
+            raise Invalid(N_("This was not understood (not JSON)."))
+        await room.set_proxy(body.get("holder"), body.get("giver"))
         return JSONResponse(room.member_summary())
 
     return await _api(request, action)
@@ -664,7 +710,7 @@ async def organiser_create_room(request: Request) -> Response:
     title = " ".join(form.get("title", "").split())[:120]
     questions: tuple[Any, ...] = ()
     images: Mapping[str, media.StoredImage] = {}
-    details, room_access, consultation = None, "open", None
+    details, room_access, consultation, floor = None, "open", None, FLOOR
     if file:
         # Only a deck the organiser page offers: the name is looked up, never used as a path as it came.
         offered = {path.name: path for path in settings.sessions_dir.glob("*.toml")}
@@ -676,6 +722,7 @@ async def organiser_create_room(request: Request) -> Response:
             return await organiser(request, str(error), 400)
         title, questions, lang, images = title or deck.title, deck.questions, deck.language, deck.images
         details, room_access, consultation = deck.details, deck.access, deck.consultation
+        floor = deck.privacy_floor
     else:
         lang = i18n.current.get()  # an empty room: the organiser's language, until the console sets another
     room = await request.app.state.rooms.create(
@@ -686,6 +733,7 @@ async def organiser_create_room(request: Request) -> Response:
         details=details,
         access=room_access,
         consultation=consultation,
+        privacy_floor=floor,
     )
     for image in images.values():  # the deck's pictures and maps
         await room.add_image(image)

@@ -49,6 +49,7 @@ from .errors import (
     VoteGone,
     VoteReused,
 )  # fmt: skip
+from .groups import FLOOR, MOST_FLOOR, protect
 from .hub import Hub
 from .i18n import DEFAULT as DEFAULT_LANGUAGE
 from .i18n import LANGUAGES
@@ -57,7 +58,7 @@ from .members import Member, NewMember, Turnout
 from .moderation import WordFilter, word_filter
 from .paper import MOST_NUMBER, PAPER, TELLERS, Ballot, BallotAnswerError, Entry, entry_json, entry_of
 from .paper import participant as paper_participant
-from .questions import JSON, TYPES
+from .questions import JSON, TYPES, Aggregate
 from .records import HIDDEN, PENDING, SHOWN, Answer, Post, Upvote
 from .rules import Verdict
 from .store import (
@@ -182,6 +183,7 @@ class Room:
             "themes",
             "hands",
             "consultation",
+            "privacy_floor",
         }
     )
     """The facilitator's actions (`act`); docs/api.md describes each."""
@@ -212,6 +214,8 @@ class Room:
         self.access = row.access  # "codes": members answer, with the code on their letter (lab.members)
         self.consultation = row.consultation  # live, or at the participants' own pace (lab.consultation)
         self._consultation_public: tuple[tuple[Consultation, str], dict[str, JSON]] | None = None
+        self.privacy_floor = row.privacy_floor  # no group with fewer respondents is shown apart (lab.groups)
+        self._groups: tuple[tuple[object, ...], list[tuple[str | None, int, Aggregate]] | None] | None = None
         self._members: dict[str, Member] = {m.code: m for m in data.members}
         self._member_of: dict[str, Member] = {m.participant: m for m in data.members}
         # (question, round) -> themes as the facilitator corrected them (JSON, lab.themes)
@@ -282,15 +286,70 @@ class Room:
         if question is None:
             return None
         if audience == "facilitator":  # the console has the leaderboard as the projector shows it
-            return self.judged(
-                question.tally, self._with_leaderboard(question, question.tally.results(facilitator=True))
-            )
+            results = self._with_leaderboard(question, question.tally.results(facilitator=True))
+            return self.with_groups(question, self.judged(question.tally, results))
         if question.type.anytime and audience == "phone":  # phones have a Q&A as the board
             return None
         shown = question.shown_on_projector if audience == "projector" else question.shown_on_phones
         if not shown:
             return None
-        return self.judged(question.tally, self._with_leaderboard(question, question.tally.results()))
+        results = self.judged(question.tally, self._with_leaderboard(question, question.tally.results()))
+        return self.with_groups(question, results) if audience == "projector" else results
+
+    def with_groups(self, question: Question, results: dict[str, JSON]) -> dict[str, JSON]:
+        """`results` with the split per group, where the facilitator shows it (lab.groups)."""
+        if not question.by_group:
+            return results
+        return {**results, "groups": self.groups(question, question.tally)}
+
+    def group_question(self) -> Question | None:
+        """The room's question whose answer puts a participant in a group ("Wie bent u vandaag?"), if any."""
+        return next((q for q in self.questions if q.settings.get("group_question")), None)
+
+    def groups(self, question: Question, tally: Tally) -> list[dict[str, JSON]] | None:
+        """A round's results per group, under the privacy floor: `[{"label": "Huurder", "respondents": 12,
+        "results": ...}, ...]`, the small groups together under the label None; None when there is nothing to split
+        (no groups, or fewer than two that may be shown)."""
+        split = self.split(question, tally)
+        if split is None:
+            return None
+        return [{"label": label, "respondents": n, "results": aggregate.results()} for label, n, aggregate in split]
+
+    def split(self, question: Question, tally: Tally) -> list[tuple[str | None, int, Aggregate]] | None:
+        """The groups a round's answers fall in, each with its own aggregate, under the privacy floor (lab.groups).
+        Worked out again only when the answers (or the group question's) move."""
+        picker = self.group_question()
+        picked_by = picker.tally if picker is not None and picker is not question else None
+        key = (question.id, id(tally), tally.changes, picked_by.changes if picked_by else None, self.privacy_floor,
+               len(self._members))  # fmt: skip
+        if self._groups is not None and self._groups[0] == key:
+            return self._groups[1]
+        options = picker.settings["options"] if picker is not None else []
+        picked = {p: options[a.value[0]] for p, a in picked_by.answers.items()} if picked_by else {}
+        by_group: dict[str, list[Answer]] = {}
+        for answer in tally.answers.values():
+            group = answer.group or picked.get(answer.participant)
+            if group and answer.counted:
+                by_group.setdefault(group, []).append(answer)
+        split: list[tuple[str | None, int, Aggregate]] | None = None
+        shown = protect({g: len(a) for g, a in by_group.items()}, self.privacy_floor)
+        if shown:
+            split = []
+            for label, held in shown:
+                aggregate = tally.type.new_aggregate(tally.settings)
+                for answer in (a for group in held for a in by_group[group]):
+                    aggregate.add(answer)
+                split.append((label, sum(len(by_group[g]) for g in held), aggregate))
+        self._groups = (key, split)
+        return split
+
+    async def set_privacy_floor(self, floor: object) -> None:
+        """No group with fewer respondents than `floor` (1 to 100) is shown apart."""
+        if type(floor) is not int or not 1 <= floor <= MOST_FLOOR:
+            raise Invalid(N_("The privacy floor is a whole number from 1 to %(most)d."), most=MOST_FLOOR)
+        await self._store.set_privacy_floor(self.id, floor)
+        self.privacy_floor = floor
+        self.schedule_results(now=True)
 
     def judged(self, tally: Tally, results: dict[str, JSON]) -> dict[str, JSON]:
         """`results` with whether the round met its question's decision rule (lab.rules), where it has one."""
@@ -394,6 +453,7 @@ class Room:
             message["questions"] = [q.public() for q in self.questions]
             message["members"] = self.member_summary()
             message["ballots"] = self.ballot_summary()
+            message["privacy_floor"] = self.privacy_floor
             message["current_since_ms"] = self.current_since_ms
         return message
 
@@ -458,7 +518,7 @@ class Room:
                 await self._change(SetStatus(_field(params, "question", int), "open" if action == "open" else "closed"))
             case "show_results":
                 target = _field(params, "target", str)
-                if target not in ("projector", "phones", "compare"):
+                if target not in ("projector", "phones", "compare", "groups"):
                     raise BadMessage(N_("Unknown target."))
                 await self._change(ShowResults(_field(params, "question", int), target, _field(params, "show", bool)))
             case "reset":
@@ -481,6 +541,11 @@ class Room:
                 now = self.consultation_public()
                 merged = {k: now[k] for k in CONSULTATION_KEYS} | given
                 await self.set_consultation(check_consultation(merged, self.details.zone))
+            case "privacy_floor":  # no group with fewer respondents is shown apart
+                await self.set_privacy_floor(params.get("floor"))
+                self._hub.publish(
+                    self.topic("facilitator"), dumps({"type": "privacy_floor", "floor": self.privacy_floor})
+                )
             case "themes":  # a round's open answers grouped as the facilitator corrected them; null: automatic again
                 question, round_ = self._require(params.get("question")), _field(params, "round", int)
                 await self.set_themes(question, round_, params.get("groups"))
@@ -890,10 +955,61 @@ class Room:
         """Withdraw the code of the member with this id on the list (a lost letter, a tenant who moved): it answers
         no more, and its phones are told so. Answers given before stay counted. Raises Invalid for an id that is not
         on the list, or whose code is withdrawn already."""
-        found = next((m for m in self._members.values() if m.ref == ref and not m.withdrawn), None)
+        return await self._store.withdraw_member(self.id, self._listed(ref).id, self._member_withdrawn)
+
+    def _listed(self, ref: object) -> Member:
+        """The member with this id on the list (capitals aside) whose code is not withdrawn; Invalid otherwise."""
+        wanted = ref.strip().casefold() if isinstance(ref, str) else None
+        found = next((m for m in self._members.values() if m.ref.casefold() == wanted and not m.withdrawn), None)
         if found is None:
             raise Invalid(N_("%(id)s is not on the member list."), id=str(ref)[:60])
-        return await self._store.withdraw_member(self.id, found.id, self._member_withdrawn)
+        return found
+
+    async def set_proxy(self, holder: object, giver: object) -> None:
+        """Record a proxy (volmacht) the organiser has on paper: the member `holder` (an id on the list) votes for
+        `giver` too, from their own phone; `giver` None takes the holder's proxy away. A member holds at most one
+        proxy and gives at most one, and who gives one holds none. Raises Invalid, and changes nothing, otherwise."""
+        taker = self._listed(holder)
+        if giver is None:
+            await self._store.set_proxy(self.id, taker.id, None)
+            self._members_stored([dataclasses.replace(taker, proxy_of=None)])
+            return
+        giving = self._listed(giver)
+        by_id = {m.id: m for m in self._members.values()}
+        given_to = next((m for m in self._members.values() if m.proxy_of == giving.id), None)
+        if giving.id == taker.id:
+            raise Invalid(N_("A member cannot hold their own proxy."))
+        if taker.proxy_of is not None and taker.proxy_of != giving.id:
+            raise Invalid(N_("%(id)s holds a proxy already (of %(of)s): one each."), id=taker.ref,
+                          of=by_id[taker.proxy_of].ref)  # fmt: skip
+        if given_to is not None and given_to.id != taker.id:
+            raise Invalid(N_("%(id)s has given a proxy already (to %(to)s)."), id=giving.ref, to=given_to.ref)
+        if giving.proxy_of is not None:
+            raise Invalid(N_("%(id)s holds a proxy, and so cannot give one."), id=giving.ref)
+        if any(m.proxy_of == taker.id for m in self._members.values()):
+            raise Invalid(N_("%(id)s has given a proxy, and so cannot hold one."), id=taker.ref)
+        await self._store.set_proxy(self.id, taker.id, giving.id)
+        self._members_stored([dataclasses.replace(taker, proxy_of=giving.id)])
+
+    def proxies(self) -> list[tuple[Member, Member]]:
+        """Every proxy recorded: (holder, giver), in the list's order."""
+        by_id = {m.id: m for m in self._members.values()}
+        return [(m, by_id[m.proxy_of]) for m in self.members
+                if m.proxy_of is not None and not m.withdrawn and not by_id[m.proxy_of].withdrawn]  # fmt: skip
+
+    def proxy_for(self, participant: str) -> Member | None:
+        """The member whose proxy the participant's member holds, if any (not withdrawn)."""
+        member = self._member_of.get(participant)
+        if member is None or member.proxy_of is None or member.withdrawn:
+            return None
+        return next((m for m in self._members.values() if m.id == member.proxy_of and not m.withdrawn), None)
+
+    def holder_of(self, participant: str) -> Member | None:
+        """The member who holds the proxy of the participant's member, if any."""
+        member = self._member_of.get(participant)
+        if member is None:
+            return None
+        return next((m for m in self._members.values() if m.proxy_of == member.id and not m.withdrawn), None)
 
     def _member_withdrawn(self, member: Member) -> None:
         self._members_stored([member])
@@ -911,7 +1027,8 @@ class Room:
     def member_summary(self) -> dict[str, JSON]:
         """For the console: who may answer, and how many codes there are and were withdrawn."""
         withdrawn = sum(m.withdrawn for m in self._members.values())
-        return {"access": self.access, "members": len(self._members) - withdrawn, "withdrawn": withdrawn}
+        return {"access": self.access, "members": len(self._members) - withdrawn, "withdrawn": withdrawn,
+                "proxies": [[holder.ref, giver.ref] for holder, giver in self.proxies()]}  # fmt: skip
 
     def turnout(self, tally: Tally) -> dict[str, JSON] | None:
         """In a room that asks for codes: how many members may answer, and how many answered this round (also
@@ -1357,6 +1474,7 @@ class Rooms:
         details: Details | None = None,
         access: str = "open",
         consultation: Consultation | None = None,
+        privacy_floor: int = FLOOR,
     ) -> Room:
         """A new room with a fresh six-digit join code and new secret keys; `lang` is its text's language, `access`
         "codes" where only members answer (lab.members), `consultation` how it runs (lab.consultation)."""
@@ -1370,6 +1488,8 @@ class Rooms:
                     room = await self._load(row)
                 if consultation is not None and consultation != Consultation():
                     await room.set_consultation(consultation)
+                if privacy_floor != room.privacy_floor:
+                    await room.set_privacy_floor(privacy_floor)
                 return room
         raise RuntimeError("no free join code found")  # 50 collisions in 900,000 codes: the table is nearly full
 

@@ -30,6 +30,7 @@ class Tally:
         self.aggregate: Aggregate = kind.new_aggregate(settings)
         self.posts: dict[int, Post] = {}  # Q&A posts, in the order they were sent
         self.upvoters: dict[str, set[str]] = {}  # item (a post, a card) -> the participants who upvote it
+        self.changes = 0  # counts every change of its answers: what is worked out from them is kept until it moves
         self.hands: list[int] = []  # a show of hands, per option, as the facilitator counted it ([]: none)
         self.raised = 0  # how many respondents the show of hands is
         for answer in answers:
@@ -42,6 +43,7 @@ class Tally:
             self.aggregate.remove(old)
         self.answers[answer.participant] = answer
         self.aggregate.add(answer)
+        self.changes += 1
         self.unshown.pop(answer.participant, None)
         if answer.status != SHOWN:
             self.unshown[answer.participant] = answer
@@ -98,6 +100,7 @@ class Tally:
         if old is not None and old.status != status:
             new = replace(old, status=status)
             self.answers[participant] = new
+            self.changes += 1
             self.aggregate.replace(old, new)
             if status == SHOWN:
                 self.unshown.pop(participant, None)
@@ -163,6 +166,7 @@ class Question:
         self.closes_ms = row.closes_ms
         self.shown_ms = row.shown_ms
         self.compare = row.compare
+        self.by_group = row.by_group
 
     @property
     def shown_on_projector(self) -> bool:
@@ -221,5 +225,6 @@ class Question:
             "round": self.round,
             "closes_ms": self.closes_ms,
             "compare": self.compare,
+            "by_group": self.by_group,
             **extra,
         }

@@ -512,6 +512,26 @@ async def test_the_join_and_organiser_pages_are_accessible(server: Server, brows
     await findings.check("own pace: a question", pages)
     await each(pages, paced_end)
     await findings.check("own pace: the end, with the outcome", pages)
+
+    holder, giver, *_ = coded.members  # a member who holds a proxy (volmacht): the switch on their phone
+    await coded.set_proxy(holder.ref, giver.ref)
+
+    async def proxy(s: Screen) -> None:
+        await s.page.goto(f"{server.base}/r/{coded.code}?kiosk=0")
+        await s.page.goto(f"{server.base}/r/{coded.code}?member={holder.code}")
+        await s.page.get_by_role("button", name=tr(s.lang, "Go on")).click()
+        await expect(s.page.get_by_role("button", name=tr(s.lang, "Vote for %(id)s", id=giver.ref))).to_be_visible()
+        await fits(s, "a proxy to vote with")
+
+    async def acting(s: Screen) -> None:
+        await s.page.get_by_role("button", name=tr(s.lang, "Vote for %(id)s", id=giver.ref)).click()
+        await expect(s.page.get_by_role("button", name=tr(s.lang, "Back to my own vote"))).to_be_visible()
+        await fits(s, "voting by proxy")
+
+    await each(pages, proxy)
+    await findings.check("a member with a proxy", pages)
+    await each(pages, acting)
+    await findings.check("voting by proxy", pages)
     assert wide == [], wide
     await each(pages, login)
     await findings.check("organiser login", pages)

@@ -29,6 +29,7 @@ PUBLIC = {
     "image",  # a room's images, for anyone with its code (as its questions are)
     "member_code",  # a member code typed on the phone page (rate-limited per address: access.CodeGuard)
     "next_person",  # a kiosk's next person: a new participant id, which any browser gets by clearing its cookie
+    "vote_by_proxy",  # switches only a member who holds a proxy the organiser recorded (checked by the room)
 }
 
 
@@ -67,7 +68,7 @@ def test_the_route_table_has_no_unclassified_route() -> None:
     assert screens == {
         "projector", "console", "export_csv", "export_xlsx", "room_delete", "questions_create", "question_update",
         "question_delete", "question_move", "organiser_create_room", "image_upload", "report_file", "report_chart",
-        "report_themes", "members_add", "members_withdraw", "room_access", "member_file",
+        "report_themes", "members_add", "members_withdraw", "members_proxy", "room_access", "member_file", "ballots",
     }  # fmt: skip
     kinds = {type(route) for route in routes()}
     assert kinds == {Route, WebSocketRoute, Mount}

@@ -109,7 +109,8 @@ def check(lab: Lab, ws: WebSocketTestSession, raw: str) -> None:
     before = lab.rows()
     replies = answered(ws, raw)
     kinds = {r["type"] for r in replies}
-    assert kinds <= {"error", "ack", "state", "questions", "results", "details", "themes"}, replies
+    assert kinds <= {"error", "ack", "state", "questions", "results", "details", "themes", "consultation",
+                     "privacy_floor"}, replies  # fmt: skip
     errors = [r for r in replies if r["type"] == "error"]
     assert all(r["error"] != "server_error" for r in errors), errors
     if errors:

@@ -299,3 +299,70 @@ async def test_the_report_says_whether_a_vote_was_carried_and_gives_each_way_of_
     assert "Naast de telefoons zijn 1 papieren stembiljetten geteld." in text
     assert "Bij sommige stemmingen gold een beslisregel." in text
     assert verdict in pdf_text(await build(server.app.state.store, room, "pdf"))
+
+
+async def test_a_member_holds_one_proxy_votes_for_its_giver_and_the_report_says_so(
+    server: Server, clients: Callable[[], Client]
+) -> None:
+    from test_members import csrf
+    from test_report import docx_text, flat
+
+    from lab.report import build
+
+    room, (holder, giver, third, fourth) = await renovation(server, [1.0, 1.0, 1.0, 1.0])
+    boss, _ = await facilitator(clients, room)
+    page = await boss.get(f"/f/{room.code}")
+    headers = {"X-CSRF-Token": page_data(page.text)["csrf"]}
+    api = f"/api/rooms/{room.code}/members/proxy"
+    made = await boss.http.post(api, json={"holder": "1", "giver": "2"}, headers=headers)
+    assert made.json()["proxies"] == [["1", "2"]]
+    for holder_ref, giver_ref, said in [
+        ("1", "3", "1 heeft al een volmacht (van 2). Iedereen kan er één hebben."),
+        ("3", "2", "2 heeft al een volmacht gegeven (aan 1)."),
+        ("2", "3", "2 heeft een volmacht gegeven en kan daarom zelf geen volmacht hebben."),
+        ("3", "1", "1 heeft zelf een volmacht en kan daarom geen volmacht geven."),
+        ("3", "3", "Een lid kan geen volmacht van zichzelf hebben."),
+        ("3", "99", "99 staat niet op de ledenlijst."),
+    ]:
+        refused = await boss.http.post(api, json={"holder": holder_ref, "giver": giver_ref}, headers=headers)
+        assert (refused.status_code, refused.json()["message"]) == (400, said)
+    assert [(h.ref, g.ref) for h, g in room.proxies()] == [("1", "2")]  # nothing changed
+
+    # the holder's phone: their own vote, then one for the member who gave the proxy
+    member_phone = clients()
+    form = await member_phone.get(f"/r/{room.code}")
+    await member_phone.http.post(f"/r/{room.code}/member", data={"csrf": csrf(form.text), "member_code": holder.code})
+    own = await member_phone.get(f"/r/{room.code}")
+    assert "U heeft een volmacht van 2: u mag ook namens dit lid stemmen." in own.text
+    assert f'action="/r/{room.code}/proxy"' in own.text
+    await member_phone.connect(f"/ws/r/{room.code}")
+    await member_phone.send({"type": "vote", "id": "vote-own-0001", "question": room.questions[0].id, "round": 1,
+                             "value": [0]})  # fmt: skip
+    await member_phone.expect("ack")
+    await member_phone.ws.close()  # type: ignore[union-attr]
+    switched = await member_phone.http.post(f"/r/{room.code}/proxy", data={"csrf": csrf(own.text), "as": "giver"})
+    assert switched.status_code == 303
+    acting = await member_phone.get(f"/r/{room.code}")
+    assert "U stemt nu namens 2 (volmacht)." in acting.text
+    await member_phone.connect(f"/ws/r/{room.code}")
+    await member_phone.send({"type": "vote", "id": "vote-proxy-001", "question": room.questions[0].id, "round": 1,
+                             "value": [0]})  # fmt: skip
+    await member_phone.expect("ack")
+    assert set(room.questions[0].tally.answers) == {holder.participant, giver.participant}
+    back = await member_phone.http.post(f"/r/{room.code}/proxy", data={"csrf": csrf(acting.text), "as": "self"})
+    assert back.status_code == 303
+    assert "U heeft een volmacht van 2" in (await member_phone.get(f"/r/{room.code}")).text
+
+    # someone without the proxy cannot switch to it
+    other = clients()
+    form = await other.get(f"/r/{room.code}")
+    await other.http.post(f"/r/{room.code}/member", data={"csrf": csrf(form.text), "member_code": third.code})
+    page3 = await other.get(f"/r/{room.code}")
+    await other.http.post(f"/r/{room.code}/proxy", data={"csrf": page_data(page3.text)["csrf"], "as": "giver"})
+    assert f'action="/r/{room.code}/proxy"' not in (await other.get(f"/r/{room.code}")).text
+
+    text = flat(docx_text(await build(server.app.state.store, room, "docx")))
+    assert "2 van de 4 leden met een code heeft geantwoord (50%); waarvan 1 via een volmacht" in text
+    assert "de organisator legde die vast (1 in totaal)" in text
+    taken = await boss.http.post(api, json={"holder": "1", "giver": None}, headers=headers)
+    assert taken.json()["proxies"] == [] and fourth.proxy_of is None

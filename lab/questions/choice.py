@@ -25,6 +25,7 @@ from .base import (
     SettingsError,
     Table,
     Term,
+    boolean,
     integer,
     percent,
     text_list,
@@ -130,8 +131,9 @@ class Choice(QuestionType):
     on_paper = True
     label = N_("Multiple choice")
     order = 10
-    settings_keys = frozenset({"options", "max_choices"}) | RULE_KEYS
-    cosmetic_keys = RULE_KEYS  # a rule changes how the answers are judged, not what they mean
+    settings_keys = frozenset({"options", "max_choices", "group_question"}) | RULE_KEYS
+    # a rule changes how the answers are judged, and a group question how others are split, not what they mean
+    cosmetic_keys = RULE_KEYS | {"group_question"}
     counts_hands = True
     strings = MappingProxyType(
         {
@@ -160,7 +162,11 @@ class Choice(QuestionType):
         if len(set(folded)) != len(folded):
             raise SettingsError("options", N_("has the same option twice"))
         max_choices = integer(raw, "max_choices", 1, low=1, high=len(options))
-        return {"options": options, "max_choices": max_choices, **_rule(raw, len(options), max_choices)}
+        group_question = boolean(raw, "group_question", False)
+        if group_question and max_choices > 1:
+            raise SettingsError("group_question", N_("needs one choice per person"))
+        grouping = {"group_question": True} if group_question else {}
+        return {"options": options, "max_choices": max_choices, **grouping, **_rule(raw, len(options), max_choices)}
 
     def normalise_answer(self, settings: Mapping[str, JSON], value: object) -> JSON:
         if isinstance(value, int) and not isinstance(value, bool):

@@ -22,7 +22,7 @@ from ..errors import N_
 from ..figures import Bars, Cloud, Figure, Heat, Histogram, Quote, Quotes, Ratings, Scatter
 from ..hub import Hub
 from ..i18n import gettext as _
-from ..questions import Table, Term
+from ..questions import Aggregate, Table, Term
 from ..records import JSON, STATUS_LABELS
 from ..rooms import Room, Rooms
 from ..store import Store, open_store
@@ -50,6 +50,7 @@ class Part:
     chart: str = ""  # the chart's file name (charts downloaded one by one), when it has one
     turnout: str = ""  # in a room for members only: how many of those who may answer did, in words
     verdict: tuple[str, str] | None = None  # a vote with a decision rule: the outcome, and its reasons in words
+    groups: list[tuple[str, Table]] = field(default_factory=list)  # per group (under the privacy floor): heading, table
 
 
 @dataclass(frozen=True)
@@ -106,8 +107,8 @@ def _cell(cell: object, lang: str) -> Cell:
     return cell  # type: ignore[return-value]
 
 
-def _table(tally: Tally, lang: str) -> Table:
-    table = tally.aggregate.table()
+def _table(tally: Tally, lang: str, aggregate: Aggregate | None = None) -> Table:
+    table = (aggregate or tally.aggregate).table()
     return Table([_(h) if isinstance(h, str) else str(h) for h in table.headers],
                  [[_cell(c, lang) for c in row] for row in table.rows])  # fmt: skip
 
@@ -194,9 +195,12 @@ def _collect(room: Room, joined: int, images: dict[str, bytes], other: Room | No
                      for g in room.themes.get((question.id, round_number), [])]  # fmt: skip
             chart = f"{shown_number}-{round_number}" if figure is not None and not isinstance(figure, Quotes) else ""
             verdict = room.verdict_of(tally)
+            split = room.split(question, tally) if question.by_group else None
+            groups = [(f"{label or _('Other groups together')} (n = {n})", _table(tally, lang, aggregate))
+                      for label, n, aggregate in split or ()]  # fmt: skip
             parts.append(Part(round_number, _respondents(tally), figure, _table(tally, lang), fixed, chart=chart,
                               turnout=_turnout(room, tally),
-                              verdict=verdict.words(lang) if verdict else None))  # fmt: skip
+                              verdict=verdict.words(lang) if verdict else None, groups=groups))  # fmt: skip
             listed = _answers(tally)
             if listed is not None and tally.responses:
                 several = len(question.rounds) > 1
@@ -243,6 +247,9 @@ def _turnout(room: Room, tally: Tally) -> str:
         text += "; " + _("weighed %(n)s of %(of)s (%(percent)s%%)", n=number(found.answered_weight, room.lang),
                          of=number(found.eligible_weight, room.lang),
                          percent=_percent(found.answered_weight, found.eligible_weight))  # fmt: skip
+    by_proxy = sum(giver.participant in tally.answers for _holder, giver in room.proxies())
+    if by_proxy:
+        text += "; " + _("of them %(n)s by proxy", n=by_proxy)
     return text
 
 
@@ -350,6 +357,14 @@ def methods(room: Room, joined: int, answered: int) -> list[str]:
         out.append(_("Some votes had a decision rule; under each such question the report says whether it was "
                      "carried, and why. Blank votes count as votes given but not as votes cast. Where a rule counts "
                      "everyone who may vote, members who did not vote count as not in favour."))  # fmt: skip
+    if any(q.by_group for q in asked):
+        out.append(_("For some questions the results are also given per group. A group with fewer than %(floor)s "
+                     "answers is not shown apart, so that nobody can be singled out; small groups are shown "
+                     "together.", floor=room.privacy_floor))  # fmt: skip
+    if room.proxies():
+        out.append(_("Members could give another member a written proxy (volmacht), which the organiser recorded "
+                     "(%(n)s in all); each member could hold one. The turnout under a question says how many answers "
+                     "came by proxy.", n=len(room.proxies())))  # fmt: skip
     summary = room.member_summary()
     if summary["access"] == "codes":
         out.insert(1, _("Only members could answer, each with the personal code on their letter: one answer per code "

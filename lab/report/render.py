@@ -143,6 +143,9 @@ def docx(report: Report, images: Mapping[str, bytes]) -> bytes:
                 _quotes(document, report, part)
             else:
                 _table(document, part.table)
+            for heading, split in part.groups:
+                document.add_heading(heading, level=3)
+                _table(document, split)
         for comparison in sec.comparisons:
             document.add_heading(f"{labels['compare']}: {comparison.caption}", level=2)
             _table(document, Table(comparison.headers, comparison.rows))

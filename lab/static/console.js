@@ -15,6 +15,7 @@ import {
 } from './util.js';
 import { drawMembers } from './members.js';
 import { drawBallotForm, drawBallots } from './ballots.js';
+import { drawGroups } from './groups.js';
 
 const list = document.getElementById('questions');
 const current = document.getElementById('current');
@@ -33,12 +34,14 @@ const socket = connect(data.ws, {
     if (message.type === 'error' && pending) { pending.refused(message.message); return; } // a report action's
     if (message.type === 'details' || message.type === 'themes') { reportDone(message); return; }
     if (message.type === 'consultation') { consultationDone(message.consultation); return; }
+    if (message.type === 'privacy_floor') { floorDone(message.floor); return; }
     if (message.type === 'members') { drawMembers(message); return; }
     if (message.type === 'ballots') { drawBallots(message); return; }
     if (message.type === 'snapshot') {
       drawMembers(message.members);
       drawBallots(message.ballots);
       consultationDone(message.consultation);
+      floorDone(message.privacy_floor);
     }
     const changed = apply(room, message);
     if (message.type === 'error') {
@@ -201,6 +204,7 @@ const controls = {
   projector: button({ id: 'toggle-projector', onclick: () => toggle('projector') }),
   phones: button({ id: 'toggle-phones', onclick: () => toggle('phones') }),
   compare: button({ id: 'toggle-compare', onclick: () => toggle('compare') }),
+  groups: button({ id: 'toggle-groups', onclick: () => toggle('groups') }),
   reset: button({ class: 'danger', onclick: () => room.question && confirm(t('reset_confirm')) && act('reset', { question: room.question.id }) }, t('reset')),
   results: el('section', { class: 'results', 'aria-label': t('results') }),
   idle: el('p', { class: 'status', text: t('waiting') }),
@@ -222,7 +226,7 @@ timerForm.addEventListener('submit', (event) => {
 const notesPart = el('aside', { class: 'notes', 'aria-labelledby': 'notes-title' },
   el('h3', { id: 'notes-title', text: t('notes') }), controls.notes, controls.plan);
 const questionPart = el('div', { class: 'current-question' }, controls.prompt, controls.badge,
-  el('div', { class: 'controls' }, controls.open, controls.projector, controls.phones, controls.compare, controls.reset), timerForm,
+  el('div', { class: 'controls' }, controls.open, controls.projector, controls.phones, controls.compare, controls.groups, controls.reset), timerForm,
   notesPart, controls.results);
 show(current, controls.notice,
   el('div', { class: 'nav' },
@@ -237,6 +241,7 @@ function toggle(what) {
   if (what === 'open') act(q.status === 'open' ? 'close' : 'open', { question: q.id });
   else if (what === 'projector') act('show_results', { question: q.id, target: 'projector', show: !q.results_projector });
   else if (what === 'compare') act('show_results', { question: q.id, target: 'compare', show: !q.compare });
+  else if (what === 'groups') act('show_results', { question: q.id, target: 'groups', show: !q.by_group });
   else act('show_results', { question: q.id, target: 'phones', show: !q.results_phones });
 }
 
@@ -266,6 +271,9 @@ function drawCurrent() {
   controls.compare.hidden = passive || q.comparable === null;
   controls.compare.textContent = t('compare_rounds', { n: q.comparable });
   controls.compare.setAttribute('aria-pressed', String(Boolean(q.compare)));
+  controls.groups.hidden = passive || data.anytime.includes(q.type);
+  controls.groups.textContent = t('by_group');
+  controls.groups.setAttribute('aria-pressed', String(Boolean(q.by_group)));
   const running = q.status === 'open' && q.closes_ms !== null;
   clock(running ? q.closes_ms : null, room.offset);
   controls.start.hidden = running;
@@ -282,9 +290,13 @@ function drawCurrent() {
 let timerFor = null;
 
 let drawnResults = null;
+const groupsPart = el('section', { class: 'by-group', hidden: true });
+controls.results.after(groupsPart);
+
 function drawResults() {
   const q = room.question;
   const type = q && types[q.type];
+  drawGroups(groupsPart, type, q, type && q && !data.passive.includes(q.type) ? room.results : null);
   const options = {
     facilitator: true,
     onModerate: (card, status) => act('moderate', { question: q.id, card, status }),
@@ -636,6 +648,20 @@ function consultationDone(saved) {
   f.ends.value = saved.ends;
   f.published.checked = saved.published;
   f.outcome.value = saved.outcome;
+}
+
+const floorForm = document.getElementById('floor-form');
+let floorEdited = false;
+floorForm.addEventListener('input', () => { floorEdited = true; });
+floorForm.addEventListener('submit', (event) => {
+  event.preventDefault();
+  floorEdited = false;
+  const floor = Number(floorForm.elements.floor.value);
+  outcome(document.getElementById('floor-error'), request('privacy_floor', { floor }), t('floor_saved'));
+});
+function floorDone(floor) {
+  if (pending && pending.type === 'privacy_floor') pending.done();
+  if (floor !== undefined && !floorEdited) floorForm.elements.floor.value = String(floor);
 }
 
 const compareCode = document.getElementById('report-compare');

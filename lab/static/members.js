@@ -1,6 +1,6 @@
 /** The console's member codes (docs/consultations.md): a room for members only, codes from a list or a number,
     letters to print, withdrawing a code. The server tells every console the new counts (`members` messages). */
-import { callApi, data, t } from './util.js';
+import { callApi, data, el, t } from './util.js';
 
 const status = document.getElementById('members-status');
 const only = document.getElementById('members-only');
@@ -8,6 +8,8 @@ const problem = document.getElementById('members-error');
 const listForm = document.getElementById('members-list-form');
 const countForm = document.getElementById('members-count-form');
 const withdrawForm = document.getElementById('members-withdraw-form');
+const proxyForm = document.getElementById('members-proxy-form');
+const proxies = document.getElementById('members-proxies');
 
 /** Draw the room's member summary: `{access, members, withdrawn}`. */
 export function drawMembers(summary) {
@@ -17,6 +19,13 @@ export function drawMembers(summary) {
     ? t('member_codes_withdrawn', { n: summary.members, withdrawn: summary.withdrawn })
     : t('member_codes', { n: summary.members });
   status.textContent = summary.access === 'codes' ? `${t('members_only')} ${codes}` : t('anyone_answers');
+  const listed = summary.proxies || [];
+  proxies.replaceChildren(...(listed.length ? listed.map(([holder, giver]) => el('li', {},
+    t('proxy_of', { holder, giver }), ' ',
+    el('button', { type: 'button', class: 'small secondary', text: t('proxy_end'),
+      'aria-label': t('proxy_end_of', { holder, giver }),
+      onclick: () => send(data.members_api.members_proxy, 'POST', { holder, giver: null }) })))
+    : [el('li', { text: t('no_proxies') })]));
 }
 
 /** Send a change; on a refusal (or no connection) say why beside the field it came from, and answer null. */
@@ -64,4 +73,12 @@ withdrawForm.addEventListener('submit', async (event) => {
   if (!id || !confirm(t('withdraw_confirm', { id }))) return;
   const done = await send(data.members_api.members_withdraw, 'POST', { id }, input);
   if (done) withdrawForm.reset();
+});
+
+proxyForm.addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const holder = document.getElementById('proxy-holder');
+  const giver = document.getElementById('proxy-giver');
+  const done = await send(data.members_api.members_proxy, 'POST', { holder: holder.value.trim(), giver: giver.value.trim() }, holder);
+  if (done) proxyForm.reset();
 });

@@ -7,6 +7,7 @@ import { symbolOf } from './reactions.js';
 import { countdown } from './timer.js';
 import { ready } from './types/index.js';
 import { answersText, data, el, roomLang, show, t, turnoutText } from './util.js';
+import { drawGroups } from './groups.js';
 
 const stage = document.getElementById('stage');
 const banner = document.getElementById('connection');
@@ -63,6 +64,7 @@ function render() {
   if (same && drawn.shown && room.results) {
     if (earlier) updateCompared(drawn.body, type, q, earlier, room.results);
     else type.update(drawn.body, q, room.results);
+    drawGroups(drawn.byGroup, type, q, room.results);
     drawn.count.textContent = count;
     fit(false);
     return;
@@ -77,9 +79,11 @@ function render() {
     : el('p', { class: 'hidden-results', text: room.answers ? t('results_hidden') : t('no_answers') });
   const counter = el('p', { class: 'count', text: count });
   const status = q.status === 'closed' ? el('p', { class: 'status', text: t('closed') }) : null;
+  const byGroup = el('section', { class: 'by-group', hidden: true });
+  drawGroups(byGroup, type, q, room.results);
   show(stage, el('h1', { class: 'prompt', lang: roomLang, text: q.prompt }), status,
-    el('div', { class: 'stage-results' }, body), counter);
-  drawn = { key: key(q), status: q.status, prompt: q.prompt, shown: Boolean(room.results), earlier: Boolean(earlier), body, count: counter };
+    el('div', { class: 'stage-results' }, body), byGroup, counter);
+  drawn = { key: key(q), status: q.status, prompt: q.prompt, shown: Boolean(room.results), earlier: Boolean(earlier), body, count: counter, byGroup };
   fit(true); // drawn anew (another question, results shown or hidden, closed): start large again
 }
 

@@ -46,6 +46,7 @@ class RoomRow:
     details: Details = field(default_factory=Details)  # place, date, facilitator, time zone: for the report
     access: str = "open"  # "codes": only members answer, each with the code on their letter (lab.members)
     consultation: Consultation = field(default_factory=Consultation)  # live, or at the participants' own pace
+    privacy_floor: int = 5  # no group with fewer respondents is shown apart (lab.groups)
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,7 @@ class QuestionRow:
     closes_ms: int | None = None  # when its countdown ends (ms since 1970, UTC); None: no timer runs
     shown_ms: int = 0  # how long it has been the current question, not counting the present turn
     compare: bool = False  # its previous round is shown beside the current one
+    by_group: bool = False  # its results are shown per group too (lab.groups)
 
 
 @dataclass(frozen=True)
@@ -215,10 +217,11 @@ class TimeUp:
 
 @dataclass(frozen=True)
 class ShowResults:
-    """Show or hide results on the projector or phones, or the previous round beside them (`compare`)."""
+    """Show or hide results on the projector or phones, the previous round beside them (`compare`), or the results
+    per group (`groups`)."""
 
     question: int
-    target: Literal["projector", "phones", "compare"]
+    target: Literal["projector", "phones", "compare", "groups"]
     show: bool
 
 
@@ -460,6 +463,14 @@ class Store(ABC):
     @abstractmethod
     async def withdraw_member(self, room_id: int, member_id: int, on_commit: Callable[[Member], None]) -> Member:
         """Withdraw a member's code: it answers no more. Raises NotFound for a member not in the room."""
+
+    @abstractmethod
+    async def set_privacy_floor(self, room_id: int, floor: int) -> None:
+        """Store the room's privacy floor (lab.groups)."""
+
+    @abstractmethod
+    async def set_proxy(self, room_id: int, holder: int, giver: int | None) -> None:
+        """Record that member `holder` holds the proxy of member `giver` (None: no longer any)."""
 
     @abstractmethod
     async def set_access(self, room_id: int, access: str) -> None:

@@ -84,11 +84,11 @@ T = TypeVar("T")
 
 _ROOM = (
     "id, code, title, deck, serve_deck, facilitator_key, projector_key, current_question_id, version, created_at, lang,"
-    " current_since_ms, details, access, consultation"
+    " current_since_ms, details, access, consultation, privacy_floor"
 )
 _QUESTION = (
     "id, room_id, position, type, prompt, settings, status, results_projector, results_phones, round, closes_ms,"
-    " shown_ms, compare"
+    " shown_ms, compare, by_group"
 )
 _ANSWER = "question_id, round, participant_id, value, status, group_name, weight, channel, received_ms"
 _POST = "id, question_id, round, participant_id, text, nickname, status, answered, pinned, sent_ms"
@@ -96,23 +96,33 @@ _POST = "id, question_id, round, participant_id, text, nickname, status, answere
 
 def _room(row: Sequence[Any]) -> RoomRow:
     return dataclasses.replace(
-        RoomRow(*row[:-3]),
-        details=Details.from_json(row[-3]),
-        access=row[-2],
-        consultation=Consultation.from_json(row[-1]),
+        RoomRow(*row[:-4]),
+        details=Details.from_json(row[-4]),
+        access=row[-3],
+        consultation=Consultation.from_json(row[-2]),
+        privacy_floor=row[-1],
     )
 
 
-_MEMBER = "id, code, ref, group_name, weight, participant_id, withdrawn"
+_MEMBER = "id, code, ref, group_name, weight, participant_id, withdrawn, proxy_of"
 
 
 def _member(row: Sequence[Any]) -> Member:
-    member_id, code, ref, group, weight, participant, withdrawn = row
-    return Member(member_id, code, ref, group, weight, participant, bool(withdrawn))
+    member_id, code, ref, group, weight, participant, withdrawn, proxy_of = row
+    return Member(member_id, code, ref, group, weight, participant, bool(withdrawn), proxy_of)
 
 
 def _question(row: Sequence[Any]) -> QuestionRow:
-    return QuestionRow(*row[:5], loads(row[5]), row[6], bool(row[7]), bool(row[8]), *row[9:12], bool(row[12]))  # type: ignore[call-arg]
+    return QuestionRow(
+        *row[:5],
+        loads(row[5]),
+        row[6],
+        bool(row[7]),
+        bool(row[8]),
+        *row[9:12],
+        bool(row[12]),  # type: ignore[call-arg]
+        bool(row[13]),
+    )
 
 
 def _answer(row: Sequence[Any]) -> Answer:
@@ -456,7 +466,12 @@ class SqliteStore(Store):
                 )
             case ShowResults(question, target, show):
                 await self._question_state(conn, room, question)
-                column = {"projector": "results_projector", "phones": "results_phones", "compare": "compare"}[target]
+                column = {
+                    "projector": "results_projector",
+                    "phones": "results_phones",
+                    "compare": "compare",
+                    "groups": "by_group",
+                }[target]
                 await conn.execute(f"UPDATE questions SET {column} = ? WHERE id = ?", (show, question))
             case NewRound(question):
                 await self._question_state(conn, room, question)
@@ -755,6 +770,18 @@ class SqliteStore(Store):
             return _member(row)
 
         return await self._write().write(run, on_commit)
+
+    async def set_privacy_floor(self, room_id: int, floor: int) -> None:
+        async def run(conn: Conn) -> None:
+            await conn.execute("UPDATE rooms SET privacy_floor = ? WHERE id = ?", (floor, room_id))
+
+        await self._write().write(run)
+
+    async def set_proxy(self, room_id: int, holder: int, giver: int | None) -> None:
+        async def run(conn: Conn) -> None:
+            await conn.execute("UPDATE members SET proxy_of = ? WHERE room_id = ? AND id = ?", (giver, room_id, holder))
+
+        await self._write().write(run)
 
     async def set_access(self, room_id: int, access: str) -> None:
         async def run(conn: Conn) -> None:
