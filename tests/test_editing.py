@@ -50,6 +50,7 @@ async def test_add_a_question_and_every_screen_hears_of_it(server: Server, clien
         "round": 1,
         "closes_ms": None,
         "compare": False,
+        "by_group": False,
         "upvotes": False,
         "shown_ms": 0,
         "comparable": None,  # no earlier round to compare with
