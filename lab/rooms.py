@@ -215,6 +215,7 @@ class Room:
         self.consultation = row.consultation  # live, or at the participants' own pace (lab.consultation)
         self._consultation_public: tuple[tuple[Consultation, str], dict[str, JSON]] | None = None
         self.privacy_floor = row.privacy_floor  # no group with fewer respondents is shown apart (lab.groups)
+        self._eligible: float | None = None  # the weight of everyone who may answer, once worked out
         self._groups: tuple[tuple[object, ...], list[tuple[str | None, int, Aggregate]] | None] | None = None
         self._members: dict[str, Member] = {m.code: m for m in data.members}
         self._member_of: dict[str, Member] = {m.participant: m for m in data.members}
@@ -359,8 +360,14 @@ class Room:
     def verdict_of(self, tally: Tally) -> Verdict | None:
         """Whether a round met its question's decision rule, counted against everyone who may answer where the room
         knows them (members with a code); None without a rule."""
-        turnout = self.turnout_of(tally)
-        return tally.verdict(turnout.eligible_weight if turnout else None)
+        return tally.verdict(self._eligible_weight() if self.access == "codes" else None)
+
+    def _eligible_weight(self) -> float:
+        """The weight of everyone who may answer: worked out once per change of the member list, not per results
+        message (a room of 20,000 members sends several a second)."""
+        if self._eligible is None:
+            self._eligible = sum(m.weight for m in self._members.values() if not m.withdrawn)
+        return self._eligible
 
     def _with_leaderboard(self, question: Question, results: dict[str, JSON]) -> dict[str, JSON]:
         """A closed quiz question's results come with the leaderboard as it stands after it."""
@@ -942,6 +949,7 @@ class Room:
         return 1 + max((int(m.ref) for m in self._members.values() if m.ref.isascii() and m.ref.isdigit()), default=0)
 
     def _members_stored(self, added: list[Member]) -> None:
+        self._eligible = None
         for member in added:
             self._members[member.code] = self._member_of[member.participant] = member
         self._members_changed()
