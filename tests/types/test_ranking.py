@@ -293,7 +293,7 @@ async def test_an_item_is_dragged_by_touch_and_by_mouse(server: Server, browser:
 async def test_an_order_not_sent_is_there_again_when_the_question_opens_again(server: Server, browser: Browser) -> None:
     room, page = await _phone(server, browser)
     question = room.questions[0]
-    closed = page.get_by_text(_tr("This question is closed"), exact=True)
+    closed = page.locator("#phone").get_by_text(_tr("This question is closed"), exact=True)
     unsent = page.get_by_text(
         _tr("What you had filled in was not sent. If the question opens again, it is still there."), exact=True
     )
