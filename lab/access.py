@@ -47,6 +47,8 @@ def participant_id(session: Session, room: Room, *, create: bool = False) -> str
 def next_person(session: Session, room: Room) -> None:
     """A kiosk's next person: a new participant id in the room (and no member code until they type theirs)."""
     answer_as(session, room, secrets.token_urlsafe(12))
+    _remember(session, "code", room, None)
+    _remember(session, "proxy", room, None)
 
 
 def kiosk(session: Session, room: Room) -> bool:
@@ -61,28 +63,51 @@ def set_kiosk(session: Session, room: Room, on: bool) -> None:
     session["kiosk"] = ([*rooms, room.id] if on else rooms)[-MAX_REMEMBERED_ROOMS:]
 
 
-def answer_as(session: Session, room: Room, participant: str) -> None:
-    """From now on this browser answers in the room as `participant` (the one a member code is bound to)."""
-    ids = session.get("p")
-    ids = {k: v for k, v in ids.items() if k != str(room.id)} if isinstance(ids, dict) else {}
-    ids[str(room.id)] = participant
-    session["p"] = dict(list(ids.items())[-MAX_REMEMBERED_ROOMS:])
+def answer_as(session: Session, room: Room, participant: str, code: str | None = None) -> None:
+    """From now on this browser answers in the room as `participant`; with `code`, as the member it belongs to
+    (the code typed is kept: a code given anew in its place ends what the old one allowed)."""
+    _remember(session, "p", room, participant)
+    if code is not None:
+        _remember(session, "code", room, code)
+
+
+def _remember(session: Session, key: str, room: Room, value: str | None) -> None:
+    """Set (None: forget) this browser's `key` for the room, remembering it for the last rooms only."""
+    kept = session.get(key)
+    kept = {k: v for k, v in kept.items() if k != str(room.id)} if isinstance(kept, dict) else {}
+    if value is not None:
+        kept[str(room.id)] = value
+    session[key] = dict(list(kept.items())[-MAX_REMEMBERED_ROOMS:])
+
+
+def _remembered(session: Session, key: str, room: Room) -> str | None:
+    kept = session.get(key)
+    found = kept.get(str(room.id)) if isinstance(kept, dict) else None
+    return found if isinstance(found, str) else None
+
+
+def may_answer(session: Session, room: Room, participant: str) -> bool:
+    """In a room for members only: whether this browser answers as a member with the code the member has now (a
+    code withdrawn or given anew in its place answers no more), or as the member whose proxy that member holds."""
+    member = room.member_of(participant)
+    if member is None or member.withdrawn:
+        return False
+    typed = _remembered(session, "code", room)
+    if typed == member.code:
+        return True
+    home = proxy_home(session, room)
+    holder = room.member_of(home) if home is not None else None
+    return holder is not None and not holder.withdrawn and holder.code == typed and holder.proxy_of == member.id
 
 
 def proxy_home(session: Session, room: Room) -> str | None:
     """While this browser votes by proxy (volmacht) in the room: the participant of the member who holds it."""
-    homes = session.get("proxy")
-    home = homes.get(str(room.id)) if isinstance(homes, dict) else None
-    return home if isinstance(home, str) else None
+    return _remembered(session, "proxy", room)
 
 
 def vote_by_proxy(session: Session, room: Room, holder: str | None, giver: str) -> None:
     """The member who holds a proxy now answers as the member who gave it (`holder` None: back as themselves)."""
-    homes = session.get("proxy")
-    homes = {k: v for k, v in homes.items() if k != str(room.id)} if isinstance(homes, dict) else {}
-    if holder is not None:
-        homes[str(room.id)] = holder
-    session["proxy"] = dict(list(homes.items())[-MAX_REMEMBERED_ROOMS:])
+    _remember(session, "proxy", room, holder)
     answer_as(session, room, giver)
 
 

@@ -87,9 +87,12 @@ def routes() -> list[Route | WebSocketRoute | Mount]:
         Route("/api/rooms/{code}/members", pages.members_add, methods=["POST"], name="members_add"),
         Route("/api/rooms/{code}/members/withdraw", pages.members_withdraw, methods=["POST"], name="members_withdraw"),
         Route("/api/rooms/{code}/members/proxy", pages.members_proxy, methods=["POST"], name="members_proxy"),
+        Route("/api/rooms/{code}/members/reissue", pages.members_reissue, methods=["POST"], name="members_reissue"),
         Route("/api/rooms/{code}/access", pages.room_access, methods=["PUT"], name="room_access"),
+        Route("/api/rooms/{code}/seal", pages.room_seal, methods=["POST"], name="room_seal"),
         Route("/api/rooms/{code}/ballots", pages.ballots, methods=["GET", "POST"], name="ballots"),
         Route("/f/{code}/members/{kind}", pages.member_file, name="member_file"),
+        Route("/f/{code}/ballot.pdf", pages.paper_ballot, name="paper_ballot"),
         Route("/api/rooms/{code}/questions/{question}", pages.question_update, methods=["PUT"], name="question_update"),
         Route(
             "/api/rooms/{code}/questions/{question}", pages.question_delete, methods=["DELETE"], name="question_delete"
@@ -293,6 +296,7 @@ async def _deck_room(rooms: Rooms, path: Path) -> Room:
         deck.access,
         deck.consultation,
         deck.privacy_floor,
+        deck.anonymity,
     )
     for image in deck.images.values():  # the deck's pictures and maps (the same image again changes nothing)
         await room.add_image(image)

@@ -1,4 +1,4 @@
-"""The `lab` command: serve, check, export, report, codes, purge."""
+"""The `lab` command: serve, check, export, report, codes, ballot, purge."""
 
 from __future__ import annotations
 
@@ -190,7 +190,9 @@ def report(args: argparse.Namespace) -> int:
     if not Path(args.db).is_file():
         return fail(f"{args.db}: no such database")
     try:
-        made = asyncio.run(load_and_render(Path(args.db), args.code, args.format, args.compare))
+        made = asyncio.run(
+            load_and_render(Path(args.db), args.code, args.format, args.compare or args.merge, bool(args.merge))
+        )
     except StoreError as error:
         return fail(str(error))
     except LookupError as error:
@@ -199,6 +201,50 @@ def report(args: argparse.Namespace) -> int:
     out = Path(args.output or name)
     out.write_bytes(body)
     print(f"{out}: {questions} questions")
+    return 0
+
+
+def ballot(args: argparse.Namespace) -> int:
+    """The paper version of a deck file, or of a room's questions (with its codes, anonymity and deadline)."""
+    from . import letters
+    from .consultation import deadline
+
+    source = Path(args.source)
+    if source.suffix == ".toml":
+        try:
+            deck = load_deck(source, images=False)
+        except DeckError as error:
+            return fail(str(error), 2)
+        title, lang, specs = deck.title, deck.language, [(q.type, q.prompt, q.settings) for q in deck.questions]
+        codes, mode = deck.access == "codes", deck.anonymity
+        due = deadline(deck.consultation, deck.details.zone, lang)
+        slug = source.stem
+    else:
+        if not Path(args.db).is_file():
+            return fail(f"{args.db}: no such database")
+
+        async def load() -> Room | None:
+            store = open_store(Path(args.db), lock=False)  # reading only: a running server may hold the file
+            await store.open()
+            try:
+                return await Rooms(store, Hub()).get(args.source)
+            finally:
+                await store.close()
+
+        try:
+            room = asyncio.run(load())
+        except StoreError as error:
+            return fail(str(error))
+        if room is None:
+            return fail(f"no room with code {args.source} in {args.db} (or give a deck file, *.toml)")
+        title, lang, specs = room.title, room.lang, [(q.type.name, q.prompt, q.settings) for q in room.questions]
+        codes, mode = room.access == "codes", room.anonymity
+        due = deadline(room.consultation, room.details.zone, lang)
+        slug = f"{room.code}"
+    questions = letters.printed(specs)
+    out = Path(args.output or f"stembiljet-{slug}.pdf")
+    out.write_bytes(letters.ballot_pdf(title, lang, questions, codes, mode, due))
+    print(f"{out}: {sum(q.on_paper for q in questions)} questions on paper, {len(questions)} in all")
     return 0
 
 
@@ -263,9 +309,15 @@ def codes(args: argparse.Namespace) -> int:
             for ref in args.withdraw or ():
                 await room.withdraw_member(ref)
                 print(f"withdrew the code of {ref}", file=sys.stderr)
+            for ref in args.reissue or ():  # a lost letter: a new code in place of the old one
+                added.append(await room.reissue(ref))
+                print(f"gave {ref} a new code; the old one answers no more", file=sys.stderr)
             if added and room.access != "codes":  # codes made: from now on only members answer
-                await room.set_access("codes")
+                given = room.answers_given()
+                await room.set_access("codes", confirmed=True)
                 print(f"room {room.code} now asks for member codes", file=sys.stderr)
+                if given:
+                    print(f"note: the {given} answers given before without a code stay counted", file=sys.stderr)
             return room, added
         finally:
             await store.close()
@@ -282,7 +334,7 @@ def codes(args: argparse.Namespace) -> int:
         return fail(f"no room with code {args.code} in {args.db}")
     room, added = done
     listed = added or [m for m in room.members if not m.withdrawn]  # without new ones: the codes there are
-    table = export.codes_csv(listed)
+    table = export.codes_csv(listed, room if room.anonymity == "pseudonymous" else None)
     if args.output:
         Path(args.output).write_text(table, encoding="utf-8")
     else:
@@ -290,7 +342,7 @@ def codes(args: argparse.Namespace) -> int:
     base = args.url or Settings.from_env().public_url or public_url("0.0.0.0", 8000)  # noqa: S104 (naming it)
     for kind, out in (("letters", args.letters), ("labels", args.labels)):
         if out:
-            Path(out).write_bytes(letters.pdf(room.title, room.lang, base, room.code, listed, kind))
+            Path(out).write_bytes(letters.pdf(room.title, room.lang, base, room.code, listed, kind, room.anonymity))
             print(f"{out}: {len(listed)} {kind}", file=sys.stderr)
     print(f"{len(added)} new codes, {sum(not m.withdrawn for m in room.members)} in room {room.code}", file=sys.stderr)
     return 0
@@ -327,8 +379,18 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--db", default="lab.db", help="SQLite file; default lab.db")
     p.add_argument("--format", choices=["pdf", "docx", "html"], default="pdf")
     p.add_argument("--output", "-o", help="file to write; default <title>-<code>.<format>")
-    p.add_argument("--compare", metavar="CODE2", help="set the same questions of another room beside these")
+    other = p.add_mutually_exclusive_group()
+    other.add_argument("--compare", metavar="CODE2", help="set the same questions of another room beside these")
+    other.add_argument(
+        "--merge", metavar="CODE2", help="count the answers of another room to the same questions together with these"
+    )
     p.set_defaults(run=report)
+
+    p = commands.add_parser("ballot", help="write the paper version of a deck or a room's questions (PDF)")
+    p.add_argument("source", help="a deck file (*.toml) or a room's join code")
+    p.add_argument("--db", default="lab.db", help="SQLite file, for a room; default lab.db")
+    p.add_argument("--output", "-o", help="file to write; default stembiljet-<deck or code>.pdf")
+    p.set_defaults(run=ballot)
 
     p = commands.add_parser("codes", help="make member codes for a room, with letters or labels to print")
     p.add_argument("code", help="the room's join code")
@@ -341,6 +403,12 @@ def main(argv: list[str] | None = None) -> int:
         help="make a code for each line of a member list (columns id, and optionally group, weight)",
     )
     p.add_argument("--withdraw", nargs="+", metavar="ID", help="withdraw the codes of these ids: they answer no more")
+    p.add_argument(
+        "--reissue",
+        nargs="+",
+        metavar="ID",
+        help="give these ids a new code (a lost letter): the old one answers no more",
+    )
     p.add_argument("--db", default="lab.db", help="SQLite file; default lab.db")
     p.add_argument("--output", "-o", help="write the codes as CSV to this file; default: print them")
     p.add_argument("--letters", metavar="FILE.pdf", help="write an A4 letter per code")

@@ -17,6 +17,8 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_date
+
 from .errors import N_
 from .questions import SettingsError
 
@@ -55,6 +57,14 @@ class Consultation:
             return "" if ms is None else dt.datetime.fromtimestamp(ms / 1000, zone).strftime("%Y-%m-%dT%H:%M")
 
         return {**asdict(self), "starts": local(self.starts_ms), "ends": local(self.ends_ms), "timezone": zone.key}
+
+
+def deadline(consultation: Consultation, zone: ZoneInfo, lang: str) -> str:
+    """The deadline as a letter or ballot says it ("14 december 2026, 17:00"); "" when there is none."""
+    if consultation.ends_ms is None:
+        return ""
+    moment = dt.datetime.fromtimestamp(consultation.ends_ms / 1000, dt.UTC).astimezone(zone)
+    return f"{format_date(moment.date(), format='long', locale=lang)}, {moment:%H:%M}"
 
 
 def check(raw: Mapping[str, object], zone: ZoneInfo) -> Consultation:

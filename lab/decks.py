@@ -15,6 +15,7 @@ from types import MappingProxyType
 from typing import Any
 
 from . import media
+from .anonymity import ANONYMOUS, MODES
 from .consultation import Consultation
 from .consultation import check as check_consultation
 from .details import KEYS as DETAIL_KEYS
@@ -52,6 +53,7 @@ class Deck:
     access: str = "open"  # "codes": only members answer, with the code on their letter (lab.members)
     consultation: Consultation = field(default_factory=Consultation)  # at the participants' own pace, or live
     privacy_floor: int = FLOOR  # no group with fewer respondents is shown apart (lab.groups)
+    anonymity: str = ANONYMOUS  # with member codes: how the link from a code to its answers is kept (lab.anonymity)
 
 
 class DeckError(ValueError):
@@ -94,13 +96,26 @@ def parse_deck(source: str, file: str = "<deck>", folder: Path | None = None, im
         raise DeckError(f"{file}: language: must be one of: {', '.join(LANGUAGES)}")
     unknown = sorted(
         set(data)
-        - {"title", "description", "language", "access", "consultation", "privacy_floor", "questions", *DETAIL_KEYS}
+        - {
+            "title",
+            "description",
+            "language",
+            "access",
+            "anonymity",
+            "consultation",
+            "privacy_floor",
+            "questions",
+            *DETAIL_KEYS,
+        }
     )
     if unknown:
         raise DeckError(f"{file}: {unknown[0]}: unknown setting at the top of the deck")
     access = data.get("access", "open")
     if access not in ("open", "codes"):
         raise DeckError(f'{file}: access: must be "open" (anyone with the join code) or "codes" (members with a code)')
+    anonymity = data.get("anonymity", ANONYMOUS)
+    if anonymity not in MODES:
+        raise DeckError(f'{file}: anonymity: must be "anonymous", "pseudonymous" or "named"')
     try:
         details = check_details({key: data[key] for key in DETAIL_KEYS if key in data})
     except SettingsError as error:
@@ -134,7 +149,7 @@ def parse_deck(source: str, file: str = "<deck>", folder: Path | None = None, im
             raise DeckError(f"{where}: question {index + 1}: {error}") from None
     return Deck(
         title.strip(), description.strip(), tuple(questions), file, language, MappingProxyType(prepared or {}), details,
-        access, consultation, privacy_floor,
+        access, consultation, privacy_floor, anonymity,
     )  # fmt: skip
 
 

@@ -196,6 +196,13 @@ class NotStarted(Conflict):
     msgid = N_("This consultation has not started yet.")
 
 
+class Ended(Conflict):
+    """A vote the organiser has ended (lab.anonymity): nothing more is taken, on a phone or on paper."""
+
+    code = "ended"
+    msgid = N_("This vote has ended. Thank you for taking part.")
+
+
 class OnPaper(Conflict):
     """A phone tries to change an answer that the member's paper ballot gave (lab.paper)."""
 

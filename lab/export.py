@@ -33,6 +33,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from .anonymity import NAMED, effective
 from .i18n import gettext as _
 from .members import Member
 from .questions import Term
@@ -62,6 +63,7 @@ class Row:
     type: str
     round: int
     participant: str
+    member: str  # the member's id on the list, where answers are given by name (lab.anonymity); else ""
     nickname: str
     received: datetime  # in the room's time zone
     status: str
@@ -118,6 +120,12 @@ def rows(room: Room, exported: list[ExportRow]) -> list[Row]:
     nothing else about them; a Q&A question carries the name it was sent under, if any."""
     by_id = {q.id: q for q in room.questions}
     zone = room.details.zone
+    named = effective(room.anonymity, room.access) == NAMED
+
+    def member(participant: str) -> str:
+        found = room.member_of(participant) if named else None
+        return found.ref if found else ""
+
     out = []
     for row in exported:
         answer = row.answer
@@ -128,7 +136,8 @@ def rows(room: Room, exported: list[ExportRow]) -> list[Row]:
         out.append(
             Row(
                 question.position + 1, question.prompt, question.type.name, answer.round,
-                _handle(room, answer.participant), row.nickname, _time(answer.received_ms, zone),
+                _handle(room, answer.participant), member(answer.participant), row.nickname,
+                _time(answer.received_ms, zone),
                 _(STATUS_LABELS[answer.status]), tally.type.answer_columns(tally.settings, answer.value),
             )
         )  # fmt: skip
@@ -136,7 +145,8 @@ def rows(room: Room, exported: list[ExportRow]) -> list[Row]:
         for number, tally in sorted(question.rounds.items()):
             out += [
                 Row(question.position + 1, question.prompt, question.type.name, number,
-                    _handle(room, post.participant), post.nickname, _time(post.sent_ms, zone),
+                    _handle(room, post.participant), member(post.participant), post.nickname,
+                    _time(post.sent_ms, zone),
                     _(STATUS_LABELS[post.status]), [(ANSWER, post.text)])
                 for post in tally.posts.values()
             ]  # fmt: skip
@@ -156,8 +166,10 @@ def answers(room: Room, exported: list[ExportRow]) -> Answers:
                 common.setdefault(name)
             else:
                 own.setdefault((row.number, name))
+    named = effective(room.anonymity, room.access) == NAMED  # a column with each member's id on the list
     header = [
-        _("Question no."), _("Question"), _("Type"), _("Round"), _("Participant"), _("Name"),
+        _("Question no."), _("Question"), _("Type"), _("Round"), _("Participant"), *([_("Member")] if named else []),
+        _("Name"),
         _("Received at (%(zone)s)", zone=room.details.timezone), _("Status"),
         *[_(term) for term in common], *[f"{number}. {name}" for number, name in own],
     ]  # fmt: skip
@@ -166,21 +178,25 @@ def answers(room: Room, exported: list[ExportRow]) -> Answers:
         terms: dict[str, Cell] = {h: v for h, v in row.columns if isinstance(h, Term)}
         theirs: dict[str, Cell] = {h: v for h, v in row.columns if not isinstance(h, Term)}
         lines.append(
-            [row.number, row.prompt, row.type, row.round, row.participant, row.nickname, row.received, row.status,
+            [row.number, row.prompt, row.type, row.round, row.participant, *([row.member] if named else []),
+             row.nickname, row.received, row.status,
              *[terms.get(term) for term in common],
              *[theirs.get(name) if number == row.number else None for number, name in own]]
         )  # fmt: skip
     return Answers(header, lines)
 
 
-def codes_csv(members: Iterable[Member]) -> str:
+def codes_csv(members: Iterable[Member], pseudonyms: Room | None = None) -> str:
     """Member codes to hand out or mail-merge (lab.members): `id;group;weight;code`, a line each, quoted where a
-    cell needs it, and a cell a spreadsheet would take for a formula kept as text."""
+    cell needs it, and a cell a spreadsheet would take for a formula kept as text. With `pseudonyms` (the room,
+    when its answers are kept under a pseudonym: lab.anonymity) a `pseudonym` column too: the handle under which
+    the exports give that member's answers, so that this file is the key, kept apart from the answers."""
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", lineterminator="\n")
-    writer.writerow(["id", "group", "weight", "code"])
+    writer.writerow(["id", "group", "weight", "code", *(["pseudonym"] if pseudonyms else [])])
     for m in members:
-        writer.writerow([cell(m.ref), cell(m.group or ""), f"{m.weight:g}", m.shown])
+        handle = [_handle(pseudonyms, m.participant)] if pseudonyms else []
+        writer.writerow([cell(m.ref), cell(m.group or ""), f"{m.weight:g}", m.shown, *handle])
     return out.getvalue()
 
 

@@ -44,6 +44,14 @@ STRINGS: dict[str, str] = {
     "member_codes": N_("%(n)s codes."),
     "member_codes_withdrawn": N_("%(n)s codes; %(withdrawn)s withdrawn."),
     "withdraw_confirm": N_("Withdraw the code of %(id)s? It can no longer answer."),
+    "reissue_confirm": N_("Give %(id)s a new code? The old code stops working; answers given with it stay."),
+    "reissued": N_("%(id)s has a new code: %(code)s."),
+    "reissued_letter": N_("Letter with the new code (PDF)"),
+    "seal_confirm": N_(
+        "End the vote now? Every question closes and the link between the codes and the answers is "
+        "erased for good. This cannot be undone."
+    ),
+    "sealed": N_("The vote has ended; the link between the codes and the answers is erased."),
     "question_n": N_("Question %(n)s"),
     "not_filled_in": N_("not filled in"),
     "ballot_text": N_("The answer as written on the ballot"),

@@ -250,7 +250,7 @@ async def _serve(websocket: WebSocket, audience: str) -> None:
         if room.is_removed(participant):
             await _refuse(websocket, Removed(), lang, explain=True)
             return
-        if room.access == "codes" and not room.may_answer(participant):  # a page from before the room asked
+        if room.access == "codes" and room.sealed is None and not access.may_answer(session, room, participant):
             await _refuse(websocket, CodeNeeded(), lang, explain=True, close=Forbidden.close)
             return
     elif not access.has_role(session, room, "facilitator" if audience == "facilitator" else "projector"):

@@ -18,7 +18,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.templating import Jinja2Templates
 
-from . import access, export, i18n, letters, media, members, qr, questions
+from . import access, anonymity, export, i18n, letters, media, members, qr, questions
+from .anonymity import ANONYMOUS
+from .consultation import deadline
 from .decks import DeckError, list_decks, load_deck, parse_question
 from .errors import N_, Invalid, LabError, TooLarge, UnknownQuestion
 from .groups import FLOOR
@@ -133,20 +135,28 @@ async def phone(request: Request) -> Response:
             access.next_person(request.session, room)
         return RedirectResponse(request.url_for("phone", code=room.code).path, 303)
     participant = access.participant_id(request.session, room, create=True)
-    if room.access == "codes":
+    if room.access == "codes" and room.sealed is None:  # once the vote has ended, anyone may read the outcome
         # The QR code on a letter brings the member's code along: asked to confirm it, unless this browser answers
         # as that member already (two members of one household may share a phone, and switch by scanning).
         typed = request.query_params.get("member", "")[:40]
         member = room.member_of(participant) if participant else None
-        if not (participant and room.may_answer(participant)) or (typed and room.member(typed) is not member):
+        if not (participant and access.may_answer(request.session, room, participant)) or (
+            typed and room.member(typed) is not member
+        ):
             return _code_page(request, room, typed=typed)
     kiosk = access.kiosk(request.session, room)
     proxy = _proxy(request, room, participant) if room.access == "codes" and participant else None
     # `who`: this participant's own key for what the page keeps unsent (another member on a shared phone, the
     # kiosk's next person, never sends the previous one's vote); a hash, so the page never holds the id itself
     who = hashlib.sha256(f"{room.id}:{participant}".encode()).hexdigest()[:16]
-    data = js_data(request, room, "phone_socket", who=who, kiosk=kiosk, csrf=access.csrf_token(request.session))
-    return render(request, "phone.html", room=room, data=data, kiosk=kiosk, proxy=proxy)
+    data = js_data(request, room, "phone_socket", who=who, kiosk=kiosk, csrf=access.csrf_token(request.session),
+                   names=room.names_allowed())  # fmt: skip
+    return render(request, "phone.html", room=room, data=data, kiosk=kiosk, proxy=proxy, privacy=_privacy(room))
+
+
+def _privacy(room: Room) -> str:
+    """What a participant is told about the anonymity of their answers, before answering (lab.anonymity)."""
+    return anonymity.notice(room.anonymity, room.access, room.sealed is not None)
 
 
 def _proxy(request: Request, room: Room, participant: str) -> dict[str, Any] | None:
@@ -192,7 +202,7 @@ async def next_person(request: Request) -> Response:
 
 def _code_page(request: Request, room: Room, error: str = "", typed: str = "", status: int = 200) -> Response:
     """A room that asks for member codes: the form for the code on the member's letter."""
-    return render(request, "member_code.html", status, room=room, error=error, typed=typed,
+    return render(request, "member_code.html", status, room=room, error=error, typed=typed, privacy=_privacy(room),
                   csrf=access.csrf_token(request.session), kiosk=access.kiosk(request.session, room))  # fmt: skip
 
 
@@ -216,7 +226,7 @@ async def member_code(request: Request) -> Response:
         said = members.shown(tidy) if len(tidy) == members.LENGTH else typed.strip()
         wrong = _("We do not know the code %(code)s. Check that you copied it from your letter exactly.", code=said)
         return _code_page(request, room, wrong, typed, 400)
-    access.answer_as(request.session, room, member.participant)
+    access.answer_as(request.session, room, member.participant, member.code)
     return RedirectResponse(request.url_for("phone", code=room.code).path, 303)
 
 
@@ -296,7 +306,8 @@ async def console(request: Request) -> Response:
         hands=[name for name, kind in TYPES.items() if kind.counts_hands],  # can be counted by a show of hands
         paper=[name for name, kind in TYPES.items() if kind.on_paper],  # asked on paper ballots too
         members_api={name: request.url_for(name, code=room.code).path
-                     for name in ("members_add", "members_withdraw", "members_proxy", "room_access", "ballots")},
+                     for name in ("members_add", "members_withdraw", "members_proxy", "members_reissue",
+                                  "room_access", "room_seal", "ballots")},
     )  # fmt: skip
     return render(
         request, "console.html", room=room, data=data, **_links(request, room),
@@ -307,6 +318,7 @@ async def console(request: Request) -> Response:
         report_urls={kind: request.url_for("report_file", code=room.code, kind=kind).path for kind in REPORT_TYPES},
         charts=charts, chart_base=base + "/charts/", theme_name_length=THEME_NAME_LENGTH,
         member_files={kind: request.url_for("member_file", code=room.code, kind=kind).path for kind in MEMBER_FILES},
+        anonymity_modes=anonymity.choices(),
     )  # fmt: skip
 
 
@@ -362,14 +374,16 @@ async def _file_of(request: Request, kinds: Mapping[str, str], unknown: str) -> 
 
 
 async def report_file(request: Request) -> Response:
-    """The room's report as PDF, Word or HTML; `?compare=CODE` sets another room's same questions beside it (a
-    room this browser may also run, so a join code alone shows nobody another room's results)."""
+    """The room's report as PDF, Word or HTML; `?compare=CODE` sets another room's same questions beside it,
+    `?merge=CODE` counts their answers together with these (a room this browser may also run, so a join code alone
+    shows nobody another room's results)."""
     found = await _file_of(request, REPORT_TYPES, _("There is no report of that kind."))
     if isinstance(found, Response):
         return found
     room, kind = found
     other = None
-    code = request.query_params.get("compare", "").strip()
+    merge = bool(request.query_params.get("merge", "").strip())
+    code = request.query_params.get("merge" if merge else "compare", "").strip()
     if code:
         other = await request.app.state.rooms.get(code)
         if other is None or other is room or not access.has_role(request.session, other, "facilitator"):
@@ -377,7 +391,7 @@ async def report_file(request: Request) -> Response:
     from . import report  # matplotlib and the document writers: loaded on first use
 
     async with request.app.state.report_lock:  # one report at a time: it is heavy, and a room keeps running
-        body = await report.build(request.app.state.store, room, kind, other)
+        body = await report.build(request.app.state.store, room, kind, other, merge)
     disposition = f'{"inline" if kind == "html" else "attachment"}; filename="{report.filename(room, kind)}"'
     return Response(body, media_type=REPORT_TYPES[kind], headers={"Content-Disposition": disposition})
 
@@ -467,7 +481,8 @@ async def _api(request: Request, action: Any) -> Response:
 
 async def members_add(request: Request) -> Response:
     """Codes for a member list (`{"list": "<CSV text>"}`, lab.members.parse_list) or for a number of members
-    (`{"count": N}`); the room then takes answers from members only. Answers the room's member summary."""
+    (`{"count": N}`); the room then takes answers from members only, unless answers were given already (then
+    switching is the organiser's decision: `PUT .../access`). Answers the room's member summary."""
 
     async def action(room: Room) -> Response:
         body = await _json_body(request, MAX_MEMBER_LIST)
@@ -477,7 +492,8 @@ async def members_add(request: Request) -> Response:
         else:
             new = members.counted(body.get("count") if isinstance(body, dict) else None, room.next_number())
         added = await room.add_members(new)
-        await room.set_access("codes")
+        if room.access != "codes" and not room.answers_given():  # else the organiser switches, and confirms
+            await room.set_access("codes")
         return JSONResponse({"added": len(added), **room.member_summary()}, 201)
 
     return await _api(request, action)
@@ -508,12 +524,44 @@ async def members_proxy(request: Request) -> Response:
     return await _api(request, action)
 
 
-async def room_access(request: Request) -> Response:
-    """Whether anyone with the join code answers (`{"access": "open"}`) or members with a code only ("codes")."""
+async def members_reissue(request: Request) -> Response:
+    """A new code for a member by their id on the list (`{"id": "12A"}`), in place of a lost or withdrawn one.
+    Answers the member summary, with `reissued`: the id, the new code and the address of that member's letter."""
 
     async def action(room: Room) -> Response:
         body = await _json_body(request)
-        await room.set_access(body.get("access") if isinstance(body, dict) else None)
+        member = await room.reissue(body.get("id") if isinstance(body, dict) else None)
+        letter = request.url_for("member_file", code=room.code, kind="letters").include_query_params(id=member.ref)
+        reissued = {"id": member.ref, "code": member.shown, "letter": str(letter.path) + "?" + letter.query}
+        return JSONResponse({**room.member_summary(), "reissued": reissued})
+
+    return await _api(request, action)
+
+
+async def room_access(request: Request) -> Response:
+    """Who answers and how anonymously: `{"access": "open" | "codes"}` (anyone with the join code, or members with
+    a code only; once answers were given, only with `"confirmed": true`), `{"anonymity": "anonymous" |
+    "pseudonymous" | "named"}` (lab.anonymity), or both. Answers the member summary."""
+
+    async def action(room: Room) -> Response:
+        body = await _json_body(request)
+        if not isinstance(body, dict) or not {"access", "anonymity"} & body.keys():
+            raise Invalid(N_('Send "access", "anonymity" or both.'))
+        if "anonymity" in body:
+            await room.set_anonymity(body["anonymity"])
+        if "access" in body:
+            await room.set_access(body["access"], body.get("confirmed", False))
+        return JSONResponse(room.member_summary())
+
+    return await _api(request, action)
+
+
+async def room_seal(request: Request) -> Response:
+    """End an anonymous vote with member codes (`POST`, no body): every question closes and the link from codes to
+    answers is erased (lab.anonymity). Answers the member summary."""
+
+    async def action(room: Room) -> Response:
+        await room.seal()
         return JSONResponse(room.member_summary())
 
     return await _api(request, action)
@@ -553,17 +601,42 @@ async def member_file(request: Request) -> Response:
         return found
     room, kind = found
     listed = [m for m in room.members if not m.withdrawn]
+    one = request.query_params.get("id")
+    if one is not None:  # one member's letter, for a code given anew
+        listed = [m for m in listed if m.ref.casefold() == one.strip().casefold()]
+        if not listed:
+            return error_page(request, 404, _("%(id)s is not on the member list.", id=one[:60]))
     if kind == "csv":
-        body: bytes = export.codes_csv(listed).encode()
+        body: bytes = export.codes_csv(listed, room if room.anonymity == "pseudonymous" else None).encode()
         name = export.filename(room, "csv", prefix="codes-")
     else:
         from .report import workers
 
         async with request.app.state.report_lock:
-            body = await workers.run(letters.pdf, room.title, room.lang, base_url(request), room.code, listed, kind)
+            body = await workers.run(letters.pdf, room.title, room.lang, base_url(request), room.code, listed, kind,
+                                     room.anonymity)  # fmt: skip
         name = export.filename(room, "pdf", prefix="brieven-" if kind == "letters" else "etiketten-")
     return Response(body, media_type=MEMBER_FILES[kind],
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})  # fmt: skip
+
+
+async def paper_ballot(request: Request) -> Response:
+    """The room's paper version to print and hand out (lab.letters): its questions in large type, boxes to cross,
+    the box for the member's code, the deadline of a consultation; made in the report's worker processes."""
+    room = await screen_room(request, "facilitator")
+    if isinstance(room, Response):
+        return room
+    from .report import workers
+
+    questions = letters.printed((q.type.name, q.prompt, q.settings) for q in room.questions)
+    due = deadline(room.consultation, room.details.zone, room.lang)
+    async with request.app.state.report_lock:
+        body = await workers.run(letters.ballot_pdf, room.title, room.lang, questions, room.access == "codes",
+                                 room.anonymity, due)  # fmt: skip
+    name = export.filename(room, "pdf", prefix="stembiljet-")
+    return Response(
+        body, media_type="application/pdf", headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    )
 
 
 def _question_path_id(request: Request) -> int:
@@ -710,7 +783,7 @@ async def organiser_create_room(request: Request) -> Response:
     title = " ".join(form.get("title", "").split())[:120]
     questions: tuple[Any, ...] = ()
     images: Mapping[str, media.StoredImage] = {}
-    details, room_access, consultation, floor = None, "open", None, FLOOR
+    details, room_access, consultation, floor, anonymity = None, "open", None, FLOOR, ANONYMOUS
     if file:
         # Only a deck the organiser page offers: the name is looked up, never used as a path as it came.
         offered = {path.name: path for path in settings.sessions_dir.glob("*.toml")}
@@ -722,7 +795,7 @@ async def organiser_create_room(request: Request) -> Response:
             return await organiser(request, str(error), 400)
         title, questions, lang, images = title or deck.title, deck.questions, deck.language, deck.images
         details, room_access, consultation = deck.details, deck.access, deck.consultation
-        floor = deck.privacy_floor
+        floor, anonymity = deck.privacy_floor, deck.anonymity
     else:
         lang = i18n.current.get()  # an empty room: the organiser's language, until the console sets another
     room = await request.app.state.rooms.create(
@@ -734,6 +807,7 @@ async def organiser_create_room(request: Request) -> Response:
         access=room_access,
         consultation=consultation,
         privacy_floor=floor,
+        anonymity=anonymity,
     )
     for image in images.values():  # the deck's pictures and maps
         await room.add_image(image)

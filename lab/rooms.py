@@ -23,6 +23,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar, Protocol
 
 from . import members as codes
+from .anonymity import ANONYMOUS, NAMED, Sealed, less_private
+from .anonymity import check as check_anonymity
 from .consultation import KEYS as CONSULTATION_KEYS
 from .consultation import Consultation
 from .consultation import check as check_consultation
@@ -35,6 +37,7 @@ from .errors import (
     Closed,
     CodeNeeded,
     Conflict,
+    Ended,
     Invalid,
     LabError,
     Locked,
@@ -215,6 +218,8 @@ class Room:
         self.consultation = row.consultation  # live, or at the participants' own pace (lab.consultation)
         self._consultation_public: tuple[tuple[Consultation, str], dict[str, JSON]] | None = None
         self.privacy_floor = row.privacy_floor  # no group with fewer respondents is shown apart (lab.groups)
+        self.anonymity = row.anonymity  # with member codes: how the link from code to answers is kept
+        self.sealed = row.sealed  # the vote has ended and that link is erased (lab.anonymity)
         self._eligible: float | None = None  # the weight of everyone who may answer, once worked out
         self._groups: tuple[tuple[object, ...], list[tuple[str | None, int, Aggregate]] | None] | None = None
         self._members: dict[str, Member] = {m.code: m for m in data.members}
@@ -965,6 +970,34 @@ class Room:
         on the list, or whose code is withdrawn already."""
         return await self._store.withdraw_member(self.id, self._listed(ref).id, self._member_withdrawn)
 
+    async def reissue(self, ref: object) -> Member:
+        """A new code for the member with this id on the list, in place of one lost or withdrawn: the old code
+        answers no more, and phones that typed it must type the new one. The member keeps their answers, which the
+        new code can change while the vote is open. Raises Invalid for an id that is not on the list."""
+        if self.sealed is not None:
+            raise Ended()
+        wanted = ref.strip().casefold() if isinstance(ref, str) else None
+        member = next((m for m in self._members.values() if m.ref.casefold() == wanted), None)
+        if member is None:
+            raise Invalid(N_("%(id)s is not on the member list."), id=str(ref)[:60])
+        for _attempt in range(3):
+            code = codes.new_code()
+            if code in self._members:
+                continue
+            try:
+                return await self._store.reissue_member(self.id, member.id, code, self._member_reissued)
+            except Conflict:
+                continue
+        raise Conflict()
+
+    def _member_reissued(self, member: Member) -> None:
+        old = next(code for code, m in self._members.items() if m.id == member.id)
+        del self._members[old]
+        if old in self.ballots:
+            self.ballots[member.code] = ballot = self.ballots.pop(old)
+            ballot.key = member.code
+        self._member_withdrawn(member)  # its phones come back, and are asked for the new code
+
     def _listed(self, ref: object) -> Member:
         """The member with this id on the list (capitals aside) whose code is not withdrawn; Invalid otherwise."""
         wanted = ref.strip().casefold() if isinstance(ref, str) else None
@@ -1024,19 +1057,97 @@ class Room:
         for watcher in list(self._phones.get(member.participant, ())):
             watcher.kick()
 
-    async def set_access(self, access: object) -> None:
-        """Whether anyone with the join code may answer ("open") or only members with their code ("codes")."""
+    def by_proxy(self, tally: Tally) -> int:
+        """How many of a round's answers members gave by proxy (volmacht)."""
+        if self.sealed is not None:
+            return self._sealed_turnout(self.sealed, tally)[2]
+        return sum(giver.participant in tally.answers for _holder, giver in self.proxies())
+
+    def _sealed_turnout(self, sealed: Sealed, tally: Tally) -> tuple[int, float, int]:
+        key = next((Sealed.key(q.id, n) for q in self.questions for n, t in q.rounds.items() if t is tally), "")
+        return sealed.turnout.get(key, (0, 0.0, 0))
+
+    async def set_access(self, access: object, confirmed: object = False) -> None:
+        """Whether anyone with the join code may answer ("open") or only members with their code ("codes"). Once
+        answers were given, switching is refused with the reason unless `confirmed` (the console asks first):
+        answers given without a code stay counted among the members' answers, and the other way round, members'
+        answers among anyone's."""
         if access not in ("open", "codes"):
             raise Invalid(N_('Choose "open" or "codes".'))
+        if self.sealed is not None:
+            raise Ended()
+        if access == self.access:
+            return
+        given = self.answers_given()
+        if given and confirmed is not True:
+            raise Conflict(N_("Answers have been given already (%(n)s). They stay counted after the switch: check "
+                              "that this is what you want, then confirm."), n=given)  # fmt: skip
         await self._store.set_access(self.id, str(access))
         self.access = str(access)
+        self._members_changed()
+
+    def answers_given(self) -> int:
+        """Answers in the room, every round and channel (Q&A posts too)."""
+        return sum(len(t.answers) + len(t.posts) for q in self.questions for t in q.rounds.values())
+
+    async def set_anonymity(self, mode: object) -> None:
+        """How anonymous the answers of a room with member codes are (lab.anonymity). A promise made to those who
+        answered holds: a less private mode is refused once anyone answered, and nothing changes after the seal."""
+        mode = check_anonymity(mode)
+        if self.sealed is not None:
+            raise Ended()
+        if less_private(mode, self.anonymity) and self.answers_given():
+            raise Conflict(N_("Answers have been given under a more private promise; the room can only become more "
+                              "private now."))  # fmt: skip
+        await self._store.set_anonymity(self.id, mode)
+        self.anonymity = mode
+        self._members_changed()
+
+    async def seal(self) -> None:
+        """End an anonymous vote with member codes: every question closes, the turnout is counted and kept as
+        numbers, and the link from each member's code to its answers is erased from the store, all in one write.
+        Nothing is taken after; phones still show the results and the outcome once published."""
+        if self.access != "codes" or self.anonymity != ANONYMOUS:
+            raise Conflict(N_("Only an anonymous vote with member codes is ended this way."))
+        if self.sealed is not None:
+            raise Ended()
+        for question in self.questions:
+            if question.status == "open" or question.closes_ms is not None:
+                await self._change(SetStatus(question.id, "closed"))
+        # One more write through the store's queue: the votes taken before the questions closed are committed, and in
+        # the tallies, before the turnout is counted.
+        await self._store.set_anonymity(self.id, self.anonymity)
+        eligible = [m for m in self._members.values() if not m.withdrawn]
+        turnout: dict[str, tuple[int, float, int]] = {}
+        for question in self.questions:
+            for number, tally in question.rounds.items():
+                found = self.turnout_of(tally)
+                if found is not None and found.answered:
+                    turnout[Sealed.key(question.id, number)] = (found.answered, found.answered_weight,
+                                                                self.by_proxy(tally))  # fmt: skip
+        sealed = Sealed(self.now_ms(), len(eligible), self._eligible_weight(), turnout)
+        fresh = {m.id: secrets.token_urlsafe(12) for m in self._members.values()}
+        renamed = {key: f"sealed-{n}" for n, key in enumerate(sorted(self.ballots), 1)
+                   if key in self._members}  # fmt: skip
+        await self._store.seal(self.id, sealed, fresh, renamed)
+        self.sealed = sealed
+        left = [m.participant for m in self._members.values()]
+        self._members = {code: dataclasses.replace(m, participant=fresh[m.id]) for code, m in self._members.items()}
+        self._member_of = {m.participant: m for m in self._members.values()}
+        self.ballots = {renamed.get(key, key): ballot for key, ballot in self.ballots.items()}
+        for ballot in self.ballots.values():
+            ballot.key = renamed.get(ballot.key, ballot.key)
+        for participant in left:  # their phones come back as anyone does: read only
+            for watcher in list(self._phones.get(participant, ())):
+                watcher.kick()
         self._members_changed()
 
     def member_summary(self) -> dict[str, JSON]:
         """For the console: who may answer, and how many codes there are and were withdrawn."""
         withdrawn = sum(m.withdrawn for m in self._members.values())
         return {"access": self.access, "members": len(self._members) - withdrawn, "withdrawn": withdrawn,
-                "proxies": [[holder.ref, giver.ref] for holder, giver in self.proxies()]}  # fmt: skip
+                "proxies": [[holder.ref, giver.ref] for holder, giver in self.proxies()],
+                "anonymity": self.anonymity, "sealed": self.sealed.at_ms if self.sealed else None}  # fmt: skip
 
     def turnout(self, tally: Tally) -> dict[str, JSON] | None:
         """In a room that asks for codes: how many members may answer, and how many answered this round (also
@@ -1047,6 +1158,9 @@ class Room:
     def turnout_of(self, tally: Tally) -> Turnout | None:
         if self.access != "codes":
             return None
+        if self.sealed is not None:  # counted when the vote ended: the members' link to their answers is gone
+            count, weight, _by_proxy = self._sealed_turnout(self.sealed, tally)
+            return Turnout(self.sealed.eligible, count, self.sealed.eligible_weight, weight)
         eligible = [m for m in self._members.values() if not m.withdrawn]
         gave = {p.participant for p in tally.posts.values()} if tally.type.anytime else tally.answers  # a Q&A: posts
         answered = [m for m in eligible if m.participant in gave]
@@ -1060,6 +1174,8 @@ class Room:
         entries agree, the ballot's answers are stored; a counted ballot cannot be entered again."""
         if teller not in TELLERS or type(teller) is not int:
             raise BadMessage(N_("Say which teller you are: 1 or 2."))
+        if self.sealed is not None:
+            raise Ended()
         key = self._ballot_key(typed)
         entry = self._ballot_entry(answers)
         async with self._paper:
@@ -1220,6 +1336,8 @@ class Room:
         for codes for one without a code or whose code was withdrawn."""
         if participant in self.removed:
             raise Removed()
+        if self.sealed is not None:
+            raise Ended()
         if self.access != "codes":
             return None
         if not self.may_answer(participant):
@@ -1265,7 +1383,7 @@ class Room:
         words = kind.normalise_post(question.settings, text)
         held = question.settings.get("premoderate", False) or self._words.flags(words)
         nickname = ""
-        if named is True and question.settings.get("names", True):
+        if named is True and question.settings.get("names", True) and self.names_allowed():
             nickname = await self._store.nickname(participant) or ""
         new = NewPost(question.id, question.round, participant, key, words, nickname, PENDING if held else SHOWN,
                       self.now_ms(), POSTS_EACH)  # fmt: skip
@@ -1332,10 +1450,17 @@ class Room:
         self._hub.publish(self.topic("projector"), message)
         self._hub.publish(self.topic("facilitator"), message)
 
+    def names_allowed(self) -> bool:
+        """Whether participants may give a name: not where members answer anonymously or under a pseudonym, as a
+        name would undo what they were promised (lab.anonymity)."""
+        return self.access != "codes" or self.anonymity == NAMED
+
     async def set_nickname(self, participant: str, nickname: object) -> str:
         self._voter(participant)
         if not isinstance(nickname, str):
             raise BadMessage(N_("A name must be text."))
+        if nickname.strip() and not self.names_allowed():
+            raise Invalid(N_("In this vote the answers go without names."))
         nickname = " ".join(nickname.split())
         if len(nickname) > NICKNAME_LENGTH:
             raise Invalid(N_("A name can be at most %(max)d characters."), max=NICKNAME_LENGTH)
@@ -1483,6 +1608,7 @@ class Rooms:
         access: str = "open",
         consultation: Consultation | None = None,
         privacy_floor: int = FLOOR,
+        anonymity: str = ANONYMOUS,
     ) -> Room:
         """A new room with a fresh six-digit join code and new secret keys; `lang` is its text's language, `access`
         "codes" where only members answer (lab.members), `consultation` how it runs (lab.consultation)."""
@@ -1498,6 +1624,8 @@ class Rooms:
                     await room.set_consultation(consultation)
                 if privacy_floor != room.privacy_floor:
                     await room.set_privacy_floor(privacy_floor)
+                if anonymity != room.anonymity:
+                    await room.set_anonymity(anonymity)
                 return room
         raise RuntimeError("no free join code found")  # 50 collisions in 900,000 codes: the table is nearly full
 

@@ -68,7 +68,8 @@ def test_the_route_table_has_no_unclassified_route() -> None:
     assert screens == {
         "projector", "console", "export_csv", "export_xlsx", "room_delete", "questions_create", "question_update",
         "question_delete", "question_move", "organiser_create_room", "image_upload", "report_file", "report_chart",
-        "report_themes", "members_add", "members_withdraw", "members_proxy", "room_access", "member_file", "ballots",
+        "report_themes", "members_add", "members_withdraw", "members_proxy", "members_reissue", "room_access",
+        "room_seal", "member_file", "ballots", "paper_ballot",
     }  # fmt: skip
     kinds = {type(route) for route in routes()}
     assert kinds == {Route, WebSocketRoute, Mount}

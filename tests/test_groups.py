@@ -126,3 +126,28 @@ async def test_member_groups_split_a_vote_and_the_report_keeps_the_floor(server:
     assert "Antwoord | Aantal | Procent Ja | 2 | 25,0 Deels | 6 | 75,0 Nee | 0 | 0,0" in text
     assert "De Wei" not in text and "Het Hof" not in text
     assert "Bij sommige vragen staat de uitslag ook per groep. Een groep met minder dan 5 antwoorden" in text
+
+
+async def test_a_groups_open_answers_in_the_report_leave_out_what_the_moderator_hid(server: Server) -> None:
+    from test_report import docx_text
+
+    from lab.records import card_id
+    from lab.report import build
+
+    room = await server.rooms.create("Driepartijenoverleg", [spec(**WHO), spec(type="open", prompt="Wat moet beter?")])
+    who, said = room.questions
+    await room.push(who.id)
+    people = [f"p{n}" for n in range(12)]
+    for n, person in enumerate(people):
+        await room.join(person)
+        await room.vote(person, f"w-{person}", who.id, 1, [n % 2])  # six tenants, six of the corporation
+    await room.push(said.id)
+    for person in people:
+        await room.vote(person, f"o-{person}", said.id, 1, f"Meer overleg, zegt {person}")
+    await room.vote("p2", "o-p2-rude", said.id, 1, "Dit is rotzooi")
+    await room.moderate(said.id, card_id(said.id, "p2"), "hidden")
+    await room.act("show_results", {"question": said.id, "target": "groups", "show": True})
+    text = docx_text(await build(server.app.state.store, room, "docx"))
+    assert "Huurder (n = 5)" in text and "Corporatie (n = 6)" in text
+    assert "Dit is rotzooi" not in text and "verborgen" not in text
+    assert "Meer overleg, zegt p8" in text  # the others are quoted in their group

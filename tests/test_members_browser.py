@@ -9,7 +9,7 @@ import re
 from pathlib import Path
 
 from conftest import BROWSER, CHOICE, PHONE, SCREEN, Server, open_page, spec
-from playwright.async_api import Browser, expect
+from playwright.async_api import Browser, Dialog, expect
 
 from lab.members import NewMember
 
@@ -136,3 +136,75 @@ async def test_a_vote_left_unsent_on_a_shared_phone_is_never_sent_for_the_other_
     await expect(phone.page.get_by_role("button", name="Goed")).to_be_visible()
     await expect(phone.page.get_by_text("Uw antwoord is ontvangen")).to_have_count(0)
     assert second.participant not in room.questions[0].tally.answers
+
+
+async def test_the_console_sets_the_anonymity_gives_a_new_code_and_ends_the_vote(
+    server: Server, browser: Browser
+) -> None:
+    room = await server.rooms.create("Ledenraadpleging", [spec(**CHOICE)], anonymity="named")
+    await room.push(room.questions[0].id)
+    await room.join("walk-in")
+    await room.vote("walk-in", "walk-in-vote-1", room.questions[0].id, 1, [0])  # someone answered without a code
+    console = await open_page(browser, server, f"/f/{room.code}?key={room.facilitator_key}", **SCREEN)
+    page = console.page
+    status = page.locator("#members-status")
+    await page.get_by_label("Of maak een aantal codes").fill("3")
+    await page.keyboard.press("Enter")
+    await expect(status).to_have_text("Iedereen met de sessiecode doet mee.")  # codes made, the switch is asked
+
+    asked: list[str] = []
+    answered: set[asyncio.Future[None]] = set()
+
+    def answer(dialog: Dialog, accept: bool) -> None:
+        asked.append(dialog.message)
+        answered.add(asyncio.ensure_future(dialog.accept() if accept else dialog.dismiss()))
+
+    only = page.get_by_label("Alleen leden met een code doen mee")
+    page.once("dialog", lambda dialog: answer(dialog, False))
+    await only.click()
+    await expect(only).not_to_be_checked()
+    assert room.access == "open"
+    page.once("dialog", lambda dialog: answer(dialog, True))
+    await only.click()
+    await expect(status).to_have_text("Alleen leden met een code doen mee. 3 codes.")
+    assert asked == ["Er zijn al antwoorden gegeven (1). Die blijven meetellen na het omzetten: kijk of u dat wilt, "
+                     "en bevestig dan."] * 2  # fmt: skip
+
+    # more private is always allowed; less private, once anyone answered, is refused and the choice stays
+    for label, mode in (("Met schuilnaam", "pseudonymous"), ("Anoniem", "anonymous")):
+        async with page.expect_response(re.compile("/access$")) as changed:
+            await page.get_by_label(label, exact=True).check()
+        assert (await changed.value).status == 200 and room.anonymity == mode
+    await page.get_by_label("Op naam").click()
+    await expect(page.locator("#members-error")).to_have_text(
+        "Er zijn al antwoorden gegeven onder een belofte van meer privacy; de sessie kan nu alleen nog anoniemer "
+        "worden."
+    )
+    await expect(page.get_by_label("Anoniem", exact=True)).to_be_checked()
+    assert room.anonymity == "anonymous"
+
+    # a lost letter
+    old = room.members[0]
+    page.once("dialog", lambda dialog: answer(dialog, True))
+    await page.get_by_label(re.compile("Een nieuwe code voor een kwijtgeraakte brief")).fill("1")
+    async with page.expect_response(re.compile("/members/reissue$")):
+        await page.get_by_role("button", name="Nieuwe code geven").click()
+    new = room.members[0]
+    assert new.code != old.code
+    await expect(page.locator("#members-reissued")).to_have_text(
+        f"1 heeft een nieuwe code: {new.shown}. Brief met de nieuwe code (pdf)"
+    )
+    href = await page.get_by_role("link", name="Brief met de nieuwe code (pdf)").get_attribute("href")
+    assert href == f"/f/{room.code}/members/letters?id=1"
+
+    # ending the vote erases the link; the controls say so and can no longer change it
+    page.once("dialog", lambda dialog: answer(dialog, True))
+    await page.get_by_role("button", name="Stemming afsluiten en koppeling wissen").click()
+    await expect(status).to_have_text(
+        "De stemming is afgesloten; de koppeling tussen de codes en de antwoorden is gewist."
+    )
+    await expect(page.get_by_role("button", name="Stemming afsluiten en koppeling wissen")).to_be_hidden()
+    await expect(only).to_be_disabled()
+    await expect(page.get_by_label("Op naam")).to_be_disabled()
+    assert room.sealed is not None and asked[-1].startswith("De stemming nu afsluiten?")
+    assert console.foreign == []

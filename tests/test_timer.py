@@ -3,6 +3,7 @@ presenter notes reach the console only."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import sqlite3
@@ -176,8 +177,9 @@ async def test_only_a_serving_process_ends_a_countdown(server: Server) -> None:
 
 
 async def _closed(room: Room) -> bool:
-    for _ in range(100):  # the close is a committed change: await the store's queue, a few turns at most
-        await room._store.rooms()
-        if room.questions[0].status == "closed":
-            return True
-    return False
+    """Whether the question closes: the close is a committed change that every screen is told of, so each message
+    to the consoles is a moment to look again (on a busy machine the store's queue may take a while)."""
+    async with room._hub.subscribe(room.topic("facilitator")) as told:
+        while room.questions[0].status != "closed":
+            await asyncio.wait_for(told.get(), 10)
+    return True

@@ -17,13 +17,13 @@ from pathlib import Path
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_decimal
 
-from .. import export, i18n
+from .. import anonymity, export, i18n
 from ..errors import N_
 from ..figures import Bars, Cloud, Figure, Heat, Histogram, Quote, Quotes, Ratings, Scatter
 from ..hub import Hub
 from ..i18n import gettext as _
 from ..questions import Aggregate, Table, Term
-from ..records import JSON, STATUS_LABELS
+from ..records import JSON, SHOWN, STATUS_LABELS
 from ..rooms import Room, Rooms
 from ..store import Store, open_store
 from ..tally import Question, Tally
@@ -51,6 +51,7 @@ class Part:
     turnout: str = ""  # in a room for members only: how many of those who may answer did, in words
     verdict: tuple[str, str] | None = None  # a vote with a decision rule: the outcome, and its reasons in words
     groups: list[tuple[str, Table]] = field(default_factory=list)  # per group (under the privacy floor): heading, table
+    title: str = ""  # its heading, where it is not a round of its own ("Both sessions together")
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,7 @@ class Report:
     appendix: list[tuple[str, Table | str]]
     images: dict[str, bytes] = field(default_factory=dict)  # pictures the figures draw on (a map to pin on)
     compared_with: str = ""  # the other room's title, with --compare
+    merged_with: str = ""  # the other room's title, with --merge
     eligible: int | None = None  # in a room for members only: the members with a code (not withdrawn)
     labels: dict[str, str] = field(default_factory=dict)  # the renderers' fixed words, translated
 
@@ -111,6 +113,21 @@ def _table(tally: Tally, lang: str, aggregate: Aggregate | None = None) -> Table
     table = (aggregate or tally.aggregate).table()
     return Table([_(h) if isinstance(h, str) else str(h) for h in table.headers],
                  [[_cell(c, lang) for c in row] for row in table.rows])  # fmt: skip
+
+
+STATUS = Term(N_("Status"))
+
+
+def _shown_table(tally: Tally, lang: str, aggregate: Aggregate | None = None) -> Table:
+    """A table the report prints as it is (a group's, a session's): where it lists participants' own words, only
+    those the moderator let through, without the status column; answers left out are not quoted anywhere."""
+    table = (aggregate or tally.aggregate).table()
+    if STATUS not in table.headers:
+        return _table(tally, lang, aggregate)
+    at = list(table.headers).index(STATUS)
+    rows = [[c for i, c in enumerate(row) if i != at] for row in table.rows if row[at] == STATUS_LABELS[SHOWN]]
+    return Table([_(h) if isinstance(h, str) else str(h) for i, h in enumerate(table.headers) if i != at],
+                 [[_cell(c, lang) for c in row] for row in rows])  # fmt: skip
 
 
 def _rounds(question: Question) -> list[tuple[int, Tally]]:
@@ -164,18 +181,45 @@ def _key(question: Question) -> tuple[str, str]:
 
 
 def collect(
-    room: Room, joined: int, images: dict[str, bytes], other: Room | None = None, now: dt.datetime | None = None
-) -> Report:
+    room: Room, joined: int, images: dict[str, bytes], other: Room | None = None, now: dt.datetime | None = None,
+    merge: bool = False,
+) -> Report:  # fmt: skip
     """The room's report as plain data, in the room's language. `joined`: participants who ever joined (from the
-    store); `images`: the pictures figures draw on, by name; `other`: a room to compare the same questions with."""
+    store; with `merge`, of both rooms); `images`: the pictures figures draw on, by name; `other`: a room to compare
+    the same questions with, or with `merge` to count them together with (the same deck run live and as a
+    consultation)."""
     token = i18n.current.set(room.lang)
     try:
-        return _collect(room, joined, images, other, now or dt.datetime.now(dt.UTC))
+        return _collect(room, joined, images, other, now or dt.datetime.now(dt.UTC), merge)
     finally:
         i18n.current.reset(token)
 
 
-def _collect(room: Room, joined: int, images: dict[str, bytes], other: Room | None, now: dt.datetime) -> Report:
+COMPARED, MERGED = "compared", "merged"
+
+
+def _merged(question: Question, tally: Tally, match: Question, names: tuple[str, str], lang: str) -> Part | None:
+    """The last rounds of the same question in two rooms counted as one, with each room's table below; None where
+    their answers do not mean the same (other options, statements or scale) or where they are a Q&A's questions."""
+    _n, theirs = _rounds(match)[-1]
+    if question.type.anytime or not tally.type.answers_still_fit(theirs.type.name, theirs.settings, tally.settings):
+        return None
+    both = Tally(tally.type, tally.settings, [*tally.answers.values(), *theirs.answers.values()])
+    if tally.hands or theirs.hands:
+        counts = [a + b for a, b in zip(tally.hands or [0] * len(theirs.hands), theirs.hands or [0] * len(tally.hands),
+                                        strict=True)]  # fmt: skip
+        both.set_hands(counts)
+    verdict = both.verdict(None)  # a rule on everyone who may vote has no one list over two rooms: not judged
+    own = [(f"{name} (n = {_respondents(t)})", _shown_table(t, lang))
+           for name, t in zip(names, (tally, theirs), strict=True)]  # fmt: skip
+    return Part(0, _respondents(both), both.type.figure(both.settings, both.aggregate), _table(both, lang),
+                verdict=verdict.words(lang) if verdict and verdict.met is not None else None, groups=own,
+                title=_("Both sessions together"))  # fmt: skip
+
+
+def _collect(
+    room: Room, joined: int, images: dict[str, bytes], other: Room | None, now: dt.datetime, merge: bool
+) -> Report:
     lang, zone = room.lang, room.details.zone
     sections: list[Section] = []
     appendix: list[tuple[str, Table | str]] = []
@@ -196,7 +240,7 @@ def _collect(room: Room, joined: int, images: dict[str, bytes], other: Room | No
             chart = f"{shown_number}-{round_number}" if figure is not None and not isinstance(figure, Quotes) else ""
             verdict = room.verdict_of(tally)
             split = room.split(question, tally) if question.by_group else None
-            groups = [(f"{label or _('Other groups together')} (n = {n})", _table(tally, lang, aggregate))
+            groups = [(f"{label or _('Other groups together')} (n = {n})", _shown_table(tally, lang, aggregate))
                       for label, n, aggregate in split or ()]  # fmt: skip
             parts.append(Part(round_number, _respondents(tally), figure, _table(tally, lang), fixed, chart=chart,
                               turnout=_turnout(room, tally),
@@ -212,7 +256,15 @@ def _collect(room: Room, joined: int, images: dict[str, bytes], other: Room | No
             if found:
                 section.comparisons.append(found)
         match = theirs.get(_key(question))
-        if match is not None and other is not None:
+        merged = None
+        if match is not None and other is not None and merge:
+            merged = _merged(question, _rounds(question)[-1][1], match, (_label(room), _label(other)), lang)
+            if merged is not None:
+                answered.update(_rounds(match)[-1][1].answers)
+                if merged.figure is not None and not isinstance(merged.figure, Quotes):
+                    merged.chart = f"{shown_number}-0"  # round 0: both sessions together
+                section.parts.append(merged)
+        if match is not None and other is not None and merged is None:
             _n, earlier = _rounds(match)[-1]
             names = (_label(other), _label(room))
             found = compare(earlier.type.figure(earlier.settings, earlier.aggregate), parts[-1].figure, names, lang)
@@ -225,8 +277,9 @@ def _collect(room: Room, joined: int, images: dict[str, bytes], other: Room | No
         date=format_date(dt.date.fromisoformat(date), format="long", locale=lang),
         place=room.details.place, facilitator=room.details.facilitator, joined=joined, answered=len(answered),
         made_at=format_datetime(now.astimezone(zone), format="d MMMM y HH:mm", tzinfo=zone, locale=lang),
-        methods=methods(room, joined, len(answered)), sections=sections, appendix=appendix,
-        images=images, compared_with=other.title if other else "", labels=labels(),
+        methods=methods(room, joined, len(answered), other if merge else None), sections=sections,
+        appendix=appendix, images=images, compared_with=other.title if other and not merge else "",
+        merged_with=other.title if other and merge else "", labels=labels(),
         eligible=_eligible(room),
     )  # fmt: skip
 
@@ -247,10 +300,34 @@ def _turnout(room: Room, tally: Tally) -> str:
         text += "; " + _("weighed %(n)s of %(of)s (%(percent)s%%)", n=number(found.answered_weight, room.lang),
                          of=number(found.eligible_weight, room.lang),
                          percent=_percent(found.answered_weight, found.eligible_weight))  # fmt: skip
-    by_proxy = sum(giver.participant in tally.answers for _holder, giver in room.proxies())
+    by_proxy = room.by_proxy(tally)
     if by_proxy:
         text += "; " + _("of them %(n)s by proxy", n=by_proxy)
     return text
+
+
+def _session(room: Room) -> str:
+    """A room as the methods paragraph names it: "“Title” (live, 12 november 2026)", or for a consultation at the
+    members' own pace its period."""
+    zone = room.details.zone
+
+    def day(ms: int) -> str:
+        return format_date(dt.datetime.fromtimestamp(ms / 1000, dt.UTC).astimezone(zone).date(), format="long",
+                           locale=room.lang)  # fmt: skip
+
+    consultation = room.consultation
+    if consultation.paced:
+        if consultation.starts_ms is not None and consultation.ends_ms is not None:
+            how = _("at the members' own pace, from %(start)s to %(end)s", start=day(consultation.starts_ms),
+                    end=day(consultation.ends_ms))  # fmt: skip
+        elif consultation.ends_ms is not None:
+            how = _("at the members' own pace, until %(end)s", end=day(consultation.ends_ms))
+        else:
+            how = _("at the members' own pace")
+    else:
+        date = room.details.date or room.created_at[:10]
+        how = _("live, %(date)s", date=format_date(dt.date.fromisoformat(date), format="long", locale=room.lang))
+    return f"\u201c{room.title}\u201d ({how})"
 
 
 def _percent(part: float, whole: float) -> int:
@@ -303,7 +380,8 @@ def labels() -> dict[str, str]:
         "no_answers": _("Nobody answered this question."), "average": _("average"), "skipped": _("don't know"),
         "votes": _("%(n)s votes"), "votes_one": _("1 vote"), "other": _("Other"), "n_one": _("n = 1 respondent"),
         "quotes": _("Answers, grouped by theme"), "questions": _("Questions from the room, most votes first"),
-        "compare": _("Compared"), "statement_n": _("n per statement"), "code": _("Session code"),
+        "compare": _("Compared"),
+        "merged": _("Counted together with"), "statement_n": _("n per statement"), "code": _("Session code"),
         "median": _("median"), "right": _("right answer"), "page": _("Page"),
         "eligible": _("Members with a code"),
         "appendix_note": _("Every answer to the closed questions, identical answers merged with their count. Answers "
@@ -312,8 +390,9 @@ def labels() -> dict[str, str]:
     }  # fmt: skip
 
 
-def methods(room: Room, joined: int, answered: int) -> list[str]:
-    """The methods paragraph in plain language, from the room's real settings."""
+def methods(room: Room, joined: int, answered: int, merged: Room | None = None) -> list[str]:
+    """The methods paragraph in plain language, from the room's real settings (`merged`: the room whose answers to
+    the same questions are counted together with these)."""
     asked = [q for q in room.questions if q.type.asks]
     tallies = [t for q in asked for _n, t in _rounds(q)]
     out = [
@@ -371,7 +450,16 @@ def methods(room: Room, joined: int, answered: int) -> list[str]:
                         "per question, on any phone. %(members)s members had a code. Where this report gives a "
                         "turnout, it is counted against them; members who did not answer count as not answering.",
                         members=summary["members"]))  # fmt: skip
-    out.append(_("The report names nobody. Which participant gave which answer is not in it."))
+    if merged is not None:
+        out.insert(0, _("This report counts together the answers of two sessions with the same questions: "
+                        "%(first)s and %(second)s. Where a question was asked in both, its results are given "
+                        "together and, below them, for each session apart; a question that differed between them is "
+                        "compared instead.", first=_session(room), second=_session(merged)))  # fmt: skip
+    sealed = None
+    if room.sealed is not None:
+        moment = dt.datetime.fromtimestamp(room.sealed.at_ms / 1000, dt.UTC).astimezone(room.details.zone)
+        sealed = format_date(moment.date(), format="long", locale=room.lang)
+    out.append(anonymity.methods(room.anonymity, room.access, sealed))
     return out
 
 
@@ -385,9 +473,11 @@ def chart_names(report: Report) -> dict[str, tuple[Section, Part]]:
     return {part.chart: (section, part) for section in report.sections for part in section.parts if part.chart}
 
 
-async def build(store: Store, room: Room, kind: str, other: Room | None = None) -> bytes:
-    """A room's report as a file of `kind`: read on the event loop, written in the worker processes."""
-    return await make(collect(room, await store.joined(room.id), await _images(room), other), kind)
+async def build(store: Store, room: Room, kind: str, other: Room | None = None, merge: bool = False) -> bytes:
+    """A room's report as a file of `kind`: read on the event loop, written in the worker processes. `other`: a
+    room to compare with, or with `merge` to count together with."""
+    joined = await store.joined(room.id) + (await store.joined(other.id) if other is not None and merge else 0)
+    return await make(collect(room, joined, await _images(room), other, merge=merge), kind)
 
 
 async def make(made: Report, kind: str) -> bytes:
@@ -444,9 +534,11 @@ def _themes(part: Part, lang: str, other: str) -> list[Theme]:
     return themes_of(part, lang, other)
 
 
-async def load_and_render(db: Path, code: str, kind: str, compare_code: str | None = None) -> tuple[str, bytes, int]:
-    """For `lab report`: open the database for reading, load the room (and the one to compare with), render.
-    Raises LookupError with the code of a room that is not there."""
+async def load_and_render(
+    db: Path, code: str, kind: str, compare_code: str | None = None, merge: bool = False
+) -> tuple[str, bytes, int]:
+    """For `lab report`: open the database for reading, load the room (and the one to compare with, or with
+    `merge` to count together with), render. Raises LookupError with the code of a room that is not there."""
     store = open_store(db, lock=False)  # reading only: a running server may hold the file
     await store.open()
     try:
@@ -459,7 +551,7 @@ async def load_and_render(db: Path, code: str, kind: str, compare_code: str | No
             other = await rooms.get(compare_code)
             if other is None:
                 raise LookupError(compare_code)
-        body = await build(store, room, kind, other)
+        body = await build(store, room, kind, other, merge)
         return filename(room, kind), body, sum(q.type.asks for q in room.questions)
     finally:
         await store.close()

@@ -115,6 +115,8 @@ def docx(report: Report, images: Mapping[str, bytes]) -> bytes:
     _table(document, Table(["", ""], [[k, v] for k, v in facts if v]), header=False)
     if report.compared_with:
         document.add_paragraph(f"{labels['compare']}: {report.compared_with}")
+    if report.merged_with:
+        document.add_paragraph(f"{labels['merged']}: {report.merged_with}")
     document.add_heading(labels["methods"], level=1)
     for paragraph in report.methods:
         document.add_paragraph(paragraph)
@@ -124,8 +126,8 @@ def docx(report: Report, images: Mapping[str, bytes]) -> bytes:
         document.add_heading(f"{sec.number}. {sec.prompt}", level=1)
         document.add_paragraph(sec.kind).runs[0].italic = True
         for part in sec.parts:
-            if len(sec.parts) > 1:
-                document.add_heading(labels["round"] % {"n": part.round}, level=2)
+            if len(sec.parts) > 1 or part.title:
+                document.add_heading(part.title or labels["round"] % {"n": part.round}, level=2)
             document.add_paragraph(counted(labels, "n", part.respondents)).runs[0].bold = True
             if part.turnout:
                 document.add_paragraph(part.turnout)

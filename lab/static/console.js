@@ -665,12 +665,17 @@ function floorDone(floor) {
 }
 
 const compareCode = document.getElementById('report-compare');
-compareCode.addEventListener('input', () => {
+const reportWith = document.getElementById('report-with');
+/** The report links carry the other session's code: to compare with (`?compare=`) or to count together with. */
+function linkReports() {
   const code = compareCode.value.replace(/\D/g, '');
+  const how = reportWith.querySelector(':checked').value;
   for (const link of report.querySelectorAll('a.report-link')) {
-    link.href = link.dataset.href + (code ? `?compare=${encodeURIComponent(code)}` : '');
+    link.href = link.dataset.href + (code ? `?${how}=${encodeURIComponent(code)}` : '');
   }
-});
+}
+compareCode.addEventListener('input', linkReports);
+reportWith.addEventListener('change', linkReports);
 
 const chartList = document.getElementById('chart-list');
 const themeQuestions = document.getElementById('theme-questions');

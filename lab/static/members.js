@@ -10,15 +10,30 @@ const countForm = document.getElementById('members-count-form');
 const withdrawForm = document.getElementById('members-withdraw-form');
 const proxyForm = document.getElementById('members-proxy-form');
 const proxies = document.getElementById('members-proxies');
+const reissueForm = document.getElementById('members-reissue-form');
+const reissued = document.getElementById('members-reissued');
+const modes = document.getElementById('anonymity');
+const seal = document.getElementById('seal');
+const sealButton = document.getElementById('seal-button');
+let mode = modes.querySelector(':checked')?.value; // the anonymity as the server last said
 
-/** Draw the room's member summary: `{access, members, withdrawn}`. */
+/** Draw the room's member summary: `{access, members, withdrawn, proxies, anonymity, sealed}`. */
 export function drawMembers(summary) {
   if (!summary) return;
+  mode = summary.anonymity;
   only.checked = summary.access === 'codes';
   const codes = summary.withdrawn
     ? t('member_codes_withdrawn', { n: summary.members, withdrawn: summary.withdrawn })
     : t('member_codes', { n: summary.members });
-  status.textContent = summary.access === 'codes' ? `${t('members_only')} ${codes}` : t('anyone_answers');
+  status.textContent = summary.sealed ? t('sealed')
+    : summary.access === 'codes' ? `${t('members_only')} ${codes}` : t('anyone_answers');
+  for (const radio of modes.querySelectorAll('input')) {
+    radio.checked = radio.value === summary.anonymity;
+    radio.disabled = Boolean(summary.sealed);
+  }
+  only.disabled = Boolean(summary.sealed);
+  // Ending the vote erases the link between codes and answers: only where that is the promise made.
+  seal.hidden = summary.access !== 'codes' || summary.anonymity !== 'anonymous' || Boolean(summary.sealed);
   const listed = summary.proxies || [];
   proxies.replaceChildren(...(listed.length ? listed.map(([holder, giver]) => el('li', {},
     t('proxy_of', { holder, giver }), ' ',
@@ -45,9 +60,48 @@ async function send(path, method, body, field) {
   return payload;
 }
 
-only.addEventListener('change', () => {
-  send(data.members_api.room_access, 'PUT', { access: only.checked ? 'codes' : 'open' }, only)
-    .then((done) => { if (!done) only.checked = !only.checked; });
+/** Switch who may answer. Once answers were given the server asks to confirm (they stay counted): the console
+    asks the facilitator with the server's own words, and sends again if they agree. */
+only.addEventListener('change', async () => {
+  const body = { access: only.checked ? 'codes' : 'open' };
+  problem.hidden = true;
+  let payload = null;
+  try {
+    payload = await callApi('PUT', data.members_api.room_access, body);
+  } catch (e) {
+    if (e.code === 'conflict' && confirm(e.message)) {
+      payload = await send(data.members_api.room_access, 'PUT', { ...body, confirmed: true }, only);
+    } else if (e.code !== 'conflict') {
+      problem.textContent = e.message;
+      problem.hidden = false;
+    }
+  }
+  if (payload) drawMembers(payload);
+  else only.checked = !only.checked;
+});
+
+modes.addEventListener('change', async (event) => {
+  const done = await send(data.members_api.room_access, 'PUT', { anonymity: event.target.value }, event.target);
+  if (!done) { // refused (answers were given under a more private promise): the choice as it stands
+    for (const radio of modes.querySelectorAll('input')) radio.checked = radio.value === mode;
+  }
+});
+
+sealButton.addEventListener('click', () => {
+  if (confirm(t('seal_confirm'))) send(data.members_api.room_seal, 'POST', undefined, sealButton);
+});
+
+reissueForm.addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const input = document.getElementById('members-reissue');
+  const id = input.value.trim();
+  if (!id || !confirm(t('reissue_confirm', { id }))) return;
+  const done = await send(data.members_api.members_reissue, 'POST', { id }, input);
+  if (!done) return;
+  reissueForm.reset();
+  const { reissued: given } = done;
+  reissued.replaceChildren(t('reissued', { id: given.id, code: given.code }), ' ',
+    el('a', { href: given.letter, text: t('reissued_letter') }));
 });
 
 listForm.addEventListener('submit', async (event) => {

@@ -552,7 +552,7 @@ function waiting() {
     el('div', { class: 'pulse', 'aria-hidden': 'true' }),
     el('h1', { text: t('waiting'), tabindex: '-1' }),
     el('p', { class: 'hint', text: t('waiting_hint') }),
-    form);
+    data.names ? form : null); // no name where members answer anonymously or under a pseudonym
 }
 
 // -- larger text -----------------------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
+from ..anonymity import Sealed
 from ..consultation import Consultation
 from ..details import Details
 from ..media import StoredImage
@@ -47,6 +48,8 @@ class RoomRow:
     access: str = "open"  # "codes": only members answer, each with the code on their letter (lab.members)
     consultation: Consultation = field(default_factory=Consultation)  # live, or at the participants' own pace
     privacy_floor: int = 5  # no group with fewer respondents is shown apart (lab.groups)
+    anonymity: str = "anonymous"  # with member codes: how the link from a code to its answers is kept (lab.anonymity)
+    sealed: Sealed | None = None  # when the vote ended and that link was erased, with the turnout as it stood
 
 
 @dataclass(frozen=True)
@@ -465,6 +468,14 @@ class Store(ABC):
         """Withdraw a member's code: it answers no more. Raises NotFound for a member not in the room."""
 
     @abstractmethod
+    async def reissue_member(
+        self, room_id: int, member_id: int, code: str, on_commit: Callable[[Member], None]
+    ) -> Member:
+        """Give a member a new code in place of the old one (which answers no more; a withdrawn member answers
+        again), and move its paper ballots to the new code. Raises NotFound for a member not in the room, Conflict
+        for a code another member has."""
+
+    @abstractmethod
     async def set_privacy_floor(self, room_id: int, floor: int) -> None:
         """Store the room's privacy floor (lab.groups)."""
 
@@ -475,6 +486,17 @@ class Store(ABC):
     @abstractmethod
     async def set_access(self, room_id: int, access: str) -> None:
         """Whether anyone may answer ("open") or members with a code only ("codes")."""
+
+    @abstractmethod
+    async def set_anonymity(self, room_id: int, mode: str) -> None:
+        """Store the room's anonymity mode (lab.anonymity)."""
+
+    @abstractmethod
+    async def seal(
+        self, room_id: int, sealed: Sealed, participants: Mapping[int, str], ballots: Mapping[str, str]
+    ) -> None:
+        """End the vote, all at once: store `sealed`, bind each member (by id) to a new participant that never
+        answered, and rename paper ballots kept by a member's code (old key -> new)."""
 
     # Q&A posts and upvotes
     @abstractmethod

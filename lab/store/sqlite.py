@@ -15,13 +15,14 @@ import logging
 import os
 import sqlite3
 import time
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any, TypeVar
 
 import aiosqlite
 
+from ..anonymity import Sealed
 from ..consultation import Consultation
 from ..details import Details
 from ..errors import (
@@ -84,7 +85,7 @@ T = TypeVar("T")
 
 _ROOM = (
     "id, code, title, deck, serve_deck, facilitator_key, projector_key, current_question_id, version, created_at, lang,"
-    " current_since_ms, details, access, consultation, privacy_floor"
+    " current_since_ms, details, access, consultation, privacy_floor, anonymity, sealed"
 )
 _QUESTION = (
     "id, room_id, position, type, prompt, settings, status, results_projector, results_phones, round, closes_ms,"
@@ -96,11 +97,13 @@ _POST = "id, question_id, round, participant_id, text, nickname, status, answere
 
 def _room(row: Sequence[Any]) -> RoomRow:
     return dataclasses.replace(
-        RoomRow(*row[:-4]),
-        details=Details.from_json(row[-4]),
-        access=row[-3],
-        consultation=Consultation.from_json(row[-2]),
-        privacy_floor=row[-1],
+        RoomRow(*row[:-6]),
+        details=Details.from_json(row[-6]),
+        access=row[-5],
+        consultation=Consultation.from_json(row[-4]),
+        privacy_floor=row[-3],
+        anonymity=row[-2],
+        sealed=Sealed.from_json(row[-1]),
     )
 
 
@@ -771,6 +774,29 @@ class SqliteStore(Store):
 
         return await self._write().write(run, on_commit)
 
+    async def reissue_member(
+        self, room_id: int, member_id: int, code: str, on_commit: Callable[[Member], None]
+    ) -> Member:
+        async def run(conn: Conn) -> Member:
+            row = await _one(conn, "SELECT code FROM members WHERE room_id = ? AND id = ?", (room_id, member_id))
+            if row is None:
+                raise NotFound(N_("There is no such member."))
+            try:
+                found = await _one(
+                    conn,
+                    f"UPDATE members SET code = ?, withdrawn = 0 WHERE room_id = ? AND id = ? RETURNING {_MEMBER}",
+                    (code, room_id, member_id),
+                )
+            except sqlite3.IntegrityError:  # drawn by another process meanwhile: the caller draws anew
+                raise Conflict(N_("Please try again.")) from None
+            await conn.execute(
+                "UPDATE ballots SET ballot = ? WHERE room_id = ? AND ballot = ?", (code, room_id, row[0])
+            )
+            assert found is not None
+            return _member(found)
+
+        return await self._write().write(run, on_commit)
+
     async def set_privacy_floor(self, room_id: int, floor: int) -> None:
         async def run(conn: Conn) -> None:
             await conn.execute("UPDATE rooms SET privacy_floor = ? WHERE id = ?", (floor, room_id))
@@ -786,6 +812,28 @@ class SqliteStore(Store):
     async def set_access(self, room_id: int, access: str) -> None:
         async def run(conn: Conn) -> None:
             await conn.execute("UPDATE rooms SET access = ? WHERE id = ?", (access, room_id))
+
+        await self._write().write(run)
+
+    async def set_anonymity(self, room_id: int, mode: str) -> None:
+        async def run(conn: Conn) -> None:
+            await conn.execute("UPDATE rooms SET anonymity = ? WHERE id = ?", (mode, room_id))
+
+        await self._write().write(run)
+
+    async def seal(
+        self, room_id: int, sealed: Sealed, participants: Mapping[int, str], ballots: Mapping[str, str]
+    ) -> None:
+        async def run(conn: Conn) -> None:
+            await conn.execute("UPDATE rooms SET sealed = ? WHERE id = ?", (sealed.to_json(), room_id))
+            await conn.executemany(
+                "UPDATE members SET participant_id = ? WHERE room_id = ? AND id = ?",
+                [(participant, room_id, member) for member, participant in participants.items()],
+            )
+            await conn.executemany(
+                "UPDATE ballots SET ballot = ? WHERE room_id = ? AND ballot = ?",
+                [(new, room_id, old) for old, new in ballots.items()],
+            )
 
         await self._write().write(run)
 
