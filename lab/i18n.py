@@ -48,6 +48,7 @@ def templates(folder: Path) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(folder), autoescape=True, extensions=["jinja2.ext.i18n"],
         undefined=jinja2.StrictUndefined,
+        auto_reload=False,  # templates do not change while lab runs: no file-date check on every page
     )  # fmt: skip
     env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
     return env

@@ -70,16 +70,28 @@ def base_url(request: Request) -> str:
     return request.app.state.settings.public_url.rstrip("/") or str(request.base_url).rstrip("/")
 
 
+@functools.cache
+def _strings(lang: str) -> dict[str, str]:
+    """The screens' interface strings in `lang`, translated once per language (the catalogs are read once too):
+    every phone's page carries about 200 of them, and at a congress thousands of phones join within a minute.
+    Shared by every page: read, never changed."""
+    token = i18n.current.set(lang)
+    try:
+        return {key: _(msgid) for key, msgid in {**STRINGS, **questions.strings()}.items()}
+    finally:
+        i18n.current.reset(token)
+
+
 def js_data(request: Request, room: Room, ws: str, **extra: Any) -> dict[str, Any]:
     """The data block a live screen's script reads: its socket, its strings, and the question types to load."""
-    strings = {**STRINGS, **questions.strings()}
+    lang = i18n.current.get()
     return {
         "code": room.code,
         "title": room.title,
         "ws": request.app.url_path_for(ws, code=room.code),
-        "lang": i18n.current.get(),
+        "lang": lang,
         "room_lang": room.lang,
-        "strings": {key: _(msgid) for key, msgid in strings.items()},
+        "strings": _strings(lang),
         "types": list(TYPES),
         # take no answers and no posts (a slide): shown, nothing to open, count or reveal
         "passive": [name for name, kind in TYPES.items() if not kind.answerable and not kind.anytime],
