@@ -52,9 +52,12 @@ def pdf(
     title: str, lang: str, base: str, room_code: str, members: Sequence[Member], kind: str = "letters",
     mode: str = ANONYMOUS,
 ) -> bytes:  # fmt: skip
+    return _pdf(html(title, lang, base, room_code, members, kind, mode))
+
+
+def _pdf(page: str) -> bytes:
     from weasyprint import HTML  # imported here: it loads Pango, which only printing needs
 
-    page = html(title, lang, base, room_code, members, kind, mode)
     body: bytes = HTML(string=page, base_url=str(TEMPLATES)).write_pdf()
     return body
 
@@ -102,7 +105,4 @@ def ballot_html(
 def ballot_pdf(
     title: str, lang: str, questions: Sequence[Printed], codes: bool, mode: str = ANONYMOUS, deadline: str = ""
 ) -> bytes:
-    from weasyprint import HTML
-
-    body: bytes = HTML(string=ballot_html(title, lang, questions, codes, mode, deadline)).write_pdf()
-    return body
+    return _pdf(ballot_html(title, lang, questions, codes, mode, deadline))

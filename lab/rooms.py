@@ -976,10 +976,7 @@ class Room:
         new code can change while the vote is open. Raises Invalid for an id that is not on the list."""
         if self.sealed is not None:
             raise Ended()
-        wanted = ref.strip().casefold() if isinstance(ref, str) else None
-        member = next((m for m in self._members.values() if m.ref.casefold() == wanted), None)
-        if member is None:
-            raise Invalid(N_("%(id)s is not on the member list."), id=str(ref)[:60])
+        member = self._listed(ref, withdrawn=True)
         for _attempt in range(3):
             code = codes.new_code()
             if code in self._members:
@@ -998,10 +995,12 @@ class Room:
             ballot.key = member.code
         self._member_withdrawn(member)  # its phones come back, and are asked for the new code
 
-    def _listed(self, ref: object) -> Member:
-        """The member with this id on the list (capitals aside) whose code is not withdrawn; Invalid otherwise."""
+    def _listed(self, ref: object, withdrawn: bool = False) -> Member:
+        """The member with this id on the list (capitals aside) whose code is not withdrawn (or, with `withdrawn`,
+        also one whose code is); Invalid otherwise."""
         wanted = ref.strip().casefold() if isinstance(ref, str) else None
-        found = next((m for m in self._members.values() if m.ref.casefold() == wanted and not m.withdrawn), None)
+        found = next((m for m in self._members.values()
+                      if m.ref.casefold() == wanted and (withdrawn or not m.withdrawn)), None)  # fmt: skip
         if found is None:
             raise Invalid(N_("%(id)s is not on the member list."), id=str(ref)[:60])
         return found

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import itertools
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -206,9 +207,7 @@ def _merged(question: Question, tally: Tally, match: Question, names: tuple[str,
         return None
     both = Tally(tally.type, tally.settings, [*tally.answers.values(), *theirs.answers.values()])
     if tally.hands or theirs.hands:
-        counts = [a + b for a, b in zip(tally.hands or [0] * len(theirs.hands), theirs.hands or [0] * len(tally.hands),
-                                        strict=True)]  # fmt: skip
-        both.set_hands(counts)
+        both.set_hands([a + b for a, b in itertools.zip_longest(tally.hands, theirs.hands, fillvalue=0)])
     verdict = both.verdict(None)  # a rule on everyone who may vote has no one list over two rooms: not judged
     own = [(f"{name} (n = {_respondents(t)})", _shown_table(t, lang))
            for name, t in zip(names, (tally, theirs), strict=True)]  # fmt: skip
