@@ -210,6 +210,17 @@ def path_for(app: Starlette) -> Callable[..., str]:
     return url_for
 
 
+async def _warm_reports() -> bool:
+    """Start the report workers (lab.report.workers.warm) beside the server; whether they started. A machine that
+    cannot make reports (a missing PDF library) is told so now, in the log, and serves on."""
+    try:
+        await asyncio.to_thread(report_workers.warm)
+    except Exception:
+        log.exception("the report workers did not start; reports will be tried again when asked for")
+        return False
+    return True
+
+
 def create_app(settings: Settings, store: Store | None = None, clock: Callable[[], float] = time.time) -> Starlette:
     """The application. `store`, when given, is already open (`lab serve` opens it first, so that a database it
     cannot use is reported in one line); otherwise the lifespan opens one from the settings. Either way the
@@ -240,6 +251,7 @@ def create_app(settings: Settings, store: Store | None = None, clock: Callable[[
             app.state.deck_room = deck_room
             keep = [deck_room.code] if deck_room else []
             app.state.retention_passed = asyncio.Event()  # set after each pass (tests and health checks await it)
+            app.state.reports_warm = asyncio.create_task(_warm_reports()) if settings.warm_reports else None
             retention = tasks.start(
                 "retention",
                 functools.partial(
@@ -253,6 +265,8 @@ def create_app(settings: Settings, store: Store | None = None, clock: Callable[[
                 app.state.rooms.stop_timers()
             await hub.stop()
             await active.close()
+            if getattr(app.state, "reports_warm", None) is not None:
+                await app.state.reports_warm  # the fork server's start is not cut off halfway
             await asyncio.to_thread(report_workers.shutdown)
 
     app = Starlette(

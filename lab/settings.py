@@ -79,6 +79,11 @@ class Settings:
     )
     retention_days: int = _setting(180, "Rooms older than this many days are deleted completely, with their answers.")
     cookie_days: int = _setting(30, "How long the session cookie (participant id, screen grants) is kept.")
+    warm_reports: bool = _setting(
+        True,
+        "Start the report workers with the server (seconds of imports, in processes of their own), so that the first "
+        "report does not wait for them. Off: they start with the first report.",
+    )
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:

@@ -33,14 +33,15 @@ PASSWORD = "test-organiser-password"
 def settings(tmp_path: Path, request: pytest.FixtureRequest) -> Settings:
     """The test server's settings; `@pytest.mark.settings(name=value, ...)` changes some for one test."""
     marker = request.node.get_closest_marker("settings")
-    return Settings(
-        db_path=tmp_path / "lab.db",
-        organiser_password=PASSWORD,
-        commit_window_ms=1.0,
-        results_interval_ms=50.0,
-        sessions_dir=PROJECT_DIR / "sessions",
-        **(marker.kwargs if marker else {}),
-    )
+    chosen: dict[str, Any] = {
+        "db_path": tmp_path / "lab.db",
+        "organiser_password": PASSWORD,
+        "commit_window_ms": 1.0,
+        "results_interval_ms": 50.0,
+        "sessions_dir": PROJECT_DIR / "sessions",
+        "warm_reports": False,  # the report workers start with the first report, in the tests that make one
+    }
+    return Settings(**(chosen | (marker.kwargs if marker else {})))
 
 
 def spec(**raw: Any) -> QuestionSpec:

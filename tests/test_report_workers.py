@@ -1,5 +1,6 @@
-"""The worker processes that make reports (lab.report.workers): they are not the server's process, a worker that
-dies is replaced and its job done again, and they end with the server."""
+"""The worker processes that make reports (lab.report.workers): they are not the server's process, they start with
+the server, a worker that dies is replaced and its job done again, and they end with the server: when it stops, and
+when it is killed."""
 
 from __future__ import annotations
 
@@ -8,7 +9,10 @@ import os
 import signal
 from pathlib import Path
 
+import httpx2 as httpx
+import pytest
 from conftest import Server
+from test_cli import DECK, free_port, start_serve
 from test_report import docx_text, make_room
 
 from lab.report import build, workers
@@ -68,3 +72,45 @@ async def test_the_workers_end_with_the_server_and_the_next_server_starts_new_on
     assert await gone(pid)
     await server.start()
     assert await workers.run(os.getpid) not in (pid, os.getpid())
+
+
+def descendants(pid: int) -> set[int]:
+    """The processes `pid` started, and theirs, from /proc (the workers are the fork server's children)."""
+    found: set[int] = set()
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        for child in map(int, (task / "children").read_text().split()):
+            found |= {child} | descendants(child)
+    return found
+
+
+def command(pid: int) -> str:
+    return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+
+
+@pytest.mark.settings(warm_reports=True)
+async def test_the_server_starts_the_fork_server_with_its_imports_when_it_starts(server: Server) -> None:
+    assert await server.app.state.reports_warm is True  # before anyone asked for a report
+    started = [command(pid) for pid in descendants(os.getpid())]
+    assert any("multiprocessing.forkserver" in line and "lab.report.render" in line for line in started), started
+    worker = await workers.run(os.getpid)
+    assert os.getpriority(os.PRIO_PROCESS, worker) == os.getpriority(os.PRIO_PROCESS, 0) + workers.NICENESS
+
+
+async def test_the_workers_end_when_lab_serve_is_killed(tmp_path: Path) -> None:
+    process, printed = await start_serve(tmp_path / "lab.db", free_port(), "--deck", str(DECK))
+    try:
+        code = printed["Participants"].rsplit(" ", 1)[-1]
+        base = printed["Participants"].split()[0]
+        async with httpx.AsyncClient(base_url=base, timeout=60) as http:
+            assert (await http.get(printed["Facilitator"])).status_code == 303  # the link grants the console
+            response = await http.get(f"/f/{code}/report.docx")
+        assert response.status_code == 200
+        assert "Terugblik op de prestatieafspraken" in docx_text(response.content)
+        started = descendants(process.pid)
+        assert any("multiprocessing.forkserver" in command(pid) for pid in started)
+        assert len(started) >= 3  # the fork server, a worker, and multiprocessing's resource tracker
+    finally:
+        process.kill()  # kill -9: nobody shuts the pool down
+        await asyncio.wait_for(process.wait(), 20)
+    for pid in started:
+        assert await gone(pid), command(pid)

@@ -5,16 +5,24 @@ messages; in processes they leave the server alone and use the machine's other c
 drawn side by side while its open answers are grouped.
 
 Two processes (enough for one report at a time, and a laptop has two cores or more), forked from a fork server
-that has already imported matplotlib, WeasyPrint and the document writers: the first report waits for those imports
-once, later ones do not, and a worker that dies (killed, out of memory) is replaced in a moment. The fork server is
-a clean process of its own: forking the server itself, with its threads and open sockets, would not be safe.
+that has already imported matplotlib, WeasyPrint and the document writers. Those imports take seconds; `lab serve`
+starts the fork server when it starts (`warm`), so that the first report of the evening does not wait for them. A
+worker that dies (killed, out of memory) is replaced in a moment. The fork server is a clean process of its own:
+forking the server itself, with its threads and open sockets, would not be safe.
+
+The workers run at a lower priority than the server (a report never takes the core a live room needs) and end when
+the server's process ends, however it ended: after a kill -9 nobody shuts the pool down, and a worker would wait for
+jobs for ever, and keep the fork server with it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import multiprocessing
+import os
+import select
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -24,6 +32,7 @@ T = TypeVar("T")
 
 WORKERS = 2
 PRELOAD = ["lab.report.render", "weasyprint"]  # imported once in the fork server, shared by every worker
+NICENESS = 10  # added to the workers' priority number: the live rooms come first
 
 _pool: ProcessPoolExecutor | None = None
 _making = threading.Lock()
@@ -35,8 +44,47 @@ def _get() -> ProcessPoolExecutor:
         if _pool is None:
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload(PRELOAD)
-            _pool = ProcessPoolExecutor(WORKERS, mp_context=context)
+            _pool = ProcessPoolExecutor(WORKERS, mp_context=context, initializer=_start, initargs=(os.getpid(),))
         return _pool
+
+
+def warm() -> None:
+    """Start the fork server and the workers now, and wait until they can take a job (seconds: the imports).
+    Blocks: call it in a thread."""
+    pool = _get()
+    for started in [pool.submit(os.getpid) for _ in range(WORKERS)]:  # a job each: the pool starts a worker for
+        started.result()  # a job that finds none idle
+
+
+def _start(server: int) -> None:
+    """In each worker as it starts: a lower priority, and a watch on the server's process."""
+    os.nice(NICENESS)
+    threading.Thread(target=_end_with, args=(server,), name="lab-server-watch", daemon=True).start()
+
+
+def _end_with(server: int) -> None:
+    """End this worker once process `server` has ended: awaited on a pidfd where the system has them (Linux), else
+    asked every second."""
+    try:
+        ended = os.pidfd_open(server)
+    except ProcessLookupError:
+        os._exit(0)
+    except (AttributeError, OSError):
+        while _alive(server):
+            time.sleep(1)
+    else:
+        select.select([ended], [], [])
+    os._exit(0)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # there, but another user's: our server's number was given to a new process
+        return False
+    return True
 
 
 async def run(job: Callable[..., T], *args: Any) -> T:
