@@ -10,7 +10,8 @@ starts the fork server when it starts (`warm`), so that the first report of the 
 worker that dies (killed, out of memory) is replaced in a moment. The fork server is a clean process of its own:
 forking the server itself, with its threads and open sockets, would not be safe.
 
-The workers run at a lower priority than the server (a report never takes the core a live room needs) and end when
+The fork server and the workers run at a lower priority than the server (lab.report.background: their imports
+and reports never take the core a live room needs) and end when
 the server's process ends, however it ended: after a kill -9 nobody shuts the pool down, and a worker would wait for
 jobs for ever, and keep the fork server with it.
 """
@@ -31,8 +32,9 @@ from typing import Any, TypeVar
 T = TypeVar("T")
 
 WORKERS = 2
-PRELOAD = ["lab.report.render", "weasyprint"]  # imported once in the fork server, shared by every worker
-NICENESS = 10  # added to the workers' priority number: the live rooms come first
+# Imported once in the fork server, in this order, and shared by every worker: first its lower priority.
+PRELOAD = ["lab.report.background", "lab.report.render", "weasyprint"]
+NICENESS = 10  # added to their priority number (the server's plus 10; 19 is the lowest)
 
 _pool: ProcessPoolExecutor | None = None
 _making = threading.Lock()
@@ -57,8 +59,7 @@ def warm() -> None:
 
 
 def _start(server: int) -> None:
-    """In each worker as it starts: a lower priority, and a watch on the server's process."""
-    os.nice(NICENESS)
+    """In each worker as it starts: a watch on the server's process."""
     threading.Thread(target=_end_with, args=(server,), name="lab-server-watch", daemon=True).start()
 
 
