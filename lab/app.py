@@ -194,7 +194,9 @@ class Language:
 
 
 def templates() -> Jinja2Templates:
-    return Jinja2Templates(env=i18n.templates(HERE / "templates"))
+    env = i18n.templates(HERE / "templates")
+    env.filters["screen_json"] = pages.data_json
+    return Jinja2Templates(env=env)
 
 
 def path_for(app: Starlette) -> Callable[..., str]:

@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
+from jinja2.utils import htmlsafe_json_dumps
+from markupsafe import Markup
 from starlette.datastructures import URL
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -82,6 +84,25 @@ def _strings(lang: str) -> dict[str, str]:
         i18n.current.reset(token)
 
 
+@functools.cache
+def _shared(lang: str) -> dict[str, Any]:
+    """The part of a live screen's data block that every screen in `lang` shares: its strings and the types."""
+    return {
+        "strings": _strings(lang),
+        "types": list(TYPES),
+        # take no answers and no posts (a slide): shown, nothing to open, count or reveal
+        "passive": [name for name, kind in TYPES.items() if not kind.answerable and not kind.anytime],
+        "anytime": [name for name, kind in TYPES.items() if kind.anytime],  # a Q&A: its questions always shown
+    }
+
+
+@functools.cache
+def _shared_json(lang: str) -> Markup:
+    """`_shared(lang)` as the members of an HTML-safe JSON object (no braces), encoded once: it is most of the
+    block, and at a congress thousands of phones ask for it within a minute."""
+    return htmlsafe_json_dumps(_shared(lang))[1:-1]
+
+
 def js_data(request: Request, room: Room, ws: str, **extra: Any) -> dict[str, Any]:
     """The data block a live screen's script reads: its socket, its strings, and the question types to load."""
     lang = i18n.current.get()
@@ -91,13 +112,17 @@ def js_data(request: Request, room: Room, ws: str, **extra: Any) -> dict[str, An
         "ws": request.app.url_path_for(ws, code=room.code),
         "lang": lang,
         "room_lang": room.lang,
-        "strings": _strings(lang),
-        "types": list(TYPES),
-        # take no answers and no posts (a slide): shown, nothing to open, count or reveal
-        "passive": [name for name, kind in TYPES.items() if not kind.answerable and not kind.anytime],
-        "anytime": [name for name, kind in TYPES.items() if kind.anytime],  # a Q&A: its questions always shown
+        **_shared(lang),
         **extra,
     }
+
+
+def data_json(data: dict[str, Any]) -> Markup:
+    """A `js_data` block as HTML-safe JSON for the page (the template filter `screen_json`): what is this screen's
+    own encoded now, the shared part as encoded once for its language."""
+    shared = _shared(data["lang"])
+    own = {key: value for key, value in data.items() if key not in shared}
+    return htmlsafe_json_dumps(own)[:-1] + Markup(",") + _shared_json(data["lang"]) + Markup("}")
 
 
 async def find_room(request: Request) -> Room:

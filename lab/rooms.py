@@ -1296,8 +1296,7 @@ class Room:
 
     async def join(self, participant: str) -> str:
         """Make sure the participant exists before it votes; returns its nickname."""
-        await self._store.ensure_participant(participant, self.id)
-        return await self._store.nickname(participant) or ""
+        return await self._store.join(participant, self.id)
 
     async def vote(
         self, participant: str, vote_id: str, question_id: int, round_: int, value: object

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from conftest import CHOICE, PASSWORD, Client, Server, facilitator, page_data, projector, spec
 
+from lab import pages
 from lab.app import HERE, SECURITY_HEADERS
 from lab.questions import TYPES
 from lab.rooms import Room
@@ -89,6 +90,22 @@ async def test_the_phone_page_gives_a_participant_id_and_its_data(
     assert data["strings"]["received"] == "Uw antwoord is ontvangen"
     scripts = Page(response.text).scripts  # a data block and one module: no inline script
     assert scripts[0] == "application/json" and scripts[1].endswith("/static/phone.js") and len(scripts) == 2
+
+
+async def test_a_screens_data_block_is_the_same_whether_its_shared_part_was_encoded_once_or_not(
+    server: Server, clients: Callable[[], Client]
+) -> None:
+    room: Room = await server.rooms.create("</script><script>alert(1)</script> & 'x'", [spec(**CHOICE)])
+    pages_seen = [await clients().get(f"/r/{room.code}") for _ in range(2)]
+    first, second = (page_data(response.text) for response in pages_seen)
+    assert "</script><script>" not in pages_seen[0].text  # the title stays inside its data block
+    assert first["title"] == "</script><script>alert(1)</script> & 'x'"
+    assert {k: v for k, v in first.items() if k not in ("who", "csrf")} == {
+        k: v for k, v in second.items() if k not in ("who", "csrf")
+    }  # each phone its own
+    assert first["strings"] == {key: pages._strings("nl")[key] for key in first["strings"]}
+    assert first["types"] == list(TYPES) and "qa" in first["anytime"]
+    assert set(first) >= {"code", "title", "ws", "lang", "room_lang", "strings", "types", "passive", "anytime"}
 
 
 def imports(module: Path) -> set[Path]:

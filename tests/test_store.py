@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from conftest import CHOICE, spec
 
-from lab.errors import Unavailable
+from lab.errors import NotFound, Unavailable
 from lab.hub import Hub
 from lab.rooms import Room, Rooms
 from lab.store import Outcome, SqliteStore, StoreError, StoreInUse, Vote
@@ -28,7 +28,7 @@ async def store(tmp_path: Path) -> AsyncIterator[tuple[SqliteStore, Room]]:
     await room.push(room.questions[0].id)
     await room.act("open", {"question": room.questions[1].id})
     for participant in ("anna", "bert"):
-        await database.ensure_participant(participant, room.id)
+        await database.join(participant, room.id)
     yield database, room
     await database.close()
 
@@ -163,6 +163,27 @@ async def test_a_new_round_drops_the_old_rounds_receipts_and_keeps_its_answers(s
     assert await database.vote(vote("anna", "anna-vote", question, [0])) is Outcome.PASSED
     assert await database.vote(vote("anna", "anna-vote", question, [1], round_=2)) is Outcome.STORED
     assert table(database, "SELECT round, value FROM answers ORDER BY round") == [(1, "[0]"), (2, "[1]")]
+
+
+async def test_joins_that_arrive_together_are_stored_together_and_one_for_a_deleted_room_is_refused_alone(
+    store: tuple[SqliteStore, Room],
+) -> None:
+    database, room = store
+    gone = await Rooms(database, Hub()).create("Weg", [spec(**CHOICE)])
+    await database.delete_room(gone.id)
+    await database.set_nickname("anna", "Anna")
+    statements: list[str] = []
+    await database._conn.set_trace_callback(statements.append)  # type: ignore[union-attr]
+    people = [f"p{i:03d}" for i in range(300)]
+    results = await asyncio.gather(
+        *(database.join(p, room.id) for p in people), database.join("anna", room.id), database.join("carl", gone.id),
+        return_exceptions=True,
+    )  # fmt: skip
+    assert results[:-1] == [""] * 300 + ["Anna"]  # a nickname given before comes back with the join
+    assert isinstance(results[-1], NotFound)
+    assert len(statements) <= 4  # BEGIN, one INSERT, one SELECT, COMMIT: not three statements per phone
+    assert table(database, "SELECT count(*) FROM participants WHERE room_id = ?", room.id) == [(302,)]
+    assert table(database, "SELECT count(*) FROM participants WHERE id = 'carl'") == [(0,)]
 
 
 async def test_a_closed_store_refuses_writes_at_once(tmp_path: Path) -> None:

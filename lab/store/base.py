@@ -411,8 +411,9 @@ class Store(ABC):
 
     # participants and votes
     @abstractmethod
-    async def ensure_participant(self, participant: str, room_id: int) -> None:
-        """Make sure the participant exists; NotFound when the room is gone."""
+    async def join(self, participant: str, room_id: int) -> str:
+        """Make sure the participant exists, and return their nickname ("" when they have none); NotFound when the
+        room is gone. Joins that arrive together are stored together (a join storm is thousands a minute)."""
 
     @abstractmethod
     async def nickname(self, participant: str) -> str | None:

@@ -180,7 +180,7 @@ class SqliteStore(Store):
         except BaseException:
             await self._disconnect()
             raise
-        self._writer = Writer(self._conn, self._store_votes, self._window)
+        self._writer = Writer(self._conn, self._store_votes, self._store_joins, self._window)
 
     async def close(self) -> None:
         if self._writer is not None:
@@ -640,16 +640,27 @@ class SqliteStore(Store):
 
     # -- participants ----------------------------------------------------------------------------------------------
 
-    async def ensure_participant(self, participant: str, room_id: int) -> None:
-        async def run(conn: Conn) -> None:
-            if await _one(conn, "SELECT 1 FROM rooms WHERE id = ?", (room_id,)) is None:
-                raise NotFound()  # deleted meanwhile: the socket is refused as for an unknown room
-            await conn.execute(
-                "INSERT OR IGNORE INTO participants (id, room_id, joined_at) VALUES (?, ?, ?)",
-                (participant, room_id, now_iso()),
-            )
+    async def join(self, participant: str, room_id: int) -> str:
+        return await self._write().join(participant, room_id)
 
-        await self._write().write(run)
+    async def _store_joins(self, conn: Conn, joins: list[tuple[str, int]]) -> list[str | BaseException]:
+        """Make sure every participant of a group of joins exists, in two statements whatever the group's size (one
+        JSON parameter, as votes are stored); their nicknames, or NotFound where the room was deleted meanwhile (the
+        socket is refused as for an unknown room)."""
+        keys = dumps(joins)
+        await conn.execute(
+            "INSERT OR IGNORE INTO participants (id, room_id, joined_at)"
+            " SELECT j.value ->> 0, j.value ->> 1, ? FROM json_each(?) AS j"
+            " WHERE EXISTS (SELECT 1 FROM rooms WHERE id = j.value ->> 1)",
+            (now_iso(), keys),
+        )
+        rows = await _all(
+            conn,
+            "SELECT EXISTS (SELECT 1 FROM rooms WHERE id = j.value ->> 1), p.nickname FROM json_each(?) AS j"
+            " LEFT JOIN participants AS p ON p.id = j.value ->> 0 ORDER BY j.key",
+            (keys,),
+        )
+        return [(nickname or "") if room else NotFound() for room, nickname in rows]
 
     async def nickname(self, participant: str) -> str | None:
         row = await _one(self._read, "SELECT nickname FROM participants WHERE id = ?", (participant,))

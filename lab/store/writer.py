@@ -5,7 +5,9 @@ thousands of votes costs tens of commits instead of thousands (and an fsync each
 together by the store's `store_votes`; any other job runs inside its own savepoint, so one that fails is undone
 alone and the rest of its group still commits. After the commit, each job's `on_commit` callback runs in the order
 the jobs were queued, before anyone awaiting it resumes: in-memory state built from those callbacks follows the
-database exactly. A failing callback is logged and never stops the writer or the other jobs.
+database exactly. A failing callback is logged and never stops the writer or the other jobs. Joins (a participant
+made sure of) are stored together in the same way as votes: at a congress thousands arrive within a minute, and a
+savepoint and three statements each would keep the database thread busy.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ SHORT_GROUP = 64  # a group this small waits the commit window for more
 class _Job:
     future: asyncio.Future[Any]
     vote: Vote | None = None
+    join: tuple[str, int] | None = None  # (participant, room id)
     fn: Callable[[Conn], Awaitable[Any]] | None = None
     on_commit: Callable[[Any], None] | None = None
     result: Any = None
@@ -43,10 +46,15 @@ class Writer:
     """Queues writes and commits them in groups on `conn` (see the module docstring)."""
 
     def __init__(
-        self, conn: Conn, store_votes: Callable[[Conn, list[Vote]], Awaitable[None]], commit_window: float
+        self,
+        conn: Conn,
+        store_votes: Callable[[Conn, list[Vote]], Awaitable[None]],
+        store_joins: Callable[[Conn, list[tuple[str, int]]], Awaitable[list[str | BaseException]]],
+        commit_window: float,
     ) -> None:
         self._conn = conn
         self._store_votes = store_votes
+        self._store_joins = store_joins  # a result per join: the nickname, or the error its participant gets
         self._window = commit_window
         self._loop = asyncio.get_running_loop()  # asked once: each call costs a system call on Python 3.11
         self._queue: asyncio.Queue[_Job | None] = asyncio.Queue()
@@ -64,6 +72,11 @@ class Writer:
         await self._submit(_Job(self._loop.create_future(), vote=vote))
         assert vote.outcome is not None
         return vote.outcome
+
+    async def join(self, participant: str, room_id: int) -> str:
+        """Make sure a participant exists, with the next group; returns their nickname once committed."""
+        nickname: str = await self._submit(_Job(self._loop.create_future(), join=(participant, room_id)))
+        return nickname
 
     async def _submit(self, job: _Job) -> Any:
         if self._closed:
@@ -132,6 +145,18 @@ class Writer:
                     end += 1
                 if end > index:  # a run of votes: stored together
                     await self._store_votes(conn, [job.vote for job in group[index:end]])  # type: ignore[misc]
+                    index = end
+                    continue
+                while end < len(group) and group[end].join is not None:
+                    end += 1
+                if end > index:  # a run of joins: the same
+                    joins = group[index:end]
+                    results = await self._store_joins(conn, [job.join for job in joins])  # type: ignore[misc]
+                    for job, result in zip(joins, results, strict=True):
+                        if isinstance(result, BaseException):
+                            job.error = result
+                        else:
+                            job.result = result
                     index = end
                 else:
                     await self._run_job(group[index])
