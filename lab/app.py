@@ -7,10 +7,12 @@ so every test builds a fresh app on a temporary database.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import json
 import logging
 import secrets
+import threading
 import time
 from base64 import b64decode
 from collections import Counter
@@ -212,15 +214,31 @@ def path_for(app: Starlette) -> Callable[..., str]:
     return url_for
 
 
-async def _warm_reports() -> bool:
-    """Start the report workers (lab.report.workers.warm) beside the server; whether they started. A machine that
-    cannot make reports (a missing PDF library) is told so now, in the log, and serves on."""
-    try:
-        await asyncio.to_thread(report_workers.warm)
-    except Exception:
-        log.exception("the report workers did not start; reports will be tried again when asked for")
-        return False
-    return True
+def _warm_reports() -> asyncio.Future[bool]:
+    """Start the report workers (lab.report.workers.warm) beside the server; a future of whether they started. A
+    machine that cannot make reports (a missing PDF library) is told so now, in the log, and serves on.
+
+    The wait is a daemon thread's, not the event loop's default executor's: the server may stop before the fork
+    server has finished its imports (seconds, at a low priority on a busy machine), and must not wait for them."""
+    loop = asyncio.get_running_loop()
+    started: asyncio.Future[bool] = loop.create_future()
+
+    def settle(ok: bool) -> None:
+        if not started.done():
+            started.set_result(ok)
+
+    def run() -> None:
+        try:
+            report_workers.warm()
+            ok = True
+        except Exception:
+            log.exception("the report workers did not start; reports will be tried again when asked for")
+            ok = False
+        with contextlib.suppress(RuntimeError):  # the server stopped meanwhile: nobody is waiting
+            loop.call_soon_threadsafe(settle, ok)
+
+    threading.Thread(target=run, name="lab-reports-warm", daemon=True).start()
+    return started
 
 
 def create_app(settings: Settings, store: Store | None = None, clock: Callable[[], float] = time.time) -> Starlette:
@@ -253,7 +271,7 @@ def create_app(settings: Settings, store: Store | None = None, clock: Callable[[
             app.state.deck_room = deck_room
             keep = [deck_room.code] if deck_room else []
             app.state.retention_passed = asyncio.Event()  # set after each pass (tests and health checks await it)
-            app.state.reports_warm = asyncio.create_task(_warm_reports()) if settings.warm_reports else None
+            app.state.reports_warm = _warm_reports() if settings.warm_reports else None
             retention = tasks.start(
                 "retention",
                 functools.partial(
@@ -267,9 +285,11 @@ def create_app(settings: Settings, store: Store | None = None, clock: Callable[[
                 app.state.rooms.stop_timers()
             await hub.stop()
             await active.close()
-            if getattr(app.state, "reports_warm", None) is not None:
-                await app.state.reports_warm  # the fork server's start is not cut off halfway
-            await asyncio.to_thread(report_workers.shutdown)
+            warming = getattr(app.state, "reports_warm", None)
+            if warming is None or warming.done():
+                await asyncio.to_thread(report_workers.shutdown)
+            # else the fork server is still importing, and ends by itself when this process does (its workers
+            # watch for that too): stopping the pool now would wait for the imports
 
     app = Starlette(
         routes=routes(),

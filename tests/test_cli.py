@@ -46,9 +46,12 @@ def free_port() -> int:
     raise RuntimeError("no free port found")
 
 
-async def start_serve(db: Path, port: int, *args: str) -> tuple[asyncio.subprocess.Process, dict[str, str]]:
-    """`lab serve` in its own process; returns it and the links it printed, read until the facilitator link."""
-    env = {**os.environ, "LAB_ORGANISER_PASSWORD": ""}
+async def start_serve(
+    db: Path, port: int, *args: str, environment: dict[str, str] | None = None
+) -> tuple[asyncio.subprocess.Process, dict[str, str]]:
+    """`lab serve` in its own process; returns it and the links it printed, read until the facilitator link. The
+    report workers are not started with it (seconds of imports for each test's server) unless `environment` says."""
+    env = {**os.environ, "LAB_ORGANISER_PASSWORD": "", "LAB_WARM_REPORTS": "0", **(environment or {})}
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "lab", "serve", "--host", "127.0.0.1", "--port", str(port), "--db", str(db), *args,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT, env=env,
@@ -143,7 +146,7 @@ def run_serve(db: Path, port: int, *args: str, wrap: list[str] | None = None) ->
         capture_output=True,
         text=True,
         timeout=30,
-        env={**os.environ, "LAB_ORGANISER_PASSWORD": "x"},
+        env={**os.environ, "LAB_ORGANISER_PASSWORD": "x", "LAB_WARM_REPORTS": "0"},
     )
 
 

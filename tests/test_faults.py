@@ -56,7 +56,12 @@ class LabProcess:
     async def start(self) -> None:
         """Start `lab serve` and return once it listens (it prints its links only then)."""
         self.links = {}
-        env = {**os.environ, "LAB_ORGANISER_PASSWORD": "x", "LAB_CONNECTIONS_PER_ADDRESS": "2000"}
+        env = {
+            **os.environ,
+            "LAB_ORGANISER_PASSWORD": "x",
+            "LAB_CONNECTIONS_PER_ADDRESS": "2000",
+            "LAB_WARM_REPORTS": "0",
+        }
         self.process = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "lab", "serve", "--host", "127.0.0.1", "--port", str(self.port),
             "--db", str(self.db), "--deck", str(self.deck),

@@ -16,6 +16,7 @@ import pytest
 from conftest import CHOICE, OPEN, SCALE, WORDS, Client, Server, facilitator, spec
 from pypdf import PdfReader
 
+from lab import report
 from lab.cli import main
 from lab.decks import DeckError, parse_deck
 from lab.details import Details
@@ -95,7 +96,6 @@ async def test_the_word_report_has_every_question_its_n_averages_skips_quotes_th
 ) -> None:
     room = await make_room(server.rooms)
     other = await last_year(server.rooms)
-    from lab import report
 
     body = await report.build(server.app.state.store, room, "docx", other)
     text = docx_text(body)
@@ -147,7 +147,6 @@ async def test_the_word_report_has_every_question_its_n_averages_skips_quotes_th
 async def test_the_pdf_says_what_the_word_file_says(server: Server) -> None:
     room = await make_room(server.rooms)
     other = await last_year(server.rooms)
-    from lab import report
 
     text = pdf_text(await report.build(server.app.state.store, room, "pdf", other))
     assert text.startswith("VERSLAG Participatielab 2026 Datum 19 november 2026 Plaats Buurthuis De Schakel")
@@ -167,7 +166,6 @@ async def test_the_pdf_says_what_the_word_file_says(server: Server) -> None:
 async def test_the_report_is_in_the_rooms_language(server: Server) -> None:
     room = await make_room(server.rooms)
     await room.act("language", {"lang": "en"})
-    from lab import report
 
     text = docx_text(await report.build(server.app.state.store, room, "docx"))
     assert "Date | November 19, 2026" in text
@@ -287,7 +285,6 @@ async def test_the_facilitator_corrects_the_themes_and_the_report_keeps_them(
     assert found["corrected"] is True
     assert [(t["name"], len(t["items"])) for t in found["themes"]] == [("onderhoud", 3), ("Betaalbaarheid", 1),
                                                                         ("Inkomen", 1)]  # fmt: skip
-    from lab import report
 
     body = docx.Document(io.BytesIO(await report.build(server.app.state.store, room, "docx")))
     themes = [p.text for p in body.paragraphs if p.style is not None and p.style.name == "Heading 3"]
@@ -387,3 +384,64 @@ async def test_the_organiser_gets_each_rooms_report_from_the_list(
     assert (granted.status_code, granted.headers["location"]) == (303, f"/f/{room.code}/report.docx")
     report = await slow(organiser, granted.headers["location"])
     assert report.status_code == 200 and "Samenwerking | 4,0 | 3 | 1 | 0 | 0 | 1 | 1 | 1" in docx_text(report.content)
+
+
+async def drawn_report(server: Server) -> tuple[report.Report, dict[str, bytes]]:
+    """make_room's report, its quotes grouped and its charts drawn as the workers would, in this process."""
+    from lab.report import charts, render
+
+    room = await make_room(server.rooms)
+    made = report.collect(room, await server.app.state.store.joined(room.id), {})
+    for part in report.themed(made):
+        part.themes = render.themes_of(part, made.lang, made.labels["other"])
+    drawn = {part.chart: charts.svg(part.figure, made.labels, made.lang, made.images).encode()
+             for section in made.sections for part in section.parts
+             if part.chart and part.figure is not None and part.respondents}  # fmt: skip
+    return made, drawn
+
+
+def pages_and_bookmarks(body: bytes) -> tuple[list[list[str]], list[str]]:
+    """Each page's words (sorted: where a footer is drawn does not matter), and the bookmarks in order."""
+    pdf = PdfReader(io.BytesIO(body))
+
+    def titles(outline: list[Any]) -> list[str]:
+        return [t for item in outline for t in (titles(item) if isinstance(item, list) else [item.title])]
+
+    return [sorted((page.extract_text() or "").split()) for page in pdf.pages], titles(pdf.outline)
+
+
+async def test_a_pdf_laid_out_in_two_parts_and_joined_is_the_pdf_laid_out_whole(server: Server) -> None:
+    from lab.report import render
+
+    made, drawn = await drawn_report(server)
+    whole = render.write(made, "pdf", drawn)
+    whole_pages, whole_bookmarks = pages_and_bookmarks(whole)
+    assert whole_bookmarks[:3] == ["Vragen", "Hoe de antwoorden verzameld zijn", "1. Hoe was de samenwerking?"]
+    assert "Bijlage: alle antwoorden" in whole_bookmarks and "Participatielab 2026" not in whole_bookmarks
+    texts = [page.extract_text() for page in PdfReader(io.BytesIO(whole)).pages]
+    assert [f"Pagina {n} / {len(texts)}" in text for n, text in enumerate(texts, 1)] == [True] * len(texts)
+    for cut in range(1, len(made.sections)):
+        parts = [render.pdf_part(made, drawn, 0, cut), render.pdf_part(made, drawn, cut, len(made.sections))]
+        assert "Pagina" not in pdf_text(parts[1])  # the parts leave the numbers to the join
+        assert pages_and_bookmarks(render.join(made, parts)) == (whole_pages, whole_bookmarks), cut
+
+
+async def test_a_big_report_is_cut_where_the_work_is_halved_and_a_small_one_is_not_cut(
+    server: Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    made, drawn = await drawn_report(server)
+    assert report.split_at(made, drawn) is None  # four short questions: the join would cost more than it saves
+    open_part = made.sections[3].parts[0]
+    assert isinstance(open_part.figure, report.Quotes) and not open_part.chart  # quotes, no chart
+    assert report.weight(made.sections[3], drawn) == report.SECTION + report.QUOTE * len(open_part.figure.quotes)
+    monkeypatch.setattr(report, "SPLIT_ABOVE", 0)
+    cut = report.split_at(made, drawn)
+    assert cut is not None and 1 <= cut < len(made.sections)
+    room = await server.rooms.get(made.code)
+    assert room is not None
+    body = await report.build(server.app.state.store, room, "pdf")  # through the workers, in two parts
+    pages = PdfReader(io.BytesIO(body)).pages
+    assert [f"Pagina {n} / {len(pages)}" in (page.extract_text() or "") for n, page in enumerate(pages, 1)] == [
+        True
+    ] * len(pages)
+    assert "4. Wat moet beter?" in pdf_text(body) and "Bijlage: alle antwoorden" in pdf_text(body)

@@ -5,8 +5,10 @@ when it is killed."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
 import signal
+import threading
 from pathlib import Path
 
 import httpx2 as httpx
@@ -99,8 +101,32 @@ async def test_the_server_starts_the_fork_server_with_its_imports_when_it_starts
     assert os.getpriority(os.PRIO_PROCESS, forkserver) == min(19, ours + workers.NICENESS)  # for its imports too
 
 
+async def test_the_server_stops_at_once_while_the_fork_server_is_still_importing(
+    server: Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    importing = threading.Event()
+    imported = threading.Event()
+
+    def slow_warm() -> None:  # the fork server's imports, on a machine so busy they take a minute
+        importing.set()
+        imported.wait(60)
+
+    monkeypatch.setattr(workers, "warm", slow_warm)
+    await server.stop()
+    server.settings = dataclasses.replace(server.settings, warm_reports=True)
+    await server.start()
+    try:
+        assert await asyncio.to_thread(importing.wait, 10)
+        await asyncio.wait_for(server.stop(), 10)  # not held up by the imports
+        assert not server.app.state.reports_warm.done()
+    finally:
+        imported.set()
+
+
 async def test_the_workers_end_when_lab_serve_is_killed(tmp_path: Path) -> None:
-    process, printed = await start_serve(tmp_path / "lab.db", free_port(), "--deck", str(DECK))
+    process, printed = await start_serve(
+        tmp_path / "lab.db", free_port(), "--deck", str(DECK), environment={"LAB_WARM_REPORTS": "1"}
+    )
     try:
         code = printed["Participants"].rsplit(" ", 1)[-1]
         base = printed["Participants"].split()[0]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import itertools
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -494,7 +495,68 @@ async def make(made: Report, kind: str) -> bytes:
     if grouping is not None:
         for part, themes in zip(parts, await grouping, strict=True):
             part.themes = themes
-    return await workers.run(_write, made, kind, dict(zip(drawn, images, strict=True)))
+    charts = dict(zip(drawn, images, strict=True))
+    cut = split_at(made, charts) if kind == "pdf" else None
+    if cut is None:
+        return await workers.run(_write, made, kind, charts)
+    # A big PDF is laid out in two parts at once, one per worker, then joined and its pages numbered.
+    end = len(made.sections)
+    halves = await asyncio.gather(
+        workers.run(_pdf_part, made, charts, 0, cut), workers.run(_pdf_part, made, charts, cut, end)
+    )
+    return await workers.run(_join, made, list(halves))
+
+
+SPLIT_ABOVE = 3_000_000  # a PDF whose `weight` is above this (µs) is laid out in two parts at once
+
+
+def split_at(report: Report, charts: Mapping[str, bytes]) -> int | None:
+    """Where to cut the report's sections into two parts of about the same work for WeasyPrint (the title page and
+    methods go with the first, the appendix with the second); None when it is too small to be worth the join (about
+    0.6 s for 50 pages)."""
+    weights = [weight(section, charts) for section in report.sections]
+    first = SECTION + QUOTE * len(report.sections)  # the title page lists every question
+    last = SECTION + sum(_table_weight(table) for _, table in report.appendix if not isinstance(table, str))
+    total = first + sum(weights) + last
+    if len(weights) < 2 or total < SPLIT_ABOVE:
+        return None
+    so_far = first
+    for cut, part in enumerate(weights[:-1], start=1):
+        if so_far + part / 2 >= total / 2:  # this section would end past the middle: cut before it
+            return max(cut - 1, 1)
+        so_far += part
+    return len(weights) - 1
+
+
+# What WeasyPrint spends, roughly, in µs, measured on a 1,000-participant room (python -m bench.report): a section's
+# heading and page, a quote as listed (the same words once) and its votes, a table and each of its cells (tables are
+# measured twice), a chart, each text in it (laid out by Pango, as a paragraph is) and each byte of it (its shapes,
+# and a picture under pins).
+SECTION, QUOTE, VOTES, TABLE, CELL, CHART, CHART_TEXT, CHART_BYTE = (
+    20_000, 1_700, 1_700, 30_000, 2_000, 40_000, 2_000, 1.5,
+)  # fmt: skip
+
+
+def weight(section: Section, charts: Mapping[str, bytes]) -> int:
+    """Roughly how long WeasyPrint takes over a section, in µs: its quotes or tables and its chart."""
+    total = SECTION
+    for part in section.parts:
+        if part.chart in charts:
+            chart = charts[part.chart]
+            total += CHART + CHART_TEXT * chart.count(b"<text") + int(CHART_BYTE * len(chart))
+        if isinstance(part.figure, Quotes):
+            if part.figure.voted:  # each idea keeps its own line, with its votes
+                total += (QUOTE + VOTES) * len(part.figure.quotes)
+            else:  # the same words are listed once
+                total += QUOTE * len({" ".join(quote.text.lower().split()) for quote in part.figure.quotes})
+        else:
+            total += _table_weight(part.table)
+        total += sum(_table_weight(table) for _, table in part.groups)
+    return total
+
+
+def _table_weight(table: Table) -> int:
+    return TABLE + CELL * sum(len(row) for row in table.rows) if table.rows else 0
 
 
 def themed(report: Report) -> list[Part]:
@@ -511,6 +573,18 @@ def _write(made: Report, kind: str, images: dict[str, bytes]) -> bytes:
     from .render import write
 
     return write(made, kind, images)
+
+
+def _pdf_part(made: Report, charts: dict[str, bytes], start: int, end: int) -> bytes:
+    from .render import pdf_part
+
+    return pdf_part(made, charts, start, end)
+
+
+def _join(made: Report, parts: list[bytes]) -> bytes:
+    from .render import join
+
+    return join(made, parts)
 
 
 def _group(made: Report) -> list[list[Theme]]:

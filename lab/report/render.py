@@ -21,7 +21,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from .. import themes
 from ..figures import Quote, Quotes
 from ..questions import Table
-from . import Cell, Part, Report, Theme, counted
+from . import Cell, Part, Report, Section, Theme, counted
 
 TEMPLATES = Path(__file__).parent.parent / "templates"
 _env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(default=True))
@@ -41,6 +41,38 @@ def write(report: Report, kind: str, images: Mapping[str, bytes]) -> bytes:
     return HTML(string=page, base_url=str(TEMPLATES)).write_pdf()  # type: ignore[no-any-return]
 
 
+def pdf_part(report: Report, images: Mapping[str, bytes], start: int, end: int) -> bytes:
+    """Sections `start` to `end` of the report as a PDF of their own, without page numbers (`join` prints those
+    over the joined pages): with the title page and methods when it starts at the first section, with the appendix
+    when it ends at the last. Every section starts a page, so the parts break their pages as the whole would."""
+    from weasyprint import HTML
+
+    page = html(report, images, report.sections[start:end], opening=start == 0,
+                closing=end == len(report.sections), numbered=False)  # fmt: skip
+    return HTML(string=page, base_url=str(TEMPLATES)).write_pdf()  # type: ignore[no-any-return]
+
+
+def join(report: Report, parts: Sequence[bytes]) -> bytes:
+    """The parts of a report's PDF (`pdf_part`) as one file, with its bookmarks, and "Pagina N / M" printed over
+    every page in the footer the whole report would have had."""
+    from pypdf import PdfReader, PdfWriter
+    from weasyprint import HTML
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(parts[0])))  # the first part's title, language, bookmarks
+    for part in parts[1:]:
+        writer.append(PdfReader(io.BytesIO(part)))
+    total = len(writer.pages)
+    numbers = _env.get_template("report_pages.html").render(report=report, pages=total)
+    numbered = PdfReader(io.BytesIO(HTML(string=numbers).write_pdf()))
+    for page, number in zip(writer.pages, numbered.pages, strict=True):
+        page.merge_page(number)
+        page.compress_content_streams()  # merging leaves a page's content uncompressed
+    writer.compress_identical_objects(remove_duplicates=True, remove_unreferenced=True)  # one copy of each font
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
 def themes_of(part: Part, lang: str, other: str) -> list[Theme]:
     """A round's quotes grouped by theme: the facilitator's corrected groups kept, the rest automatic."""
     figure = part.figure
@@ -58,9 +90,22 @@ def themes_of(part: Part, lang: str, other: str) -> list[Theme]:
 # -- HTML and PDF -------------------------------------------------------------------------------------------------
 
 
-def html(report: Report, images: Mapping[str, bytes]) -> str:
+def html(
+    report: Report,
+    images: Mapping[str, bytes],
+    sections: Sequence[Section] | None = None,
+    opening: bool = True,
+    closing: bool = True,
+    numbered: bool = True,
+) -> str:
+    """The report as a web page (and the PDF's source): all of it, or `sections` only, with or without the title
+    page and methods (`opening`), the appendix (`closing`) and the page numbers in the PDF's footer."""
     return _env.get_template("report.html").render(
         report=report,
+        sections=report.sections if sections is None else sections,
+        opening=opening,
+        closing=closing,
+        numbered=numbered,
         charts={name: "data:image/svg+xml;base64," + base64.b64encode(svg).decode() for name, svg in images.items()},
         quotes_of=quotes_of,
         quoted=lambda part: isinstance(part.figure, Quotes),
