@@ -31,13 +31,17 @@ OUTGOING = 10_000  # messages waiting for a remote backend before the oldest are
 class Outbox:
     """What one socket still has to send: direct replies and published messages, in order, bounded."""
 
+    # One per socket, so kept small: slots, a list, and a future only while the sender waits (an Event weighs more).
+    __slots__ = ("_items", "_loop", "_waiter", "closed", "limit", "on_overflow", "overflowed")
+
     def __init__(self, limit: int) -> None:
         self.limit = limit
         self.on_overflow: Callable[[], object] | None = None  # the socket's owner stops its sender with this
         self.overflowed = False
         self.closed = False
-        self._items: deque[str] = deque()
-        self._wakeup = asyncio.Event()
+        self._items: list[str] = []  # a few at most, mostly none: a list weighs a tenth of an empty deque
+        self._loop = asyncio.get_running_loop()
+        self._waiter: asyncio.Future[None] | None = None
 
     def put(self, message: str) -> None:
         if self.overflowed or self.closed:
@@ -49,27 +53,32 @@ class Outbox:
                 self.on_overflow()
         else:
             self._items.append(message)
-        self._wakeup.set()
+        self._wake()
 
     def close(self) -> None:
         """Wake the sender so it can stop."""
         self.closed = True
-        self._wakeup.set()
+        self._wake()
+
+    def _wake(self) -> None:
+        waiter, self._waiter = self._waiter, None
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
 
     def get_nowait(self) -> str | None:
         """The next message if one is waiting (else None)."""
-        return self._items.popleft() if self._items and not self.overflowed else None
+        return self._items.pop(0) if self._items and not self.overflowed else None
 
     async def get(self) -> str | None:
         """The next message; None once the outbox overflowed or was closed."""
         while not self._items:
             if self.overflowed or self.closed:
                 return None
-            self._wakeup.clear()
-            await self._wakeup.wait()
+            self._waiter = self._loop.create_future()
+            await self._waiter
         if self.overflowed:
             return None
-        return self._items.popleft()
+        return self._items.pop(0)
 
 
 class Backend(ABC):

@@ -7,6 +7,7 @@ Accept-Language, else Dutch. Message ids are English.
 
 from __future__ import annotations
 
+import functools
 import io
 from collections.abc import Mapping
 from contextvars import ContextVar
@@ -75,6 +76,14 @@ def choose(accept_language: str, chosen: object = None) -> str:
     """The language for a request: an explicit choice, else the best match in Accept-Language, else Dutch."""
     if isinstance(chosen, str) and chosen in LANGUAGES:
         return chosen
+    if len(accept_language) <= 256:  # what browsers send: a handful of different headers among thousands of phones
+        return _from_header(accept_language)
+    return _from_header.__wrapped__(accept_language)
+
+
+@functools.lru_cache(maxsize=1024)
+def _from_header(accept_language: str) -> str:
+    """The best match in an Accept-Language header, else Dutch (Babel's parsing of each tag is the costly part)."""
     weighted = []
     for index, part in enumerate(accept_language.split(",")[:20]):
         tag, _, q = part.strip().partition(";q=")

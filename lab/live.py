@@ -52,6 +52,8 @@ CLOSE_FAILED = 1011  # the server failed (a task that should not end did)
 class RateLimit:
     """A token bucket: `rate` messages a second on average, bursts of `burst` (twice the rate unless given)."""
 
+    __slots__ = ("burst", "clock", "rate", "stamp", "tokens")  # three per socket
+
     def __init__(self, rate: float, clock: Callable[[], float] = time.monotonic, burst: float | None = None) -> None:
         self.rate = rate
         self.burst = 2 * rate if burst is None else burst
@@ -78,6 +80,8 @@ class Who:
 
 class Connection:
     """One open socket: who it is, its outbox and its language."""
+
+    __slots__ = ("asks", "lang", "outbox", "participant", "upvotes", "websocket")
 
     def __init__(self, websocket: WebSocket, outbox: Outbox, who: Who, settings: Settings) -> None:
         self.websocket = websocket
@@ -236,7 +240,7 @@ async def _serve(websocket: WebSocket, audience: str) -> None:
     state = websocket.app.state
     settings: Settings = state.settings
     session = websocket.session
-    lang = i18n.choose(websocket.headers.get("accept-language", ""), session.get("lang"))
+    lang = i18n.current.get()  # chosen for this socket by the Language middleware
     room: Room | None = await state.rooms.get(websocket.path_params["code"])
     if room is None:
         await _refuse(websocket, NotFound(), lang)
@@ -296,20 +300,8 @@ async def _run(websocket: WebSocket, room: RoomPort, audience: str, who: Who, hu
         reader = asyncio.create_task(_read_loop(room, conn, HANDLERS[audience], settings))
         sender = asyncio.create_task(_send_loop(websocket, outbox))
         outbox.on_overflow = sender.cancel  # a sender stuck on a client that stopped reading
-        removed = False
-
-        class Phone:
-            """What the room reaches this participant's socket with."""
-
-            def tell(self, message: dict[str, Any]) -> None:
-                conn.send(message)
-
-            def kick(self) -> None:  # the facilitator removed this participant from the room
-                nonlocal removed
-                removed = True
-                reader.cancel()
-
-        unwatch = room.watch(who.participant, Phone()) if who.participant is not None else None
+        phone = _Phone(conn, reader)
+        unwatch = room.watch(who.participant, phone) if who.participant is not None else None
         try:
             done, _ = await asyncio.wait((reader, sender), return_when=asyncio.FIRST_COMPLETED)
         finally:
@@ -320,7 +312,7 @@ async def _run(websocket: WebSocket, room: RoomPort, audience: str, who: Who, hu
         failed = [t for t in done if not t.cancelled() and t.exception() is not None]
         for task in failed:
             log.error("socket task failed; closing the socket", exc_info=task.exception())
-        if removed:
+        if phone.removed:
             with contextlib.suppress(Exception):  # told why, then closed: the phone does not come back
                 await asyncio.wait_for(websocket.send_text(dumps(_error_message(Removed(), who.lang))), 1.0)
             await _shut(websocket, Removed.close or CLOSE_FAILED)
@@ -332,6 +324,26 @@ async def _run(websocket: WebSocket, room: RoomPort, audience: str, who: Who, hu
             await _shut(websocket, NotFound.close or CLOSE_FAILED)
     if not room.deleted:
         room.participants_changed()
+
+
+class _Phone:
+    """What the room reaches a participant's socket with (one per socket, so small: a class made per socket would
+    weigh a kilobyte)."""
+
+    __slots__ = ("conn", "reader", "removed")
+
+    def __init__(self, conn: Connection, reader: asyncio.Task[None]) -> None:
+        self.conn = conn
+        self.reader = reader
+        self.removed = False
+
+    def tell(self, message: dict[str, Any]) -> None:
+        self.conn.send(message)
+
+    def kick(self) -> None:
+        """The facilitator removed this participant from the room: stop reading, then say why and close."""
+        self.removed = True
+        self.reader.cancel()
 
 
 async def _shut(websocket: WebSocket, code: int) -> None:
@@ -350,6 +362,7 @@ async def _send_loop(websocket: WebSocket, outbox: Outbox) -> None:
                 await websocket.send_text(message)
             except RuntimeError:  # the socket closed meanwhile
                 return
+            del message  # not kept while waiting for the next: an idle phone would hold its snapshot
 
 
 async def _read_loop(room: RoomPort, conn: Connection, handlers: dict[str, Handler], settings: Settings) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import hashlib
+from collections import OrderedDict
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
@@ -17,7 +18,7 @@ from markupsafe import Markup
 from starlette.datastructures import URL
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.templating import Jinja2Templates
 
 from . import access, anonymity, export, i18n, letters, media, members, qr, questions
@@ -186,9 +187,37 @@ async def phone(request: Request) -> Response:
     # `who`: this participant's own key for what the page keeps unsent (another member on a shared phone, the
     # kiosk's next person, never sends the previous one's vote); a hash, so the page never holds the id itself
     who = hashlib.sha256(f"{room.id}:{participant}".encode()).hexdigest()[:16]
-    data = js_data(request, room, "phone_socket", who=who, kiosk=kiosk, csrf=access.csrf_token(request.session),
-                   names=room.names_allowed())  # fmt: skip
+    csrf = access.csrf_token(request.session)
+    if not kiosk and proxy is None:
+        return _phone_page(request, room, who, csrf)
+    data = js_data(request, room, "phone_socket", who=who, kiosk=kiosk, csrf=csrf, names=room.names_allowed())
     return render(request, "phone.html", room=room, data=data, kiosk=kiosk, proxy=proxy, privacy=_privacy(room))
+
+
+_WHO, _CSRF = "labWho8c1f2e9d", "labCsrf5b07a3f6"  # marks in a kept page where each phone's own values go
+_phone_pages: OrderedDict[tuple[object, ...], str] = OrderedDict()
+PHONE_PAGES_KEPT = 256
+
+
+def _phone_page(request: Request, room: Room, who: str, csrf: str) -> Response:
+    """The phone's page as most phones get it (no kiosk, no proxy): rendered once for a room's title and settings
+    in a language, and each phone's own key and token put in where the marks are. At a congress thousands of
+    phones ask for the same page within a minute; both values are letters, digits, `-` and `_`, which need no
+    escaping in HTML or JSON."""
+    lang = i18n.current.get()
+    privacy = _privacy(room)
+    key = (room.code, room.title, room.lang, lang, room.names_allowed(), privacy)
+    page = _phone_pages.get(key)
+    if page is None:
+        data = js_data(request, room, "phone_socket", who=_WHO, kiosk=False, csrf=_CSRF, names=room.names_allowed())
+        rendered = render(request, "phone.html", room=room, data=data, kiosk=False, proxy=None, privacy=privacy)
+        page = bytes(rendered.body).decode()
+        _phone_pages[key] = page
+        while len(_phone_pages) > PHONE_PAGES_KEPT:
+            _phone_pages.popitem(last=False)
+    else:
+        _phone_pages.move_to_end(key)
+    return HTMLResponse(page.replace(_WHO, who).replace(_CSRF, csrf))
 
 
 def _privacy(room: Room) -> str:

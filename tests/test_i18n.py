@@ -63,6 +63,8 @@ def test_dutch_placeholders_match_the_english_ones() -> None:
         ("en", "nl", "nl"),
         ("nl", "en", "en"),
         ("garbage;;q=x,,", "xx", "nl"),
+        ("de;q=0.9," * 40 + "en;q=0.8", None, "nl"),  # a long header (not kept): only its first 20 tags count
+        ("en;q=0.8," + "de;q=0.9," * 40, None, "en"),
     ],
 )
 def test_language_follows_the_choice_then_the_browser(header: str, chosen: str | None, expected: str) -> None:

@@ -108,6 +108,25 @@ async def test_a_screens_data_block_is_the_same_whether_its_shared_part_was_enco
     assert set(first) >= {"code", "title", "ws", "lang", "room_lang", "strings", "types", "passive", "anytime"}
 
 
+async def test_phones_get_the_kept_page_with_their_own_key_and_token_and_a_new_title_makes_a_new_page(
+    server: Server, clients: Callable[[], Client]
+) -> None:
+    room: Room = await server.rooms.create("Kamer", [spec(**CHOICE)])
+    first, second = clients(), clients()
+    pages = [(await phone.get(f"/r/{room.code}")).text for phone in (first, second)]
+    data = [page_data(page) for page in pages]
+    assert data[0]["who"] != data[1]["who"] and data[0]["csrf"] != data[1]["csrf"]
+    assert all(len(d["who"]) == 16 and len(d["csrf"]) == 32 for d in data)
+    own = [(d["who"], d["csrf"]) for d in data]
+    blanked = [page.replace(who, "WHO").replace(csrf, "CSRF") for page, (who, csrf) in zip(pages, own, strict=True)]
+    assert blanked[0] == blanked[1]  # the same page apart from them
+    assert "labWho" not in pages[0] and "labCsrf" not in pages[0]
+    again = page_data((await first.get(f"/r/{room.code}")).text)
+    assert (again["who"], again["csrf"]) == own[0]  # the same phone keeps its own
+    room.title = "Nieuwe titel"
+    assert page_data((await second.get(f"/r/{room.code}")).text)["title"] == "Nieuwe titel"
+
+
 def imports(module: Path) -> set[Path]:
     """Every module `module` imports, directly or further down; a dynamic import of `./${name}.js` (the question
     types' loader) stands for every type in the registry."""
