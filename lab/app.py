@@ -196,9 +196,7 @@ class Language:
 
 
 def templates() -> Jinja2Templates:
-    env = i18n.templates(HERE / "templates")
-    env.filters["screen_json"] = pages.data_json
-    return Jinja2Templates(env=env)
+    return Jinja2Templates(env=i18n.templates(HERE / "templates"))
 
 
 def path_for(app: Starlette) -> Callable[..., str]:

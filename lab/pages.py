@@ -13,8 +13,6 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
-from jinja2.utils import htmlsafe_json_dumps
-from markupsafe import Markup
 from starlette.datastructures import URL
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -97,13 +95,6 @@ def _shared(lang: str) -> dict[str, Any]:
     }
 
 
-@functools.cache
-def _shared_json(lang: str) -> Markup:
-    """`_shared(lang)` as the members of an HTML-safe JSON object (no braces), encoded once: it is most of the
-    block, and at a congress thousands of phones ask for it within a minute."""
-    return htmlsafe_json_dumps(_shared(lang))[1:-1]
-
-
 def js_data(request: Request, room: Room, ws: str, **extra: Any) -> dict[str, Any]:
     """The data block a live screen's script reads: its socket, its strings, and the question types to load."""
     lang = i18n.current.get()
@@ -116,14 +107,6 @@ def js_data(request: Request, room: Room, ws: str, **extra: Any) -> dict[str, An
         **_shared(lang),
         **extra,
     }
-
-
-def data_json(data: dict[str, Any]) -> Markup:
-    """A `js_data` block as HTML-safe JSON for the page (the template filter `screen_json`): what is this screen's
-    own encoded now, the shared part as encoded once for its language."""
-    shared = _shared(data["lang"])
-    own = {key: value for key, value in data.items() if key not in shared}
-    return htmlsafe_json_dumps(own)[:-1] + Markup(",") + _shared_json(data["lang"]) + Markup("}")
 
 
 async def find_room(request: Request) -> Room:
@@ -189,7 +172,13 @@ async def phone(request: Request) -> Response:
     who = hashlib.sha256(f"{room.id}:{participant}".encode()).hexdigest()[:16]
     csrf = access.csrf_token(request.session)
     if not kiosk and proxy is None:
-        return _phone_page(request, room, who, csrf)
+        return _kept_phone_page(request, room, who, csrf)
+    return _phone_page(request, room, who, csrf, kiosk, proxy)
+
+
+def _phone_page(
+    request: Request, room: Room, who: str, csrf: str, kiosk: bool = False, proxy: dict[str, Any] | None = None
+) -> Response:
     data = js_data(request, room, "phone_socket", who=who, kiosk=kiosk, csrf=csrf, names=room.names_allowed())
     return render(request, "phone.html", room=room, data=data, kiosk=kiosk, proxy=proxy, privacy=_privacy(room))
 
@@ -199,19 +188,15 @@ _phone_pages: OrderedDict[tuple[object, ...], str] = OrderedDict()
 PHONE_PAGES_KEPT = 256
 
 
-def _phone_page(request: Request, room: Room, who: str, csrf: str) -> Response:
+def _kept_phone_page(request: Request, room: Room, who: str, csrf: str) -> Response:
     """The phone's page as most phones get it (no kiosk, no proxy): rendered once for a room's title and settings
     in a language, and each phone's own key and token put in where the marks are. At a congress thousands of
     phones ask for the same page within a minute; both values are letters, digits, `-` and `_`, which need no
     escaping in HTML or JSON."""
-    lang = i18n.current.get()
-    privacy = _privacy(room)
-    key = (room.code, room.title, room.lang, lang, room.names_allowed(), privacy)
+    key = (room.code, room.title, room.lang, i18n.current.get(), room.names_allowed(), _privacy(room))
     page = _phone_pages.get(key)
     if page is None:
-        data = js_data(request, room, "phone_socket", who=_WHO, kiosk=False, csrf=_CSRF, names=room.names_allowed())
-        rendered = render(request, "phone.html", room=room, data=data, kiosk=False, proxy=None, privacy=privacy)
-        page = bytes(rendered.body).decode()
+        page = bytes(_phone_page(request, room, _WHO, _CSRF).body).decode()
         _phone_pages[key] = page
         while len(_phone_pages) > PHONE_PAGES_KEPT:
             _phone_pages.popitem(last=False)

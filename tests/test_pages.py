@@ -92,7 +92,7 @@ async def test_the_phone_page_gives_a_participant_id_and_its_data(
     assert scripts[0] == "application/json" and scripts[1].endswith("/static/phone.js") and len(scripts) == 2
 
 
-async def test_a_screens_data_block_is_the_same_whether_its_shared_part_was_encoded_once_or_not(
+async def test_a_screens_data_block_keeps_the_title_inside_and_is_the_same_for_every_phone_but_its_own_keys(
     server: Server, clients: Callable[[], Client]
 ) -> None:
     room: Room = await server.rooms.create("</script><script>alert(1)</script> & 'x'", [spec(**CHOICE)])

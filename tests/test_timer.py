@@ -30,8 +30,9 @@ from lab.hub import Hub
 from lab.rooms import Room, Rooms
 from lab.store import open_store
 
-LATE_MS = 500  # the question closes within this long after its countdown ends, by the server's clock: the timer
-# fires on time, and the close is then committed (with fsync) before it is sent, which on a busy test machine took 308 ms
+# The question closes within this long after its countdown ends, by the server's clock: the timer fires on time, and
+# the close is then committed (with fsync) before it is sent, which on a busy test machine took 308 ms.
+LATE_MS = 500
 
 
 async def test_a_countdown_closes_the_question_at_zero(server: Server, clients: Callable[[], Client]) -> None:

@@ -11,9 +11,8 @@ worker that dies (killed, out of memory) is replaced in a moment. The fork serve
 forking the server itself, with its threads and open sockets, would not be safe.
 
 The fork server and the workers run at a lower priority than the server (lab.report.background: their imports
-and reports never take the core a live room needs) and end when
-the server's process ends, however it ended: after a kill -9 nobody shuts the pool down, and a worker would wait for
-jobs for ever, and keep the fork server with it.
+and reports never take the core a live room needs) and end when the server's process ends, however it ended: after
+a kill -9 nobody shuts the pool down, and a worker would wait for jobs for ever, and keep the fork server with it.
 """
 
 from __future__ import annotations

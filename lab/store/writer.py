@@ -140,27 +140,23 @@ class Writer:
             await conn.execute("BEGIN IMMEDIATE")
             index = 0
             while index < len(group):
-                end = index
-                while end < len(group) and group[end].vote is not None:
+                kind = _kind(group[index])
+                end = index + 1
+                while kind and end < len(group) and _kind(group[end]) == kind:
                     end += 1
-                if end > index:  # a run of votes: stored together
-                    await self._store_votes(conn, [job.vote for job in group[index:end]])  # type: ignore[misc]
-                    index = end
-                    continue
-                while end < len(group) and group[end].join is not None:
-                    end += 1
-                if end > index:  # a run of joins: the same
-                    joins = group[index:end]
-                    results = await self._store_joins(conn, [job.join for job in joins])  # type: ignore[misc]
-                    for job, result in zip(joins, results, strict=True):
+                run = group[index:end]
+                if kind == "vote":  # a run of votes: stored together
+                    await self._store_votes(conn, [job.vote for job in run])  # type: ignore[misc]
+                elif kind == "join":  # a run of joins: the same
+                    results = await self._store_joins(conn, [job.join for job in run])  # type: ignore[misc]
+                    for job, result in zip(run, results, strict=True):
                         if isinstance(result, BaseException):
                             job.error = result
                         else:
                             job.result = result
-                    index = end
                 else:
                     await self._run_job(group[index])
-                    index += 1
+                index = end
             await conn.execute("COMMIT")
         except Exception as error:  # the whole group failed (disk full, I/O error): nobody is acknowledged
             log.exception("commit of %d jobs failed", len(group))
@@ -195,6 +191,11 @@ class Writer:
             await self._conn.execute("ROLLBACK TO job")
             job.error = error
         await self._conn.execute("RELEASE job")
+
+
+def _kind(job: _Job) -> str:
+    """What a job is, for storing runs of the same together: "vote", "join", or "" (a job of its own)."""
+    return "vote" if job.vote is not None else "join" if job.join is not None else ""
 
 
 def _settle(future: asyncio.Future[Any], result: Any = None, error: BaseException | None = None) -> None:
