@@ -10,15 +10,17 @@ DECK   ?= sessions/prestatieafspraken.toml
 HOST   ?= 0.0.0.0
 PORT   ?= 8000
 
-.PHONY: run test check format bench browser pdf-libs clean
+.PHONY: run test check format bench browser pdf-libs services clean
 
 run: $(VENV)/.runtime pdf-libs
 	$(BIN)/lab serve --deck $(DECK) --host $(HOST) --port $(PORT)
 
-# Two test processes (pytest-xdist). Measured on two cores: one process 18 minutes; two or four about 15.5 (with
-# both, about one core busy); with four, the countdown and kill -9 tests missed their timing once, so two.
-test: $(VENV)/.dev browser pdf-libs node_modules/.installed
-	$(BIN)/pytest -n 2
+# The whole suite twice: on SQLite (the default store), then on PostgreSQL (a server the tests start themselves).
+# Two test processes each (pytest-xdist). Measured on two cores: one process 18 minutes; two or four about 15.5
+# (with both, about one core busy); with four, the countdown and kill -9 tests missed their timing once, so two.
+test: $(VENV)/.dev browser pdf-libs services node_modules/.installed
+	$(BIN)/pytest -n 2 --store=sqlite
+	$(BIN)/pytest -n 2 --store=postgres
 
 check: $(VENV)/.dev
 	$(BIN)/ruff format --check lab tests
@@ -38,6 +40,10 @@ browser:
 # Pango and a font for the report's PDF (WeasyPrint), from Debian's packages
 pdf-libs:
 	@scripts/install-pdf-libs
+
+# PostgreSQL, Redis and nginx, from Debian's packages: the tests start their own servers of each (tests/services.py)
+services:
+	@scripts/install-services
 
 # axe-core for the accessibility tests (tests/test_a11y.py), exactly as package.json pins it
 node_modules/.installed: package.json

@@ -1,6 +1,10 @@
 """`python -m bench`: one laptop, a congress hall. Drives a real `lab serve` process (and the reference server)
 with load-generator processes through join storm, push, vote burst and projector, then checks integrity and
-cost, and prints one summary line last. Loopback only; every wait is bounded; it stops by itself."""
+cost, and prints one summary line last. Loopback only; every wait is bounded; it stops by itself.
+
+Scenarios (`--scenario`): `burst` (every phone answers at one command, the projector shows the count) and
+`trickle` (results shown on every phone while `--rate` answers a second arrive for `--seconds`, to a question of
+type `--question`: what a congress does when it shows the results on the phones; lab alone)."""
 
 from __future__ import annotations
 
@@ -26,6 +30,7 @@ from .common import LOAD_CPU, SERVER_CPU, cpu_seconds, pin, raise_open_files, rs
 
 DECK = Path(__file__).with_name("deck.toml")
 PHASE = 300.0  # the longest any phase may take, in seconds
+SETTLE = 2.0  # after the trickle's last answer, the load generators watch the results this long (bench.loader)
 
 
 @dataclass
@@ -51,6 +56,14 @@ class Figures:
     vote_errors: int = 0
     cpu_s_per_1000_votes: float = 0.0
     rss_kb_per_participant: float = 0.0
+    # the trickle: the server's share of a core while answers trickle in; how old the results a phone shows get
+    # (p99 and worst, over the sampled phones, just before their next results arrive); results messages a second
+    # per phone, and their average size
+    server_cpu: float = 0.0
+    results_age_p99_ms: float = 0.0
+    results_age_max_ms: float = 0.0
+    phone_results_per_s: float = 0.0
+    phone_results_bytes: float = 0.0
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -67,7 +80,26 @@ def free_port() -> int:
         return port
 
 
-async def start_server(kind: str, port: int, db: Path) -> tuple[asyncio.subprocess.Process, dict[str, str]]:
+QUESTIONS = {
+    "choice": 'type = "choice"\nprompt = "Hoe beoordeelt u de samenwerking?"\n'
+              'options = ["Goed", "Voldoende", "Matig", "Slecht"]',
+    "scale": 'type = "scale"\nprompt = "Hoe ging het vorig jaar?"\nscale_max = 5\nstatements = ["De samenwerking", '
+             '"Ruimte om mee te praten", "Duidelijke afspraken", "De informatie", "Het geld"]',
+    "wordcloud": 'type = "wordcloud"\nprompt = "Zeg het in 1, 2 of 3 woorden."\nmax_words = 3',
+    "open": 'type = "open"\nprompt = "Wat moet beter?"\nmax_length = 200',
+}  # fmt: skip
+
+
+def deck(folder: Path, kind: str) -> Path:
+    """A deck of one question of this type."""
+    path = folder / f"{kind}.toml"
+    path.write_text(f'title = "Benchmark"\n\n[[questions]]\n{QUESTIONS[kind]}\n')
+    return path
+
+
+async def start_server(
+    kind: str, port: int, db: Path, deck_file: Path = DECK
+) -> tuple[asyncio.subprocess.Process, dict[str, str]]:
     if kind == "lab":
         command = [
             "-m",
@@ -80,7 +112,7 @@ async def start_server(kind: str, port: int, db: Path) -> tuple[asyncio.subproce
             "--db",
             str(db),
             "--deck",
-            str(DECK),
+            str(deck_file),
         ]
     else:
         command = ["-m", "bench.reference", "--port", str(port)]
@@ -155,12 +187,23 @@ class Projector:
         return self.shown_at.get(count, float("nan"))
 
 
-async def scenario(kind: str, participants: int, loaders: int, reactions: int = 0, tap_rate: float = 1.0) -> Figures:
+@dataclass(frozen=True)
+class Trickle:
+    question: str = "choice"
+    rate: float = 200.0  # answers a second
+    seconds: float = 10.0
+
+
+async def scenario(
+    kind: str, participants: int, loaders: int, reactions: int = 0, tap_rate: float = 1.0,
+    trickling: Trickle | None = None,
+) -> Figures:  # fmt: skip
     figures = Figures(kind, participants)
     with tempfile.TemporaryDirectory(prefix="lab-bench-") as tmp:
         db = Path(tmp) / "bench.db"
         port = free_port()
-        server, links = await start_server(kind, port, db)
+        question_type = trickling.question if trickling else "choice"
+        server, links = await start_server(kind, port, db, deck(Path(tmp), question_type) if trickling else DECK)
         workers: list[asyncio.subprocess.Process] = []
         try:
             boss = await screen(port, links["Facilitator"], f"/ws/f/{links['code']}")
@@ -184,7 +227,8 @@ async def scenario(kind: str, participants: int, loaders: int, reactions: int = 
                 )  # fmt: skip
                 assert worker.stdin is not None
                 config = {"host": "127.0.0.1", "port": port, "code": links["code"], "count": share, "first": first,
-                          "reactions": reactions if kind == "lab" else 0, "tap_rate": tap_rate}  # fmt: skip
+                          "reactions": reactions if kind == "lab" else 0, "tap_rate": tap_rate,
+                          "question_type": question_type}  # fmt: skip
                 worker.stdin.write(json.dumps(config).encode() + b"\n")
                 first += share
                 workers.append(worker)
@@ -203,29 +247,16 @@ async def scenario(kind: str, participants: int, loaders: int, reactions: int = 
                 round(percentile(pushes, q), 1) for q in (0.5, 0.99, 1.0)
             )
 
-            # 3. vote burst, 4. projector
-            cpu_before = cpu_seconds(server.pid)
-            for worker in workers:
-                assert worker.stdin is not None
-                worker.stdin.write(b"vote\n")
-            voted = await _events(workers, "voted")
-            figures.vote_errors = sum(e["errors"] for e in voted)
-            figures.acked = sum(e["acked"] for e in voted)
-            latencies = [1000 * t for e in voted for t in e["latencies"]]
-            figures.vote_p50_ms, figures.vote_p99_ms, figures.vote_max_ms = (
-                round(percentile(latencies, q), 1) for q in (0.5, 0.99, 1.0)
-            )
-            if figures.acked:
-                first_sent = min(e["first_sent"] for e in voted if e["first_sent"])
-                last_ack = max(e["last_ack"] for e in voted)
-                figures.votes_per_s = round(figures.acked / max(1e-6, last_ack - first_sent))
-                shown_at = await projector.wait_for(figures.acked)
-                figures.projector_lag_ms = round(1000 * (shown_at - last_ack), 1)
-            cpu_after = cpu_seconds(server.pid)
-            figures.cpu_s_per_1000_votes = round((cpu_after - cpu_before) / max(1, figures.acked) * 1000, 3)
+            if trickling is not None:
+                await boss.send(json.dumps({"type": "show_results", "question": question, "target": "phones",
+                                            "show": True}))  # fmt: skip
+                await trickle(figures, server.pid, workers, trickling)
+            else:
+                await burst(figures, server.pid, workers, projector)
 
             # 5. integrity
-            figures.shown = projector.latest
+            if trickling is None:
+                figures.shown = projector.latest
             if kind == "lab":
                 with contextlib.closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as conn:
                     figures.stored = conn.execute("SELECT count(*) FROM answers").fetchone()[0]
@@ -249,6 +280,66 @@ async def scenario(kind: str, participants: int, loaders: int, reactions: int = 
                     process.kill()
                     await process.wait()
     return figures
+
+
+async def burst(figures: Figures, pid: int, workers: list[asyncio.subprocess.Process], projector: Projector) -> None:
+    """3. every phone answers at once; 4. the projector shows the count."""
+    cpu_before = cpu_seconds(pid)
+    for worker in workers:
+        assert worker.stdin is not None
+        worker.stdin.write(b"vote\n")
+    voted = await _events(workers, "voted")
+    figures.vote_errors = sum(e["errors"] for e in voted)
+    figures.acked = sum(e["acked"] for e in voted)
+    latencies = [1000 * t for e in voted for t in e["latencies"]]
+    figures.vote_p50_ms, figures.vote_p99_ms, figures.vote_max_ms = (
+        round(percentile(latencies, q), 1) for q in (0.5, 0.99, 1.0)
+    )
+    if figures.acked:
+        first_sent = min(e["first_sent"] for e in voted if e["first_sent"])
+        last_ack = max(e["last_ack"] for e in voted)
+        figures.votes_per_s = round(figures.acked / max(1e-6, last_ack - first_sent))
+        shown_at = await projector.wait_for(figures.acked)
+        figures.projector_lag_ms = round(1000 * (shown_at - last_ack), 1)
+    cpu_after = cpu_seconds(pid)
+    figures.cpu_s_per_1000_votes = round((cpu_after - cpu_before) / max(1, figures.acked) * 1000, 3)
+
+
+async def trickle(figures: Figures, pid: int, workers: list[asyncio.subprocess.Process], plan: Trickle) -> None:
+    """Answers trickle in while every phone shows the results: the server's share of a core, how old the results
+    on the phones get, and the acknowledgements' latency."""
+    share = plan.rate / len(workers)
+    cpu_before, started = cpu_seconds(pid), time.monotonic()
+    for worker in workers:
+        assert worker.stdin is not None
+        worker.stdin.write(f"trickle {share} {plan.seconds}\n".encode())
+    done = await _events(workers, "trickled")
+    last = max((ack for e in done for _, ack in e["acks"]), default=started)
+    figures.server_cpu = round((cpu_seconds(pid) - cpu_before) / max(1e-6, last - started), 2)
+    figures.vote_errors = sum(e["errors"] for e in done)
+    acks = sorted(ack for e in done for _, ack in e["acks"])
+    figures.acked = len(acks)
+    latencies = [1000 * (ack - sent) for e in done for sent, ack in e["acks"]]
+    figures.vote_p50_ms, figures.vote_p99_ms, figures.vote_max_ms = (
+        round(percentile(latencies, q), 1) for q in (0.5, 0.99, 1.0)
+    )
+    figures.votes_per_s = round(figures.acked / max(1e-6, last - started))
+    ages: list[float] = []
+    finals: list[int] = []
+    for seen in (phone for e in done for phone in e["seen"]):
+        seen.sort()
+        finals.append(seen[-1][1] if seen else 0)
+        for (_shown_at, answers, _), end in zip(seen, [s[0] for s in seen[1:]] + [last + SETTLE], strict=True):
+            # shown until the next results came (`end`); outdated since the next answer was acknowledged
+            if answers < len(acks) and acks[answers] < end:
+                ages.append(1000 * (end - acks[answers]))
+    figures.results_age_p99_ms = round(percentile(ages, 0.99), 1) if ages else 0.0
+    figures.results_age_max_ms = round(max(ages), 1) if ages else 0.0
+    figures.shown = min(finals) if finals else 0  # every sampled phone ends with every answer shown
+    phones = sum(e["phones"] for e in done)
+    window = max(1e-6, last + SETTLE - started)
+    figures.phone_results_per_s = round(sum(e["results"] for e in done) / max(1, phones) / window, 2)
+    figures.phone_results_bytes = round(sum(e["results_bytes"] for e in done) / max(1, sum(e["results"] for e in done)))
 
 
 async def _events(workers: list[asyncio.subprocess.Process], name: str) -> list[dict[str, Any]]:
@@ -302,6 +393,10 @@ def main() -> int:
         help="taps a second per reacting phone: 1 as the phone's buttons allow (the default), up to 10, the most "
         "the server takes from one socket",
     )  # fmt: skip
+    parser.add_argument("--scenario", choices=["burst", "trickle"], default="burst")
+    parser.add_argument("--question", choices=sorted(QUESTIONS), default="choice", help="the trickle's question type")
+    parser.add_argument("--rate", type=float, default=200.0, help="the trickle's answers a second")
+    parser.add_argument("--seconds", type=float, default=10.0, help="how long answers trickle in")
     args = parser.parse_args()
     if not 0.1 <= args.tap_rate <= 10:
         parser.error("--tap-rate: from 0.1 to 10 taps a second")
@@ -311,19 +406,28 @@ def main() -> int:
     pin(LOAD_CPU)
     raise_open_files()
 
+    trickling = Trickle(args.question, args.rate, args.seconds) if args.scenario == "trickle" else None
+    if trickling is not None and not (1 <= args.rate <= 2000 and 1 <= args.seconds <= 120):
+        parser.error("--rate from 1 to 2,000 answers a second, --seconds from 1 to 120")
     lab: list[Figures] = []
     reference: list[Figures] = []
     for run in range(args.runs):
         for kind, runs in (("lab", lab), ("reference", reference)):
-            if kind == "reference" and args.no_reference:
-                continue
-            figures = asyncio.run(scenario(kind, args.participants, loaders, args.reactions, args.tap_rate))
+            if kind == "reference" and (args.no_reference or trickling is not None):
+                continue  # the reference server shows no results on phones
+            figures = asyncio.run(scenario(kind, args.participants, loaders, args.reactions, args.tap_rate, trickling))
             runs.append(figures)
             line = " ".join(f"{k}={v}" for k, v in asdict(figures).items())
             print(f"run {run + 1} {line}", flush=True)
             if args.json:
                 print(json.dumps(asdict(figures)), flush=True)
     storm = f" reactions={args.reactions} tap_rate={args.tap_rate:g}" if args.reactions else ""
+    if trickling is not None:
+        storm += f" scenario=trickle question={trickling.question} rate={trickling.rate:g} " + " ".join(
+            f"{name}={median(lab, name):g}"
+            for name in ("server_cpu", "results_age_p99_ms", "results_age_max_ms", "phone_results_per_s",
+                         "phone_results_bytes")
+        )  # fmt: skip
     print(summary(lab, reference) + storm)
     return 0
 

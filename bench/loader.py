@@ -22,6 +22,8 @@ from .common import LOAD_CPU, OPTIONS, pin, raise_open_files
 HANDSHAKES_IN_FLIGHT = 200
 DEADLINE = 300.0  # no phase of a run takes longer than this
 REACTION_SECONDS = 3.0  # a reacting phone taps for this long, through the vote burst
+SETTLE = 2.0  # after the trickle's last answer, phones watch the results this long
+SAMPLE = 50  # in the trickle, every 50th phone notes when each results message came and what it said
 
 
 def emit(event: str, **data: Any) -> None:
@@ -53,6 +55,7 @@ class Phone:
         self.ack_at = 0.0
         self.question: int | None = None
         self.round = 1
+        self.seen: list[tuple[float, int, int]] | None = [] if index % SAMPLE == 0 else None  # (at, answers, bytes)
 
     async def join(self) -> None:
         crowd = self.crowd
@@ -77,6 +80,11 @@ class Phone:
                     self.question = message["question"]["id"]
                     self.round = message["question"]["round"]
                     self.crowd.arrived("pushed")
+                elif kind == "results" and message.get("results") is not None:
+                    self.crowd.results += 1
+                    self.crowd.results_bytes += len(raw)
+                    if self.seen is not None:
+                        self.seen.append((time.monotonic(), message["answers"], len(raw)))
                 elif kind == "ack":
                     self.ack_at = time.monotonic()
                     self.crowd.arrived("acked")
@@ -86,7 +94,7 @@ class Phone:
         except websockets.ConnectionClosed:
             pass
 
-    async def vote(self) -> None:
+    async def vote(self, kind: str = "choice") -> None:
         assert self.ws is not None and self.question is not None
         self.sent_at = time.monotonic()
         vote = {
@@ -94,7 +102,7 @@ class Phone:
             "id": f"bench-{self.index:06d}",
             "question": self.question,
             "round": self.round,
-            "value": [self.index % OPTIONS],
+            "value": answer(kind, self.index),
         }
         await self.ws.send(json.dumps(vote))
 
@@ -109,6 +117,18 @@ class Phone:
                 await asyncio.sleep(1 / rate)
 
 
+def answer(kind: str, index: int) -> Any:
+    """Phone `index`'s answer to a question of this type, as its page would send it."""
+    if kind == "scale":  # five statements, rated 1 to 5, one of them skipped now and then
+        return [None if (index + n) % 7 == 0 else 1 + (index * (n + 3)) % 5 for n in range(5)]
+    if kind == "wordcloud":  # a vocabulary of 10,000 words, a few of them much more common
+        common = ["samenwerking", "overleg", "traag", "goed", "communicatie", "huurders"]
+        return [common[index % len(common)], f"woord{(index * 7919) % 10_000}"]
+    if kind == "open":
+        return f"Antwoord {index}: meer overleg met de corporatie over onderhoud en de huur"
+    return [index % OPTIONS]
+
+
 class Crowd:
     """All phones of this process, and counters that wake the phases when everyone has arrived."""
 
@@ -120,6 +140,8 @@ class Crowd:
         self.done = {"pushed": asyncio.Event(), "acked": asyncio.Event()}
         self.errors = 0
         self.joined = 0
+        self.results = 0  # results messages that reached phones, and their size
+        self.results_bytes = 0
 
     def arrived(self, phase: str) -> None:
         self.counts[phase] += 1
@@ -166,7 +188,42 @@ async def main() -> None:
         )  # fmt: skip
         await asyncio.gather(*storm)
         await stdin.readline()  # "stop"
+    elif command.startswith("trickle"):
+        _, rate, seconds = command.split()
+        await trickle(crowd, joined, float(rate), float(seconds), config.get("question_type", "choice"))
+        await stdin.readline()  # "stop"
     await asyncio.gather(*(p.ws.close() for p in joined if p.ws is not None), return_exceptions=True)
+
+
+async def trickle(crowd: Crowd, joined: list[Phone], rate: float, seconds: float, kind: str) -> None:
+    """Answers trickling in: `rate` phones a second answer, one after another, for `seconds` (bounded: at most one
+    answer per phone); meanwhile every phone takes the results it is sent. Reports each answer's acknowledgement
+    time and what the sampled phones saw, once the last answer is acknowledged and a moment has passed for the
+    results to reach every phone."""
+    voters = [p for p in joined if p.question is not None][: int(rate * seconds)]
+    crowd.joined = len(voters)
+    crowd.counts["acked"] = 0
+    crowd.done["acked"].clear()
+    for phone in voters:
+        phone.ack_at = 0.0
+    crowd.results = crowd.results_bytes = 0
+    for phone in joined:
+        if phone.seen is not None:
+            phone.seen.clear()
+    started = time.monotonic()
+    for number, phone in enumerate(voters):
+        delay = started + number / rate - time.monotonic()
+        if delay > 0:
+            await asyncio.sleep(delay)  # the pace of the trickle, not a wait for an event
+        await phone.vote(kind)
+    if voters:
+        await _wait(crowd.done["acked"])
+    await asyncio.sleep(SETTLE)  # the last results on their way to every phone (a phone sees them within a second)
+    emit(
+        "trickled", acks=[[p.sent_at, p.ack_at] for p in voters if p.ack_at], errors=crowd.errors,
+        seen=[p.seen for p in joined if p.seen is not None], results=crowd.results, results_bytes=crowd.results_bytes,
+        first_sent=started, phones=len(joined),
+    )  # fmt: skip
 
 
 async def _wait(event: asyncio.Event) -> None:

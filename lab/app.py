@@ -37,7 +37,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from . import i18n, live, pages, tasks
 from .access import CodeGuard, LoginGuard
 from .decks import load_deck
-from .hub import Hub
+from .hub import Backend, Hub
 from .moderation import word_filter
 from .report import workers as report_workers
 from .rooms import Room, Rooms
@@ -239,6 +239,15 @@ def _warm_reports() -> asyncio.Future[bool]:
     return started
 
 
+def _backend(settings: Settings) -> Backend | None:
+    """The hub's backend: Redis when a broker is set (several processes), else the in-memory one."""
+    if not settings.broker_url:
+        return None
+    from .redis_hub import RedisBackend  # redis is imported only by those who use it
+
+    return RedisBackend(settings.broker_url)
+
+
 def create_app(settings: Settings, store: Store | None = None, clock: Callable[[], float] = time.time) -> Starlette:
     """The application. `store`, when given, is already open (`lab serve` opens it first, so that a database it
     cannot use is reported in one line); otherwise the lifespan opens one from the settings. Either way the
@@ -249,10 +258,10 @@ def create_app(settings: Settings, store: Store | None = None, clock: Callable[[
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        active = store or open_store(settings.db_path, settings.commit_window_ms / 1000)
+        active = store or open_store(settings.database, settings.commit_window_ms / 1000)
         if store is None:
             await active.open()
-        hub = Hub(settings.send_queue)
+        hub = Hub(settings.send_queue, _backend(settings))
         await hub.start()
         retention = None
         try:

@@ -19,7 +19,7 @@ from .decks import DeckError, load_deck
 from .errors import LabError
 from .hub import Hub
 from .rooms import Room, Rooms
-from .settings import Settings
+from .settings import Settings, is_postgres, shown
 from .store import Store, StoreError, StoreInUse, open_store
 
 
@@ -45,7 +45,9 @@ def public_url(host: str, port: int) -> str:
 
 
 def serve(args: argparse.Namespace) -> int:
-    overrides = {"host": args.host, "port": args.port, "db_path": args.db, "deck": args.deck}
+    overrides: dict[str, Any] = {"host": args.host, "port": args.port, "deck": args.deck}
+    if args.db:  # a postgresql:// URL, or a SQLite file
+        overrides.update({"database_url": args.db} if is_postgres(args.db) else {"db_path": Path(args.db)})
     settings = Settings.from_env(**overrides)
     if settings.deck:
         try:
@@ -59,7 +61,7 @@ def serve(args: argparse.Namespace) -> int:
     except server.CannotListen as error:
         return fail(str(error))
     server.raise_open_files_limit()
-    store = open_store(settings.db_path, settings.commit_window_ms / 1000)
+    store = open_store(settings.database, settings.commit_window_ms / 1000)
     app = create_app(settings, store)
     lab = LabServer(server.config(app, settings), app, settings, store)
     try:
@@ -69,6 +71,23 @@ def serve(args: argparse.Namespace) -> int:
     finally:
         sock.close()
     return lab.exit_code
+
+
+DB_HELP = "a SQLite file or a postgresql:// URL; default LAB_DATABASE_URL, else LAB_DB_PATH (lab.db)"
+
+
+def database(given: str | None) -> str | Path:
+    """The database a command works on: --db (a SQLite file or a postgresql:// URL), else the settings'."""
+    if given:
+        return given if is_postgres(given) else Path(given)
+    return Settings.from_env().database
+
+
+def missing(target: str | Path) -> str | None:
+    """Why a command cannot use `target`: a SQLite file that is not there (a command never makes one)."""
+    if isinstance(target, Path) and not target.is_file():
+        return f"{target}: no such database"
+    return None
 
 
 def fail(message: str, code: int = 1) -> int:
@@ -115,7 +134,7 @@ class LabServer(uvicorn.Server):
 def announce(state: Any, settings: Settings) -> None:
     base = settings.public_url
     room: Room | None = state.deck_room
-    print(f"\nlab is running. Database: {settings.db_path}")
+    print(f"\nlab is running. Database: {shown(settings.database)}")
     print(f"Organiser page:   {base}/organiser")
     if state.organiser_password:
         print(f"Organiser password: {state.organiser_password}")
@@ -148,7 +167,7 @@ def export(args: argparse.Namespace) -> int:
     from . import export as exporter  # imports openpyxl; only this command needs it
 
     async def load() -> tuple[str, str | bytes, int] | None:
-        store = open_store(Path(args.db), lock=False)  # reading only: a running server may hold the file
+        store = open_store(args.db, lock=False)  # reading only: a running server may hold the file
         await store.open()
         try:
             room = await Rooms(store, Hub()).get(args.code)
@@ -166,14 +185,14 @@ def export(args: argparse.Namespace) -> int:
     kind = args.format or ("csv" if args.dutch_excel else "xlsx")
     if args.dutch_excel and kind != "csv":
         return fail("--dutch-excel is for CSV files (an XLSX file holds numbers, shown as Excel's language says)", 2)
-    if not Path(args.db).is_file():
-        return fail(f"{args.db}: no such database")
+    if problem := missing(args.db):
+        return fail(problem)
     try:
         found = asyncio.run(load())
     except StoreError as error:
         return fail(str(error))
     if found is None:
-        return fail(f"no room with code {args.code} in {args.db}")
+        return fail(f"no room with code {args.code} in {shown(args.db)}")
     name, body, count = found
     out = Path(args.output or name)
     if isinstance(body, str):
@@ -187,16 +206,16 @@ def export(args: argparse.Namespace) -> int:
 def report(args: argparse.Namespace) -> int:
     from .report import load_and_render  # imports matplotlib and the document writers: only this command needs them
 
-    if not Path(args.db).is_file():
-        return fail(f"{args.db}: no such database")
+    if problem := missing(args.db):
+        return fail(problem)
     try:
         made = asyncio.run(
-            load_and_render(Path(args.db), args.code, args.format, args.compare or args.merge, bool(args.merge))
+            load_and_render(args.db, args.code, args.format, args.compare or args.merge, bool(args.merge))
         )
     except StoreError as error:
         return fail(str(error))
     except LookupError as error:
-        return fail(f"no room with code {error.args[0]} in {args.db}")
+        return fail(f"no room with code {error.args[0]} in {shown(args.db)}")
     name, body, questions = made
     out = Path(args.output or name)
     out.write_bytes(body)
@@ -220,11 +239,11 @@ def ballot(args: argparse.Namespace) -> int:
         due = deadline(deck.consultation, deck.details.zone, lang)
         slug = source.stem
     else:
-        if not Path(args.db).is_file():
-            return fail(f"{args.db}: no such database")
+        if problem := missing(args.db):
+            return fail(problem)
 
         async def load() -> Room | None:
-            store = open_store(Path(args.db), lock=False)  # reading only: a running server may hold the file
+            store = open_store(args.db, lock=False)  # reading only: a running server may hold the file
             await store.open()
             try:
                 return await Rooms(store, Hub()).get(args.source)
@@ -236,7 +255,7 @@ def ballot(args: argparse.Namespace) -> int:
         except StoreError as error:
             return fail(str(error))
         if room is None:
-            return fail(f"no room with code {args.source} in {args.db} (or give a deck file, *.toml)")
+            return fail(f"no room with code {args.source} in {shown(args.db)} (or give a deck file, *.toml)")
         title, lang, specs = room.title, room.lang, [(q.type.name, q.prompt, q.settings) for q in room.questions]
         codes, mode = room.access == "codes", room.anonymity
         due = deadline(room.consultation, room.details.zone, lang)
@@ -249,13 +268,13 @@ def ballot(args: argparse.Namespace) -> int:
 
 
 def purge(args: argparse.Namespace) -> int:
-    if not Path(args.db).is_file():
-        return fail(f"{args.db}: no such database")
+    if problem := missing(args.db):
+        return fail(problem)
     if not args.codes and args.older_than is None:
         return fail("name the rooms' codes, or --older-than DAYS", 2)
 
     async def run() -> tuple[list[str], list[str]]:
-        store = open_store(Path(args.db))  # the lock: never behind a running server's back
+        store = open_store(args.db)  # the lock: never behind a running server's back
         await store.open()
         try:
             rooms = Rooms(store, Hub())
@@ -285,8 +304,8 @@ def purge(args: argparse.Namespace) -> int:
 def codes(args: argparse.Namespace) -> int:
     from . import export, letters, members
 
-    if not Path(args.db).is_file():
-        return fail(f"{args.db}: no such database")
+    if problem := missing(args.db):
+        return fail(problem)
     try:
         new = members.parse_list(Path(args.from_file).read_text(encoding="utf-8-sig")) if args.from_file else None
     except OSError as error:
@@ -297,7 +316,7 @@ def codes(args: argparse.Namespace) -> int:
         return fail(f"{args.from_file}: {error}", 2)
 
     async def run() -> tuple[Room, list[members.Member]] | None:
-        store = open_store(Path(args.db))  # the lock: a running server keeps its rooms in memory
+        store = open_store(args.db)  # the lock: a running server keeps its rooms in memory
         await store.open()
         try:
             room = await Rooms(store, Hub()).get(args.code)
@@ -331,7 +350,7 @@ def codes(args: argparse.Namespace) -> int:
     except LabError as error:
         return fail(str(error), 2)
     if done is None:
-        return fail(f"no room with code {args.code} in {args.db}")
+        return fail(f"no room with code {args.code} in {shown(args.db)}")
     room, added = done
     listed = added or [m for m in room.members if not m.withdrawn]  # without new ones: the codes there are
     table = export.codes_csv(listed, room if room.anonymity == "pseudonymous" else None)
@@ -356,7 +375,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--deck", help="a deck file (sessions/*.toml) to run; its room is kept across restarts")
     p.add_argument("--host", help="address to listen on (0.0.0.0: the local network); default 127.0.0.1")
     p.add_argument("--port", type=int, help="port; default 8000")
-    p.add_argument("--db", type=Path, help="SQLite file; default lab.db")
+    p.add_argument("--db", help=DB_HELP)
     p.set_defaults(run=serve)
 
     p = commands.add_parser("check", help="validate deck files")
@@ -365,7 +384,7 @@ def main(argv: list[str] | None = None) -> int:
 
     p = commands.add_parser("export", help="write a room's results as CSV or XLSX")
     p.add_argument("code", help="the room's join code")
-    p.add_argument("--db", default="lab.db", help="SQLite file; default lab.db")
+    p.add_argument("--db", help=DB_HELP)
     p.add_argument("--format", choices=["csv", "xlsx"], help="default xlsx; csv with --dutch-excel")
     p.add_argument(
         "--dutch-excel", action="store_true",
@@ -376,7 +395,7 @@ def main(argv: list[str] | None = None) -> int:
 
     p = commands.add_parser("report", help="write a room's report (verslag) as PDF, Word or HTML")
     p.add_argument("code", help="the room's join code")
-    p.add_argument("--db", default="lab.db", help="SQLite file; default lab.db")
+    p.add_argument("--db", help=DB_HELP)
     p.add_argument("--format", choices=["pdf", "docx", "html"], default="pdf")
     p.add_argument("--output", "-o", help="file to write; default <title>-<code>.<format>")
     other = p.add_mutually_exclusive_group()
@@ -388,7 +407,7 @@ def main(argv: list[str] | None = None) -> int:
 
     p = commands.add_parser("ballot", help="write the paper version of a deck or a room's questions (PDF)")
     p.add_argument("source", help="a deck file (*.toml) or a room's join code")
-    p.add_argument("--db", default="lab.db", help="SQLite file, for a room; default lab.db")
+    p.add_argument("--db", help=f"for a room: {DB_HELP}")
     p.add_argument("--output", "-o", help="file to write; default stembiljet-<deck or code>.pdf")
     p.set_defaults(run=ballot)
 
@@ -409,7 +428,7 @@ def main(argv: list[str] | None = None) -> int:
         metavar="ID",
         help="give these ids a new code (a lost letter): the old one answers no more",
     )
-    p.add_argument("--db", default="lab.db", help="SQLite file; default lab.db")
+    p.add_argument("--db", help=DB_HELP)
     p.add_argument("--output", "-o", help="write the codes as CSV to this file; default: print them")
     p.add_argument("--letters", metavar="FILE.pdf", help="write an A4 letter per code")
     p.add_argument("--labels", metavar="FILE.pdf", help="write labels, 24 to an A4 sheet")
@@ -419,10 +438,12 @@ def main(argv: list[str] | None = None) -> int:
     p = commands.add_parser("purge", help="delete rooms completely, with every answer")
     p.add_argument("codes", nargs="*", help="join codes of the rooms to delete")
     p.add_argument("--older-than", type=int, metavar="DAYS", help="also delete rooms created more than DAYS ago")
-    p.add_argument("--db", default="lab.db", help="SQLite file; default lab.db")
+    p.add_argument("--db", help=DB_HELP)
     p.set_defaults(run=purge)
 
     args = parser.parse_args(argv)
+    if args.command not in ("serve", "check"):
+        args.db = database(args.db)
     result: int = args.run(args)
     return result
 

@@ -2,10 +2,12 @@
 
 The hub has two halves. The **backend** carries published messages to every process that has subscribers, and
 keeps presence (how many phones a room has, over all processes): `MemoryBackend` does both within this process;
-a Redis backend would implement the same five calls. The **local fan-out** stays in each process whatever the
-backend: every subscriber has a bounded outbox, and a message (serialised once by the publisher) is put as the
-same text into every local outbox. A subscriber that falls `limit` messages behind is marked overflowed and its
-socket closed; the client reconnects and gets a fresh snapshot. Nothing here blocks the publisher.
+`lab.redis_hub.RedisBackend` through Redis, for several processes. A backend that loses its link to the others
+tells the hub, which closes every local subscription (clients reconnect) and refuses new ones until it is back.
+The **local fan-out** stays in each process whatever the backend: every subscriber has a bounded outbox, and a
+message (serialised once by the publisher) is put as the same text into every local outbox. A subscriber that
+falls `limit` messages behind is marked overflowed and its socket closed; the client reconnects and gets a fresh
+snapshot. Nothing here blocks the publisher.
 
 As in encode/broadcaster, `subscribe` is an async context manager that always cleans up, and the backend's
 listener is one task whose failure `stop()` re-raises; unlike broadcaster, outboxes are bounded.
@@ -14,13 +16,15 @@ listener is one task whose failure `stop()` re-raises; unlike broadcaster, outbo
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from abc import ABC, abstractmethod
 from collections import Counter, deque
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import ClassVar
+
+from . import tasks
+from .errors import N_, Unavailable
 
 log = logging.getLogger(__name__)
 
@@ -87,9 +91,15 @@ class Backend(ABC):
     synchronous: ClassVar[bool] = False
     """True when publishing delivers locally before `publish` returns (in-memory): the hub then skips its queue."""
 
+    @property
+    def available(self) -> bool:
+        """Whether messages reach the other processes now (a remote backend that lost its server: no)."""
+        return True
+
     @abstractmethod
-    async def start(self, deliver: Deliver) -> None:
-        """Connect; from now on call `deliver(topic, message)` for each message published on a subscribed topic."""
+    async def start(self, deliver: Deliver, lost: Callable[[], None] | None = None) -> None:
+        """Connect; from now on call `deliver(topic, message)` for each message published on a subscribed topic,
+        and `lost()` when the link to the other processes breaks (the backend connects again by itself)."""
 
     @abstractmethod
     async def stop(self) -> None:
@@ -116,16 +126,31 @@ class Backend(ABC):
         """How many members are present on `topic`, over all processes (as last known: never waits)."""
 
 
-class MemoryBackend(Backend):
+class LocalPresence:
+    """This process's members per topic, counted in memory (a remote backend shares the counts in its own way)."""
+
+    def __init__(self) -> None:
+        self._present: Counter[str] = Counter()
+
+    async def join(self, topic: str, member: str) -> None:
+        self._present[topic] += 1
+
+    async def leave(self, topic: str, member: str) -> None:
+        self._present[topic] -= 1
+        if self._present[topic] <= 0:
+            del self._present[topic]
+
+
+class MemoryBackend(LocalPresence, Backend):
     """One process: messages go straight to this process's subscribers; presence is a counter."""
 
     synchronous = True
 
     def __init__(self) -> None:
+        super().__init__()
         self._deliver: Deliver | None = None
-        self._present: Counter[str] = Counter()
 
-    async def start(self, deliver: Deliver) -> None:
+    async def start(self, deliver: Deliver, lost: Callable[[], None] | None = None) -> None:
         self._deliver = deliver
 
     async def stop(self) -> None:
@@ -140,14 +165,6 @@ class MemoryBackend(Backend):
 
     async def unsubscribe(self, topic: str) -> None:
         pass
-
-    async def join(self, topic: str, member: str) -> None:
-        self._present[topic] += 1
-
-    async def leave(self, topic: str, member: str) -> None:
-        self._present[topic] -= 1
-        if self._present[topic] <= 0:
-            del self._present[topic]
 
     def count(self, topic: str) -> int:
         return self._present[topic]
@@ -166,20 +183,14 @@ class Hub:
         self._subscribing = asyncio.Lock()  # the backend hears of a topic's first and last subscriber in order
 
     async def start(self) -> None:
-        await self.backend.start(self._deliver)
+        await self.backend.start(self._deliver, self._lost)
         if not self.backend.synchronous:
             self._publisher = asyncio.create_task(self._publish_queued(), name="lab-hub-publisher")
 
     async def stop(self) -> None:
         """Stop publishing and disconnect; raises what made the publisher or the backend's listener fail."""
-        failure: BaseException | None = None
-        if self._publisher is not None:
-            if self._publisher.done() and not self._publisher.cancelled():
-                failure = self._publisher.exception()
-            self._publisher.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._publisher
-            self._publisher = None
+        failure = await tasks.end(self._publisher)
+        self._publisher = None
         await self.backend.stop()
         if failure is not None:
             raise failure
@@ -209,10 +220,26 @@ class Hub:
         for outbox in self._topics.get(topic, ()):
             outbox.put(message)
 
+    def _lost(self) -> None:
+        """The backend lost the other processes: every local socket closes (its client shows that it reconnects,
+        and gets a fresh snapshot once the backend is back)."""
+        for outboxes in list(self._topics.values()):
+            for outbox in outboxes:
+                outbox.close()
+
     def close(self, topic: str) -> None:
         """End every local subscription to a topic (their sockets close)."""
         for outbox in self._topics.get(topic, ()):
             outbox.close()
+
+    @property
+    def available(self) -> bool:
+        """Whether sockets can be served now (False while a remote backend has lost the other processes)."""
+        return self.backend.available
+
+    @staticmethod
+    def unavailable() -> Unavailable:
+        return Unavailable(N_("The connection between the servers is broken. Try again in a moment."))
 
     def count(self, topic: str) -> int:
         """Subscribers present on a topic over all processes."""
@@ -220,6 +247,8 @@ class Hub:
 
     @asynccontextmanager
     async def subscribe(self, topic: str) -> AsyncIterator[Outbox]:
+        if not self.backend.available:
+            raise self.unavailable()
         outbox = Outbox(self.limit)
         member = f"{id(outbox):x}"
         joined = False

@@ -36,6 +36,7 @@ from .errors import (
     ServerError,
     TooLarge,
     TooManyConnections,
+    Unavailable,
 )  # fmt: skip
 from .hub import Hub, Outbox
 from .rooms import Room, RoomPort
@@ -47,6 +48,7 @@ log = logging.getLogger(__name__)
 VOTE_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
 CLOSE_TOO_SLOW = 4408
 CLOSE_FAILED = 1011  # the server failed (a task that should not end did)
+CLOSE_TRY_AGAIN = 1013  # the link between lab's processes is broken: the client comes back in a moment
 
 
 class RateLimit:
@@ -260,6 +262,9 @@ async def _serve(websocket: WebSocket, audience: str) -> None:
     elif not access.has_role(session, room, "facilitator" if audience == "facilitator" else "projector"):
         await _refuse(websocket, Forbidden(), lang)
         return
+    if not state.hub.available:
+        await _refuse(websocket, state.hub.unavailable(), lang, explain=True, close=CLOSE_TRY_AGAIN)
+        return
     address = websocket.client.host if websocket.client else ""
     per_address: Counter[str] = state.connections
     per_participant: Counter[str] = state.participant_sockets
@@ -278,7 +283,10 @@ async def _serve(websocket: WebSocket, audience: str) -> None:
             await _refuse(websocket, error, lang)
             return
         await websocket.accept()
-        await _run(websocket, room, audience, Who(participant, nickname, lang), state.hub, settings)
+        try:
+            await _run(websocket, room, audience, Who(participant, nickname, lang), state.hub, settings)
+        except Unavailable:  # the hub lost the other processes just now: come back in a moment
+            await _shut(websocket, CLOSE_TRY_AGAIN)
     finally:
         _release(per_address, address)
         if participant is not None:
@@ -322,6 +330,8 @@ async def _run(websocket: WebSocket, room: RoomPort, audience: str, who: Who, hu
             await _shut(websocket, CLOSE_TOO_SLOW)
         elif room.deleted:
             await _shut(websocket, NotFound.close or CLOSE_FAILED)
+        elif not hub.available:  # the hub lost the other processes: the client comes back once they are there
+            await _shut(websocket, CLOSE_TRY_AGAIN)
     if not room.deleted:
         room.participants_changed()
 

@@ -140,7 +140,7 @@ async def home(request: Request) -> Response:
 
 async def join(request: Request) -> Response:
     code = "".join(ch for ch in request.query_params.get("code", "") if ch.isdigit())[:12]
-    if code and await request.app.state.rooms.get(code) is not None:
+    if code and await request.app.state.rooms.exists(code):
         return RedirectResponse(request.url_for("phone", code=code).path, 303)
     return render(request, "unknown_room.html", 404 if code else 400, code=code)
 

@@ -1575,6 +1575,11 @@ class Rooms:
         self._loaded: dict[str, Room] = {}
         self._lock = asyncio.Lock()
 
+    async def exists(self, code: str) -> bool:
+        """Whether a room has this join code, without loading it: where several processes share one database, a
+        room lives in the process its code is routed to (deploy/nginx.conf), and only that one loads it."""
+        return code in self._loaded or await self._store.room_by_code(code) is not None
+
     async def get(self, code: str) -> Room | None:
         """The room with this join code, loaded from the store (every round's answers) on first use."""
         room = self._loaded.get(code)

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
@@ -21,6 +22,16 @@ def _setting(default: Any, help: str) -> Any:
 @dataclass(frozen=True)
 class Settings:
     db_path: Path = _setting(Path("lab.db"), "SQLite database file; created with its tables on first start.")
+    database_url: str = _setting(
+        "",
+        "postgresql://user:password@host:port/database: keep the data in PostgreSQL instead (several lab processes "
+        "can share it). A file path: that SQLite file. Empty: the SQLite file of LAB_DB_PATH.",
+    )
+    broker_url: str = _setting(
+        "",
+        "redis://host:port/0: share live messages and presence between several lab processes through Redis. Empty: "
+        "within this one process.",
+    )
     host: str = _setting("127.0.0.1", "Address to listen on; 0.0.0.0 serves the local network (venue wifi).")
     port: int = _setting(8000, "TCP port to listen on.")
     public_url: str = _setting(
@@ -98,6 +109,13 @@ class Settings:
         return replace(cls(), **values)
 
     @property
+    def database(self) -> str | Path:
+        """Where the data is kept: a PostgreSQL URL, or the path of a SQLite file."""
+        if not self.database_url:
+            return self.db_path
+        return self.database_url if is_postgres(self.database_url) else Path(self.database_url)
+
+    @property
     def blocked(self) -> tuple[str, ...]:
         """`blocked_words` as a list."""
         return tuple(word.strip() for word in self.blocked_words.split(",") if word.strip())
@@ -119,3 +137,17 @@ def _convert(default: Any, raw: str, name: str) -> Any:
         return type(default)(raw)
     except ValueError:
         raise SystemExit(f"LAB_{name.upper()}: cannot use {raw!r}") from None
+
+
+def is_postgres(target: str | Path) -> bool:
+    """Whether a database setting names a PostgreSQL server (rather than a SQLite file)."""
+    return isinstance(target, str) and target.startswith(("postgresql://", "postgres://"))
+
+
+def shown(target: str | Path) -> str:
+    """A database setting as it may be printed: a SQLite file's path, or a PostgreSQL server's host, port and
+    database, never its password."""
+    if not is_postgres(target):
+        return str(target)
+    parts = urlsplit(str(target))
+    return f"PostgreSQL {parts.hostname or 'localhost'}:{parts.port or 5432}{parts.path}"

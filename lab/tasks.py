@@ -50,3 +50,14 @@ async def stop(*tasks: asyncio.Task[None] | None) -> None:
     for task in running:
         task.cancel()
     await asyncio.gather(*running, return_exceptions=True)
+
+
+async def end(task: asyncio.Task[None] | None) -> BaseException | None:
+    """Cancel a task and wait until it has ended; returns what it had failed with before (None when it was still
+    running, or ended well), for its owner to raise."""
+    if task is None:
+        return None
+    failure = task.exception() if task.done() and not task.cancelled() else None
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+    return failure

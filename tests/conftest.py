@@ -1,5 +1,6 @@
-"""Shared fixtures: a fresh app on a temporary SQLite file, a real uvicorn server on a free loopback port,
-and small clients that speak lab's protocol over real websockets."""
+"""Shared fixtures: a fresh app on a temporary database (a SQLite file, or with `--store=postgres` a PostgreSQL
+database of its own), a real uvicorn server on a free loopback port, and small clients that speak lab's protocol over
+real websockets."""
 
 from __future__ import annotations
 
@@ -7,16 +8,18 @@ import asyncio
 import json
 import os
 import socket
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
+import db
 import httpx2 as httpx
 import pytest
 import uvicorn
 import websockets
 from playwright.async_api import Browser, BrowserContext, ConsoleMessage, Page, async_playwright
+from services import PostgresServer
 from websockets.asyncio.client import ClientConnection
 
 from lab.app import create_app
@@ -29,12 +32,65 @@ TIMEOUT = 10.0
 PASSWORD = "test-organiser-password"
 
 
+# -- the store the tests run on ------------------------------------------------------------------------------
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--store", choices=db.STORES, default=None,
+        help="the store the tests run on: sqlite (a file per test) or postgres (a database per test on a PostgreSQL "
+        "server that the tests start); default: $LAB_TEST_STORE, else sqlite",
+    )  # fmt: skip
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    try:
+        db.choose(config.getoption("store"))
+    except ValueError as error:
+        raise pytest.UsageError(f"LAB_TEST_STORE: {error}") from None
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"store: {db.chosen()}"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """`@pytest.mark.sqlite_only("why")`: skipped on any other store."""
+    if not db.on_postgres():
+        return
+    for item in items:
+        if marker := item.get_closest_marker("sqlite_only"):
+            why = marker.args[0] if marker.args else marker.kwargs.get("reason", "")
+            item.add_marker(pytest.mark.skip(reason=f"SQLite only: {why}" if why else "SQLite only"))
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """One PostgreSQL server for the session (for each pytest-xdist worker), started when a test first needs it."""
+    with PostgresServer() as server:
+        yield server
+
+
 @pytest.fixture
-def settings(tmp_path: Path, request: pytest.FixtureRequest) -> Settings:
+def store_target(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[db.Target]:
+    """Where this test's store keeps its data: a fresh, empty PostgreSQL database (its URL) with `--store=postgres`,
+    dropped afterwards; else a SQLite file in the test's temporary folder."""
+    if not db.on_postgres():
+        yield tmp_path / "lab.db"
+        return
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    url = server.create_database()
+    yield url
+    server.drop_database(url)
+
+
+@pytest.fixture
+def settings(tmp_path: Path, store_target: db.Target, request: pytest.FixtureRequest) -> Settings:
     """The test server's settings; `@pytest.mark.settings(name=value, ...)` changes some for one test."""
     marker = request.node.get_closest_marker("settings")
     chosen: dict[str, Any] = {
         "db_path": tmp_path / "lab.db",
+        "database_url": store_target if isinstance(store_target, str) else "",
         "organiser_password": PASSWORD,
         "commit_window_ms": 1.0,
         "results_interval_ms": 50.0,

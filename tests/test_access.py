@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 from conftest import CHOICE, OPEN, Client, Server, facilitator, phone, projector, spec
+from db import everything
 from starlette.routing import Mount, Route, WebSocketRoute
 
 from lab import live
@@ -33,10 +33,8 @@ PUBLIC = {
 }
 
 
-def database(server: Server) -> list[Any]:
-    with sqlite3.connect(server.settings.db_path) as conn:
-        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
-        return [conn.execute(f"SELECT * FROM {t} ORDER BY 1").fetchall() for t in tables]
+def database(server: Server) -> dict[str, list[Any]]:
+    return everything(server.settings)
 
 
 def http_routes() -> list[tuple[str, str, str]]:

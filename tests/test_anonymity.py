@@ -7,13 +7,13 @@ from __future__ import annotations
 import csv
 import io
 import json
-import sqlite3
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 import websockets
 from conftest import CHOICE, Client, Server, facilitator, page_data, spec
+from db import rows
 from pypdf import PdfReader
 from test_members import enter
 from test_report import docx_text, flat
@@ -44,8 +44,7 @@ def everything(room: Room, question: Any) -> Any:
 
 
 def stored(server: Server, sql: str) -> list[Any]:
-    with sqlite3.connect(server.settings.db_path) as conn:
-        return conn.execute(sql).fetchall()
+    return rows(server.settings, sql)
 
 
 @pytest.mark.parametrize(

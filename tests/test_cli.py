@@ -18,6 +18,7 @@ from pathlib import Path
 import httpx2 as httpx
 import openpyxl
 import pytest
+from db import Target, one, rows
 
 from lab.cli import lan_address, main, public_url
 from lab.decks import load_deck
@@ -47,7 +48,7 @@ def free_port() -> int:
 
 
 async def start_serve(
-    db: Path, port: int, *args: str, environment: dict[str, str] | None = None
+    db: Target, port: int, *args: str, environment: dict[str, str] | None = None
 ) -> tuple[asyncio.subprocess.Process, dict[str, str]]:
     """`lab serve` in its own process; returns it and the links it printed, read until the facilitator link. The
     report workers are not started with it (seconds of imports for each test's server) unless `environment` says."""
@@ -73,8 +74,8 @@ async def stop(process: asyncio.subprocess.Process) -> None:
     await asyncio.wait_for(process.wait(), 20)
 
 
-async def test_serve_prints_the_links_and_keeps_the_room_across_restarts(tmp_path: Path) -> None:
-    db, port = tmp_path / "lab.db", free_port()
+async def test_serve_prints_the_links_and_keeps_the_room_across_restarts(store_target: Target) -> None:
+    db, port = store_target, free_port()
     process, printed = await start_serve(db, port, "--deck", str(DECK))
     try:
         code = re.fullmatch(r"http://127\.0\.0\.1:\d+\s+code (\d{6})", printed["Participants"])
@@ -91,8 +92,7 @@ async def test_serve_prints_the_links_and_keeps_the_room_across_restarts(tmp_pat
     process, again = await start_serve(db, port, "--deck", str(DECK))
     await stop(process)
     assert again["Participants"] == printed["Participants"] and again["Facilitator"] == printed["Facilitator"]
-    with sqlite3.connect(db) as conn:
-        assert conn.execute("SELECT count(*) FROM rooms").fetchone() == (1,)
+    assert one(db, "SELECT count(*) FROM rooms") == (1,)
 
 
 def test_check_accepts_good_decks_and_names_what_is_wrong(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -201,12 +201,13 @@ async def test_purge_is_refused_while_lab_serve_runs_on_the_same_file(tmp_path: 
     finally:
         await stop(process)
     assert await asyncio.to_thread(main, ["purge", code, "--db", str(db)]) == 0  # stopped: now it may
-    with sqlite3.connect(db) as conn:
-        assert conn.execute("SELECT count(*) FROM rooms").fetchone() == (0,)
+    assert one(db, "SELECT count(*) FROM rooms") == (0,)
 
 
-async def test_serve_brings_back_its_own_room_not_one_an_organiser_made_from_the_same_deck(tmp_path: Path) -> None:
-    db, port = tmp_path / "lab.db", free_port()
+async def test_serve_brings_back_its_own_room_not_one_an_organiser_made_from_the_same_deck(
+    store_target: Target,
+) -> None:
+    db, port = store_target, free_port()
     process, printed = await start_serve(db, port, "--deck", str(DECK))
     try:
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
@@ -217,8 +218,7 @@ async def test_serve_brings_back_its_own_room_not_one_an_organiser_made_from_the
             assert made.status_code == 303
     finally:
         await stop(process)
-    with sqlite3.connect(db) as conn:
-        assert conn.execute("SELECT count(*) FROM rooms WHERE deck = ?", (DECK.name,)).fetchone() == (2,)
+    assert one(db, "SELECT count(*) FROM rooms WHERE deck = ?", (DECK.name,)) == (2,)
     process, again = await start_serve(db, port, "--deck", str(DECK))
     await stop(process)
     assert again["Participants"] == printed["Participants"] and again["Facilitator"] == printed["Facilitator"]
@@ -259,13 +259,10 @@ async def test_a_database_from_before_rounds_keeps_its_answers_and_its_deck_room
     process, printed = await start_serve(db, port, "--deck", str(DECK))
     await stop(process)
     assert printed["Participants"].endswith("code 222222")  # the room lab serve showed before: same code, same QR
-    with sqlite3.connect(db) as conn:
-        assert conn.execute("SELECT code, serve_deck IS NOT NULL FROM rooms ORDER BY id").fetchall() == [
-            ("111111", 0), ("222222", 1),
-        ]  # fmt: skip
-        assert conn.execute("SELECT round, value, status, received_ms FROM answers ORDER BY seq").fetchall() == [
-            (2, '"Meer overleg"', "shown", 1_793_527_500_000), (2, '"Onaardig"', "hidden", 1_793_527_500_000),
-        ]  # fmt: skip
-        assert conn.execute("SELECT question_id, number FROM rounds").fetchall() == [(7, 2)]
-        assert conn.execute("SELECT round FROM receipts").fetchall() == [(2,), (2,)]
-        assert conn.execute("SELECT count(*) FROM meta WHERE key = 'serve_deck_unclaimed'").fetchone() == (0,)
+    assert rows(db, "SELECT code, serve_deck IS NOT NULL FROM rooms ORDER BY id") == [("111111", 0), ("222222", 1)]
+    assert rows(db, "SELECT round, value, status, received_ms FROM answers ORDER BY seq") == [
+        (2, '"Meer overleg"', "shown", 1_793_527_500_000), (2, '"Onaardig"', "hidden", 1_793_527_500_000),
+    ]  # fmt: skip
+    assert rows(db, "SELECT question_id, number FROM rounds") == [(7, 2)]
+    assert rows(db, "SELECT round FROM receipts") == [(2,), (2,)]
+    assert one(db, "SELECT count(*) FROM meta WHERE key = 'serve_deck_unclaimed'") == (0,)

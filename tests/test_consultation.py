@@ -5,7 +5,6 @@ results and the 70% rule come out exactly; results stay hidden until published, 
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
@@ -13,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from conftest import SCALE, Client, Server, phone, spec
+from db import Target, make_store, rows
 
 from lab.consultation import Consultation, check
 from lab.decks import DeckError, load_deck
@@ -21,7 +21,7 @@ from lab.hub import Hub
 from lab.members import NewMember
 from lab.questions import SettingsError
 from lab.rooms import Room, Rooms
-from lab.store import SqliteStore
+from lab.store import Store
 
 ZONE = ZoneInfo("Europe/Amsterdam")
 START = dt.datetime(2026, 12, 1, 9, 0, tzinfo=ZONE)
@@ -41,17 +41,16 @@ class Clock:
 
 
 @pytest.fixture
-async def clock_rooms(tmp_path: Path) -> AsyncIterator[tuple[Rooms, Clock, SqliteStore]]:
-    store = SqliteStore(tmp_path / "lab.db")
+async def clock_rooms(store_target: Target) -> AsyncIterator[tuple[Rooms, Clock, Store]]:
+    store = make_store(store_target)
     await store.open()
     clock = Clock(START - dt.timedelta(days=1))
     yield Rooms(store, Hub(), clock=clock), clock, store
     await store.close()
 
 
-def stored(tmp_path: Path, sql: str, *params: object) -> list[tuple[Any, ...]]:
-    with sqlite3.connect(tmp_path / "lab.db") as conn:
-        return conn.execute(sql, params).fetchall()
+def stored(where: Target, sql: str, *params: object) -> list[tuple[Any, ...]]:
+    return rows(where, sql, params)
 
 
 def test_the_settings_read_local_times_and_refuse_what_cannot_be() -> None:
@@ -73,7 +72,7 @@ def test_the_settings_read_local_times_and_refuse_what_cannot_be() -> None:
 
 
 async def test_two_hundred_members_answer_over_two_weeks_on_phones_and_paper(
-    clock_rooms: tuple[Rooms, Clock, SqliteStore], tmp_path: Path
+    clock_rooms: tuple[Rooms, Clock, Store], store_target: Target
 ) -> None:
     rooms, clock, store = clock_rooms
     ends = START + dt.timedelta(days=13, hours=8)
@@ -133,7 +132,7 @@ async def test_two_hundred_members_answer_over_two_weeks_on_phones_and_paper(
     verdict = results["verdict"]
     assert (verdict["favour"], verdict["eligible"], verdict["met"]) == (154.0, 220.0, True)  # exactly 70%
     assert stored(
-        tmp_path,
+        store_target,
         "SELECT channel, count(*), sum(weight) FROM answers WHERE question_id = ? GROUP BY channel ORDER BY channel",
         vote_q.id,
     ) == [("paper", 10, 11.0), ("phone", 150, 165.0)]

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import csv
 import io
-import sqlite3
 from collections.abc import Callable
 from typing import Any
 
 import openpyxl
 from conftest import CHOICE, OPEN, SCALE, Client, Server, facilitator, page_data, phone, spec
+from db import rows
 
 from lab.questions import TYPES
 from lab.rooms import Room
@@ -27,8 +27,7 @@ async def console_client(clients: Callable[[], Client], room: Room) -> tuple[Cli
 
 
 def table(server: Server, sql: str, *params: Any) -> list[tuple[Any, ...]]:
-    with sqlite3.connect(server.settings.db_path) as conn:
-        return conn.execute(sql, params).fetchall()
+    return rows(server.settings, sql, params)
 
 
 async def test_add_a_question_and_every_screen_hears_of_it(server: Server, clients: Callable[[], Client]) -> None:

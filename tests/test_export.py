@@ -16,6 +16,7 @@ from typing import Any
 import openpyxl
 import pytest
 from conftest import CHOICE, OPEN, SCALE, WORDS, Client, Server, facilitator, spec
+from db import Target, make_store
 
 from lab import export
 from lab.cli import main
@@ -24,7 +25,6 @@ from lab.hub import Hub
 from lab.questions import TYPES, Term
 from lab.records import card_id
 from lab.rooms import Room, Rooms
-from lab.store import SqliteStore
 
 WINTER = 1_768_482_245_678  # 2026-01-15 13:04:05.678 UTC: 14:04:05.678 in Amsterdam (+01:00)
 SUMMER = 1_784_120_645_250  # 2026-07-15 13:04:05.250 UTC: 15:04:05.250 in Amsterdam (+02:00)
@@ -232,14 +232,14 @@ async def test_the_console_links_to_the_csv_for_dutch_excel(server: Server, clie
 
 
 def test_lab_export_writes_the_csv_for_dutch_excel_in_the_rooms_time_zone(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, store_target: Target, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """`--dutch-excel` writes a CSV (no --format needed) with times in the zone of the room's details; with
     `--format xlsx` it is refused; `lab export --help` says what it does."""
-    db, clock = tmp_path / "lab.db", Clock()
+    db, clock = store_target, Clock()
 
     async def fill() -> str:
-        store = SqliteStore(db)
+        store = make_store(db)
         await store.open()
         rooms = Rooms(store, Hub(), clock=clock)
         room = await rooms.create("Curaçao", [spec(**SCALE)], details=Details(timezone="America/Curacao"))
@@ -288,11 +288,11 @@ def test_a_sheet_name_fits_excel() -> None:
     assert export.sheet_name(4, "Wat is 'goed'") == "4 Wat is 'goed"
 
 
-def test_a_question_asked_again_has_a_block_and_a_chart_per_round_on_its_sheet(tmp_path: Path) -> None:
+def test_a_question_asked_again_has_a_block_and_a_chart_per_round_on_its_sheet(store_target: Target) -> None:
     """Round 2 starts below round 1's chart, and each chart plots its own round's counts."""
 
     async def workbook() -> openpyxl.Workbook:
-        store = SqliteStore(tmp_path / "lab.db")
+        store = make_store(store_target)
         await store.open()
         try:
             room = await Rooms(store, Hub()).create("Kamer", [spec(**CHOICE)])

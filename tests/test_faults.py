@@ -11,7 +11,6 @@ import os
 import random
 import re
 import signal
-import sqlite3
 import sys
 import time
 from collections import Counter
@@ -22,6 +21,7 @@ from typing import Any
 import httpx2 as httpx
 import pytest
 import websockets
+from db import Target, rows
 from test_cli import free_port
 
 PARTICIPANTS = 300
@@ -43,8 +43,8 @@ def backoff(attempt: int) -> float:
 class LabProcess:
     """`lab serve` as a child process that the test may kill at any moment."""
 
-    def __init__(self, tmp: Path) -> None:
-        self.db = tmp / "lab.db"
+    def __init__(self, tmp: Path, db: Target) -> None:
+        self.db = db
         self.deck = tmp / "storing.toml"
         self.deck.write_text(DECK)
         self.port = free_port()
@@ -189,8 +189,10 @@ async def expect(ws: websockets.ClientConnection, kind: str, where: Any = lambda
 
 
 @pytest.mark.parametrize("kill_after", [1, 100, 200])  # of 450 votes; the acks in flight at a kill are many
-async def test_sigkill_mid_burst_loses_nothing_and_counts_nothing_twice(tmp_path: Path, kill_after: int) -> None:
-    lab = LabProcess(tmp_path)
+async def test_sigkill_mid_burst_loses_nothing_and_counts_nothing_twice(
+    tmp_path: Path, store_target: Target, kill_after: int
+) -> None:
+    lab = LabProcess(tmp_path, store_target)
     await lab.start()
     try:
         boss = await screen(lab, lab.links["Facilitator"], f"/ws/f/{lab.code}")
@@ -231,9 +233,8 @@ async def test_sigkill_mid_burst_loses_nothing_and_counts_nothing_twice(tmp_path
         await asyncio.wait_for(asyncio.gather(*(p.done.wait() for p in phones)), 60)
         await asyncio.gather(*tasks)
 
-        with sqlite3.connect(lab.db) as conn:
-            stored = dict(conn.execute("SELECT vote_id, value FROM answers").fetchall())
-            receipts = {row[0] for row in conn.execute("SELECT vote_id FROM receipts")}
+        stored = dict(rows(lab.db, "SELECT vote_id, value FROM answers"))
+        receipts = {vote_id for (vote_id,) in rows(lab.db, "SELECT vote_id FROM receipts")}
         final = {p.acked[-1]["id"]: json.dumps(p.acked[-1]["value"], separators=(",", ":")) for p in phones}
         assert len(stored) == PARTICIPANTS  # one answer per participant, none lost, none twice
         assert stored == final  # each participant's last acknowledged vote is what is stored

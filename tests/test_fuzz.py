@@ -4,13 +4,13 @@ every JSON endpoint. Never a 500, never a crashed connection handler, never a ch
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from conftest import page_data, spec
+from db import Target, rows
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from starlette.testclient import TestClient, WebSocketTestSession
@@ -55,19 +55,23 @@ class Lab:
     def __init__(self, client: TestClient, room: Room) -> None:
         self.client = client
         self.room = room
-        self.db: Path = client.app.state.settings.db_path  # type: ignore[attr-defined]
+        self.settings: Settings = client.app.state.settings  # type: ignore[attr-defined]
 
     def rows(self) -> list[Any]:
-        with sqlite3.connect(self.db) as conn:
-            return [
-                conn.execute(f"SELECT * FROM {t} ORDER BY 1").fetchall()
-                for t in ("rooms", "questions", "answers", "participants")
-            ]
+        return [
+            rows(self.settings, f"SELECT * FROM {t} ORDER BY 1")
+            for t in ("rooms", "questions", "answers", "participants")
+        ]
 
 
 @pytest.fixture
-def lab(tmp_path: Path) -> Iterator[Lab]:
-    app = create_app(Settings(db_path=tmp_path / "lab.db", organiser_password="x", messages_per_second=1e6))
+def lab(tmp_path: Path, store_target: Target) -> Iterator[Lab]:
+    database_url = store_target if isinstance(store_target, str) else ""
+    app = create_app(
+        Settings(
+            db_path=tmp_path / "lab.db", database_url=database_url, organiser_password="x", messages_per_second=1e6
+        )
+    )
     with TestClient(app) as client:
         questions = [spec(type=k.name, prompt=k.examples.prompt, **k.examples.settings) for k in TYPES.values()]
         room: Room = client.portal.call(app.state.rooms.create, "Fuzz", questions)  # type: ignore[union-attr]

@@ -6,6 +6,7 @@ does, but takes its time where a network would, so the orderings a remote backen
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 
 from lab.hub import Backend, Deliver, Hub, MemoryBackend, Outbox
 from lab.live import RateLimit
@@ -24,7 +25,7 @@ class SlowBackend(Backend):
         self.deliver: Deliver | None = None
         self.present: dict[str, int] = {}
 
-    async def start(self, deliver: Deliver) -> None:
+    async def start(self, deliver: Deliver, lost: Callable[[], None] | None = None) -> None:
         self.deliver = deliver
 
     async def stop(self) -> None:

@@ -4,11 +4,11 @@ served to the room's screens; anything else is refused with a clear error and no
 from __future__ import annotations
 
 import io
-import sqlite3
 from collections.abc import Callable
 
 import pytest
 from conftest import Client, Server, facilitator, page_data, spec
+from db import rows
 from PIL import Image
 
 from lab import media
@@ -75,8 +75,7 @@ async def console(clients: Callable[[], Client], room: Room) -> tuple[Client, di
 
 
 def images(server: Server) -> list[tuple[object, ...]]:
-    with sqlite3.connect(server.settings.db_path) as conn:
-        return conn.execute("SELECT room_id, name, mime, width, height FROM images ORDER BY name").fetchall()
+    return rows(server.settings, "SELECT room_id, name, mime, width, height FROM images ORDER BY name")
 
 
 async def test_upload_serve_and_refuse(server: Server, clients: Callable[[], Client]) -> None:

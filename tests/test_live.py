@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 from collections.abc import Callable
 from typing import Any
 
+import db
 from conftest import CHOICE, OPEN, SCALE, WORDS, Client, Server, facilitator, phone, projector, spec
 
 from lab.rooms import Room
@@ -30,8 +30,7 @@ async def one_phone(
 
 
 def rows(server: Server, sql: str, *params: Any) -> list[tuple[Any, ...]]:
-    with sqlite3.connect(server.settings.db_path) as conn:
-        return conn.execute(sql, params).fetchall()
+    return db.rows(server.settings, sql, params)
 
 
 async def test_thirty_phones_vote_and_the_projector_shows_the_exact_aggregate(

@@ -8,7 +8,6 @@ import asyncio
 import io
 import json
 import re
-import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -16,6 +15,7 @@ from typing import Any
 import pytest
 import websockets
 from conftest import CHOICE, Client, Server, facilitator, page_data, spec
+from db import Target, make_store, one, rows
 from pypdf import PdfReader
 from test_report import docx_text, flat, pdf_text
 
@@ -25,7 +25,6 @@ from lab.errors import CodeNeeded, Invalid
 from lab.hub import Hub
 from lab.members import NewMember
 from lab.rooms import Room, Rooms
-from lab.store import SqliteStore
 
 PRIVATE = {"anonymity": "anonymous", "sealed": None}  # the member summary of a room whose vote runs anonymously
 
@@ -88,9 +87,9 @@ async def test_members_answer_once_per_question_with_their_weight_and_others_are
     await room.join(second.participant)
     await room.vote(second.participant, "v1", question.id, 1, [0])
     await room.vote(second.participant, "v2", question.id, 1, [2])  # the same code again, on another phone: changed
-    with sqlite3.connect(server.settings.db_path) as conn:
-        rows = conn.execute("SELECT participant_id, value, group_name, weight FROM answers").fetchall()
-    assert rows == [(second.participant, "[2]", "De Akker", 1.5)]
+    assert rows(server.settings, "SELECT participant_id, value, group_name, weight FROM answers") == [
+        (second.participant, "[2]", "De Akker", 1.5)
+    ]
     assert room.turnout(question.tally) == {
         "eligible": 3, "answered": 1, "eligible_weight": 3.5, "answered_weight": 1.5,
     }  # fmt: skip
@@ -113,8 +112,7 @@ async def test_a_list_with_an_id_that_has_a_code_already_changes_nothing(server:
     with pytest.raises(Invalid) as refused:
         await room.add_members([NewMember("15"), NewMember("12B")])
     assert str(refused.value) == "12B has a code already."
-    with sqlite3.connect(server.settings.db_path) as conn:
-        assert conn.execute("SELECT ref FROM members ORDER BY id").fetchall() == [("12A",), ("12B",), ("14",)]
+    assert rows(server.settings, "SELECT ref FROM members ORDER BY id") == [("12A",), ("12B",), ("14",)]
     assert room.members == added
     assert [m.ref for m in await room.add_members(members.counted(2, room.next_number()))] == ["15", "16"]
 
@@ -163,8 +161,7 @@ async def test_a_letters_qr_code_fills_the_code_in_and_a_stale_form_changes_noth
     assert f'value="{member.code}"' in scanned.text
     stale = await clients().http.post(f"/r/{room.code}/member", data={"member_code": member.code})
     assert stale.status_code == 403
-    with sqlite3.connect(server.settings.db_path) as conn:
-        assert conn.execute("SELECT count(*) FROM participants").fetchone() == (0,)
+    assert one(server.settings, "SELECT count(*) FROM participants") == (0,)
 
 
 @pytest.mark.parametrize("wrong", [20])
@@ -193,11 +190,11 @@ def test_labels_fill_a_sheet_of_24_before_the_next() -> None:
     assert sheets[0].count("192.168.1.20:8000 · code 123456") == 24
 
 
-def room_in_file(db: Path, title: str) -> str:
-    """A room in a database file of its own, for `lab codes` (no server holds it); returns its code."""
+def room_in_file(db: Target, title: str) -> str:
+    """A room in a database of its own, for `lab codes` (no server holds it); returns its code."""
 
     async def fill() -> str:
-        store = SqliteStore(db)
+        store = make_store(db)
         await store.open()
         room = await Rooms(store, Hub()).create(title, [spec(**CHOICE)])
         await store.close()
@@ -207,9 +204,9 @@ def room_in_file(db: Path, title: str) -> str:
 
 
 def test_lab_codes_makes_codes_and_prints_letters_and_labels(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, store_target: Target, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    db = tmp_path / "lab.db"
+    db = store_target
     code = room_in_file(db, "Ledenraadpleging 2027")
     listed = tmp_path / "leden.csv"
     listed.write_text(LIST, encoding="utf-8")
@@ -245,9 +242,10 @@ def test_lab_codes_makes_codes_and_prints_letters_and_labels(
     assert err == f"withdrew the code of 12B\n0 new codes, 4 in room {code}\n"
     assert main(["codes", code, "--db", str(db), "--withdraw", "99"]) == 2
     assert capsys.readouterr().err == "lab: 99 is not on the member list.\n"
-    with sqlite3.connect(db) as conn:
-        assert conn.execute("SELECT count(*), sum(withdrawn), min(access) FROM members JOIN rooms ON rooms.id = room_id"
-                            ).fetchone() == (5, 1, "codes")  # fmt: skip
+    counted = (
+        "SELECT count(*), count(*) FILTER (WHERE withdrawn), min(access) FROM members JOIN rooms ON rooms.id = room_id"
+    )
+    assert one(db, counted) == (5, 1, "codes")
 
 
 async def test_the_console_makes_codes_withdraws_one_and_hands_out_letters(
@@ -370,14 +368,13 @@ async def test_an_id_differing_only_in_capitals_gets_no_second_code_and_odd_ids_
 
 
 def test_lab_codes_says_what_to_do_with_a_list_that_is_not_utf8(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, store_target: Target, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    db = tmp_path / "lab.db"
+    db = store_target
     code = room_in_file(db, "Ledenraadpleging")
     listed = tmp_path / "leden.csv"
     listed.write_bytes("nummer;straat\n1;Caf\u00e9laan\n".encode("cp1252"))  # Dutch Excel's plain "CSV"
     assert main(["codes", code, "--db", str(db), "--from", str(listed)]) == 2
     assert capsys.readouterr().err == f'lab: {listed}: not UTF-8 text. In Excel, save it as "CSV UTF-8".\n'
     assert main(["codes", code, "--db", str(db)]) == 0  # listing the codes (none) leaves the room as it is
-    with sqlite3.connect(db) as conn:
-        assert conn.execute("SELECT access FROM rooms").fetchone() == ("open",)
+    assert one(db, "SELECT access FROM rooms") == ("open",)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import sqlite3
 from collections.abc import Callable
 from typing import Any
 
@@ -26,6 +25,7 @@ from conftest import (
     projector,
     spec,
 )
+from db import one, rows
 from playwright.async_api import Browser, expect
 
 from lab.errors import Removed
@@ -104,12 +104,11 @@ async def test_a_word_on_the_list_never_reaches_the_projector(server: Server, cl
     assert (await member.expect("ack"))["status"] == "pending"
     cloud_shown = await screen.expect("results", lambda m: m["question"] == cloud.id and m["answers"] == 1)
     assert cloud_shown["results"] == {"respondents": 0, "words": []}  # the whole answer waits, its clean word too
-    with sqlite3.connect(server.settings.db_path) as conn:
-        assert conn.execute("SELECT value, status FROM answers ORDER BY id").fetchall() == [
-            ('"Wat een klootzakken bij de corporatie"', "shown"),
-            ('"Meer overleg"', "shown"),
-            ('["kut","Overleg"]', "pending"),
-        ]  # kept, with its status: nothing is deleted
+    assert rows(server.settings, "SELECT value, status FROM answers ORDER BY id") == [
+        ('"Wat een klootzakken bij de corporatie"', "shown"),
+        ('"Meer overleg"', "shown"),
+        ('["kut","Overleg"]', "pending"),
+    ]  # kept, with its status: nothing is deleted
 
 
 async def test_a_question_can_hold_every_answer_for_approval(server: Server, clients: Callable[[], Client]) -> None:
@@ -145,8 +144,7 @@ async def test_a_name_with_a_word_on_the_list_is_refused(server: Server, clients
     await member.send({"type": "nickname", "nickname": "Kut Marokkaan"})
     refused = await member.expect("error")
     assert (refused["error"], refused["message"]) == ("invalid", "Kies alstublieft een andere naam.")
-    with sqlite3.connect(server.settings.db_path) as conn:
-        assert conn.execute("SELECT nickname FROM participants").fetchall() == [("",)]
+    assert rows(server.settings, "SELECT nickname FROM participants") == [("",)]
 
 
 @pytest.mark.settings(blocked_words="Jansen, wanbeleid*")
@@ -184,10 +182,9 @@ async def test_a_removed_participant_is_hidden_disconnected_and_kept_out(
     assert troll.ws is not None
     await asyncio.wait_for(troll.ws.wait_closed(), 5)
     assert troll.ws.close_code == 4403
-    with sqlite3.connect(server.settings.db_path) as conn:
-        rows = conn.execute("SELECT participant_id, status FROM answers ORDER BY id").fetchall()
-        assert rows == [(troll_id, "hidden"), (troll_id, "hidden"), (rows[2][0], "shown")]  # every question
-        assert conn.execute("SELECT removed FROM participants WHERE id = ?", (troll_id,)).fetchone() == (1,)
+    stored = rows(server.settings, "SELECT participant_id, status FROM answers ORDER BY id")
+    assert stored == [(troll_id, "hidden"), (troll_id, "hidden"), (stored[2][0], "shown")]  # every question
+    assert one(server.settings, "SELECT removed FROM participants WHERE id = ?", (troll_id,)) == (1,)
     assert [c["text"] for c in open_text.tally.results()["cards"]] == ["Meer overleg"]
     assert cloud.tally.results()["words"] == []
 

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
-import sqlite3
 from collections.abc import Callable
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 from conftest import CHOICE, PASSWORD, Client, Server, facilitator, page_data, projector, spec
+from db import rows
 
 from lab import pages
 from lab.app import HERE, SECURITY_HEADERS
@@ -239,8 +239,7 @@ async def test_the_projector_speaks_the_rooms_language_and_the_console_sets_it(
     assert Page(page.text).lang == "en" and "Go to" in page.text
     phone_page = await clients().http.get(f"/r/{room.code}", headers={"Accept-Language": "nl"})
     assert Page(phone_page.text).lang == "nl" and page_data(phone_page.text)["room_lang"] == "en"
-    with sqlite3.connect(server.settings.db_path) as conn:
-        assert conn.execute("SELECT lang FROM rooms WHERE id = ?", (room.id,)).fetchall() == [("en",)]
+    assert rows(server.settings, "SELECT lang FROM rooms WHERE id = ?", (room.id,)) == [("en",)]
 
 
 async def test_scripts_and_styles_go_out_compressed_and_pages_do_not(

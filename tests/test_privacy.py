@@ -1,14 +1,15 @@
-"""Privacy (AVG): nothing about devices is stored, and a deleted room leaves no trace in the database file."""
+"""Privacy (AVG): nothing about devices is stored, and a deleted room leaves no trace in the database (nor, on
+SQLite, in its file)."""
 
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
 from conftest import OPEN, TIMEOUT, Client, Server, facilitator, page_data, phone, spec
+from db import Target, everything, execute, one, rows
 
 from lab.cli import main
 from lab.rooms import Room
@@ -17,16 +18,22 @@ from lab.settings import PROJECT_DIR, Settings
 AGENT = "PrivacyProbe/1.0 (Linux; Android 14)"
 
 
-def all_text(db: Path) -> str:
+def all_text(where: Target) -> str:
     """Every value in every table, as text."""
-    with sqlite3.connect(db) as conn:
-        tables = [row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
-        return "\n".join(repr(row) for t in tables for row in conn.execute(f"SELECT * FROM {t}"))
+    return "\n".join(repr(row) for table in everything(where).values() for row in table)
 
 
 def file_bytes(db: Path) -> bytes:
     """The database file and its write-ahead log, as they are on disk."""
     return b"".join(p.read_bytes() for p in (db, Path(f"{db}-wal")) if p.exists())
+
+
+def left_behind(where: Target) -> bytes:
+    """What could still be read of deleted data: every value in the database, and for SQLite the bytes of its file
+    and write-ahead log too (a PostgreSQL server's files are its own: deleted rows there are not readable through
+    it)."""
+    stored = all_text(where).encode()
+    return stored + file_bytes(where) if isinstance(where, Path) else stored
 
 
 async def run_session(server: Server, clients: Callable[[], Client], title: str) -> tuple[Room, Client]:
@@ -54,7 +61,7 @@ async def run_session(server: Server, clients: Callable[[], Client], title: str)
 
 async def test_no_addresses_or_user_agents_are_stored(server: Server, clients: Callable[[], Client]) -> None:
     await run_session(server, clients, "Kamerzeventien")
-    stored = all_text(server.settings.db_path)
+    stored = all_text(server.settings.database)
     assert "Antwoord" in stored and "Naam" in stored  # the scan sees what is stored
     assert "127.0.0.1" not in stored
     assert "PrivacyProbe" not in stored and "Android" not in stored
@@ -75,7 +82,7 @@ async def test_deleting_a_room_from_the_console_leaves_no_trace(server: Server, 
     await asyncio.wait_for(voter.ws.wait_closed(), TIMEOUT)
     assert voter.ws.close_code == 4404  # the phone learns that the room is gone
 
-    raw = file_bytes(server.settings.db_path)
+    raw = left_behind(server.settings.database)
     for marker in ("Weggooikamer", "AntwoordWeggooikamer", "NaamWeggooikamer", gone.facilitator_key):
         assert marker.encode() not in raw, marker
     assert b"AntwoordBlijfkamer0" in raw  # the other room is untouched
@@ -87,19 +94,16 @@ async def test_purge_and_retention_from_the_command_line(server: Server, clients
     room, _ = await run_session(server, clients, "Purgeerkamer")
     old, _ = await run_session(server, clients, "Oudekamer")
     await server.stop()
-    db = server.settings.db_path
-    with sqlite3.connect(db) as conn:
-        conn.execute("UPDATE rooms SET created_at = '2020-01-01T00:00:00+00:00' WHERE id = ?", (old.id,))
+    db = server.settings.database
+    execute(db, "UPDATE rooms SET created_at = '2020-01-01T00:00:00+00:00' WHERE id = ?", (old.id,))
     assert await asyncio.to_thread(main, ["purge", room.code, "--db", str(db)]) == 0
     assert await asyncio.to_thread(main, ["purge", "--older-than", "180", "--db", str(db)]) == 0
     assert await asyncio.to_thread(main, ["purge", "111111", "--db", str(db)]) == 1
-    raw = file_bytes(db)
+    raw = left_behind(db)
     for marker in ("Purgeerkamer", "Oudekamer", "AntwoordPurgeerkamer1", "AntwoordOudekamer2"):
         assert marker.encode() not in raw, marker
-    with sqlite3.connect(db) as conn:
-        assert conn.execute("SELECT count(*) FROM rooms").fetchone() == (0,)
-        assert conn.execute("SELECT count(*) FROM answers").fetchone() == (0,)
-        assert conn.execute("SELECT count(*) FROM participants").fetchone() == (0,)
+    for table in ("rooms", "answers", "participants"):
+        assert one(db, f"SELECT count(*) FROM {table}") == (0,), table
 
 
 async def test_retention_never_deletes_the_room_lab_serve_shows(settings: Settings) -> None:
@@ -110,13 +114,11 @@ async def test_retention_never_deletes_the_room_lab_serve_shows(settings: Settin
     shown: Room = server.app.state.deck_room
     await server.rooms.create("Oude kamer", [])
     await server.stop()
-    with sqlite3.connect(settings.db_path) as conn:
-        conn.execute("UPDATE rooms SET created_at = '2020-01-01T00:00:00+00:00'")
+    execute(settings, "UPDATE rooms SET created_at = '2020-01-01T00:00:00+00:00'")
     await server.start()
     try:
         await asyncio.wait_for(server.app.state.retention_passed.wait(), TIMEOUT)
         assert server.app.state.deck_room.code == shown.code
-        with sqlite3.connect(settings.db_path) as conn:
-            assert conn.execute("SELECT code FROM rooms").fetchall() == [(shown.code,)]
+        assert rows(settings, "SELECT code FROM rooms") == [(shown.code,)]
     finally:
         await server.stop()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-import sqlite3
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -14,6 +13,7 @@ from typing import Any
 import pytest
 import websockets
 from conftest import CHOICE, OPEN, SCALE, Client, Server, facilitator, phone, projector, spec
+from db import rows
 
 from lab import live
 from lab.app import routes
@@ -31,8 +31,7 @@ def settings(settings: Settings, request: pytest.FixtureRequest) -> Settings:
 
 
 def snapshot_of_db(server: Server) -> list[Any]:
-    with sqlite3.connect(server.settings.db_path) as conn:
-        return [conn.execute(f"SELECT * FROM {t} ORDER BY 1").fetchall() for t in ("rooms", "questions", "answers")]
+    return [rows(server.settings, f"SELECT * FROM {t} ORDER BY 1") for t in ("rooms", "questions", "answers")]
 
 
 async def pushed_room(server: Server, clients: Callable[[], Client]) -> tuple[Room, Client, Client]:
@@ -119,8 +118,7 @@ async def test_a_message_that_cannot_be_read_as_text_is_refused_alone(
     )
     error, ack = await asyncio.gather(hostile.expect("error"), honest.expect("ack"))
     assert error["error"] == "bad_message" and ack["value"] == "Goed"
-    with sqlite3.connect(server.settings.db_path) as conn:
-        assert conn.execute("SELECT vote_id, value FROM answers").fetchall() == [("honest-vote", '"Goed"')]
+    assert rows(server.settings, "SELECT vote_id, value FROM answers") == [("honest-vote", '"Goed"')]
 
 
 async def test_bad_facilitator_messages_get_errors_and_change_nothing(

@@ -5,20 +5,18 @@ from __future__ import annotations
 
 import asyncio
 import os
-import sqlite3
 from collections.abc import Callable
 
 import pytest
 from conftest import CHOICE, CHROMIUM, PHONE, SCREEN, Client, Server, facilitator, open_page, phone, projector, spec
+from db import everything
 from playwright.async_api import Browser, expect
 
 from lab.rooms import REACTIONS_INTERVAL, Room
 
 
-def database(server: Server) -> list[object]:
-    with sqlite3.connect(server.settings.db_path) as conn:
-        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
-        return [conn.execute(f"SELECT * FROM {t}").fetchall() for t in tables if t != "meta"]
+def database(server: Server) -> dict[str, list[object]]:
+    return everything(server.settings, leave_out=("meta",))
 
 
 @pytest.mark.settings(messages_per_second=1000.0)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import io
 import re
-import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -14,6 +13,7 @@ from typing import Any
 import docx
 import pytest
 from conftest import CHOICE, OPEN, SCALE, WORDS, Client, Server, facilitator, spec
+from db import Target, make_store, rows
 from pypdf import PdfReader
 
 from lab import report
@@ -23,7 +23,7 @@ from lab.details import Details
 from lab.hub import Hub
 from lab.records import card_id
 from lab.rooms import Room, Rooms
-from lab.store import SqliteStore
+from lab.settings import shown
 
 OPEN_ANSWERS = {
     "p1": "De huren zijn veel te hoog",
@@ -175,12 +175,12 @@ async def test_the_report_is_in_the_rooms_language(server: Server) -> None:
 
 
 def test_lab_report_writes_each_format_and_compares_with_another_room(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, store_target: Target, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    db = tmp_path / "lab.db"
+    db = store_target
 
     async def fill() -> tuple[str, str]:
-        store = SqliteStore(db)
+        store = make_store(db)
         await store.open()
         rooms = Rooms(store, Hub())
         codes = (await make_room(rooms)).code, (await last_year(rooms)).code
@@ -199,9 +199,9 @@ def test_lab_report_writes_each_format_and_compares_with_another_room(
     assert page.count('<img class="chart" src="data:image/svg+xml;base64,') == 4  # both rounds, scale, cloud
     capsys.readouterr()
     assert main(["report", "999999", "--db", str(db)]) == 1
-    assert capsys.readouterr().err == f"lab: no room with code 999999 in {db}\n"
+    assert capsys.readouterr().err == f"lab: no room with code 999999 in {shown(db)}\n"
     assert main(["report", code, "--db", str(db), "--compare", "999998"]) == 1
-    assert capsys.readouterr().err == f"lab: no room with code 999998 in {db}\n"
+    assert capsys.readouterr().err == f"lab: no room with code 999998 in {shown(db)}\n"
 
 
 async def test_the_console_downloads_the_report_and_each_chart(server: Server, clients: Callable[[], Client]) -> None:
@@ -253,8 +253,7 @@ def render_types() -> dict[str, str]:
 
 
 def stored_themes(server: Server) -> list[Any]:
-    with sqlite3.connect(server.settings.db_path) as conn:
-        return conn.execute("SELECT question_id, round, groups FROM themes").fetchall()
+    return rows(server.settings, "SELECT question_id, round, groups FROM themes")
 
 
 async def test_the_facilitator_corrects_the_themes_and_the_report_keeps_them(
@@ -335,8 +334,7 @@ async def test_the_room_details_come_from_the_deck_or_the_console(
     done = await console.expect("details")
     assert done["details"] == {"place": "Amersfoort", "facilitator": "Mirjam", "date": "2026-12-01",
                                "timezone": "Europe/Brussels"}  # fmt: skip
-    with sqlite3.connect(server.settings.db_path) as conn:
-        (stored,) = conn.execute("SELECT details FROM rooms WHERE id = ?", (room.id,)).fetchone()
+    (stored,) = rows(server.settings, "SELECT details FROM rooms WHERE id = ?", (room.id,))[0]
     assert Details.from_json(stored) == Details("Amersfoort", "Mirjam", "2026-12-01", "Europe/Brussels")
     await console.send({"type": "details", "place": " Zwolle "})  # what is not sent stays as it is
     done = await console.expect("details")

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from conftest import CHOICE, OPEN, SCALE, WORDS, Client, Server, facilitator, spec
+from db import Target, make_store
 from test_report import docx_text, make_room, slow
 
 from lab.cli import main
@@ -19,7 +20,6 @@ from lab.consultation import Consultation
 from lab.hub import Hub
 from lab.report import build
 from lab.rooms import Room, Rooms
-from lab.store import SqliteStore
 
 ENDS = 1_797_264_000_000  # 14 December 2026, 17:00 in Amsterdam
 
@@ -98,11 +98,13 @@ async def test_the_console_merges_only_with_a_session_this_browser_runs(
     assert "Goed | 4 | 57,1" in text
 
 
-def test_lab_report_merges_from_the_command_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    db = tmp_path / "lab.db"
+def test_lab_report_merges_from_the_command_line(
+    tmp_path: Path, store_target: Target, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = store_target
 
     async def fill() -> tuple[str, str]:
-        store = SqliteStore(db)
+        store = make_store(db)
         await store.open()
         rooms = Rooms(store, Hub())
         codes = (await make_room(rooms)).code, (await consultation(rooms)).code

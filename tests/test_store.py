@@ -1,5 +1,6 @@
-"""The SQLite store on a real file: group commit, the truth of every vote's outcome, bounded receipts, room
-operations worked out from what is committed, the lock, and the checkpoint after a delete."""
+"""The store on a real database (the SQLite file, or PostgreSQL with --store=postgres): group commit, the truth of
+every vote's outcome, bounded receipts, room operations worked out from what is committed; and SQLite's own lock and
+checkpoint after a delete."""
 
 from __future__ import annotations
 
@@ -11,18 +12,19 @@ from typing import Any
 
 import pytest
 from conftest import CHOICE, spec
+from db import Target, make_store, on_postgres, rows
 
 from lab.errors import NotFound, Unavailable
 from lab.hub import Hub
 from lab.rooms import Room, Rooms
-from lab.store import Outcome, SqliteStore, StoreError, StoreInUse, Vote
+from lab.store import Outcome, SqliteStore, Store, StoreError, StoreInUse, Vote
 from lab.store.sqlite import RECEIPTS_KEPT
 from lab.wire import dumps
 
 
 @pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[tuple[SqliteStore, Room]]:
-    database = SqliteStore(tmp_path / "lab.db")
+async def store(store_target: Target) -> AsyncIterator[tuple[Store, Room]]:
+    database = make_store(store_target)
     await database.open()
     room = await Rooms(database, Hub()).create("Kamer", [spec(**CHOICE), spec(**CHOICE, allow_change=False)])
     await room.push(room.questions[0].id)
@@ -33,21 +35,22 @@ async def store(tmp_path: Path) -> AsyncIterator[tuple[SqliteStore, Room]]:
     await database.close()
 
 
-def table(database: SqliteStore, sql: str, *params: Any) -> list[tuple[Any, ...]]:
-    with sqlite3.connect(database.path) as conn:
-        return conn.execute(sql, params).fetchall()
+def table(where: Target, sql: str, *params: Any) -> list[tuple[Any, ...]]:
+    return rows(where, sql, params)
 
 
 def vote(participant: str, vote_id: str, question: int, value: Any, *, round_: int = 1, locked: bool = False) -> Vote:
     return Vote(participant, vote_id, question, round_, value, dumps(value), locked, 1_700_000_000_000)
 
 
-async def together(database: SqliteStore, *votes: Vote) -> list[Outcome]:
+async def together(database: Store, *votes: Vote) -> list[Outcome]:
     """Votes queued in the same moment: the writer takes them into one group."""
     return list(await asyncio.gather(*(database.vote(v) for v in votes)))
 
 
-async def test_two_votes_of_one_participant_in_one_group_the_later_wins(store: tuple[SqliteStore, Room]) -> None:
+async def test_two_votes_of_one_participant_in_one_group_the_later_wins(
+    store: tuple[Store, Room], store_target: Target
+) -> None:
     database, room = store
     question = room.questions[0].id
     outcomes = await together(
@@ -55,16 +58,16 @@ async def test_two_votes_of_one_participant_in_one_group_the_later_wins(store: t
         vote("bert", "bert-only", question, [1]),
     )  # fmt: skip
     assert outcomes == [Outcome.STORED, Outcome.STORED, Outcome.STORED]
-    assert table(database, "SELECT participant_id, vote_id, value, round FROM answers ORDER BY 1") == [
+    assert table(store_target, "SELECT participant_id, vote_id, value, round FROM answers ORDER BY 1") == [
         ("anna", "anna-second", "[2]", 1), ("bert", "bert-only", "[1]", 1),
     ]  # fmt: skip
-    assert table(database, "SELECT vote_id FROM receipts ORDER BY 1") == [
+    assert table(store_target, "SELECT vote_id FROM receipts ORDER BY 1") == [
         ("anna-first",), ("anna-second",), ("bert-only",),
     ]  # fmt: skip
 
 
 async def test_a_resend_is_a_duplicate_only_with_the_same_value_while_it_is_the_answer(
-    store: tuple[SqliteStore, Room],
+    store: tuple[Store, Room], store_target: Target
 ) -> None:
     database, room = store
     question = room.questions[0].id
@@ -77,18 +80,23 @@ async def test_a_resend_is_a_duplicate_only_with_the_same_value_while_it_is_the_
         vote("bert", "bert-vote", question, [1]),  # a duplicate within one group
     )
     assert outcomes == [Outcome.DUPLICATE, Outcome.REUSED, Outcome.STORED, Outcome.DUPLICATE]
-    assert table(database, "SELECT participant_id, value FROM answers ORDER BY 1") == [("anna", "[0]"), ("bert", "[1]")]
+    assert table(store_target, "SELECT participant_id, value FROM answers ORDER BY 1") == [
+        ("anna", "[0]"),
+        ("bert", "[1]"),
+    ]
 
 
-async def test_a_vote_id_on_another_question_is_refused(store: tuple[SqliteStore, Room]) -> None:
+async def test_a_vote_id_on_another_question_is_refused(store: tuple[Store, Room], store_target: Target) -> None:
     database, room = store
     first, second = (q.id for q in room.questions)
     assert await database.vote(vote("anna", "anna-vote", first, [0])) is Outcome.STORED
     assert await database.vote(vote("anna", "anna-vote", second, [0])) is Outcome.REUSED
-    assert table(database, "SELECT question_id FROM answers") == [(first,)]
+    assert table(store_target, "SELECT question_id FROM answers") == [(first,)]
 
 
-async def test_a_resend_of_a_replaced_answer_is_not_acknowledged(store: tuple[SqliteStore, Room]) -> None:
+async def test_a_resend_of_a_replaced_answer_is_not_acknowledged(
+    store: tuple[Store, Room], store_target: Target
+) -> None:
     """The phone's first vote was stored, then a second replaced it: the first, sent again, must not be 'received'
     (and must not overwrite the second)."""
     database, room = store
@@ -96,10 +104,12 @@ async def test_a_resend_of_a_replaced_answer_is_not_acknowledged(store: tuple[Sq
     assert await database.vote(vote("anna", "anna-one", question, [0])) is Outcome.STORED
     assert await database.vote(vote("anna", "anna-two", question, [2])) is Outcome.STORED
     assert await database.vote(vote("anna", "anna-one", question, [0])) is Outcome.GONE
-    assert table(database, "SELECT vote_id, value FROM answers") == [("anna-two", "[2]")]
+    assert table(store_target, "SELECT vote_id, value FROM answers") == [("anna-two", "[2]")]
 
 
-async def test_a_locked_question_keeps_the_first_answer_within_a_group(store: tuple[SqliteStore, Room]) -> None:
+async def test_a_locked_question_keeps_the_first_answer_within_a_group(
+    store: tuple[Store, Room], store_target: Target
+) -> None:
     database, room = store
     question = room.questions[1].id
     outcomes = await together(
@@ -107,11 +117,11 @@ async def test_a_locked_question_keeps_the_first_answer_within_a_group(store: tu
         vote("anna", "anna-second", question, [1], locked=True),
     )  # fmt: skip
     assert outcomes == [Outcome.STORED, Outcome.LOCKED]
-    assert table(database, "SELECT vote_id, value FROM answers") == [("anna-first", "[0]")]
+    assert table(store_target, "SELECT vote_id, value FROM answers") == [("anna-first", "[0]")]
 
 
 async def test_votes_that_cannot_be_kept_say_so_and_the_rest_of_the_group_is_stored(
-    store: tuple[SqliteStore, Room],
+    store: tuple[Store, Room], store_target: Target
 ) -> None:
     database, room = store
     question = room.questions[0].id
@@ -123,12 +133,12 @@ async def test_votes_that_cannot_be_kept_say_so_and_the_rest_of_the_group_is_sto
         vote("bert", "bert-vote", question, [1]),
     )
     assert outcomes == [Outcome.GONE, Outcome.GONE, Outcome.PASSED, Outcome.STORED]
-    assert table(database, "SELECT participant_id, value FROM answers") == [("bert", "[1]")]
-    assert table(database, "SELECT vote_id FROM receipts") == [("bert-vote",)]
+    assert table(store_target, "SELECT participant_id, value FROM answers") == [("bert", "[1]")]
+    assert table(store_target, "SELECT vote_id FROM receipts") == [("bert-vote",)]
 
 
 async def test_a_vote_committed_after_the_question_closed_or_restarted_is_not_stored(
-    store: tuple[SqliteStore, Room],
+    store: tuple[Store, Room], store_target: Target
 ) -> None:
     """The room checks a vote when it arrives; the store checks it again when it commits, so a close or a new round
     that commits in between is never overtaken."""
@@ -140,40 +150,46 @@ async def test_a_vote_committed_after_the_question_closed_or_restarted_is_not_st
         database.vote(vote("anna", "late-vote-1", first, [0])), database.vote(vote("anna", "late-vote-2", second, [0])),
     )  # fmt: skip
     assert [one, two] == [Outcome.CLOSED, Outcome.PASSED]
-    assert table(database, "SELECT count(*) FROM answers") == [(0,)]
+    assert table(store_target, "SELECT count(*) FROM answers") == [(0,)]
 
 
-async def test_receipts_stay_bounded_when_a_participant_keeps_changing(store: tuple[SqliteStore, Room]) -> None:
+async def test_receipts_stay_bounded_when_a_participant_keeps_changing(
+    store: tuple[Store, Room], store_target: Target
+) -> None:
     database, room = store
     question = room.questions[0].id
     for batch in range(5):
         await together(database, *(vote("anna", f"anna-{batch}-{n:02d}", question, [n % 3]) for n in range(20)))
-    assert table(database, "SELECT count(*) FROM receipts WHERE participant_id = 'anna'") == [(RECEIPTS_KEPT,)]
-    newest = table(database, "SELECT vote_id FROM receipts ORDER BY rowid DESC LIMIT 1")
-    assert newest == [("anna-4-19",)] == table(database, "SELECT vote_id FROM answers")
+    assert table(store_target, "SELECT count(*) FROM receipts WHERE participant_id = 'anna'") == [(RECEIPTS_KEPT,)]
+    order = "id" if on_postgres() else "rowid"  # the order they were written in
+    newest = table(store_target, f"SELECT vote_id FROM receipts ORDER BY {order} DESC LIMIT 1")
+    assert newest == [("anna-4-19",)] == table(store_target, "SELECT vote_id FROM answers")
     assert await database.vote(vote("anna", "anna-4-19", question, [19 % 3])) is Outcome.DUPLICATE
 
 
-async def test_a_new_round_drops_the_old_rounds_receipts_and_keeps_its_answers(store: tuple[SqliteStore, Room]) -> None:
+async def test_a_new_round_drops_the_old_rounds_receipts_and_keeps_its_answers(
+    store: tuple[Store, Room], store_target: Target
+) -> None:
     database, room = store
     question = room.questions[0].id
     assert await database.vote(vote("anna", "anna-vote", question, [0])) is Outcome.STORED
     await room.new_round(question)
-    assert table(database, "SELECT count(*) FROM receipts") == [(0,)]
+    assert table(store_target, "SELECT count(*) FROM receipts") == [(0,)]
     assert await database.vote(vote("anna", "anna-vote", question, [0])) is Outcome.PASSED
     assert await database.vote(vote("anna", "anna-vote", question, [1], round_=2)) is Outcome.STORED
-    assert table(database, "SELECT round, value FROM answers ORDER BY round") == [(1, "[0]"), (2, "[1]")]
+    assert table(store_target, "SELECT round, value FROM answers ORDER BY round") == [(1, "[0]"), (2, "[1]")]
 
 
 async def test_joins_that_arrive_together_are_stored_together_and_one_for_a_deleted_room_is_refused_alone(
-    store: tuple[SqliteStore, Room],
+    store: tuple[Store, Room], store_target: Target
 ) -> None:
     database, room = store
     gone = await Rooms(database, Hub()).create("Weg", [spec(**CHOICE)])
     await database.delete_room(gone.id)
     await database.set_nickname("anna", "Anna")
     statements: list[str] = []
-    await database._conn.set_trace_callback(statements.append)  # type: ignore[union-attr]
+    if isinstance(database, SqliteStore):  # SQLite tells each statement it runs
+        await database._conn.conn.set_trace_callback(statements.append)  # type: ignore[union-attr]
     people = [f"p{i:03d}" for i in range(300)]
     results = await asyncio.gather(
         *(database.join(p, room.id) for p in people), database.join("anna", room.id), database.join("carl", gone.id),
@@ -181,13 +197,14 @@ async def test_joins_that_arrive_together_are_stored_together_and_one_for_a_dele
     )  # fmt: skip
     assert results[:-1] == [""] * 300 + ["Anna"]  # a nickname given before comes back with the join
     assert isinstance(results[-1], NotFound)
-    assert len(statements) <= 4  # BEGIN, one INSERT, one SELECT, COMMIT: not three statements per phone
-    assert table(database, "SELECT count(*) FROM participants WHERE room_id = ?", room.id) == [(302,)]
-    assert table(database, "SELECT count(*) FROM participants WHERE id = 'carl'") == [(0,)]
+    if isinstance(database, SqliteStore):
+        assert len(statements) <= 4  # BEGIN, one INSERT, one SELECT, COMMIT: not three statements per phone
+    assert table(store_target, "SELECT count(*) FROM participants WHERE room_id = ?", room.id) == [(302,)]
+    assert table(store_target, "SELECT count(*) FROM participants WHERE id = 'carl'") == [(0,)]
 
 
-async def test_a_closed_store_refuses_writes_at_once(tmp_path: Path) -> None:
-    database = SqliteStore(tmp_path / "lab.db")
+async def test_a_closed_store_refuses_writes_at_once(store_target: Target) -> None:
+    database = make_store(store_target)
     await database.open()
     await database.close()
     with pytest.raises(Unavailable):
@@ -196,6 +213,7 @@ async def test_a_closed_store_refuses_writes_at_once(tmp_path: Path) -> None:
         await asyncio.wait_for(database.vote(vote("anna", "anna-vote", 1, [0])), 5)
 
 
+@pytest.mark.sqlite_only("the lock file that keeps a second lab server off a SQLite file")
 async def test_a_second_process_on_the_same_file_is_refused(tmp_path: Path) -> None:
     first = SqliteStore(tmp_path / "lab.db")
     await first.open()
@@ -212,6 +230,7 @@ async def test_a_second_process_on_the_same_file_is_refused(tmp_path: Path) -> N
     await again.close()
 
 
+@pytest.mark.sqlite_only("a damaged SQLite file")
 async def test_a_damaged_file_is_one_clear_error(tmp_path: Path) -> None:
     path = tmp_path / "lab.db"
     path.write_bytes(b"this is not a database, it is a shopping list " * 100)
@@ -220,6 +239,7 @@ async def test_a_damaged_file_is_one_clear_error(tmp_path: Path) -> None:
     assert str(error.value).startswith(f"{path} is not a lab database, or it is damaged")
 
 
+@pytest.mark.sqlite_only("SQLite's write-ahead log and the bytes left in its file")
 async def test_the_checkpoint_after_a_delete_waits_until_the_log_is_empty(tmp_path: Path) -> None:
     """A reader in the middle of a read keeps the write-ahead log busy, and with it a copy of the deleted room.
     The store tries again until the log is really empty."""

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import os
 import re
-import sqlite3
 from collections.abc import Callable
 
 import pytest
@@ -24,11 +23,11 @@ from conftest import (
     projector,
     spec,
 )
+from db import execute, make_store, one
 from playwright.async_api import Browser, expect
 
 from lab.hub import Hub
 from lab.rooms import Room, Rooms
-from lab.store import open_store
 
 # The question closes within this long after its countdown ends, by the server's clock: the timer fires on time, and
 # the close is then committed (with fsync) before it is sent, which on a busy test machine took 308 ms.
@@ -159,10 +158,9 @@ async def test_only_a_serving_process_ends_a_countdown(server: Server) -> None:
     await room.push(room.questions[0].id)
     await room.act("timer", {"question": room.questions[0].id, "seconds": 5})
     await server.stop()
-    with sqlite3.connect(server.settings.db_path) as conn:
-        conn.execute("UPDATE questions SET closes_ms = 1")  # long past
-        version = conn.execute("SELECT version FROM rooms").fetchone()
-    store = open_store(server.settings.db_path)
+    execute(server.settings, "UPDATE questions SET closes_ms = 1")  # long past
+    version = one(server.settings, "SELECT version FROM rooms")
+    store = make_store(server.settings)
     await store.open()
     try:
         reader = await Rooms(store, Hub()).get(room.code)  # as `lab export` loads it
@@ -171,8 +169,7 @@ async def test_only_a_serving_process_ends_a_countdown(server: Server) -> None:
         assert reader.questions[0].status == "open"
     finally:
         await store.close()
-    with sqlite3.connect(server.settings.db_path) as conn:
-        assert conn.execute("SELECT version FROM rooms").fetchone() == version
+    assert one(server.settings, "SELECT version FROM rooms") == version
     await server.start()  # the server ends it at once
     served = await server.rooms.get(room.code)
     assert served.questions[0].status == "closed" or (await _closed(served))

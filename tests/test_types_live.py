@@ -7,13 +7,13 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 from conftest import PHONE, SCREEN, Client, Server, facilitator, in_browser, open_page, phone, projector, spec
+from db import one, rows
 from playwright.async_api import Browser, expect
 from ui import CASES, prepare
 
@@ -29,11 +29,11 @@ PHONES = 30
 def recount(server: Server, room: Room) -> dict[str, Any]:
     """The results of the room's first question counted afresh from its rows in the database, in commit order."""
     question = room.questions[0]
-    with sqlite3.connect(server.settings.db_path) as conn:
-        stored = conn.execute(
-            "SELECT participant_id, value, status FROM answers WHERE question_id = ? AND round = ? ORDER BY seq",
-            (question.id, question.round),
-        ).fetchall()
+    stored = rows(
+        server.settings,
+        "SELECT participant_id, value, status FROM answers WHERE question_id = ? AND round = ? ORDER BY seq",
+        (question.id, question.round),
+    )
     aggregate = question.type.new_aggregate(question.settings)
     for participant, value, status in stored:
         aggregate.add(Answer(question.id, question.round, participant, json.loads(value), status))
@@ -129,5 +129,4 @@ async def test_a_phone_cannot_answer_a_slide(server: Server, clients: Callable[[
     refused = await member.expect("error")
     assert refused == {"type": "error", "error": "bad_message", "message": "Bij dit onderdeel hoort geen antwoord.",
                        "id": "slide-0001"}  # fmt: skip
-    with sqlite3.connect(server.settings.db_path) as conn:
-        assert conn.execute("SELECT count(*) FROM answers").fetchone() == (0,)
+    assert one(server.settings, "SELECT count(*) FROM answers") == (0,)

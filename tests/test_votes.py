@@ -3,12 +3,12 @@ phones, and paper ballots entered twice (lab.paper)."""
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 from conftest import CHOICE, SCALE, Client, Server, facilitator, page_data, projector, spec
+from db import one, rows
 
 from lab import members
 from lab.errors import OnPaper
@@ -170,8 +170,7 @@ async def test_a_show_of_hands_counts_beside_the_phones_and_survives_a_restart(
         "options": [{"label": "Goed", "count": 0, "percent": 0.0}, {"label": "Matig", "count": 1, "percent": 100.0},
                     {"label": "Slecht", "count": 0, "percent": 0.0}],
     }  # fmt: skip
-    with sqlite3.connect(server.settings.db_path) as conn:
-        assert conn.execute("SELECT count(*) FROM hands").fetchone() == (0,)
+    assert one(server.settings, "SELECT count(*) FROM hands") == (0,)
 
 
 async def ballots_api(client: Client, room: Room) -> tuple[str, dict[str, str]]:
@@ -206,8 +205,7 @@ async def test_paper_ballots_count_once_both_tellers_entered_the_same(
     assert second.json()["ballot"]["differences"] == [{"question": vote_q.id, "number": 1, "tellers": ["Ja", "Nee"]}]
     assert second.json()["differing"] == 1
     assert (await boss.expect("ballots", lambda m: m["entered"] == 1 and m["differing"] == 1))["counted"] == 0
-    with sqlite3.connect(server.settings.db_path) as conn:
-        assert conn.execute("SELECT count(*) FROM answers").fetchone() == (0,)  # nothing counted yet
+    assert one(server.settings, "SELECT count(*) FROM answers") == (0,)  # nothing counted yet
 
     own = await teller.http.get(api2, params={"ballot": paper.shown, "teller": "2"}, headers=headers2)
     assert own.json() == {"answers": {str(vote_q.id): [1], str(scale_q.id): [4, 2]}}
@@ -219,13 +217,11 @@ async def test_paper_ballots_count_once_both_tellers_entered_the_same(
         "ballot": {"ballot": paper.shown, "tellers": [1, 2], "counted": True, "differences": [], "on_phone": []},
         "entered": 1, "counted": 1, "differing": 0,
     }  # fmt: skip
-    with sqlite3.connect(server.settings.db_path) as conn:
-        rows = conn.execute(
-            "SELECT question_id, participant_id, value, weight, channel FROM answers ORDER BY question_id"
-        )
-        assert rows.fetchall() == [
-            (vote_q.id, paper.participant, "[0]", 1.5, "paper"), (scale_q.id, paper.participant, "[4,2]", 1.5, "paper"),
-        ]  # fmt: skip
+    assert rows(
+        server.settings, "SELECT question_id, participant_id, value, weight, channel FROM answers ORDER BY question_id"
+    ) == [
+        (vote_q.id, paper.participant, "[0]", 1.5, "paper"), (scale_q.id, paper.participant, "[4,2]", 1.5, "paper"),
+    ]  # fmt: skip
     assert room.turnout(vote_q.tally) == {"eligible": 2, "answered": 1, "eligible_weight": 2.5, "answered_weight": 1.5}
 
     again = await enter(boss, headers, paper.shown, 1, {str(vote_q.id): [1]})

@@ -608,7 +608,7 @@ def _themes(part: Part, lang: str, other: str) -> list[Theme]:
 
 
 async def load_and_render(
-    db: Path, code: str, kind: str, compare_code: str | None = None, merge: bool = False
+    db: str | Path, code: str, kind: str, compare_code: str | None = None, merge: bool = False
 ) -> tuple[str, bytes, int]:
     """For `lab report`: open the database for reading, load the room (and the one to compare with, or with
     `merge` to count together with), render. Raises LookupError with the code of a room that is not there."""

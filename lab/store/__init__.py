@@ -1,4 +1,5 @@
-"""Where lab keeps its data: the interface (lab.store.base) and its SQLite implementation (lab.store.sqlite).
+"""Where lab keeps its data: the interface (lab.store.base), the SQL both stores share (lab.store.sql), SQLite
+(lab.store.sqlite, the default: one file) and PostgreSQL (lab.store.postgres: several processes, one database).
 
 The domain sees only `Store` and the records and operations in `base`; which database sits behind it is chosen
 here, from the settings.
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..settings import is_postgres
 from .base import (
     AddQuestion,
     BallotEntry,
@@ -52,6 +54,11 @@ __all__ = [
 ]  # fmt: skip
 
 
-def open_store(path: Path, commit_window: float = 0.002, *, lock: bool = True) -> Store:
-    """The store for these settings (not yet opened)."""
-    return SqliteStore(path, commit_window, lock=lock)
+def open_store(target: str | Path, commit_window: float = 0.002, *, lock: bool = True) -> Store:
+    """The store for a database setting (not yet opened): a postgresql:// URL, or the path of a SQLite file (held
+    with a lock unless `lock` is False, for reading beside a running server)."""
+    if is_postgres(target):
+        from .postgres import PostgresStore  # asyncpg is imported only by those who use it
+
+        return PostgresStore(str(target), commit_window)
+    return SqliteStore(Path(target), commit_window, lock=lock)

@@ -1,6 +1,6 @@
 """The one writer: a task that owns the write connection and commits in small groups.
 
-Everything that arrived within a few milliseconds goes into one transaction (`BEGIN IMMEDIATE`), so a burst of
+Everything that arrived within a few milliseconds goes into one transaction, so a burst of
 thousands of votes costs tens of commits instead of thousands (and an fsync each). Votes in a group are stored
 together by the store's `store_votes`; any other job runs inside its own savepoint, so one that fails is undone
 alone and the rest of its group still commits. After the commit, each job's `on_commit` callback runs in the order
@@ -14,11 +14,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
-
-import aiosqlite
+from typing import Any, Protocol, TypeVar
 
 from ..errors import Unavailable
 from .base import Outcome, Vote
@@ -26,7 +24,29 @@ from .base import Outcome, Vote
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
-Conn = aiosqlite.Connection
+
+
+class Db(Protocol):
+    """One connection (or a pool, for reading) as lab's SQL code uses it, whichever database is behind it. SQL is
+    written with `?` placeholders; rows come back as tuples."""
+
+    @property
+    def in_transaction(self) -> bool: ...
+
+    async def begin(self) -> None:
+        """Start a transaction that will write (SQLite takes its write lock at once)."""
+
+    async def one(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        """The first row, or None."""
+
+    async def all(self, sql: str, params: Sequence[Any] = ()) -> list[Any]: ...
+
+    async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """Run a statement; returns how many rows it changed."""
+
+    async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None: ...
+
+
 MAX_GROUP = 2000
 SHORT_GROUP = 64  # a group this small waits the commit window for more
 
@@ -36,7 +56,7 @@ class _Job:
     future: asyncio.Future[Any]
     vote: Vote | None = None
     join: tuple[str, int] | None = None  # (participant, room id)
-    fn: Callable[[Conn], Awaitable[Any]] | None = None
+    fn: Callable[[Db], Awaitable[Any]] | None = None
     on_commit: Callable[[Any], None] | None = None
     result: Any = None
     error: BaseException | None = None
@@ -47,9 +67,9 @@ class Writer:
 
     def __init__(
         self,
-        conn: Conn,
-        store_votes: Callable[[Conn, list[Vote]], Awaitable[None]],
-        store_joins: Callable[[Conn, list[tuple[str, int]]], Awaitable[list[str | BaseException]]],
+        conn: Db,
+        store_votes: Callable[[Db, list[Vote]], Awaitable[None]],
+        store_joins: Callable[[Db, list[tuple[str, int]]], Awaitable[list[str | BaseException]]],
         commit_window: float,
     ) -> None:
         self._conn = conn
@@ -62,7 +82,7 @@ class Writer:
         self._task = asyncio.create_task(self._run(), name="lab-store-writer")
         self._task.add_done_callback(self._ended)
 
-    async def write(self, fn: Callable[[Conn], Awaitable[T]], on_commit: Callable[[T], None] | None = None) -> T:
+    async def write(self, fn: Callable[[Db], Awaitable[T]], on_commit: Callable[[T], None] | None = None) -> T:
         """Run `fn` inside the next group's transaction (in a savepoint); return its result once committed."""
         result: T = await self._submit(_Job(self._loop.create_future(), fn=fn, on_commit=on_commit))
         return result
@@ -137,7 +157,7 @@ class Writer:
         try:
             if conn.in_transaction:  # a ROLLBACK that failed before: never build on a half-done group
                 await conn.execute("ROLLBACK")
-            await conn.execute("BEGIN IMMEDIATE")
+            await conn.begin()
             index = 0
             while index < len(group):
                 kind = _kind(group[index])

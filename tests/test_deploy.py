@@ -1,0 +1,109 @@
+"""What deploy/ ships, run for real: several `lab serve` processes sharing one PostgreSQL database behind nginx with
+deploy/nginx.conf, which sends every request and socket of a room to the same process by the room's code."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from collections.abc import AsyncIterator
+from types import SimpleNamespace
+
+import pytest
+from conftest import CHOICE, Client, facilitator, phone, spec
+from services import NginxServer, PostgresServer
+from test_cli import free_port
+
+from lab.hub import Hub
+from lab.rooms import Room, Rooms
+from lab.settings import PROJECT_DIR
+from lab.store import NewQuestion, open_store
+
+SITE = PROJECT_DIR / "deploy" / "nginx.conf"
+PROCESSES = 2
+ROOMS = 12
+TIMEOUT = 20.0
+
+
+async def serve(database: str, port: int) -> asyncio.subprocess.Process:
+    """`lab serve` on `port` with the shared database; returns once it listens (it printed its organiser page)."""
+    env = {**os.environ, "LAB_ORGANISER_PASSWORD": "wachtwoord-voor-de-test", "LAB_WARM_REPORTS": "0"}
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "lab", "serve", "--host", "127.0.0.1", "--port", str(port), "--db", database,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT, env=env,
+    )  # fmt: skip
+    assert process.stdout is not None
+    printed = ""
+    while "Organiser page" not in printed:
+        line = (await asyncio.wait_for(process.stdout.readline(), TIMEOUT)).decode()
+        assert line, f"lab serve ended before it listened:\n{printed}"
+        printed += line
+    assert "Database: PostgreSQL 127.0.0.1:" in printed and "@" not in printed
+    return process
+
+
+@pytest.fixture
+async def shared(postgres_server: PostgresServer) -> AsyncIterator[tuple[str, list[Room]]]:
+    """A database with ROOMS rooms in it, each with one question. Their codes are fixed (not drawn, as the organiser
+    page does), so that nginx spreads them over the processes the same way in every run."""
+    url = await postgres_server.create_database_async()
+    store = open_store(url)
+    await store.open()
+    try:
+        choice = spec(**CHOICE)
+        question = NewQuestion(choice.type, choice.prompt, dict(choice.settings))
+        for n in range(ROOMS):
+            keys = (f"facilitator-key-{n:04}", f"projector-key-{n:04}")
+            assert await store.create_room(str(100_001 + n), f"Kamer {n}", None, None, keys, [question])
+        rooms = Rooms(store, Hub())
+        made = [room for n in range(ROOMS) if (room := await rooms.get(str(100_001 + n))) is not None]
+    finally:
+        await store.close()
+    yield url, made
+
+
+async def test_every_request_and_socket_of_a_room_reaches_the_process_that_holds_it(
+    shared: tuple[str, list[Room]],
+) -> None:
+    url, rooms = shared
+    ports = [free_port() for _ in range(PROCESSES)]
+    processes = [await serve(url, port) for port in ports]
+    clients: list[Client] = []
+    try:
+        with NginxServer(SITE, ports) as nginx:
+            front = SimpleNamespace(base=f"http://127.0.0.1:{nginx.port}", ws_base=f"ws://127.0.0.1:{nginx.port}")
+
+            def make() -> Client:
+                clients.append(Client(front))  # type: ignore[arg-type]
+                return clients[-1]
+
+            for room in rooms:  # a console and a phone each: they only meet if both reach the same process
+                question = room.questions[0].id
+                boss, _ = await facilitator(make, room)
+                voter, _ = await phone(make, room)
+                await boss.send({"type": "push", "question": question})
+                pushed = await voter.expect("state", lambda m: m["question"] is not None)
+                assert pushed["question"]["id"] == question
+                await voter.send({"type": "vote", "id": f"stem-{room.code}", "question": question, "round": 1,
+                                  "value": [1]})  # fmt: skip
+                await voter.expect("ack")
+                counted = await boss.expect("results", lambda m: m["answers"] == 1)
+                assert counted["results"]["options"][1]["count"] == 1
+                typed = make()  # the home page's form: the code typed with a space, as people do
+                joined = await typed.get(f"/join?code={room.code[:3]}+{room.code[3:]}")
+                assert joined.status_code == 303 and joined.headers["location"] == f"/r/{room.code}"
+            for client in clients:  # sockets are logged once they close
+                await client.close()
+        served = nginx.upstreams()  # everything it served, now that it has stopped
+        assert sum(path.startswith("/ws/") for path, _ in served) == 2 * ROOMS
+        by_room = {room.code: {up for path, up in served if f"/{room.code}" in path} for room in rooms}
+        assert all(len(upstreams) == 1 for upstreams in by_room.values()), by_room
+        assert set().union(*by_room.values()) == {f"127.0.0.1:{port}" for port in ports}  # both hold rooms
+    finally:
+        for client in clients:
+            await client.close()
+        for process in processes:
+            process.send_signal(signal.SIGINT)
+        for process in processes:
+            await asyncio.wait_for(process.wait(), TIMEOUT)

@@ -1,0 +1,77 @@
+"""PostgreSQL's own store behaviour, on a real server the tests start (whichever store the rest of the suite runs
+on): processes that start together migrate once, the writer connects again after its connection was lost, and a
+database that cannot be used is one sentence that never shows the password."""
+
+from __future__ import annotations
+
+import asyncio
+
+import asyncpg
+import pytest
+from conftest import CHOICE, spec
+from db import rows
+from services import PostgresServer, free_port
+
+from lab.hub import Hub
+from lab.rooms import Rooms
+from lab.store import Outcome, StoreError, Vote, open_store
+from lab.store.postgres import MIGRATIONS, PostgresStore
+from lab.wire import dumps
+
+TIMEOUT = 10.0
+
+
+@pytest.fixture
+async def database(postgres_server: PostgresServer) -> str:
+    return await postgres_server.create_database_async()
+
+
+async def test_processes_that_start_together_migrate_once(database: str) -> None:
+    stores = [open_store(database) for _ in range(3)]
+    await asyncio.gather(*(store.open() for store in stores))  # one migrates, the others wait for its lock
+    try:
+        migrations = sorted(int(path.name.split("_")[0]) for path in MIGRATIONS.glob("*.sql"))
+        assert rows(database, "SELECT version FROM lab_schema ORDER BY version") == [(n,) for n in migrations]
+        room = await Rooms(stores[0], Hub()).create("Kamer", [spec(**CHOICE)])
+        assert [r.code for r in await stores[2].rooms()] == [room.code]  # one database for all three
+    finally:
+        await asyncio.gather(*(store.close() for store in stores))
+
+
+async def test_the_writer_connects_again_when_its_connection_was_lost(database: str) -> None:
+    store = open_store(database, 0.001)
+    assert isinstance(store, PostgresStore)
+    await store.open()
+    try:
+        room = await Rooms(store, Hub()).create("Kamer", [spec(**CHOICE)])
+        await room.push(room.questions[0].id)
+        await store.join("anna", room.id)
+        question = room.questions[0].id
+        writer = store._conn.conn  # type: ignore[union-attr]
+        lost = asyncio.Event()
+        writer.add_termination_listener(lambda _conn: lost.set())
+        admin = await asyncpg.connect(database, timeout=TIMEOUT)
+        try:  # the server ends the writer's session, as a restart of PostgreSQL would
+            await admin.execute("SELECT pg_terminate_backend($1)", writer.get_server_pid())
+        finally:
+            await admin.close()
+        await asyncio.wait_for(lost.wait(), TIMEOUT)
+        value = [1]
+        outcome = await store.vote(Vote("anna", "v1", question, 1, value, dumps(value), False, 1))
+        assert outcome == Outcome.STORED
+        assert store._conn.conn is not writer  # type: ignore[union-attr]
+        assert rows(database, "SELECT participant_id, value FROM answers") == [("anna", "[1]")]
+        assert [a.value for a in (await store.load_room(room.id)).answers] == [[1]]  # the readers' pool recovers
+    finally:
+        await store.close()
+
+
+async def test_a_database_that_cannot_be_used_is_one_sentence_without_the_password() -> None:
+    url = f"postgresql://lab:geheim-wachtwoord@127.0.0.1:{free_port()}/lab"  # nothing listens there
+    store = open_store(url)
+    with pytest.raises(StoreError) as caught:
+        await store.open()
+    message = str(caught.value)
+    assert message.startswith(f"cannot use PostgreSQL 127.0.0.1:{url.split(':')[3].split('/')[0]}/lab: ")
+    assert "geheim" not in message
+    assert "\n" not in message

@@ -1,0 +1,174 @@
+"""The hub over Redis (LAB_BROKER_URL): several processes' hubs share messages and presence through a real
+redis-server that the tests start; a lost Redis closes every socket, which comes back once Redis is there again."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from collections.abc import AsyncIterator, Callable
+
+import pytest
+from conftest import CHOICE, Client, Server, spec
+from services import RedisServer
+from websockets.exceptions import ConnectionClosed
+
+from lab.hub import Hub
+from lab.redis_hub import RedisBackend
+from lab.settings import Settings
+
+TIMEOUT = 10.0
+BEAT = 0.05  # presence is written and read this often in these tests
+
+
+async def instant(_seconds: float) -> None:
+    """Reconnection attempts without pauses: the tests await the outcome, not a clock."""
+    await asyncio.sleep(0)
+
+
+@pytest.fixture
+def redis_server() -> AsyncIterator[RedisServer]:
+    with RedisServer() as server:
+        yield server
+
+
+async def hub_on(redis: RedisServer, name: str) -> Hub:
+    hub = Hub(16, RedisBackend(redis.url, beat=BEAT, pause=instant, name=name))
+    await hub.start()
+    return hub
+
+
+def backend(hub: Hub) -> RedisBackend:
+    assert isinstance(hub.backend, RedisBackend)
+    return hub.backend
+
+
+async def until(hub: Hub, condition: Callable[[], bool]) -> None:
+    """Await presence beats of `hub` until `condition` holds (fails after TIMEOUT)."""
+
+    async def beats() -> None:
+        while not condition():
+            await backend(hub).next_beat()
+
+    await asyncio.wait_for(beats(), TIMEOUT)
+
+
+async def test_a_message_published_in_one_process_reaches_the_subscribers_of_both(
+    redis_server: RedisServer,
+) -> None:
+    one, two = await hub_on(redis_server, "one"), await hub_on(redis_server, "two")
+    try:
+        async with one.subscribe("ABC:projector") as here, two.subscribe("ABC:projector") as there:
+            one.publish("ABC:projector", '{"type":"results"}')
+            one.publish("ABC:projector", '{"type":"question"}')
+            for outbox in (here, there):  # in the order published, in both processes
+                assert await asyncio.wait_for(outbox.get(), TIMEOUT) == '{"type":"results"}'
+                assert await asyncio.wait_for(outbox.get(), TIMEOUT) == '{"type":"question"}'
+            async with two.subscribe("XYZ:projector") as other:  # another topic hears nothing of it
+                one.publish("ABC:projector", "3")
+                assert await asyncio.wait_for(there.get(), TIMEOUT) == "3"
+                assert other.get_nowait() is None
+    finally:
+        await one.stop()
+        await two.stop()
+
+
+async def test_presence_counts_the_phones_of_every_process_and_forgets_a_process_that_died(
+    redis_server: RedisServer,
+) -> None:
+    one, two = await hub_on(redis_server, "one"), await hub_on(redis_server, "two")
+    try:
+        async with (
+            one.subscribe("ABC:phone"), one.subscribe("ABC:phone"), one.subscribe("ABC:phone"),
+            two.subscribe("ABC:phone"), two.subscribe("ABC:phone"),
+        ):  # fmt: skip
+            await until(one, lambda: one.count("ABC:phone") == 5)
+            await until(two, lambda: two.count("ABC:phone") == 5)
+            assert one.count("XYZ:phone") == 0
+            # process two dies without a word (its task ends, nothing is removed): its phones stop counting once
+            # its alive key has expired (three beats)
+            task = backend(two)._task
+            assert task is not None
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+            await until(one, lambda: one.count("ABC:phone") == 3)
+        await until(one, lambda: one.count("ABC:phone") == 0)
+    finally:
+        await one.stop()
+        backend(two)._task = None
+        await two.stop()
+
+
+async def test_a_process_that_stops_leaves_the_count_at_once(redis_server: RedisServer) -> None:
+    one, two = await hub_on(redis_server, "one"), await hub_on(redis_server, "two")
+    try:
+        async with one.subscribe("ABC:phone"), two.subscribe("ABC:phone"), two.subscribe("ABC:phone"):
+            await until(one, lambda: one.count("ABC:phone") == 3)
+            await two.stop()  # its fields are removed as it stops, not three beats later
+            await backend(one).next_beat()
+            await backend(one).next_beat()  # a whole beat after the stop
+            assert one.count("ABC:phone") == 1
+    finally:
+        await one.stop()
+
+
+async def test_losing_redis_closes_every_subscription_and_refuses_new_ones_until_it_is_back(
+    redis_server: RedisServer,
+) -> None:
+    hub = await hub_on(redis_server, "one")
+    try:
+        async with hub.subscribe("ABC:phone") as outbox:
+            redis_server.kill()
+            assert await asyncio.wait_for(outbox.get(), TIMEOUT) is None  # closed: its socket ends
+            assert outbox.closed and not hub.available
+            with pytest.raises(Exception, match="connection between the servers is broken"):
+                async with hub.subscribe("ABC:phone"):
+                    pass
+        redis_server.start()  # the same port again
+        await asyncio.wait_for(backend(hub).connected.wait(), TIMEOUT)
+        async with hub.subscribe("ABC:phone") as outbox:
+            hub.publish("ABC:phone", "weer")
+            assert await asyncio.wait_for(outbox.get(), TIMEOUT) == "weer"
+    finally:
+        await hub.stop()
+
+
+@pytest.fixture
+def settings(settings: Settings, redis_server: RedisServer) -> Settings:
+    """The test server's settings (conftest's), with the broker: this module's `server` shares through Redis."""
+    return dataclasses.replace(settings, broker_url=redis_server.url)
+
+
+async def test_a_phone_reconnects_to_its_room_once_redis_is_back(server: Server, redis_server: RedisServer) -> None:
+    room = await server.rooms.create("Kamer", [spec(**CHOICE)])
+    await room.push(room.questions[0].id)
+    phone = Client(server)
+    try:
+        await phone.get(f"/r/{room.code}")
+        snapshot = await phone.connect(f"/ws/r/{room.code}")
+        assert snapshot["question"]["id"] == room.questions[0].id
+        hub = server.app.state.hub
+        redis_server.kill()
+        assert phone.ws is not None
+        await asyncio.wait_for(phone.ws.wait_closed(), TIMEOUT)
+        assert phone.ws.close_code == 1013  # try again: the client shows that it reconnects
+        refused = Client(server)
+        try:  # while Redis is away: refused with a sentence and "try again"
+            await refused.get(f"/r/{room.code}")
+            with pytest.raises(ConnectionClosed):  # the close arrives instead of a snapshot
+                await refused.connect(f"/ws/r/{room.code}")
+            assert refused.ws is not None and refused.ws.close_code == 1013
+            assert [m["type"] for m in refused.seen] == ["error"]
+            assert refused.seen[0]["message"].startswith("De verbinding tussen de servers is verbroken.")
+        finally:
+            await refused.close()
+        redis_server.start()
+        await asyncio.wait_for(backend(hub).connected.wait(), TIMEOUT)
+        again = await phone.connect(f"/ws/r/{room.code}")  # the same phone, its cookie: its room as it is now
+        assert again["question"]["id"] == room.questions[0].id
+        await phone.send({"type": "vote", "id": "after-redis-1", "question": room.questions[0].id, "round": 1,
+                          "value": [0]})  # fmt: skip
+        ack = await phone.expect("ack")
+        assert ack == {"type": "ack", "id": "after-redis-1", "question": room.questions[0].id, "round": 1,
+                       "value": [0], "status": "shown"}  # fmt: skip
+    finally:
+        await phone.close()
