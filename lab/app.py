@@ -271,7 +271,10 @@ def create_app(settings: Settings, store: Store | None = None, clock: Callable[[
             app.state.connections = Counter()  # open sockets per client address
             app.state.participant_sockets = Counter()  # open sockets per participant
             words = word_filter(settings.blocked)
-            app.state.rooms = Rooms(active, hub, settings.results_interval_ms / 1000, clock, words, timers=True)
+            app.state.rooms = Rooms(
+                active, hub, settings.results_interval_ms / 1000, clock, words, timers=True,
+                phone_interval=settings.phone_results_interval_ms / 1000,
+            )  # fmt: skip
             app.state.report_lock = asyncio.Lock()  # reports are made one at a time (lab.report)
             await app.state.rooms.resume_timers()  # a countdown that ran at a restart still closes on time
             deck_room = await _deck_room(app.state.rooms, deck) if deck else None

@@ -200,6 +200,7 @@ class Room:
         clock: Callable[[], float] = time.time,
         words: WordFilter | None = None,
         timers: bool = False,
+        phone_interval: float = 1.0,
     ) -> None:
         row = data.room
         self.id = row.id
@@ -240,6 +241,13 @@ class Room:
         self._reactions_flush: asyncio.TimerHandle | None = None
         self._last_flush = 0.0
         self._results_changed = False
+        # Phones get results at their own, slower pace (`phone_interval`): at a congress that is thousands of sockets
+        # per message, and a phone's reader does not need ten updates a second (docs/performance.md).
+        self._phone_interval = phone_interval
+        self._phone_flush: asyncio.TimerHandle | None = None
+        self._last_phone_flush = 0.0
+        self._phones_due = False  # results changed since phones were last sent them
+        self._phones_now = False  # ... and they must have them at once (a new question, results just shown)
         self._earlier: tuple[tuple[int, int], dict[str, JSON]] | None = None  # (question, round), its results
         rounds: dict[int, dict[int, Tally]] = {}
         for r in data.rounds:
@@ -300,7 +308,7 @@ class Room:
         if not shown:
             return None
         results = self.judged(question.tally, self._with_leaderboard(question, question.tally.results()))
-        return self.with_groups(question, results) if audience == "projector" else results
+        return self.with_groups(question, results) if audience == "projector" else question.type.for_phones(results)
 
     def with_groups(self, question: Question, results: dict[str, JSON]) -> dict[str, JSON]:
         """`results` with the split per group, where the facilitator shows it (lab.groups)."""
@@ -419,10 +427,10 @@ class Room:
 
         return score
 
-    def earlier_for(self, results: dict[str, JSON] | None) -> dict[str, JSON] | None:
+    def earlier_for(self, results: dict[str, JSON] | None, audience: str = "projector") -> dict[str, JSON] | None:
         """The previous round's results beside an audience's `results` (None: it sees none) when the facilitator
-        compares rounds: `{"round": n, "results": ...}`, the shown answers only, as everyone sees them. A round that
-        is over no longer changes, so its results are worked out once."""
+        compares rounds: `{"round": n, "results": ...}`, the shown answers only, as everyone sees them (phones as
+        phones get results). A round that is over no longer changes: its results are worked out once."""
         question = self.current
         earlier = question.earlier if results is not None and question is not None else None
         if earlier is None:
@@ -430,6 +438,8 @@ class Room:
         number, tally = earlier
         if self._earlier is None or self._earlier[0] != (question.id, number):  # type: ignore[union-attr]
             self._earlier = ((question.id, number), {"round": number, "results": tally.results()})  # type: ignore[union-attr]
+        if audience == "phone":
+            return {"round": number, "results": tally.type.for_phones(tally.results())}
         return self._earlier[1]
 
     def snapshot(self, audience: str, participant: str | None = None, nickname: str = "") -> dict[str, JSON]:
@@ -443,7 +453,7 @@ class Room:
             "room": {"code": self.code, "title": self.title, "lang": self.lang},
             "question": question.public(audience == "facilitator") if question else None,
             "results": results,
-            "earlier": self.earlier_for(results),
+            "earlier": self.earlier_for(results, audience),
             "answers": question.tally.responses if question else 0,
             "participants": self.participants(),
             "turnout": self.turnout(question.tally) if question else None,
@@ -1494,7 +1504,10 @@ class Room:
         self.schedule_results(now=True)
 
     def schedule_results(self, now: bool = False) -> None:
-        """Send results soon: at once if `now` or none went out lately, else when the interval has passed."""
+        """Send results soon: at once if `now` or none went out lately, else when the interval has passed (for
+        phones, their own interval: see `_send_phone_results`)."""
+        if now:
+            self._phones_now = True
         if self._flush is not None:
             if not now:
                 return
@@ -1509,7 +1522,22 @@ class Room:
         if self.deleted:
             return
         question = self.current
-        base = {
+        for audience in ("projector", "facilitator"):
+            message = self._results_message(audience)
+            if audience == "facilitator":
+                message["queue"] = question.tally.queue() if question else None
+            self._hub.publish(self.topic(audience), dumps(message))
+        self._phones_due = self._phones_due or self._results_changed
+        self._results_changed = False
+        urgent, self._phones_now = self._phones_now, False
+        self._send_phone_results(urgent)
+        if self._board_changed and self._board_flush is None:
+            self._board_flush = asyncio.get_running_loop().call_later(BOARD_INTERVAL, self._flush_board)
+
+    def _results_message(self, audience: str) -> dict[str, JSON]:
+        question = self.current
+        results = self.results_for(audience)
+        return {
             "type": "results",
             "version": self.version,
             "question": question.id if question else None,
@@ -1517,20 +1545,35 @@ class Room:
             "answers": question.tally.responses if question else 0,
             "participants": self.participants(),
             "turnout": self.turnout(question.tally) if question else None,
+            "results": results,
+            "earlier": self.earlier_for(results, audience),
         }
-        for audience in AUDIENCES:
-            if audience == "phone" and not (
-                self._results_changed and question is not None and question.shown_on_phones
-            ):
-                continue
-            results = self.results_for(audience)
-            message = {**base, "results": results, "earlier": self.earlier_for(results)}
-            if audience == "facilitator":
-                message["queue"] = question.tally.queue() if question else None
-            self._hub.publish(self.topic(audience), dumps(message))
-        self._results_changed = False
-        if self._board_changed and self._board_flush is None:
-            self._board_flush = asyncio.get_running_loop().call_later(BOARD_INTERVAL, self._flush_board)
+
+    def _send_phone_results(self, urgent: bool) -> None:
+        """Phones get the results that changed once a phone interval at most, and at once when `urgent` (a new
+        question, or results just shown): never more often than the projector, never more than an interval old."""
+        if not self._phones_due:
+            return
+        question = self.current
+        if question is None or not question.shown_on_phones:
+            self._phones_due = False
+            return
+        wait = self._last_phone_flush + self._phone_interval - time.monotonic()
+        if not urgent and wait > 0:
+            if self._phone_flush is None:
+                self._phone_flush = asyncio.get_running_loop().call_later(wait, self._flush_phones)
+            return
+        if self._phone_flush is not None:
+            self._phone_flush.cancel()
+            self._phone_flush = None
+        self._phones_due = False
+        self._last_phone_flush = time.monotonic()
+        self._hub.publish(self.topic("phone"), dumps(self._results_message("phone")))
+
+    def _flush_phones(self) -> None:
+        self._phone_flush = None
+        if not self.deleted:
+            self._send_phone_results(urgent=True)
 
     def _flush_board(self) -> None:
         """Phones are sent the Q&A (its questions and upvotes) at most once a second: enough to follow a list of
@@ -1565,12 +1608,14 @@ class Rooms:
         clock: Callable[[], float] = time.time,
         words: WordFilter | None = None,
         timers: bool = False,
+        phone_interval: float = 1.0,
     ) -> None:
         self._store = store
         self._words = words
         self._timers = timers  # a serving process: its rooms end their countdowns
         self._hub = hub
         self._interval = results_interval
+        self._phone_interval = phone_interval
         self._clock = clock
         self._loaded: dict[str, Room] = {}
         self._lock = asyncio.Lock()
@@ -1596,7 +1641,9 @@ class Rooms:
 
     async def _load(self, row: RoomRow) -> Room:
         data = await self._store.load_room(row.id)
-        room = Room(data, self._store, self._hub, self._interval, self._clock, self._words, self._timers)
+        room = Room(
+            data, self._store, self._hub, self._interval, self._clock, self._words, self._timers, self._phone_interval
+        )
         self._loaded[room.code] = room
         return room
 

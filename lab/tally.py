@@ -31,6 +31,8 @@ class Tally:
         self.posts: dict[int, Post] = {}  # Q&A posts, in the order they were sent
         self.upvoters: dict[str, set[str]] = {}  # item (a post, a card) -> the participants who upvote it
         self.changes = 0  # counts every change of its answers: what is worked out from them is kept until it moves
+        self.moved = 0  # counts every change its results show (answers, upvotes, posts, hands)
+        self._results: dict[bool, tuple[int, dict[str, JSON]]] = {}  # facilitator? -> (moved, results)
         self.hands: list[int] = []  # a show of hands, per option, as the facilitator counted it ([]: none)
         self.raised = 0  # how many respondents the show of hands is
         for answer in answers:
@@ -44,6 +46,7 @@ class Tally:
         self.answers[answer.participant] = answer
         self.aggregate.add(answer)
         self.changes += 1
+        self.moved += 1
         self.unshown.pop(answer.participant, None)
         if answer.status != SHOWN:
             self.unshown[answer.participant] = answer
@@ -56,6 +59,7 @@ class Tally:
     def set_hands(self, counts: list[int]) -> None:
         self.raised = self.aggregate.set_hands(counts)
         self.hands = counts
+        self.moved += 1
 
     def verdict(self, eligible: float | None) -> Verdict | None:
         """Whether the round met its question's decision rule, given the weight of everyone who may answer (None:
@@ -68,12 +72,14 @@ class Tally:
         self.posts[post.id] = post
         if self.type.anytime:
             self.aggregate.post(post)
+        self.moved += 1
 
     def upvote(self, upvote: Upvote, up: bool) -> None:
         """A participant gives (`up`) or takes back an upvote."""
         voters = self.upvoters.setdefault(upvote.item, set())
         (voters.add if up else voters.discard)(upvote.participant)
         self.aggregate.upvotes(upvote.item, len(voters))
+        self.moved += 1
 
     def drop_voter(self, participant: str) -> None:
         """A participant removed from the room: their upvotes count no more (they stay stored)."""
@@ -81,6 +87,7 @@ class Tally:
             if participant in voters:
                 voters.discard(participant)
                 self.aggregate.upvotes(item, len(voters))
+                self.moved += 1
 
     def shown_item(self, item: str) -> bool:
         """Whether `item` is shown in this round and can be upvoted: a Q&A post, or the card of an answer."""
@@ -101,6 +108,7 @@ class Tally:
             new = replace(old, status=status)
             self.answers[participant] = new
             self.changes += 1
+            self.moved += 1
             self.aggregate.replace(old, new)
             if status == SHOWN:
                 self.unshown.pop(participant, None)
@@ -116,7 +124,13 @@ class Tally:
         return next((p for p, a in self.answers.items() if card_id(a.question, p) == card), None)
 
     def results(self, *, facilitator: bool = False) -> dict[str, JSON]:
-        return self.aggregate.results(facilitator=facilitator)
+        """The aggregate's results, worked out again only when something they show has moved: the projector, the
+        console, every phone's snapshot and the phones' results messages share one (read only: never changed)."""
+        kept = self._results.get(facilitator)
+        if kept is None or kept[0] != self.moved:
+            kept = (self.moved, self.aggregate.results(facilitator=facilitator))
+            self._results[facilitator] = kept
+        return kept[1]
 
     def queue(self, limit: int = QUEUE_SHOWN) -> dict[str, JSON]:
         """The console's moderation queue: answers waiting for approval (oldest first), then hidden ones (newest

@@ -94,6 +94,7 @@ def settings(tmp_path: Path, store_target: db.Target, request: pytest.FixtureReq
         "organiser_password": PASSWORD,
         "commit_window_ms": 1.0,
         "results_interval_ms": 50.0,
+        "phone_results_interval_ms": 50.0,
         "sessions_dir": PROJECT_DIR / "sessions",
         "warm_reports": False,  # the report workers start with the first report, in the tests that make one
     }

@@ -235,6 +235,11 @@ class QuestionType(ABC):
     def answer_text(self, settings: Mapping[str, JSON], value: JSON) -> str:
         """How a stored answer reads in an export (one cell)."""
 
+    def for_phones(self, results: dict[str, JSON]) -> dict[str, JSON]:
+        """Results as phones get them: what a phone's screen shows. A type whose results hold a long list (cards,
+        words, pins) sends phones the first part of it; the projector and the console get the whole."""
+        return results
+
     def answer_columns(self, settings: Mapping[str, JSON], value: JSON) -> list[tuple[str, str | int | float | None]]:
         """How a stored answer fills an export's columns, as (header, cell) pairs. A header that is a `Term` is
         one of the export's own columns: by default the answer reads as its text under "Answer". Any other header

@@ -10,6 +10,7 @@ from ..records import SHOWN, STATUS_LABELS, Answer, card_id
 from .base import JSON, N_, Aggregate, AnswerError, Examples, QuestionType, Table, Term, boolean, integer
 
 SHOWN_CARDS = 200  # a screen shows at most this many (the newest); exports have them all
+PHONE_CARDS = 20  # a phone shows the newest this many (and the ideas with the most votes)
 TOP = 5  # with voting: the ideas with the most votes, listed apart
 
 
@@ -138,6 +139,11 @@ class OpenText(QuestionType):
         if aggregate.voting:
             quotes.sort(key=lambda q: -(q.votes or 0))
         return Quotes(quotes, left_out, themed=True, voted=aggregate.voting)
+
+    def for_phones(self, results: dict[str, JSON]) -> dict[str, JSON]:
+        cards = results["cards"]
+        assert isinstance(cards, list)
+        return {**results, "cards": cards[:PHONE_CARDS]} if len(cards) > PHONE_CARDS else results
 
     def answer_text(self, settings: Mapping[str, JSON], value: JSON) -> str:
         return str(value)

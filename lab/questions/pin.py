@@ -35,6 +35,7 @@ from .base import (
 
 GRID = 20  # the density view's cells per side
 SHOWN_PINS = 500  # a screen draws at most this many pins (the newest); the counts have them all
+PHONE_PINS = 100  # a phone draws the newest this many
 AREAS = (
     N_("top left"), N_("top centre"), N_("top right"),
     N_("centre left"), N_("centre"), N_("centre right"),
@@ -216,6 +217,11 @@ class PinOnImage(QuestionType):
             results["cells"],
             [(Term(name), n) for name, n in zip(AREAS, results["areas"], strict=True)],
         )
+
+    def for_phones(self, results: dict[str, JSON]) -> dict[str, JSON]:
+        shown = results["shown"]
+        assert isinstance(shown, list)
+        return {**results, "shown": shown[:PHONE_PINS]} if len(shown) > PHONE_PINS else results
 
     def answer_text(self, settings: Mapping[str, JSON], value: JSON) -> str:
         """The pins as (x, y), fractions of the width from the left and of the height from the top."""

@@ -6,9 +6,10 @@ their most common spelling, so "Samenwerking", "samenwerking!" and " samenwérki
 
 from __future__ import annotations
 
+import heapq
 import unicodedata
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from types import MappingProxyType
 
 from ..figures import Cloud
@@ -16,6 +17,7 @@ from .base import JSON, N_, Aggregate, AnswerError, Counting, Examples, Question
 
 MAX_WORD_LENGTH = 40
 SHOWN_WORDS = 60  # a screen shows at most this many (the most frequent); exports have them all
+PHONE_WORDS = 30  # a phone shows the most frequent this many
 
 
 def _is_edge(char: str) -> bool:
@@ -55,14 +57,18 @@ class WordAggregate(Counting):
             elif not spellings[word]:
                 del spellings[word]
 
-    def _ranked(self) -> list[tuple[str, int]]:
-        """(word in its most common spelling, count), most frequent first, ties by key. Equally common spellings
-        are settled by the spelling itself, never by arrival order, so a room rebuilt at start shows the same."""
-        ranked = sorted(self.counts.items(), key=lambda item: (-item[1], item[0]))
+    def _ranked(self, most: int | None = None) -> list[tuple[str, int]]:
+        """(word in its most common spelling, count), most frequent first, ties by key; the first `most` only,
+        if given (a vocabulary of 10,000 words is not sorted whole for the 60 a screen shows). Equally common
+        spellings are settled by the spelling itself, never by arrival order, so a room rebuilt at start shows
+        the same."""
+        order: Callable[[tuple[str, int]], tuple[int, str]] = lambda item: (-item[1], item[0])  # noqa: E731
+        items = self.counts.items()
+        ranked = sorted(items, key=order) if most is None else heapq.nsmallest(most, items, key=order)
         return [(min(self.spellings[key].items(), key=lambda s: (-s[1], s[0]))[0], count) for key, count in ranked]
 
     def results(self, *, facilitator: bool = False) -> dict[str, JSON]:
-        words = [{"word": word, "count": count} for word, count in self._ranked()[:SHOWN_WORDS]]
+        words = [{"word": word, "count": count} for word, count in self._ranked(SHOWN_WORDS)]
         return {"respondents": self.respondents, "words": words}
 
     def table(self) -> Table:
@@ -85,6 +91,11 @@ class WordCloud(QuestionType):
         answers=[["Samenwerking!", "huurders"], "overleg", [" samenwérking", "Wonen"]],
         invalid=[[], ["", "!!"], [1], ["a", "b", "c", "d"], ["x" * 41], None, {"a": 1}],
     )
+
+    def for_phones(self, results: dict[str, JSON]) -> dict[str, JSON]:
+        words = results["words"]
+        assert isinstance(words, list)
+        return {**results, "words": words[:PHONE_WORDS]} if len(words) > PHONE_WORDS else results
 
     def check_settings(self, raw: Mapping[str, object]) -> dict[str, JSON]:
         return {"max_words": integer(raw, "max_words", 3, low=1, high=3)}

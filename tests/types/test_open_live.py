@@ -4,10 +4,10 @@ results are shown on phones), once each; the projector's top five are the databa
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 from collections.abc import Callable
 from typing import Any
 
+import db
 import pytest
 from conftest import OPEN, PHONE, SCREEN, Client, Server, facilitator, in_browser, open_page, phone, projector, spec
 from playwright.async_api import Browser, expect
@@ -20,12 +20,12 @@ VOTING = {**OPEN, "voting": True}
 
 def top_from_database(server: Server, question: int) -> list[tuple[str, int]]:
     """The shown ideas with votes, most first, equal votes in the order they came in: (text, votes)."""
-    with sqlite3.connect(server.settings.db_path) as conn:
-        answers = conn.execute(
-            "SELECT participant_id, value FROM answers WHERE question_id = ? AND status = 'shown' ORDER BY seq",
-            (question,),
-        ).fetchall()
-        votes = dict(conn.execute("SELECT item, count(*) FROM upvotes GROUP BY item").fetchall())
+    answers = db.rows(
+        server.settings,
+        "SELECT participant_id, value FROM answers WHERE question_id = ? AND status = 'shown' ORDER BY seq",
+        (question,),
+    )
+    votes = dict(db.rows(server.settings, "SELECT item, count(*) FROM upvotes GROUP BY item"))
     counted = [(-votes.get(card_id(question, p), 0), n, value) for n, (p, value) in enumerate(answers)]
     return [(value.strip('"'), -v) for v, _, value in sorted(counted) if v][:5]
 
@@ -64,8 +64,7 @@ async def test_thirty_phones_vote_on_each_others_ideas_and_the_projector_shows_t
         "results",
         lambda m: m["results"] is not None and [(c["text"], c["votes"]) for c in m["results"]["top"]] == expected,
     )
-    with sqlite3.connect(server.settings.db_path) as conn:
-        assert conn.execute("SELECT count(*) FROM upvotes").fetchone() == (sum(n % 4 + 1 for n in range(30)),)
+    assert db.one(server.settings, "SELECT count(*) FROM upvotes") == (sum(n % 4 + 1 for n in range(30)),)
     assert sum(c["votes"] for c in shown["results"]["cards"]) == sum(n % 4 + 1 for n in range(30))
 
 
@@ -107,8 +106,7 @@ async def test_votes_are_once_each_for_shown_ideas_of_an_open_question(
     await room.moderate(voting.id, card, "shown")
     await member.send({"type": "upvote", "question": voting.id, "round": 1, "item": card, "up": False})
     assert (await member.expect("error"))["error"] == "closed"
-    with sqlite3.connect(server.settings.db_path) as conn:
-        assert conn.execute("SELECT count(*) FROM upvotes").fetchone() == (1,)
+    assert db.one(server.settings, "SELECT count(*) FROM upvotes") == (1,)
 
 
 @in_browser

@@ -7,10 +7,10 @@ import asyncio
 import csv
 import io
 import random
-import sqlite3
 from collections.abc import Callable
 from typing import Any
 
+import db
 import openpyxl
 import pytest
 from conftest import CHOICE, PHONE, SCREEN, Client, Server, facilitator, in_browser, open_page, phone, projector, spec
@@ -24,8 +24,7 @@ QA = {"type": "qa", "prompt": "Uw vragen aan de corporatie"}
 
 
 def rows(server: Server, sql: str, *params: Any) -> list[Any]:
-    with sqlite3.connect(server.settings.db_path) as conn:
-        return conn.execute(sql, params).fetchall()
+    return db.rows(server.settings, sql, params)
 
 
 def board_from_database(server: Server, question: int) -> list[tuple[int, str, int]]:
