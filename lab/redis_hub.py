@@ -32,7 +32,7 @@ from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 
 from . import tasks
-from .hub import Backend, Deliver, LocalPresence
+from .hub import Backend, Deliver, Hub, LocalPresence
 
 log = logging.getLogger(__name__)
 
@@ -116,13 +116,17 @@ class RedisBackend(LocalPresence, Backend):
     async def subscribe(self, topic: str) -> None:
         self._topics.add(topic)
         if self._available and self._pubsub is not None:
-            await self._pubsub.subscribe(PREFIX + topic)
+            try:
+                await self._pubsub.subscribe(PREFIX + topic)
+            except (RedisError, OSError) as error:  # lost just now: the listener tells the hub; this socket waits
+                raise Hub.unavailable() from error
 
     async def unsubscribe(self, topic: str) -> None:
         self._topics.discard(topic)
         self._others.pop(topic, None)
         if self._available and self._pubsub is not None:
-            await self._pubsub.unsubscribe(PREFIX + topic)
+            with contextlib.suppress(RedisError, OSError):  # lost: on reconnecting, only topics in use are subscribed
+                await self._pubsub.unsubscribe(PREFIX + topic)
 
     def count(self, topic: str) -> int:
         return self._present[topic] + self._others.get(topic, 0)

@@ -12,6 +12,7 @@ from conftest import CHOICE, Client, Server, spec
 from services import RedisServer
 from websockets.exceptions import ConnectionClosed
 
+from lab.errors import Unavailable
 from lab.hub import Hub
 from lab.redis_hub import RedisBackend
 from lab.settings import Settings
@@ -129,6 +130,27 @@ async def test_losing_redis_closes_every_subscription_and_refuses_new_ones_until
             hub.publish("ABC:phone", "weer")
             assert await asyncio.wait_for(outbox.get(), TIMEOUT) == "weer"
     finally:
+        await hub.stop()
+
+
+async def test_a_socket_that_meets_redis_lost_before_the_listener_noticed_is_told_to_try_again(
+    redis_server: RedisServer,
+) -> None:
+    hub = await hub_on(redis_server, "one")
+    listener = backend(hub)._task
+    assert listener is not None
+    listener.cancel()  # the listener has not noticed yet (it would, a moment later)
+    await asyncio.gather(listener, return_exceptions=True)
+    try:
+        redis_server.kill()
+        pubsub = backend(hub)._pubsub
+        assert pubsub is not None and pubsub.connection is not None
+        await pubsub.connection.disconnect()  # as the failed read would leave it: the next command connects anew
+        with pytest.raises(Unavailable, match="connection between the servers is broken"):
+            async with hub.subscribe("ABC:phone"):
+                pass
+    finally:
+        backend(hub)._task = None
         await hub.stop()
 
 
