@@ -25,7 +25,7 @@ import threading
 from collections.abc import Callable, Coroutine
 from pathlib import Path
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import IO, Any, Self, TypeVar
 
 T = TypeVar("T")
 
@@ -92,7 +92,41 @@ def postgres_bindir() -> Path:
     )
 
 
-class PostgresServer:
+def watch_log(name: str, stream: IO[bytes], log: collections.deque[str], ready: str) -> threading.Event:
+    """Read a server's log on a thread of its own for as long as it runs (an unread pipe would stop the server once
+    full), keeping its last lines in `log`; the event is set when a line holds `ready`, or when the log ends."""
+    settled = threading.Event()
+
+    def read() -> None:
+        for raw in stream:
+            log.append(raw.decode(errors="replace"))
+            if ready in log[-1]:
+                settled.set()
+        settled.set()
+
+    threading.Thread(target=read, name=name, daemon=True).start()
+    return settled
+
+
+class Service:
+    """A server the tests start, used as a context manager: started on entry, stopped on exit."""
+
+    def start(self) -> Self:
+        raise NotImplementedError
+
+    def stop(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, traceback: TracebackType | None
+    ) -> None:
+        self.stop()
+
+
+class PostgresServer(Service):
     """A PostgreSQL server of its own: initdb in a temporary directory, then `postgres` on a free port of 127.0.0.1,
     its socket in that directory too. Every client connects as the superuser `lab` without a password (trust, on
     loopback only). As root, the server runs as the `postgres` user (PostgreSQL refuses to run as root).
@@ -145,14 +179,6 @@ class PostgresServer:
         if self.directory is not None:
             shutil.rmtree(self.directory, ignore_errors=True)
             self.directory = None
-
-    def __enter__(self) -> PostgresServer:
-        return self.start()
-
-    def __exit__(
-        self, kind: type[BaseException] | None, error: BaseException | None, traceback: TracebackType | None
-    ) -> None:
-        self.stop()
 
     def log(self) -> str:
         """The last lines the server (or initdb) wrote, for messages."""
@@ -292,7 +318,7 @@ def _identifier(name: str) -> str:
     return f'"{name}"'
 
 
-class RedisServer:
+class RedisServer(Service):
     """A Redis server of its own: `redis-server` on a port of 127.0.0.1 (free, or given: the same port again after a
     restart), with no persistence, in a temporary directory. `start()` returns once its log says it accepts
     connections; `stop()` ends it by its own process id (SIGTERM), `kill()` with SIGKILL, as a crash would."""
@@ -324,18 +350,8 @@ class RedisServer:
             command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=self.directory
         )
         self.process = process
-        ready = threading.Event()
-
-        def read() -> None:  # the log, for as long as the server runs (an unread pipe would stop it once full)
-            assert process.stdout is not None
-            for raw in process.stdout:
-                line = raw.decode(errors="replace")
-                self._log.append(line)
-                if self.READY in line:
-                    ready.set()
-            ready.set()
-
-        threading.Thread(target=read, name="redis-log", daemon=True).start()
+        assert process.stdout is not None
+        ready = watch_log("redis-log", process.stdout, self._log, self.READY)
         if not ready.wait(self.timeout) or process.poll() is not None:
             self.stop()
             raise ServiceError(f"Redis did not start:\n{''.join(self._log)}")
@@ -362,16 +378,8 @@ class RedisServer:
         """Ends the server at once (SIGKILL), as a crash would."""
         self.stop(signal.SIGKILL)
 
-    def __enter__(self) -> RedisServer:
-        return self.start()
 
-    def __exit__(
-        self, kind: type[BaseException] | None, error: BaseException | None, traceback: TracebackType | None
-    ) -> None:
-        self.stop()
-
-
-class NginxServer:
+class NginxServer(Service):
     """nginx of its own, in front of lab processes: a site configuration (deploy/nginx.conf) run as it is, with only
     its `listen` port and its upstream servers changed, inside a minimal main configuration in a temporary folder.
     Its access log names, for every request, the upstream that served it (`upstreams()`)."""
@@ -416,18 +424,9 @@ class NginxServer:
             [binary, "-p", str(d), "-c", str(d / "nginx.conf")], stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
         )  # fmt: skip
-        ready = threading.Event()
         process = self.process
-
-        def read() -> None:  # its log, for as long as it runs: the master has bound the port once workers start
-            assert process.stderr is not None
-            for raw in process.stderr:
-                self._log.append(raw.decode(errors="replace"))
-                if "start worker process" in self._log[-1]:
-                    ready.set()
-            ready.set()
-
-        threading.Thread(target=read, name="nginx-log", daemon=True).start()
+        assert process.stderr is not None  # the master has bound the port once it starts its workers
+        ready = watch_log("nginx-log", process.stderr, self._log, "start worker process")
         if not ready.wait(self.timeout) or process.poll() is not None:
             self.stop()
             raise ServiceError(f"nginx did not start:\n{self.log()}")
@@ -459,11 +458,3 @@ class NginxServer:
             self.upstreams()  # what it logged, kept
             shutil.rmtree(self.directory, ignore_errors=True)
             self.directory = None
-
-    def __enter__(self) -> NginxServer:
-        return self.start()
-
-    def __exit__(
-        self, kind: type[BaseException] | None, error: BaseException | None, traceback: TracebackType | None
-    ) -> None:
-        self.stop()
