@@ -15,9 +15,10 @@ PORT   ?= 8000
 run: $(VENV)/.runtime pdf-libs
 	$(BIN)/lab serve --deck $(DECK) --host $(HOST) --port $(PORT)
 
-# The whole suite twice: on SQLite (the default store), then on PostgreSQL (a server the tests start themselves).
-# Two test processes each (pytest-xdist). Measured on two cores: one process 18 minutes; two or four about 15.5
-# (with both, about one core busy); with four, the countdown and kill -9 tests missed their timing once, so two.
+# The whole suite on SQLite (the default store), then on PostgreSQL (a server the tests start themselves) every test
+# that uses a store, but those in a browser (tests/conftest.py says why). Two test processes each (pytest-xdist).
+# Measured on two cores: SQLite 14 minutes, PostgreSQL 4 (with one process the SQLite pass took 18; with four,
+# the countdown and kill -9 tests missed their timing once, so two).
 test: $(VENV)/.dev browser pdf-libs services node_modules/.installed
 	$(BIN)/pytest -n 2 --store=sqlite
 	$(BIN)/pytest -n 2 --store=postgres

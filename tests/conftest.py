@@ -55,10 +55,20 @@ def pytest_report_header(config: pytest.Config) -> str:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """`@pytest.mark.sqlite_only("why")`: skipped on any other store."""
+    """On PostgreSQL, only the tests that a store can change: those that use one (the `store_target` fixture, itself
+    or through `settings` or `server`), but for those in a browser, whose screens draw what the protocol sends, and
+    the protocol is tested on both stores. Every other test would run exactly as it ran on SQLite.
+    `@pytest.mark.sqlite_only("why")`: skipped on any other store."""
     if not db.on_postgres():
         return
+    kept, left = [], []
     for item in items:
+        uses_store = "store_target" in getattr(item, "fixturenames", ())
+        (kept if uses_store and not item.get_closest_marker("browser") else left).append(item)
+    if left:
+        config.hook.pytest_deselected(items=left)
+        items[:] = kept
+    for item in kept:
         if marker := item.get_closest_marker("sqlite_only"):
             why = marker.args[0] if marker.args else marker.kwargs.get("reason", "")
             item.add_marker(pytest.mark.skip(reason=f"SQLite only: {why}" if why else "SQLite only"))

@@ -74,6 +74,15 @@ def rows(where: Settings | Target, sql: str, params: Sequence[Any] = ()) -> list
         return found
 
 
+def each(where: Settings | Target, queries: Sequence[str]) -> list[list[tuple[Any, ...]]]:
+    """Every row of each query, read over one connection (on PostgreSQL a connection costs more than a query)."""
+    place = target(where)
+    if is_postgres(place):
+        return run_async(lambda: _postgres_each(str(place), queries), TIMEOUT)
+    with contextlib.closing(sqlite3.connect(place, timeout=TIMEOUT)) as conn:
+        return [conn.execute(sql).fetchall() for sql in queries]
+
+
 def one(where: Settings | Target, sql: str, params: Sequence[Any] = ()) -> tuple[Any, ...] | None:
     """The query's first row, or None."""
     found = rows(where, sql, params)
@@ -107,6 +116,16 @@ def everything(where: Settings | Target, leave_out: Sequence[str] = ()) -> dict[
         for name in tables(where)
         if name not in leave_out
     }
+
+
+async def _postgres_each(url: str, queries: Sequence[str]) -> list[list[tuple[Any, ...]]]:
+    import asyncpg
+
+    conn = await asyncpg.connect(url, timeout=TIMEOUT)
+    try:
+        return [[tuple(record) for record in await conn.fetch(sql)] for sql in queries]
+    finally:
+        await conn.close()
 
 
 async def _postgres(url: str, sql: str, params: Sequence[Any], *, fetch: bool) -> list[tuple[Any, ...]]:

@@ -231,6 +231,10 @@ class PostgresServer(Service):
             "listen_addresses": "127.0.0.1",
             "unix_socket_directories": str(self.directory),
             "lc_messages": "C",  # the log line that says "ready" is read in English
+            # A server for tests, its data thrown away afterwards: nothing is forced to disk. A commit is still
+            # written (to the operating system) before it returns, so a killed server keeps what it acknowledged.
+            "fsync": "off",
+            "full_page_writes": "off",
             **self.options,
         }
         command = [str(bindir / "postgres"), "-D", str(self.data), "-p", str(self.port)]

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from conftest import page_data, spec
-from db import Target, rows
+from db import Target, each
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from starlette.testclient import TestClient, WebSocketTestSession
@@ -58,10 +58,8 @@ class Lab:
         self.settings: Settings = client.app.state.settings  # type: ignore[attr-defined]
 
     def rows(self) -> list[Any]:
-        return [
-            rows(self.settings, f"SELECT * FROM {t} ORDER BY 1")
-            for t in ("rooms", "questions", "answers", "participants")
-        ]
+        tables = ("rooms", "questions", "answers", "participants")
+        return each(self.settings, [f"SELECT * FROM {t} ORDER BY 1" for t in tables])
 
 
 @pytest.fixture
