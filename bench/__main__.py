@@ -2,9 +2,13 @@
 with load-generator processes through join storm, push, vote burst and projector, then checks integrity and
 cost, and prints one summary line last. Loopback only; every wait is bounded; it stops by itself.
 
-Scenarios (`--scenario`): `burst` (every phone answers at one command, the projector shows the count) and
-`trickle` (results shown on every phone while `--rate` answers a second arrive for `--seconds`, to a question of
-type `--question`: what a congress does when it shows the results on the phones; lab alone)."""
+Scenarios (`--scenario`), each with its own summary line (docs/performance.md says what each measures):
+`arrival` (the default: every phone answers the moment the question reaches it, as phones in a hall do), `burst`
+(every phone has the question, then all answer at one command: the earlier default), `browser` (as `arrival`, with
+a phone browser's headers, Accept-Language among them, on every request and socket), `words` (as `arrival`, a word
+cloud answered from a vocabulary of 10,000 words; lab alone), `reconnect` (the server restarts under every phone:
+how long until each has its snapshot again, then the burst) and `trickle` (results shown on every phone while
+`--rate` answers a second arrive for `--seconds`, to a question of type `--question`; lab alone)."""
 
 from __future__ import annotations
 
@@ -64,6 +68,10 @@ class Figures:
     results_age_max_ms: float = 0.0
     phone_results_per_s: float = 0.0
     phone_results_bytes: float = 0.0
+    # the reconnect storm: from the restart's signal until the new server listens, and until every phone has its
+    # snapshot again
+    restart_s: float = 0.0
+    reconnect_s: float = 0.0
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -194,25 +202,52 @@ class Trickle:
     seconds: float = 10.0
 
 
+@dataclass(frozen=True)
+class Plan:
+    """What a scenario does (see the module's docstring)."""
+
+    name: str = "arrival"
+    question: str = "choice"
+    on_arrival: bool = True
+    browser: bool = False
+    restart: bool = False
+    trickle: Trickle | None = None
+
+    @property
+    def lab_only(self) -> bool:
+        """The reference server answers a choice question and shows no results on phones."""
+        return self.question != "choice" or self.trickle is not None
+
+
+def plan(name: str, trickling: Trickle) -> Plan:
+    plans = {
+        "arrival": Plan(),
+        "burst": Plan("burst", on_arrival=False),
+        "browser": Plan("browser", browser=True),
+        "words": Plan("words", question="wordcloud"),
+        "reconnect": Plan("reconnect", on_arrival=False, restart=True),
+        "trickle": Plan("trickle", question=trickling.question, on_arrival=False, trickle=trickling),
+    }
+    return plans[name]
+
+
+SCENARIOS = ("arrival", "burst", "browser", "words", "reconnect", "trickle")
+
+
 async def scenario(
-    kind: str, participants: int, loaders: int, reactions: int = 0, tap_rate: float = 1.0,
-    trickling: Trickle | None = None,
+    kind: str, participants: int, loaders: int, reactions: int = 0, tap_rate: float = 1.0, chosen: Plan = Plan(),
 ) -> Figures:  # fmt: skip
     figures = Figures(kind, participants)
+    trickling = chosen.trickle
     with tempfile.TemporaryDirectory(prefix="lab-bench-") as tmp:
         db = Path(tmp) / "bench.db"
         port = free_port()
-        question_type = trickling.question if trickling else "choice"
-        server, links = await start_server(kind, port, db, deck(Path(tmp), question_type) if trickling else DECK)
+        question_type = chosen.question
+        deck_file = DECK if question_type == "choice" and not trickling else deck(Path(tmp), question_type)
+        server, links = await start_server(kind, port, db, deck_file)
         workers: list[asyncio.subprocess.Process] = []
         try:
-            boss = await screen(port, links["Facilitator"], f"/ws/f/{links['code']}")
-            snapshot = json.loads(await boss.recv())
-            question = snapshot["questions"][0]["id"]
-            viewer = await screen(port, links["Projector"], f"/ws/p/{links['code']}")
-            await boss.send(
-                json.dumps({"type": "show_results", "question": question, "target": "projector", "show": True})
-            )
+            boss, viewer, question = await screens(port, links)
             projector = Projector(viewer)
             rss_before = rss_kb(server.pid)
 
@@ -228,7 +263,8 @@ async def scenario(
                 assert worker.stdin is not None
                 config = {"host": "127.0.0.1", "port": port, "code": links["code"], "count": share, "first": first,
                           "reactions": reactions if kind == "lab" else 0, "tap_rate": tap_rate,
-                          "question_type": question_type}  # fmt: skip
+                          "question_type": question_type, "on_arrival": chosen.on_arrival,
+                          "browser": chosen.browser}  # fmt: skip
                 worker.stdin.write(json.dumps(config).encode() + b"\n")
                 first += share
                 workers.append(worker)
@@ -247,6 +283,12 @@ async def scenario(
                 round(percentile(pushes, q), 1) for q in (0.5, 0.99, 1.0)
             )
 
+            if chosen.restart:
+                await boss.close()
+                await viewer.close()
+                server = await restart(figures, kind, server, port, db, deck_file, workers)
+                boss, viewer, question = await screens(port, links)
+                projector = Projector(viewer)
             if trickling is not None:
                 await boss.send(json.dumps({"type": "show_results", "question": question, "target": "phones",
                                             "show": True}))  # fmt: skip
@@ -280,6 +322,48 @@ async def scenario(
                     process.kill()
                     await process.wait()
     return figures
+
+
+async def screens(
+    port: int, links: dict[str, str]
+) -> tuple[websockets.ClientConnection, websockets.ClientConnection, int]:
+    """The console and the projector, with the projector showing the first question's results."""
+    boss = await screen(port, links["Facilitator"], f"/ws/f/{links['code']}")
+    snapshot = json.loads(await boss.recv())
+    question: int = snapshot["questions"][0]["id"]
+    viewer = await screen(port, links["Projector"], f"/ws/p/{links['code']}")
+    await boss.send(json.dumps({"type": "show_results", "question": question, "target": "projector", "show": True}))
+    return boss, viewer, question
+
+
+async def restart(
+    figures: Figures, kind: str, server: asyncio.subprocess.Process, port: int, db: Path, deck_file: Path,
+    workers: list[asyncio.subprocess.Process],
+) -> asyncio.subprocess.Process:  # fmt: skip
+    """The server stops (SIGTERM, as a restart does) and starts again on the same port and store while every phone
+    is connected; they reconnect as socket.js does. Returns the new server."""
+    for worker in workers:
+        assert worker.stdin is not None
+        worker.stdin.write(b"restart\n")
+    await _events(workers, "ready")
+    started = time.monotonic()
+    server.terminate()
+    await exited(server)
+    server, _ = await start_server(kind, port, db, deck_file)
+    figures.restart_s = round(time.monotonic() - started, 2)
+    back = [t for e in await _events(workers, "back") for t in e["times"]]
+    figures.reconnect_s = round(max(back) - started, 2) if len(back) == figures.connected else float("nan")
+    return server
+
+
+async def exited(process: asyncio.subprocess.Process) -> None:
+    """Returns once the process has ended (its return code is known), within PHASE seconds. Not `process.wait()`:
+    that waits for its output pipe too, which lab's report workers hold until they notice the server has gone."""
+    deadline = time.monotonic() + PHASE
+    while process.returncode is None:
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"the server did not stop within {PHASE} s")
+        await asyncio.sleep(0.01)  # the return code is set by the child watcher; no event tells it
 
 
 async def burst(figures: Figures, pid: int, workers: list[asyncio.subprocess.Process], projector: Projector) -> None:
@@ -393,7 +477,7 @@ def main() -> int:
         help="taps a second per reacting phone: 1 as the phone's buttons allow (the default), up to 10, the most "
         "the server takes from one socket",
     )  # fmt: skip
-    parser.add_argument("--scenario", choices=["burst", "trickle"], default="burst")
+    parser.add_argument("--scenario", choices=SCENARIOS, default="arrival", help="what the phones do (see above)")
     parser.add_argument("--question", choices=sorted(QUESTIONS), default="choice", help="the trickle's question type")
     parser.add_argument("--rate", type=float, default=200.0, help="the trickle's answers a second")
     parser.add_argument("--seconds", type=float, default=10.0, help="how long answers trickle in")
@@ -406,24 +490,30 @@ def main() -> int:
     pin(LOAD_CPU)
     raise_open_files()
 
-    trickling = Trickle(args.question, args.rate, args.seconds) if args.scenario == "trickle" else None
+    chosen = plan(args.scenario, Trickle(args.question, args.rate, args.seconds))
+    trickling = chosen.trickle
     if trickling is not None and not (1 <= args.rate <= 2000 and 1 <= args.seconds <= 120):
         parser.error("--rate from 1 to 2,000 answers a second, --seconds from 1 to 120")
     lab: list[Figures] = []
     reference: list[Figures] = []
     for run in range(args.runs):
         for kind, runs in (("lab", lab), ("reference", reference)):
-            if kind == "reference" and (args.no_reference or trickling is not None):
-                continue  # the reference server shows no results on phones
-            figures = asyncio.run(scenario(kind, args.participants, loaders, args.reactions, args.tap_rate, trickling))
+            if kind == "reference" and (args.no_reference or chosen.lab_only):
+                continue
+            figures = asyncio.run(scenario(kind, args.participants, loaders, args.reactions, args.tap_rate, chosen))
             runs.append(figures)
             line = " ".join(f"{k}={v}" for k, v in asdict(figures).items())
             print(f"run {run + 1} {line}", flush=True)
             if args.json:
                 print(json.dumps(asdict(figures)), flush=True)
     storm = f" reactions={args.reactions} tap_rate={args.tap_rate:g}" if args.reactions else ""
+    storm += f" scenario={chosen.name}"
+    if chosen.restart:
+        ratio = median(lab, "reconnect_s") / median(reference, "reconnect_s") if reference else float("nan")
+        storm += f" restart_s={median(lab, 'restart_s'):g} reconnect_s={median(lab, 'reconnect_s'):g}"
+        storm += f" ratio_reconnect={round(ratio, 2):g}"
     if trickling is not None:
-        storm += f" scenario=trickle question={trickling.question} rate={trickling.rate:g} " + " ".join(
+        storm += f" question={trickling.question} rate={trickling.rate:g} " + " ".join(
             f"{name}={median(lab, name):g}"
             for name in ("server_cpu", "results_age_p99_ms", "results_age_max_ms", "phone_results_per_s",
                          "phone_results_bytes")

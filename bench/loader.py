@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import gc
 import json
+import random
 import sys
 import time
 from typing import Any
@@ -20,6 +21,24 @@ from websockets.asyncio.client import ClientConnection
 from .common import LOAD_CPU, OPTIONS, pin, raise_open_files
 
 HANDSHAKES_IN_FLIGHT = 200
+# What a phone's browser sends with every request and socket (Chrome on Android, Dutch first), for `--scenario
+# browser`: the server parses more headers, Accept-Language among them, as in the hall.
+BROWSER_HEADERS = {
+    "User-Agent": "Mozilla/5.0 (Linux; Android 14; SM-A546B) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/131.0.0.0 Mobile Safari/537.36",
+    "Accept-Language": "nl-NL,nl;q=0.9,en-US;q=0.8,en;q=0.7",
+    "Accept-Encoding": "gzip, deflate, br, zstd",
+    "Cache-Control": "no-cache",
+    "Pragma": "no-cache",
+}
+PAGE_HEADERS = {
+    "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8",
+    "Upgrade-Insecure-Requests": "1",
+    "Sec-Fetch-Dest": "document",
+    "Sec-Fetch-Mode": "navigate",
+    "Sec-Fetch-Site": "none",
+    "Sec-Fetch-User": "?1",
+}
 DEADLINE = 300.0  # no phase of a run takes longer than this
 REACTION_SECONDS = 3.0  # a reacting phone taps for this long, through the vote burst
 SETTLE = 2.0  # after the trickle's last answer, phones watch the results this long
@@ -31,11 +50,19 @@ def emit(event: str, **data: Any) -> None:
     sys.stdout.flush()
 
 
-async def join_cookie(host: str, port: int, path: str) -> str:
+def backoff(attempt: int) -> float:
+    """Seconds before reconnect attempt `attempt`, as `backoff()` in lab/static/socket.js: full jitter in the upper
+    half of 0.5 s doubled per attempt, at most 15 s."""
+    ceiling = min(15.0, 0.5 * 2**attempt)
+    return ceiling / 2 + random.random() * ceiling / 2
+
+
+async def join_cookie(host: str, port: int, path: str, headers: dict[str, str] | None = None) -> str:
     """GET the room's page as a phone does and return its session cookie (a minimal HTTP/1.1 client)."""
     reader, writer = await asyncio.open_connection(host, port)
+    extra = "".join(f"{name}: {value}\r\n" for name, value in (headers or {}).items())
     try:
-        writer.write(f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nConnection: close\r\n\r\n".encode())
+        writer.write(f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\n{extra}Connection: close\r\n\r\n".encode())
         head = (await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 60)).decode("latin-1")
     finally:
         writer.close()
@@ -56,20 +83,57 @@ class Phone:
         self.question: int | None = None
         self.round = 1
         self.seen: list[tuple[float, int, int]] | None = [] if index % SAMPLE == 0 else None  # (at, answers, bytes)
+        self.cookie = ""
+        self.back_at = 0.0  # when the snapshot came after a restart
 
     async def join(self) -> None:
         crowd = self.crowd
         async with crowd.handshakes:
-            cookie = await join_cookie(crowd.host, crowd.port, f"/r/{crowd.code}")
-            self.ws = await websockets.connect(
-                f"ws://{crowd.host}:{crowd.port}/ws/r/{crowd.code}", additional_headers={"Cookie": cookie},
-                compression=None, open_timeout=60, ping_interval=None, close_timeout=2,
-            )  # fmt: skip
-            snapshot = json.loads(await asyncio.wait_for(self.ws.recv(), 60))
-            assert snapshot["type"] == "snapshot"
+            page = crowd.headers and {**crowd.headers, **PAGE_HEADERS}
+            self.cookie = await join_cookie(crowd.host, crowd.port, f"/r/{crowd.code}", page)
+            await self.open()
         asyncio.get_running_loop().create_task(self.listen())
 
+    async def open(self) -> None:
+        """The socket and its snapshot, as the phone's page opens it (with the page's origin, in a browser)."""
+        crowd = self.crowd
+        headers = {"Cookie": self.cookie, **crowd.headers}
+        if crowd.headers:
+            headers["Origin"] = f"http://{crowd.host}:{crowd.port}"
+        self.ws = await websockets.connect(
+            f"ws://{crowd.host}:{crowd.port}/ws/r/{crowd.code}", additional_headers=headers,
+            compression=None, open_timeout=60, ping_interval=None, close_timeout=2,
+        )  # fmt: skip
+        snapshot = json.loads(await asyncio.wait_for(self.ws.recv(), 60))
+        assert snapshot["type"] == "snapshot"
+        if snapshot.get("question"):
+            self.question = snapshot["question"]["id"]
+            self.round = snapshot["question"]["round"]
+
     async def listen(self) -> None:
+        """Take what the server sends; after a restart (`crowd.restarting`), reconnect as socket.js does and go on."""
+        while True:
+            await self.read()
+            if not self.crowd.restarting or not await self.reconnect():
+                return
+
+    async def reconnect(self) -> bool:
+        """Attempts with socket.js's backoff until a snapshot comes (bounded by DEADLINE); True once back."""
+        deadline = time.monotonic() + DEADLINE
+        attempt = 0
+        while time.monotonic() < deadline:
+            await asyncio.sleep(backoff(attempt))  # the page's backoff, not a wait for an event
+            attempt += 1
+            try:
+                await self.open()
+            except (OSError, websockets.InvalidHandshake, websockets.ConnectionClosed, TimeoutError, AssertionError):
+                continue
+            self.back_at = time.monotonic()
+            self.crowd.arrived("back")
+            return True
+        return False
+
+    async def read(self) -> None:
         assert self.ws is not None
         try:
             async for raw in self.ws:
@@ -80,6 +144,8 @@ class Phone:
                     self.question = message["question"]["id"]
                     self.round = message["question"]["round"]
                     self.crowd.arrived("pushed")
+                    if self.crowd.on_arrival:  # the answer goes the moment the question is there
+                        self.crowd.voting.add(asyncio.get_running_loop().create_task(self.vote(self.crowd.kind)))
                 elif kind == "results" and message.get("results") is not None:
                     self.crowd.results += 1
                     self.crowd.results_bytes += len(raw)
@@ -132,12 +198,17 @@ def answer(kind: str, index: int) -> Any:
 class Crowd:
     """All phones of this process, and counters that wake the phases when everyone has arrived."""
 
-    def __init__(self, host: str, port: int, code: str, count: int, first: int) -> None:
-        self.host, self.port, self.code = host, port, code
-        self.phones = [Phone(self, first + i) for i in range(count)]
+    def __init__(self, config: dict[str, Any]) -> None:
+        self.host, self.port, self.code = config["host"], config["port"], config["code"]
+        self.kind: str = config.get("question_type", "choice")
+        self.on_arrival: bool = config.get("on_arrival", False)
+        self.headers: dict[str, str] = BROWSER_HEADERS if config.get("browser") else {}
+        self.phones = [Phone(self, config["first"] + i) for i in range(config["count"])]
         self.handshakes = asyncio.Semaphore(HANDSHAKES_IN_FLIGHT)
-        self.counts = {"pushed": 0, "acked": 0}
-        self.done = {"pushed": asyncio.Event(), "acked": asyncio.Event()}
+        self.counts = {"pushed": 0, "acked": 0, "back": 0}
+        self.done = {"pushed": asyncio.Event(), "acked": asyncio.Event(), "back": asyncio.Event()}
+        self.voting: set[asyncio.Task[None]] = set()  # votes sent on arrival (kept: a task needs a reference)
+        self.restarting = False
         self.errors = 0
         self.joined = 0
         self.results = 0  # results messages that reached phones, and their size
@@ -156,7 +227,7 @@ async def main() -> None:
     stdin = asyncio.StreamReader()
     await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(stdin), sys.stdin)
     config = json.loads(await stdin.readline())
-    crowd = Crowd(config["host"], config["port"], config["code"], config["count"], config["first"])
+    crowd = Crowd(config)
 
     outcomes = await asyncio.gather(*(p.join() for p in crowd.phones), return_exceptions=True)
     failures = [repr(o) for o in outcomes if isinstance(o, BaseException)]
@@ -175,10 +246,18 @@ async def main() -> None:
     emit("pushed", times=[p.state_at for p in joined if p.state_at])
 
     command = (await stdin.readline()).decode().strip()
+    if command == "restart":  # the server restarts: every phone reconnects, then the burst as usual
+        crowd.restarting = True
+        emit("ready")
+        await _wait(crowd.done["back"])
+        emit("back", times=[p.back_at for p in joined if p.back_at])
+        crowd.restarting = False
+        command = (await stdin.readline()).decode().strip()
     if command == "vote":
         rate = float(config.get("tap_rate", 1.0))
         storm = [asyncio.create_task(p.react_storm(rate)) for p in joined if p.index < config.get("reactions", 0)]
-        await asyncio.gather(*(p.vote() for p in joined if p.question is not None))
+        if not crowd.on_arrival:  # else sent as the question came
+            await asyncio.gather(*(p.vote(crowd.kind) for p in joined if p.question is not None))
         await _wait(crowd.done["acked"])
         answered = [p for p in joined if p.ack_at]
         emit(

@@ -1,0 +1,41 @@
+"""The benchmark's scenarios run end to end on a small hall: real `lab serve` and reference processes, real load
+generators. What they measure is not asserted here (docs/performance.md holds the figures); that every phone joins,
+answers and comes back, and that nothing is lost or counted twice, is."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+
+import pytest
+
+from lab.settings import PROJECT_DIR
+
+
+def bench(*args: str) -> dict[str, str]:
+    """Runs `python -m bench` (bounded in time) and returns its summary line's figures."""
+    done = subprocess.run(
+        [sys.executable, "-m", "bench", "--participants", "20", "--runs", "1", *args],
+        cwd=PROJECT_DIR, capture_output=True, text=True, timeout=240,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    last = done.stdout.strip().splitlines()[-1]
+    assert last.startswith("bench "), done.stdout
+    return dict(re.findall(r"(\w+)=(\S+)", last))
+
+
+@pytest.mark.parametrize("scenario", ["reconnect", "browser", "words"])
+def test_a_scenario_runs_end_to_end_and_loses_nothing(scenario: str) -> None:
+    figures = bench("--scenario", scenario)
+    assert figures["scenario"] == scenario
+    assert (figures["participants"], figures["connected"]) == ("20", "20")
+    assert (figures["lost"], figures["duplicated"]) == ("0", "0")
+    assert float(figures["votes_per_s"]) > 0  # every phone answered and was acknowledged
+    if scenario == "words":
+        assert figures["ratio_votes"] == "nan"  # lab alone: the bare server takes no word cloud
+    else:
+        assert figures["ratio_votes"] != "nan"
+    if scenario == "reconnect":
+        assert 0 < float(figures["restart_s"]) <= float(figures["reconnect_s"]) < 60
+        assert figures["ratio_reconnect"] != "nan"
