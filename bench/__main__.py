@@ -275,7 +275,8 @@ async def scenario(
             rss_after = rss_kb(server.pid)
             figures.rss_kb_per_participant = round((rss_after - rss_before) / max(1, figures.connected), 1)
 
-            # 2. push
+            # 2. push (with votes on arrival, the burst's CPU time counts from here)
+            cpu_at_push = cpu_seconds(server.pid)
             pushed_at = time.monotonic()
             await boss.send(json.dumps({"type": "push", "question": question}))
             pushes = [1000 * (t - pushed_at) for e in await _events(workers, "pushed") for t in e["times"]]
@@ -294,7 +295,8 @@ async def scenario(
                                             "show": True}))  # fmt: skip
                 await trickle(figures, server.pid, workers, trickling)
             else:
-                await burst(figures, server.pid, workers, projector)
+                since = cpu_at_push if chosen.on_arrival and not chosen.restart else None
+                await burst(figures, server.pid, workers, projector, since)
 
             # 5. integrity
             if trickling is None:
@@ -366,9 +368,13 @@ async def exited(process: asyncio.subprocess.Process) -> None:
         await asyncio.sleep(0.01)  # the return code is set by the child watcher; no event tells it
 
 
-async def burst(figures: Figures, pid: int, workers: list[asyncio.subprocess.Process], projector: Projector) -> None:
-    """3. every phone answers at once; 4. the projector shows the count."""
-    cpu_before = cpu_seconds(pid)
+async def burst(
+    figures: Figures, pid: int, workers: list[asyncio.subprocess.Process], projector: Projector,
+    cpu_before: float | None = None,
+) -> None:  # fmt: skip
+    """3. every phone answers (at this command, or already as the question came: then the CPU time counts from
+    `cpu_before`, the push); 4. the projector shows the count."""
+    cpu_before = cpu_seconds(pid) if cpu_before is None else cpu_before
     for worker in workers:
         assert worker.stdin is not None
         worker.stdin.write(b"vote\n")

@@ -100,7 +100,6 @@ AUDIENCES = ("phone", "projector", "facilitator")
 REACTIONS = ("like", "heart", "question", "louder")  # a thumb, a heart, a question mark, "speak up"
 IMAGES_KEPT = 16  # a room's images kept in memory
 REACTIONS_INTERVAL = 1.0  # seconds: reactions go out to the screens as counts, at most this often
-BOARD_INTERVAL = 1.0  # seconds: phones are sent the Q&A's questions at most this often
 POSTS_EACH = 20  # questions one participant can send to one round of a Q&A
 POST_CHANGES = {  # the facilitator's decisions on a Q&A post: (field, value)
     "pin": ("pinned", True), "unpin": ("pinned", False), "answered": ("answered", True),
@@ -273,6 +272,11 @@ class Room:
         self._paper = asyncio.Lock()  # one ballot at a time: each entry is compared with the other teller's
         self._board_flush: asyncio.TimerHandle | None = None
         self._board_changed = False
+        # The board phones were last sent, and whether a snapshot since gave some phone another: a board that
+        # neither changed nor went out otherwise is not sent again (in a room without a Q&A: never, where before
+        # every push sent each phone an empty board a second later, mid-burst).
+        self._board_sent: dict[str, JSON] | None = None
+        self._board_diverged = False
         self._nicknames: dict[str, str] = dict(data.nicknames)  # for the quiz's leaderboard
         self._timers: dict[int, tuple[int, asyncio.TimerHandle]] = {}  # question -> (closes_ms, its call)
         self._timing = timers  # only a serving process ends countdowns (never `lab export`, nor after stopping)
@@ -469,7 +473,10 @@ class Room:
             message["upvoted"] = question.tally.upvoted_by(participant) if question and participant else []
             score = self.scorer()
             message["score"] = score(participant) if score and participant else None
-            message["board"] = self.board_for(participant)
+            board = self.board()
+            if board != self._board_sent:
+                self._board_diverged = True
+            message["board"] = self.board_for(board, participant)
         if audience == "facilitator":
             message["queue"] = question.tally.queue() if question else None
             message["questions"] = [q.public() for q in self.questions]
@@ -495,10 +502,9 @@ class Room:
             return None
         return {"question": question.public(False), "results": question.tally.results()}
 
-    def board_for(self, participant: str | None) -> dict[str, JSON] | None:
-        """The Q&A as this participant's phone sees it: with their own questions (also those waiting or hidden)
-        and what they upvoted."""
-        board = self.board()
+    def board_for(self, board: dict[str, JSON] | None, participant: str | None) -> dict[str, JSON] | None:
+        """The Q&A `board` (`board()`) as this participant's phone sees it: with their own questions (also those
+        waiting or hidden) and what they upvoted."""
         question = self.board_question
         if board is None or question is None or participant is None:
             return board
@@ -1532,7 +1538,7 @@ class Room:
         urgent, self._phones_now = self._phones_now, False
         self._send_phone_results(urgent)
         if self._board_changed and self._board_flush is None:
-            self._board_flush = asyncio.get_running_loop().call_later(BOARD_INTERVAL, self._flush_board)
+            self._board_flush = asyncio.get_running_loop().call_later(self._phone_interval, self._flush_board)
 
     def _results_message(self, audience: str) -> dict[str, JSON]:
         question = self.current
@@ -1576,13 +1582,17 @@ class Room:
             self._send_phone_results(urgent=True)
 
     def _flush_board(self) -> None:
-        """Phones are sent the Q&A (its questions and upvotes) at most once a second: enough to follow a list of
-        questions, and a congress of phones is not sent a long list on every tap."""
+        """Phones are sent the Q&A (its questions and upvotes) at their pace (`phone_interval`, a second): enough to
+        follow a list of questions, and a congress of phones is not sent a long list on every tap."""
         self._board_flush = None
         if self.deleted or not self._board_changed:
             return
         self._board_changed = False
-        self._hub.publish(self.topic("phone"), dumps({"type": "board", "version": self.version, "board": self.board()}))
+        board = self.board()
+        if board == self._board_sent and not self._board_diverged:
+            return  # every phone has it
+        self._board_sent, self._board_diverged = board, False
+        self._hub.publish(self.topic("phone"), dumps({"type": "board", "version": self.version, "board": board}))
 
 
 def _field(params: Mapping[str, Any], name: str, kind: type) -> Any:

@@ -52,7 +52,8 @@ class Settings:
     phone_results_interval_ms: float = _setting(
         1000.0,
         "Where results are shown on phones: at most one update to the phones this often, in milliseconds (each goes "
-        "to every phone of the room; the projector and the console keep LAB_RESULTS_INTERVAL_MS).",
+        "to every phone of the room; the projector and the console keep LAB_RESULTS_INTERVAL_MS). A Q&A's list of "
+        "questions reaches phones at this pace too.",
     )
     send_queue: int = _setting(
         256, "Messages waiting for one socket before it counts as stuck and is closed (it resyncs on reconnect)."

@@ -5,10 +5,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
+# One encoder for every message (`json.dumps` with options makes a new one per call: an ack for every vote).
+_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
 
 def dumps(value: Any) -> str:
     """Compact JSON, non-ASCII kept as is (smaller for Dutch text, and what SQLite's JSON functions read)."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return _encode(value)
 
 
 def loads(raw: str | bytes) -> Any:

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 import db
+import pytest
 from conftest import CHOICE, OPEN, SCALE, WORDS, Client, Server, facilitator, phone, projector, spec
 
 from lab.rooms import Room
@@ -96,6 +97,23 @@ async def test_results_are_coalesced_not_sent_per_vote(server: Server, clients: 
     sent = [m for m in boss.seen if m["type"] == "results"]
     assert len(sent) < 20  # one per interval, not one per vote
     assert [m["answers"] for m in sent] == sorted(m["answers"] for m in sent)
+
+
+# The phones' pace is a minute: the board's timer never fires by itself here; the test fires it.
+@pytest.mark.settings(phone_results_interval_ms=60_000.0)
+async def test_a_room_without_a_qa_sends_phones_no_board(server: Server, clients: Callable[[], Client]) -> None:
+    """Each push used to send every phone an empty Q&A board a moment later: at a congress, a message to 10,000
+    phones in the middle of the answers."""
+    room: Room = await server.rooms.create("Kamer", [spec(**CHOICE), spec(**SCALE)])
+    member, snapshot = await phone(clients, room)
+    assert snapshot["board"] is None
+    for question in room.questions:
+        await room.push(question.id)
+        await member.expect("state", lambda m, q=question.id: m["question"]["id"] == q)  # type: ignore[misc]
+        room._flush_board()  # the board's timer, fired now
+    await member.send({"type": "ping"})
+    await member.expect("pong")
+    assert [m["type"] for m in member.seen] == ["snapshot", "state", "state", "pong"]
 
 
 async def test_the_same_vote_sent_twice_counts_once(server: Server, clients: Callable[[], Client]) -> None:

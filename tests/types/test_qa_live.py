@@ -128,6 +128,35 @@ async def test_questions_come_in_when_another_question_is_on_the_screen(
     assert snapshot["board"]["mine"] == []
 
 
+# The phones' pace is a minute: the board's timer never fires by itself here; the test fires it.
+@pytest.mark.settings(phone_results_interval_ms=60_000.0)
+async def test_a_phone_that_joined_while_the_board_was_away_gets_it_back(
+    server: Server, clients: Callable[[], Client]
+) -> None:
+    """A board that is back as phones were last sent it still goes out, when a phone joined in between and holds
+    another (here: none, while the Q&A was closed)."""
+    room: Room = await server.rooms.create("Kamer", [spec(**CHOICE), spec(**QA)])
+    choice, qa = room.questions
+    await room.push(choice.id)
+    await room.act("open", {"question": qa.id})
+    first, snapshot = await phone(clients, room)
+    room._flush_board()  # the board's timer, fired now: every phone has the open Q&A
+    sent = await first.expect("board")
+    assert sent["board"]["question"]["id"] == qa.id
+    await room.act("close", {"question": qa.id})
+    second, snapshot = await phone(clients, room)
+    assert snapshot["board"] is None  # joined while the Q&A was closed
+    await room.act("open", {"question": qa.id})
+    room._flush_board()
+    board = await second.expect("board")
+    assert board["board"] == sent["board"]
+    await first.expect("board", lambda m: m["version"] == board["version"])  # the same message to every phone
+    room._flush_board()  # nothing moved since: nothing is sent
+    await second.send({"type": "ping"})
+    await second.expect("pong")
+    assert [m["type"] for m in second.seen if m["type"] == "board"] == ["board"]
+
+
 async def test_names_only_when_asked_for_and_allowed(server: Server, clients: Callable[[], Client]) -> None:
     room: Room = await server.rooms.create("Kamer", [spec(**QA), spec(**{**QA, "names": False})])
     named, anonymous_only = room.questions
