@@ -97,9 +97,12 @@ async def test_thirty_phones_ask_and_upvote_at_once_and_the_projector_shows_the_
     assert len({v for _, _, v in expected}) > 3  # an order that means something
     shown = await screen.expect("results", lambda m: m["results"] and listed(m["results"]) == expected)
     assert shown["results"]["questions"] == 15
-    # every phone gets the same list, at most once a second
+    # every phone gets the same list, at most once a second: the last board it was sent (a board goes out only when
+    # it changed, so a phone may have had it while it was upvoting)
     for member in phones:
-        await member.expect("board", lambda m: listed(m["board"]["results"]) == expected)
+        boards = [m for m in member.seen if m["type"] == "board"]
+        if not boards or listed(boards[-1]["board"]["results"]) != expected:
+            await member.expect("board", lambda m: listed(m["board"]["results"]) == expected)
     assert room.questions[0].tally.upvoted_by("nobody") == []
 
 
