@@ -219,19 +219,20 @@ class Plan:
         return self.question != "choice" or self.trickle is not None
 
 
+PLANS = {
+    "arrival": Plan(),
+    "burst": Plan("burst", on_arrival=False),
+    "browser": Plan("browser", browser=True),
+    "words": Plan("words", question="wordcloud"),
+    "reconnect": Plan("reconnect", on_arrival=False, restart=True),
+}
+SCENARIOS = (*PLANS, "trickle")
+
+
 def plan(name: str, trickling: Trickle) -> Plan:
-    plans = {
-        "arrival": Plan(),
-        "burst": Plan("burst", on_arrival=False),
-        "browser": Plan("browser", browser=True),
-        "words": Plan("words", question="wordcloud"),
-        "reconnect": Plan("reconnect", on_arrival=False, restart=True),
-        "trickle": Plan("trickle", question=trickling.question, on_arrival=False, trickle=trickling),
-    }
-    return plans[name]
-
-
-SCENARIOS = ("arrival", "burst", "browser", "words", "reconnect", "trickle")
+    if name == "trickle":
+        return Plan("trickle", question=trickling.question, on_arrival=False, trickle=trickling)
+    return PLANS[name]
 
 
 async def scenario(
@@ -295,7 +296,7 @@ async def scenario(
                                             "show": True}))  # fmt: skip
                 await trickle(figures, server.pid, workers, trickling)
             else:
-                since = cpu_at_push if chosen.on_arrival and not chosen.restart else None
+                since = cpu_at_push if chosen.on_arrival else None
                 await burst(figures, server.pid, workers, projector, since)
 
             # 5. integrity

@@ -145,7 +145,9 @@ class Phone:
                     self.round = message["question"]["round"]
                     self.crowd.arrived("pushed")
                     if self.crowd.on_arrival:  # the answer goes the moment the question is there
-                        self.crowd.voting.add(asyncio.get_running_loop().create_task(self.vote(self.crowd.kind)))
+                        task = asyncio.get_running_loop().create_task(self.vote(self.crowd.kind))
+                        self.crowd.voting.add(task)
+                        task.add_done_callback(self.crowd.voting.discard)
                 elif kind == "results" and message.get("results") is not None:
                     self.crowd.results += 1
                     self.crowd.results_bytes += len(raw)

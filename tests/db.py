@@ -64,23 +64,26 @@ def make_store(where: Settings | Target, commit_window: float = 0.002, *, lock: 
     return open_store(target(where), commit_window, lock=lock)
 
 
+Query = tuple[str, Sequence[Any]]
+"""SQL and its parameters."""
+
+
 def rows(where: Settings | Target, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
     """Every row the query returns."""
-    place = target(where)
-    if is_postgres(place):
-        return run_async(lambda: _postgres(str(place), sql, params, fetch=True), TIMEOUT)
-    with contextlib.closing(sqlite3.connect(place, timeout=TIMEOUT)) as conn:
-        found: list[tuple[Any, ...]] = conn.execute(sql, params).fetchall()
-        return found
+    return _read(where, [(sql, params)])[0]
 
 
 def each(where: Settings | Target, queries: Sequence[str]) -> list[list[tuple[Any, ...]]]:
     """Every row of each query, read over one connection (on PostgreSQL a connection costs more than a query)."""
+    return _read(where, [(sql, ()) for sql in queries])
+
+
+def _read(where: Settings | Target, queries: Sequence[Query]) -> list[list[tuple[Any, ...]]]:
     place = target(where)
     if is_postgres(place):
-        return run_async(lambda: _postgres_each(str(place), queries), TIMEOUT)
+        return run_async(lambda: _postgres_read(str(place), queries), TIMEOUT)
     with contextlib.closing(sqlite3.connect(place, timeout=TIMEOUT)) as conn:
-        return [conn.execute(sql).fetchall() for sql in queries]
+        return [conn.execute(sql, params).fetchall() for sql, params in queries]
 
 
 def one(where: Settings | Target, sql: str, params: Sequence[Any] = ()) -> tuple[Any, ...] | None:
@@ -93,7 +96,7 @@ def execute(where: Settings | Target, sql: str, params: Sequence[Any] = ()) -> N
     """Runs one statement and commits it."""
     place = target(where)
     if is_postgres(place):
-        run_async(lambda: _postgres(str(place), sql, params, fetch=False), TIMEOUT)
+        run_async(lambda: _postgres_execute(str(place), sql, params), TIMEOUT)
         return
     with contextlib.closing(sqlite3.connect(place, timeout=TIMEOUT)) as conn, conn:
         conn.execute(sql, params)
@@ -111,31 +114,26 @@ def tables(where: Settings | Target) -> list[str]:
 def everything(where: Settings | Target, leave_out: Sequence[str] = ()) -> dict[str, list[tuple[Any, ...]]]:
     """Every row of every table (but those left out), each table's rows in a fixed order (sorted by their repr: the
     same rows in any order compare equal)."""
-    return {
-        name: sorted(rows(where, f'SELECT * FROM "{name}"'), key=repr)
-        for name in tables(where)
-        if name not in leave_out
-    }
+    names = [name for name in tables(where) if name not in leave_out]
+    found = each(where, [f'SELECT * FROM "{name}"' for name in names])
+    return {name: sorted(table, key=repr) for name, table in zip(names, found, strict=True)}
 
 
-async def _postgres_each(url: str, queries: Sequence[str]) -> list[list[tuple[Any, ...]]]:
-    import asyncpg
-
-    conn = await asyncpg.connect(url, timeout=TIMEOUT)
-    try:
-        return [[tuple(record) for record in await conn.fetch(sql)] for sql in queries]
-    finally:
-        await conn.close()
-
-
-async def _postgres(url: str, sql: str, params: Sequence[Any], *, fetch: bool) -> list[tuple[Any, ...]]:
+async def _postgres_read(url: str, queries: Sequence[Query]) -> list[list[tuple[Any, ...]]]:
     import asyncpg  # only the tests on PostgreSQL need it
 
     conn = await asyncpg.connect(url, timeout=TIMEOUT)
     try:
-        if not fetch:
-            await conn.execute(placeholders(sql), *params)
-            return []
-        return [tuple(record) for record in await conn.fetch(placeholders(sql), *params)]
+        return [[tuple(record) for record in await conn.fetch(placeholders(sql), *params)] for sql, params in queries]
+    finally:
+        await conn.close()
+
+
+async def _postgres_execute(url: str, sql: str, params: Sequence[Any]) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(url, timeout=TIMEOUT)
+    try:
+        await conn.execute(placeholders(sql), *params)
     finally:
         await conn.close()
