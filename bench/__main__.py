@@ -106,40 +106,85 @@ def deck(folder: Path, kind: str) -> Path:
 
 
 async def start_server(
-    kind: str, port: int, db: Path, deck_file: Path = DECK
+    kind: str, port: int, db: Path | str, deck_file: Path | None = DECK, env: dict[str, str] | None = None
 ) -> tuple[asyncio.subprocess.Process, dict[str, str]]:
+    """A server on `port`, and the links it printed; lab with `deck_file` (None: an edge, which shows no room of its
+    own) and more `env` (LAB_... settings: then it shares the cores with the rest, not pinned to the server's)."""
     if kind == "lab":
-        command = [
-            "-m",
-            "lab",
-            "serve",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--db",
-            str(db),
-            "--deck",
-            str(deck_file),
-        ]
+        command = ["-m", "lab", "serve", "--host", "127.0.0.1", "--port", str(port), "--db", str(db)]
+        command += ["--deck", str(deck_file)] if deck_file is not None else []
     else:
         command = ["-m", "bench.reference", "--port", str(port)]
-    env = {**os.environ, "LAB_ORGANISER_PASSWORD": "bench", "LAB_CONNECTIONS_PER_ADDRESS": "1000000"}
+    settings = {**os.environ, "LAB_ORGANISER_PASSWORD": "bench", "LAB_CONNECTIONS_PER_ADDRESS": "1000000"}
+    settings.update(env or {})
     process = await asyncio.create_subprocess_exec(
-        sys.executable, *command, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT, env=env,
-        preexec_fn=lambda: (pin(SERVER_CPU), raise_open_files()),
+        sys.executable, *command, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT, env=settings,
+        preexec_fn=raise_open_files if env else lambda: (pin(SERVER_CPU), raise_open_files()),
     )  # fmt: skip
     assert process.stdout is not None
     links: dict[str, str] = {}
-    while "Facilitator" not in links:
+    ready = "Facilitator" if kind == "reference" or deck_file is not None else "Organiser page"
+    while ready not in links:
         line = (await asyncio.wait_for(process.stdout.readline(), 60)).decode()
         if not line:
             raise RuntimeError(f"{kind} server stopped before it was ready")
-        if match := re.match(r"(Participants|Projector|Facilitator):\s+(.*)", line):
+        if match := re.match(r"(Participants|Projector|Facilitator|Organiser page):\s+(.*)", line):
             links[match[1]] = match[2].strip()
-    links["code"] = re.findall(r"code (\d+)", links["Participants"])[0]
+    if "Participants" in links:
+        links["code"] = re.findall(r"code (\d+)", links["Participants"])[0]
     asyncio.get_running_loop().create_task(_drain(process))
     return process, links
+
+
+class Edges:
+    """`--edges N`: one room in N + 1 lab processes on Redis and PostgreSQL (lab.owners). The first process starts
+    with the deck and owns its room; the screens are on it, and the phones on the N others, its edges. Redis and
+    PostgreSQL are started as the tests start them (tests/services.py), in temporary directories, and stopped."""
+
+    def __init__(self, count: int) -> None:
+        sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+        from services import PostgresServer, RedisServer
+
+        self.count = count
+        self.redis = RedisServer()
+        self.postgres = PostgresServer(options={"fsync": "off", "synchronous_commit": "off"})
+        self.url = ""
+        self.edges: list[asyncio.subprocess.Process] = []
+        self.ports: list[int] = []
+
+    async def start(self, deck_file: Path) -> tuple[asyncio.subprocess.Process, dict[str, str], int]:
+        """Redis, PostgreSQL and the owner; returns the owner, its links and its port. Then `start_edges`."""
+        self.redis.start()
+        self.postgres.start()
+        self.url = await self.postgres.create_database_async()
+        port = free_port()
+        owner, links = await start_server("lab", port, self.url, deck_file, self.env)
+        return owner, links, port
+
+    async def start_edges(self) -> None:
+        """After the owner has its room (its screens connected): the edges, each of which then serves it."""
+        for _ in range(self.count):
+            port = free_port()
+            edge, _ = await start_server("lab", port, self.url, None, self.env)
+            self.edges.append(edge)
+            self.ports.append(port)
+
+    @property
+    def env(self) -> dict[str, str]:
+        return {"LAB_DATABASE_URL": self.url, "LAB_BROKER_URL": self.redis.url}
+
+    async def stored(self) -> int:
+        import asyncpg
+
+        connection = await asyncpg.connect(self.url)
+        try:
+            return int(await connection.fetchval("SELECT count(*) FROM answers"))
+        finally:
+            await connection.close()
+
+    def stop(self) -> None:
+        self.postgres.stop()
+        self.redis.stop()
 
 
 async def _drain(process: asyncio.subprocess.Process) -> None:
@@ -237,6 +282,7 @@ def plan(name: str, trickling: Trickle) -> Plan:
 
 async def scenario(
     kind: str, participants: int, loaders: int, reactions: int = 0, tap_rate: float = 1.0, chosen: Plan = Plan(),
+    edges: int = 0,
 ) -> Figures:  # fmt: skip
     figures = Figures(kind, participants)
     trickling = chosen.trickle
@@ -245,24 +291,33 @@ async def scenario(
         port = free_port()
         question_type = chosen.question
         deck_file = DECK if question_type == "choice" and not trickling else deck(Path(tmp), question_type)
-        server, links = await start_server(kind, port, db, deck_file)
+        cluster = Edges(edges) if kind == "lab" and edges else None
+        if cluster is not None:
+            server, links, port = await cluster.start(deck_file)
+        else:
+            server, links = await start_server(kind, port, db, deck_file)
         workers: list[asyncio.subprocess.Process] = []
         try:
             boss, viewer, question = await screens(port, links)
             projector = Projector(viewer)
-            rss_before = rss_kb(server.pid)
+            if cluster is not None:
+                await cluster.start_edges()
+            ports = cluster.ports if cluster is not None else [port]  # where the phones go
+            pids = [server.pid, *(edge.pid for edge in cluster.edges)] if cluster is not None else [server.pid]
+            rss_before = sum(rss_kb(pid) for pid in pids)
 
             # 1. join storm
             shares = [participants // loaders + (1 if i < participants % loaders else 0) for i in range(loaders)]
             started = time.monotonic()
             first = 0
-            for share in shares:
+            for index, share in enumerate(shares):
                 worker = await asyncio.create_subprocess_exec(
                     sys.executable, "-m", "bench.loader", stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
                     limit=2**26,
                 )  # fmt: skip
                 assert worker.stdin is not None
-                config = {"host": "127.0.0.1", "port": port, "code": links["code"], "count": share, "first": first,
+                config = {"host": "127.0.0.1", "port": ports[index % len(ports)], "code": links["code"],
+                          "count": share, "first": first,
                           "reactions": reactions if kind == "lab" else 0, "tap_rate": tap_rate,
                           "question_type": question_type, "on_arrival": chosen.on_arrival,
                           "browser": chosen.browser}  # fmt: skip
@@ -273,11 +328,11 @@ async def scenario(
             figures.connected = sum(e["ok"] for e in joined)
             figures.join_errors = sum(e["errors"] for e in joined)
             figures.join_s = round(max(e["at"] for e in joined) - started, 2)
-            rss_after = rss_kb(server.pid)
+            rss_after = sum(rss_kb(pid) for pid in pids)
             figures.rss_kb_per_participant = round((rss_after - rss_before) / max(1, figures.connected), 1)
 
             # 2. push (with votes on arrival, the burst's CPU time counts from here)
-            cpu_at_push = cpu_seconds(server.pid)
+            cpu_at_push = cpu_of(pids)
             pushed_at = time.monotonic()
             await boss.send(json.dumps({"type": "push", "question": question}))
             pushes = [1000 * (t - pushed_at) for e in await _events(workers, "pushed") for t in e["times"]]
@@ -289,20 +344,23 @@ async def scenario(
                 await boss.close()
                 await viewer.close()
                 server = await restart(figures, kind, server, port, db, deck_file, workers)
+                pids = [server.pid]
                 boss, viewer, question = await screens(port, links)
                 projector = Projector(viewer)
             if trickling is not None:
                 await boss.send(json.dumps({"type": "show_results", "question": question, "target": "phones",
                                             "show": True}))  # fmt: skip
-                await trickle(figures, server.pid, workers, trickling)
+                await trickle(figures, pids, workers, trickling)
             else:
                 since = cpu_at_push if chosen.on_arrival else None
-                await burst(figures, server.pid, workers, projector, since)
+                await burst(figures, pids, workers, projector, since)
 
             # 5. integrity
             if trickling is None:
                 figures.shown = projector.latest
-            if kind == "lab":
+            if cluster is not None:
+                figures.stored = await cluster.stored()
+            elif kind == "lab":
                 with contextlib.closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as conn:
                     figures.stored = conn.execute("SELECT count(*) FROM answers").fetchone()[0]
             else:
@@ -315,15 +373,18 @@ async def scenario(
             await boss.close()
             await viewer.close()
         finally:
-            for process in [*workers, server]:
+            processes = [*workers, server, *(cluster.edges if cluster is not None else [])]
+            for process in processes:
                 if process.returncode is None:
                     process.terminate()
-            for process in [*workers, server]:
+            for process in processes:
                 try:
                     await asyncio.wait_for(process.wait(), 20)
                 except TimeoutError:
                     process.kill()
                     await process.wait()
+            if cluster is not None:
+                cluster.stop()
     return figures
 
 
@@ -370,12 +431,12 @@ async def exited(process: asyncio.subprocess.Process) -> None:
 
 
 async def burst(
-    figures: Figures, pid: int, workers: list[asyncio.subprocess.Process], projector: Projector,
+    figures: Figures, pids: list[int], workers: list[asyncio.subprocess.Process], projector: Projector,
     cpu_before: float | None = None,
 ) -> None:  # fmt: skip
     """3. every phone answers (at this command, or already as the question came: then the CPU time counts from
     `cpu_before`, the push); 4. the projector shows the count."""
-    cpu_before = cpu_seconds(pid) if cpu_before is None else cpu_before
+    cpu_before = cpu_of(pids) if cpu_before is None else cpu_before
     for worker in workers:
         assert worker.stdin is not None
         worker.stdin.write(b"vote\n")
@@ -392,21 +453,21 @@ async def burst(
         figures.votes_per_s = round(figures.acked / max(1e-6, last_ack - first_sent))
         shown_at = await projector.wait_for(figures.acked)
         figures.projector_lag_ms = round(1000 * (shown_at - last_ack), 1)
-    cpu_after = cpu_seconds(pid)
+    cpu_after = cpu_of(pids)
     figures.cpu_s_per_1000_votes = round((cpu_after - cpu_before) / max(1, figures.acked) * 1000, 3)
 
 
-async def trickle(figures: Figures, pid: int, workers: list[asyncio.subprocess.Process], plan: Trickle) -> None:
+async def trickle(figures: Figures, pids: list[int], workers: list[asyncio.subprocess.Process], plan: Trickle) -> None:
     """Answers trickle in while every phone shows the results: the server's share of a core, how old the results
     on the phones get, and the acknowledgements' latency."""
     share = plan.rate / len(workers)
-    cpu_before, started = cpu_seconds(pid), time.monotonic()
+    cpu_before, started = cpu_of(pids), time.monotonic()
     for worker in workers:
         assert worker.stdin is not None
         worker.stdin.write(f"trickle {share} {plan.seconds}\n".encode())
     done = await _events(workers, "trickled")
     last = max((ack for e in done for _, ack in e["acks"]), default=started)
-    figures.server_cpu = round((cpu_seconds(pid) - cpu_before) / max(1e-6, last - started), 2)
+    figures.server_cpu = round((cpu_of(pids) - cpu_before) / max(1e-6, last - started), 2)
     figures.vote_errors = sum(e["errors"] for e in done)
     acks = sorted(ack for e in done for _, ack in e["acks"])
     figures.acked = len(acks)
@@ -431,6 +492,11 @@ async def trickle(figures: Figures, pid: int, workers: list[asyncio.subprocess.P
     window = max(1e-6, last + SETTLE - started)
     figures.phone_results_per_s = round(sum(e["results"] for e in done) / max(1, phones) / window, 2)
     figures.phone_results_bytes = round(sum(e["results_bytes"] for e in done) / max(1, sum(e["results"] for e in done)))
+
+
+def cpu_of(pids: list[int]) -> float:
+    """The CPU time the server's processes have used (with `--edges`: the owner's and every edge's)."""
+    return sum(cpu_seconds(pid) for pid in pids)
 
 
 async def _events(workers: list[asyncio.subprocess.Process], name: str) -> list[dict[str, Any]]:
@@ -488,16 +554,24 @@ def main() -> int:
     parser.add_argument("--question", choices=sorted(QUESTIONS), default="choice", help="the trickle's question type")
     parser.add_argument("--rate", type=float, default=200.0, help="the trickle's answers a second")
     parser.add_argument("--seconds", type=float, default=10.0, help="how long answers trickle in")
+    parser.add_argument(
+        "--edges", type=int, default=0,
+        help="serve lab's room from this many edge processes and one owner, on Redis and PostgreSQL (lab.owners)",
+    )  # fmt: skip
     args = parser.parse_args()
     if not 0.1 <= args.tap_rate <= 10:
         parser.error("--tap-rate: from 0.1 to 10 taps a second")
-    if not 1 <= args.participants <= 20000:
-        parser.error("--participants: from 1 to 20,000 (the open-files limit of this machine)")
-    loaders = args.loaders or max(1, -(-args.participants // 5000))
+    if not 0 <= args.edges <= 8:
+        parser.error("--edges: from 0 (one process) to 8")
+    if not 1 <= args.participants <= 20000 * max(1, args.edges):
+        parser.error("--participants: from 1 to 20,000 per process that holds phones (the open-files limit)")
+    loaders = args.loaders or max(1, -(-args.participants // 5000), args.edges)
     pin(LOAD_CPU)
     raise_open_files()
 
     chosen = plan(args.scenario, Trickle(args.question, args.rate, args.seconds))
+    if chosen.restart and args.edges:
+        parser.error("--scenario reconnect restarts one process: not with --edges")
     trickling = chosen.trickle
     if trickling is not None and not (1 <= args.rate <= 2000 and 1 <= args.seconds <= 120):
         parser.error("--rate from 1 to 2,000 answers a second, --seconds from 1 to 120")
@@ -507,14 +581,16 @@ def main() -> int:
         for kind, runs in (("lab", lab), ("reference", reference)):
             if kind == "reference" and (args.no_reference or chosen.lab_only):
                 continue
-            figures = asyncio.run(scenario(kind, args.participants, loaders, args.reactions, args.tap_rate, chosen))
+            figures = asyncio.run(
+                scenario(kind, args.participants, loaders, args.reactions, args.tap_rate, chosen, args.edges)
+            )
             runs.append(figures)
             line = " ".join(f"{k}={v}" for k, v in asdict(figures).items())
             print(f"run {run + 1} {line}", flush=True)
             if args.json:
                 print(json.dumps(asdict(figures)), flush=True)
     storm = f" reactions={args.reactions} tap_rate={args.tap_rate:g}" if args.reactions else ""
-    storm += f" scenario={chosen.name}"
+    storm += f" scenario={chosen.name}" + (f" edges={args.edges}" if args.edges else "")
     if chosen.restart:
         ratio = median(lab, "reconnect_s") / median(reference, "reconnect_s") if reference else float("nan")
         storm += f" restart_s={median(lab, 'restart_s'):g} reconnect_s={median(lab, 'reconnect_s'):g}"

@@ -15,7 +15,7 @@ import secrets
 import time
 from collections import Counter, deque
 from collections.abc import Callable, MutableMapping
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -25,11 +25,20 @@ from .members import Member
 from .rooms import Room
 
 Role = Literal["facilitator", "projector"]
+
+
+class Identified(Protocol):
+    """A room as the session knows it: by its id (a `Room`, or a room another process owns: lab.owners)."""
+
+    @property
+    def id(self) -> int: ...
+
+
 Session = MutableMapping[str, Any]
 MAX_REMEMBERED_ROOMS = 20
 
 
-def participant_id(session: Session, room: Room, *, create: bool = False) -> str | None:
+def participant_id(session: Session, room: Identified, *, create: bool = False) -> str | None:
     """This browser's participant id in the room; a new random one when `create` and there is none."""
     ids = session.get("p")
     ids = dict(ids) if isinstance(ids, dict) else {}
@@ -71,7 +80,7 @@ def answer_as(session: Session, room: Room, participant: str, code: str | None =
         _remember(session, "code", room, code)
 
 
-def _remember(session: Session, key: str, room: Room, value: str | None) -> None:
+def _remember(session: Session, key: str, room: Identified, value: str | None) -> None:
     """Set (None: forget) this browser's `key` for the room, remembering it for the last rooms only."""
     kept = session.get(key)
     kept = {k: v for k, v in kept.items() if k != str(room.id)} if isinstance(kept, dict) else {}
@@ -80,27 +89,24 @@ def _remember(session: Session, key: str, room: Room, value: str | None) -> None
     session[key] = dict(list(kept.items())[-MAX_REMEMBERED_ROOMS:])
 
 
-def _remembered(session: Session, key: str, room: Room) -> str | None:
+def _remembered(session: Session, key: str, room: Identified) -> str | None:
     kept = session.get(key)
     found = kept.get(str(room.id)) if isinstance(kept, dict) else None
     return found if isinstance(found, str) else None
 
 
 def may_answer(session: Session, room: Room, participant: str) -> bool:
-    """In a room for members only: whether this browser answers as a member with the code the member has now (a
-    code withdrawn or given anew in its place answers no more), or as the member whose proxy that member holds."""
-    member = room.member_of(participant)
-    if member is None or member.withdrawn:
-        return False
-    typed = _remembered(session, "code", room)
-    if typed == member.code:
-        return True
-    home = proxy_home(session, room)
-    holder = room.member_of(home) if home is not None else None
-    return holder is not None and not holder.withdrawn and holder.code == typed and holder.proxy_of == member.id
+    """In a room for members only: whether this browser answers as a member (`Room.answers_with`)."""
+    return room.answers_with(participant, *member_grant(session, room))
 
 
-def proxy_home(session: Session, room: Room) -> str | None:
+def member_grant(session: Session, room: Identified) -> tuple[str | None, str | None]:
+    """What this browser holds in a room for members only: the code it typed, and while it votes by proxy the
+    participant of the member who holds the proxy (`Room.enter` checks them, in whichever process owns the room)."""
+    return _remembered(session, "code", room), proxy_home(session, room)
+
+
+def proxy_home(session: Session, room: Identified) -> str | None:
     """While this browser votes by proxy (volmacht) in the room: the participant of the member who holds it."""
     return _remembered(session, "proxy", room)
 
@@ -126,7 +132,7 @@ def grant(session: Session, room: Room, role: Role) -> None:
     session[role] = [*rooms, room.id][-MAX_REMEMBERED_ROOMS:]
 
 
-def has_role(session: Session, room: Room, role: Role) -> bool:
+def has_role(session: Session, room: Identified, role: Role) -> bool:
     """Facilitators may also project."""
     roles: tuple[Role, ...] = ("facilitator",) if role == "facilitator" else ("facilitator", "projector")
     return any(isinstance(session.get(r), list) and room.id in session[r] for r in roles)

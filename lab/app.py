@@ -19,7 +19,7 @@ from collections import Counter
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from argon2 import PasswordHasher
 from itsdangerous import BadSignature
@@ -39,10 +39,14 @@ from .access import CodeGuard, LoginGuard
 from .decks import load_deck
 from .hub import Backend, Hub
 from .moderation import word_filter
+from .owners import Exchange, ToOwner
 from .report import workers as report_workers
 from .rooms import Room, Rooms
 from .settings import Settings
 from .store import Store, open_store
+
+if TYPE_CHECKING:
+    from .redis_hub import Leases
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
@@ -248,6 +252,22 @@ def _backend(settings: Settings) -> Backend | None:
     return RedisBackend(settings.broker_url)
 
 
+async def _share(app: Starlette, hub: Hub) -> tuple[Leases, Exchange]:
+    """Rooms shared with other processes through Redis (lab.owners): this process owns some, and serves the
+    sockets and pages of every one."""
+    from .redis_hub import Leases, RedisBackend
+
+    rooms: Rooms = app.state.rooms
+    assert isinstance(hub.backend, RedisBackend)
+    leases = Leases(hub.backend.url, hub.backend.name, rooms.lost, rooms.moved)
+    exchange = Exchange(hub, hub.backend.name)
+    exchange.app = app
+    await leases.start()
+    await exchange.start()
+    rooms.share(leases, exchange)
+    return leases, exchange
+
+
 def create_app(settings: Settings, store: Store | None = None, clock: Callable[[], float] = time.time) -> Starlette:
     """The application. `store`, when given, is already open (`lab serve` opens it first, so that a database it
     cannot use is reported in one line); otherwise the lifespan opens one from the settings. Either way the
@@ -264,6 +284,7 @@ def create_app(settings: Settings, store: Store | None = None, clock: Callable[[
         hub = Hub(settings.send_queue, _backend(settings))
         await hub.start()
         retention = None
+        sharing: tuple[Leases, Exchange] | None = None
         try:
             app.state.store = active
             app.state.secret = await active.set_meta_once("session_secret", secrets.token_urlsafe(32))
@@ -275,6 +296,7 @@ def create_app(settings: Settings, store: Store | None = None, clock: Callable[[
                 active, hub, settings.results_interval_ms / 1000, clock, words, timers=True,
                 phone_interval=settings.phone_results_interval_ms / 1000,
             )  # fmt: skip
+            sharing = await _share(app, hub) if settings.broker_url else None
             app.state.report_lock = asyncio.Lock()  # reports are made one at a time (lab.report)
             await app.state.rooms.resume_timers()  # a countdown that ran at a restart still closes on time
             deck_room = await _deck_room(app.state.rooms, deck) if deck else None
@@ -293,6 +315,9 @@ def create_app(settings: Settings, store: Store | None = None, clock: Callable[[
             await tasks.stop(retention)
             if hasattr(app.state, "rooms"):
                 app.state.rooms.stop_timers()
+            if sharing is not None:
+                for part in sharing:
+                    await part.stop()
             await hub.stop()
             await active.close()
             warming = getattr(app.state, "reports_warm", None)
@@ -303,7 +328,7 @@ def create_app(settings: Settings, store: Store | None = None, clock: Callable[[
 
     app = Starlette(
         routes=routes(),
-        middleware=[Middleware(SecurityHeaders), Middleware(Sessions), Middleware(Language)],
+        middleware=[Middleware(ToOwner), Middleware(SecurityHeaders), Middleware(Sessions), Middleware(Language)],
         exception_handlers={404: pages.not_found, 500: pages.server_error, ClientDisconnect: pages.client_gone},
         lifespan=lifespan,
     )

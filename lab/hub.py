@@ -16,12 +16,13 @@ listener is one task whose failure `stop()` re-raises; unlike broadcaster, outbo
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from abc import ABC, abstractmethod
 from collections import Counter, deque
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from typing import ClassVar
+from typing import ClassVar, Protocol
 
 from . import tasks
 from .errors import N_, Unavailable
@@ -59,6 +60,13 @@ class Outbox:
             self._items.append(message)
         self._wake()
 
+    def begin(self, snapshot: str) -> None:
+        """Put a socket's snapshot first. Whatever was published since the subscription began and came before it is
+        older than the snapshot (a room's messages and the snapshot leave its owner in one order), and is dropped."""
+        if not self.overflowed:
+            self._items.clear()
+        self.put(snapshot)
+
     def close(self) -> None:
         """Wake the sender so it can stop."""
         self.closed = True
@@ -91,6 +99,9 @@ class Backend(ABC):
     synchronous: ClassVar[bool] = False
     """True when publishing delivers locally before `publish` returns (in-memory): the hub then skips its queue."""
 
+    counted: Callable[[str], None] = staticmethod(lambda topic: None)
+    """Called with a topic whose count of members in other processes changed (set by the rooms: lab.owners)."""
+
     @property
     def available(self) -> bool:
         """Whether messages reach the other processes now (a remote backend that lost its server: no)."""
@@ -108,6 +119,11 @@ class Backend(ABC):
     @abstractmethod
     async def publish(self, topic: str, message: str) -> None: ...
 
+    async def publish_many(self, messages: list[tuple[str, str]]) -> None:
+        """Publish several (topic, message) pairs in this order (a remote backend sends them in one round trip)."""
+        for topic, message in messages:
+            await self.publish(topic, message)
+
     @abstractmethod
     async def subscribe(self, topic: str) -> None: ...
 
@@ -124,6 +140,13 @@ class Backend(ABC):
     @abstractmethod
     def count(self, topic: str) -> int:
         """How many members are present on `topic`, over all processes (as last known: never waits)."""
+
+    def follow(self, topic: str) -> None:  # noqa: B027 (optional: a backend of one process counts everyone already)
+        """Count the members on `topic` in other processes too, without subscribing to it (a room's owner counts the
+        phones its edges hold: lab.owners)."""
+
+    def unfollow(self, topic: str) -> None:  # noqa: B027
+        """Stop counting `topic` for `follow`."""
 
 
 class LocalPresence:
@@ -176,7 +199,7 @@ class Hub:
     def __init__(self, limit: int = 256, backend: Backend | None = None) -> None:
         self.limit = limit
         self.backend = backend or MemoryBackend()
-        self._topics: dict[str, set[Outbox]] = {}
+        self._topics: dict[str, set[Subscriber]] = {}
         self._outgoing: deque[tuple[str, str]] = deque(maxlen=OUTGOING)
         self._queued = asyncio.Event()
         self._publisher: asyncio.Task[None] | None = None
@@ -204,17 +227,18 @@ class Hub:
             self._queued.set()
 
     async def _publish_queued(self) -> None:
-        """Hand queued messages to the backend in order; a message it fails to take is logged and skipped (every
-        client resyncs from its next snapshot), so one failure never stops publishing."""
+        """Hand queued messages to the backend in order, all that are waiting at once; messages it fails to take are
+        logged and skipped (every client resyncs from its next snapshot), so one failure never stops publishing."""
         while True:
             while not self._outgoing:
                 self._queued.clear()
                 await self._queued.wait()
-            topic, message = self._outgoing.popleft()
+            waiting = list(self._outgoing)
+            self._outgoing.clear()
             try:
-                await self.backend.publish(topic, message)
+                await self.backend.publish_many(waiting)
             except Exception:
-                log.exception("publishing on %s failed", topic)
+                log.exception("publishing %d messages on %s failed", len(waiting), waiting[0][0])
 
     def _deliver(self, topic: str, message: str) -> None:
         for outbox in self._topics.get(topic, ()):
@@ -247,17 +271,14 @@ class Hub:
 
     @asynccontextmanager
     async def subscribe(self, topic: str) -> AsyncIterator[Outbox]:
+        """A socket's subscription: its outbox, and its presence on the topic."""
         if not self.backend.available:
             raise self.unavailable()
         outbox = Outbox(self.limit)
         member = f"{id(outbox):x}"
         joined = False
         try:
-            async with self._subscribing:
-                subscribers = self._topics.setdefault(topic, set())
-                if not subscribers:
-                    await self.backend.subscribe(topic)
-                subscribers.add(outbox)
+            await self._add(topic, outbox)
             await self.backend.join(topic, member)
             joined = True
             yield outbox
@@ -265,10 +286,48 @@ class Hub:
             outbox.close()
             if joined:
                 await self.backend.leave(topic, member)
-            async with self._subscribing:
-                subscribers = self._topics.get(topic, set())
-                if outbox in subscribers:
-                    subscribers.discard(outbox)
-                    if not subscribers:
-                        del self._topics[topic]
-                        await self.backend.unsubscribe(topic)
+            await self._remove(topic, outbox)
+
+    async def listen(
+        self, topic: str, receive: Callable[[str], None], lost: Callable[[], None] = lambda: None
+    ) -> Callable[[], Awaitable[None]]:
+        """Call `receive(message)` for every message on `topic` in this process, and `lost()` whenever the backend
+        loses the other processes (messages published meanwhile are gone), until the returned function is awaited.
+        Not a socket: it is not counted as present, and it stays subscribed through a lost backend (lab.owners)."""
+        listener = _Listener(receive, lost)
+        await self._add(topic, listener)
+        return functools.partial(self._remove, topic, listener)
+
+    async def _add(self, topic: str, subscriber: Subscriber) -> None:
+        async with self._subscribing:
+            subscribers = self._topics.setdefault(topic, set())
+            if not subscribers:
+                await self.backend.subscribe(topic)
+            subscribers.add(subscriber)
+
+    async def _remove(self, topic: str, subscriber: Subscriber) -> None:
+        async with self._subscribing:
+            subscribers = self._topics.get(topic, set())
+            if subscriber in subscribers:
+                subscribers.discard(subscriber)
+                if not subscribers:
+                    del self._topics[topic]
+                    await self.backend.unsubscribe(topic)
+
+
+class Subscriber(Protocol):
+    """What the hub delivers a topic's messages to: a socket's `Outbox`, or a `_Listener`."""
+
+    def put(self, message: str) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class _Listener:
+    """A process's own subscription (`Hub.listen`)."""
+
+    __slots__ = ("close", "put")
+
+    def __init__(self, receive: Callable[[str], None], lost: Callable[[], None]) -> None:
+        self.put = receive
+        self.close = lost

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from starlette.websockets import WebSocket, WebSocketDisconnect
+from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from . import access, i18n
 from .errors import (
@@ -76,8 +76,8 @@ class RateLimit:
 @dataclass(frozen=True)
 class Who:
     participant: str | None
-    nickname: str
     lang: str
+    grant: tuple[str | None, str | None]  # in a room for members only: lab.access.member_grant
 
 
 class Connection:
@@ -150,11 +150,11 @@ async def _ask(room: RoomPort, message: dict[str, Any], conn: Connection) -> dic
         conn.error(RateLimited(), id=key)
         return None
     try:
-        post = await room.ask(conn.participant, key, message["question"], message.get("text"), message.get("named"))
+        post = await room.ask_as(conn.participant, key, message["question"], message.get("text"), message.get("named"))
     except LabError as error:
         conn.error(error, id=key)
         return None
-    return {"type": "asked", "id": key, "post": room.own_post(post)}
+    return {"type": "asked", "id": key, "post": post}
 
 
 async def _upvote(room: RoomPort, message: dict[str, Any], conn: Connection) -> dict[str, Any]:
@@ -225,14 +225,24 @@ async def facilitator_socket(websocket: WebSocket) -> None:
     await _serve(websocket, "facilitator")
 
 
-async def _refuse(
-    websocket: WebSocket, error: LabError, lang: str, explain: bool = False, close: int | None = None
-) -> None:
-    """Accept, then close with the error's code, or `close` (a browser never sees an HTTP refusal's status)."""
-    await websocket.accept()
-    if explain:
-        await websocket.send_text(dumps(_error_message(error, lang)))
-    await websocket.close(close or error.close or CLOSE_FAILED)
+EXPLAINED = (Removed, CodeNeeded, TooManyConnections, Unavailable)
+"""Refusals a phone shows in words (the others it handles by itself: a new id, a reload, a reconnection)."""
+
+
+async def _refuse(websocket: WebSocket, error: LabError, lang: str) -> None:
+    """Accept, then close with the error's code (a browser never sees an HTTP refusal's status). A socket that is
+    refused after accepting (the hub went away) closes too."""
+    if websocket.client_state == WebSocketState.CONNECTING:
+        await websocket.accept()
+        if isinstance(error, EXPLAINED):
+            await websocket.send_text(dumps(_error_message(error, lang)))
+    if isinstance(error, Unavailable):  # the link between lab's processes: the client comes back in a moment
+        close = CLOSE_TRY_AGAIN
+    elif isinstance(error, CodeNeeded):
+        close = Forbidden.close or CLOSE_FAILED
+    else:
+        close = error.close or CLOSE_FAILED
+    await _shut(websocket, close)
 
 
 async def _serve(websocket: WebSocket, audience: str) -> None:
@@ -243,7 +253,11 @@ async def _serve(websocket: WebSocket, audience: str) -> None:
     settings: Settings = state.settings
     session = websocket.session
     lang = i18n.current.get()  # chosen for this socket by the Language middleware
-    room: Room | None = await state.rooms.get(websocket.path_params["code"])
+    try:
+        room = await state.rooms.port(websocket.path_params["code"])  # here, or owned by another process
+    except Unavailable as error:  # which process owns the room cannot be known now
+        await _refuse(websocket, error, lang)
+        return
     if room is None:
         await _refuse(websocket, NotFound(), lang)
         return
@@ -253,17 +267,11 @@ async def _serve(websocket: WebSocket, audience: str) -> None:
         if participant is None:
             await _refuse(websocket, NoParticipant(), lang)
             return
-        if room.is_removed(participant):
-            await _refuse(websocket, Removed(), lang, explain=True)
-            return
-        if room.access == "codes" and room.sealed is None and not access.may_answer(session, room, participant):
-            await _refuse(websocket, CodeNeeded(), lang, explain=True, close=Forbidden.close)
-            return
     elif not access.has_role(session, room, "facilitator" if audience == "facilitator" else "projector"):
         await _refuse(websocket, Forbidden(), lang)
         return
     if not state.hub.available:
-        await _refuse(websocket, state.hub.unavailable(), lang, explain=True, close=CLOSE_TRY_AGAIN)
+        await _refuse(websocket, state.hub.unavailable(), lang)
         return
     address = websocket.client.host if websocket.client else ""
     per_address: Counter[str] = state.connections
@@ -271,22 +279,16 @@ async def _serve(websocket: WebSocket, audience: str) -> None:
     if per_address[address] >= settings.connections_per_address or (
         participant is not None and per_participant[participant] >= settings.sockets_per_participant
     ):
-        await _refuse(websocket, TooManyConnections(), lang, explain=True)
+        await _refuse(websocket, TooManyConnections(), lang)
         return
     per_address[address] += 1
     if participant is not None:
         per_participant[participant] += 1
+    who = Who(participant, lang, access.member_grant(session, room) if participant is not None else (None, None))
     try:
-        try:
-            nickname = await room.join(participant) if participant is not None else ""
-        except LabError as error:  # the room was deleted meanwhile
-            await _refuse(websocket, error, lang)
-            return
-        await websocket.accept()
-        try:
-            await _run(websocket, room, audience, Who(participant, nickname, lang), state.hub, settings)
-        except Unavailable:  # the hub lost the other processes just now: come back in a moment
-            await _shut(websocket, CLOSE_TRY_AGAIN)
+        await _run(websocket, room, audience, who, state.hub, settings)
+    except Unavailable as error:  # the hub lost the other processes just now: come back in a moment
+        await _refuse(websocket, error, lang)
     finally:
         _release(per_address, address)
         if participant is not None:
@@ -300,10 +302,17 @@ def _release(counter: Counter[str], key: str) -> None:
 
 
 async def _run(websocket: WebSocket, room: RoomPort, audience: str, who: Who, hub: Hub, settings: Settings) -> None:
-    """Serve an accepted socket until it or its room goes away: one reader task, one sender task."""
+    """Let a socket into its room and serve it until it or its room goes away: one reader task, one sender task."""
     async with hub.subscribe(room.topic(audience)) as outbox:
+        try:  # subscribed first: nothing published after the snapshot is missed
+            snapshot = await room.enter(audience, who.participant, *who.grant)
+        except LabError as error:  # removed, no member code, the room deleted or its owner out of reach
+            await _refuse(websocket, error, who.lang)
+            return
+        await websocket.accept()
         conn = Connection(websocket, outbox, who, settings)
-        conn.send(room.snapshot(audience, who.participant, who.nickname))
+        outbox.begin(dumps(snapshot))
+        del snapshot
         room.participants_changed()
         reader = asyncio.create_task(_read_loop(room, conn, HANDLERS[audience], settings))
         sender = asyncio.create_task(_send_loop(websocket, outbox))
@@ -330,9 +339,9 @@ async def _run(websocket: WebSocket, room: RoomPort, audience: str, who: Who, hu
             await _shut(websocket, CLOSE_TOO_SLOW)
         elif room.deleted:
             await _shut(websocket, NotFound.close or CLOSE_FAILED)
-        elif not hub.available:  # the hub lost the other processes: the client comes back once they are there
+        elif room.moved or not hub.available:  # the client comes back to the room's owner, or once Redis is back
             await _shut(websocket, CLOSE_TRY_AGAIN)
-    if not room.deleted:
+    if not room.deleted and not room.moved:
         room.participants_changed()
 
 

@@ -436,8 +436,8 @@ async def report_file(request: Request) -> Response:
     merge = bool(request.query_params.get("merge", "").strip())
     code = request.query_params.get("merge" if merge else "compare", "").strip()
     if code:
-        other = await request.app.state.rooms.get(code)
-        if other is None or other is room or not access.has_role(request.session, other, "facilitator"):
+        other = await request.app.state.rooms.read(code)
+        if other is None or other.id == room.id or not access.has_role(request.session, other, "facilitator"):
             return error_page(request, 404, _("There is no session with that code that you run."))
     from . import report  # matplotlib and the document writers: loaded on first use
 

@@ -12,6 +12,9 @@
   messages published meanwhile are dropped (every screen gets a fresh snapshot when it is back). The backend connects
   again with growing pauses and subscribes to its topics again; sockets are welcome again from then on.
 
+- **Owners of rooms** (`Leases`, for lab.owners): a key per room names the process that owns it, for three beats
+  unless it renews them.
+
 redis-py's asyncio client (a well-kept library) speaks the protocol; what is here is only lab's use of it. Its own
 retries are switched off: a lost connection must show at once, not after seconds of hidden retrying.
 """
@@ -23,6 +26,7 @@ import contextlib
 import logging
 import math
 import secrets
+import time
 from collections.abc import Awaitable, Callable
 
 from redis.asyncio import Redis
@@ -39,6 +43,7 @@ log = logging.getLogger(__name__)
 PREFIX = "lab:"
 CONTROL = PREFIX + "control"  # always subscribed, so the listener has a connection even before the first topic
 BEAT = 1.0  # seconds between presence writes and reads
+OWNER = PREFIX + "owner:"
 PAUSES = (0.05, 0.1, 0.2, 0.5, 1.0, 2.0)  # between attempts to reach a lost Redis (the last one repeats)
 
 
@@ -64,6 +69,7 @@ class RedisBackend(LocalPresence, Backend):
         self._lost: Callable[[], None] | None = None
         self._available = False
         self._topics: set[str] = set()  # subscribed here
+        self._followed: set[str] = set()  # counted here, not subscribed (Backend.follow)
         self._others: dict[str, int] = {}  # the other processes' subscribers per topic, as last read
         self._task: asyncio.Task[None] | None = None
         self.connected = asyncio.Event()  # set while connected (tests await it after Redis comes back)
@@ -113,6 +119,14 @@ class RedisBackend(LocalPresence, Backend):
             return  # dropped: every screen is closed meanwhile, and gets a fresh snapshot when it comes back
         await self._redis.publish(PREFIX + topic, message)
 
+    async def publish_many(self, messages: list[tuple[str, str]]) -> None:
+        if not self._available or self._redis is None:
+            return
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for topic, message in messages:
+                pipe.publish(PREFIX + topic, message)
+            await pipe.execute()
+
     async def subscribe(self, topic: str) -> None:
         self._topics.add(topic)
         if self._available and self._pubsub is not None:
@@ -123,13 +137,22 @@ class RedisBackend(LocalPresence, Backend):
 
     async def unsubscribe(self, topic: str) -> None:
         self._topics.discard(topic)
-        self._others.pop(topic, None)
+        if topic not in self._followed:
+            self._others.pop(topic, None)
         if self._available and self._pubsub is not None:
             with contextlib.suppress(RedisError, OSError):  # lost: on reconnecting, only topics in use are subscribed
                 await self._pubsub.unsubscribe(PREFIX + topic)
 
     def count(self, topic: str) -> int:
         return self._present[topic] + self._others.get(topic, 0)
+
+    def follow(self, topic: str) -> None:
+        self._followed.add(topic)
+
+    def unfollow(self, topic: str) -> None:
+        self._followed.discard(topic)
+        if topic not in self._topics:
+            self._others.pop(topic, None)
 
     async def next_beat(self) -> None:
         """Returns after the next presence write and read (for tests, instead of waiting a while)."""
@@ -194,7 +217,7 @@ class RedisBackend(LocalPresence, Backend):
         """Write this process's counts and that it is alive; read the others' counts of the topics subscribed here
         (a process whose alive key has expired is not counted, and its fields are removed)."""
         assert self._redis is not None
-        topics = sorted(self._topics)
+        topics = sorted(self._topics | self._followed)
         async with self._redis.pipeline(transaction=False) as pipe:
             pipe.set(PREFIX + "alive:" + self.name, "1", ex=max(1, math.ceil(3 * self._beat)))
             for topic in topics:
@@ -223,7 +246,10 @@ class RedisBackend(LocalPresence, Backend):
                     dead.append((topic, process))
                 else:
                     others[topic] = others.get(topic, 0) + int(value)
+        changed = {t for t in others.keys() | self._others.keys() if others.get(t) != self._others.get(t)}
         self._others = others
+        for topic in sorted(changed):
+            self.counted(topic)
         if dead:
             async with self._redis.pipeline(transaction=False) as pipe:
                 for topic, process in dead:
@@ -237,3 +263,139 @@ def _shown(url: str) -> str:
     """A Redis URL as it may be logged: without its password."""
     scheme, _, rest = url.partition("://")
     return f"{scheme}://{rest.rpartition('@')[2]}"
+
+
+# Renew or give up a lease only while this process still holds it (another may have taken it after it expired).
+RENEW = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) end return 0"
+RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0"
+
+
+class Leases:
+    """Which process owns which room (lab.owners), agreed through Redis: a key per room, `lab:owner:<code>`, holds
+    its owner's name and runs out after three beats unless renewed."""
+
+    def __init__(
+        self,
+        url: str,
+        name: str,
+        lost: Callable[[str], None],
+        moved: Callable[[str], None],
+        *,
+        beat: float = BEAT,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.name = name
+        self._url = url
+        self._lost = lost  # a room this process owned is no longer its own
+        self._moved = moved  # a room served here as an edge has another owner, or none
+        self._beat = beat
+        self._clock = clock
+        self._redis: Redis | None = None
+        self._held: dict[str, float] = {}  # code -> when its lease was last renewed
+        self._watched: dict[str, str] = {}  # code -> its owner, as last read
+        self._task: asyncio.Task[None] | None = None
+        self._beaten = asyncio.Condition()  # notified after each beat (tests await it instead of a clock)
+
+    async def start(self) -> None:
+        self._redis = Redis.from_url(
+            self._url, retry=Retry(NoBackoff(), 0), socket_timeout=self._beat, socket_connect_timeout=self._beat
+        )
+        self._task = asyncio.create_task(self._run(), name="lab-leases")
+
+    async def stop(self) -> None:
+        """Give up every room held here at once (its edges notice within a beat), and disconnect."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        for code in list(self._held):
+            await self.release(code)
+        if self._redis is not None:
+            await self._redis.aclose()
+
+    @property
+    def ttl_ms(self) -> int:
+        return max(1, round(3 * self._beat * 1000))
+
+    async def claim(self, code: str) -> str:
+        """The owner of the room: this process if nobody else holds it (it holds it from now on). Raises Unavailable
+        when Redis cannot be reached: then nobody can tell who owns it."""
+        assert self._redis is not None
+        key = OWNER + code
+        try:
+            for _ in range(3):  # the lease may run out between the two commands
+                if await self._redis.set(key, self.name, nx=True, px=self.ttl_ms):
+                    self._held[code] = self._clock()
+                    return self.name
+                owner = await self._redis.get(key)
+                if owner is not None:
+                    return owner.decode() if isinstance(owner, bytes) else str(owner)
+        except (RedisError, OSError) as error:
+            raise Hub.unavailable() from error
+        raise Hub.unavailable()
+
+    def holds(self, code: str) -> bool:
+        return code in self._held
+
+    async def release(self, code: str) -> None:
+        """Give a room up (it was deleted, or this process stops)."""
+        if self._held.pop(code, None) is not None and self._redis is not None:
+            with contextlib.suppress(RedisError, OSError):  # unreachable: the lease runs out by itself
+                await self._redis.eval(RELEASE, 1, OWNER + code, self.name)
+
+    def watch(self, code: str, owner: str) -> None:
+        """Follow who owns a room this process serves as an edge (`moved(code)` once that changes)."""
+        self._watched[code] = owner
+
+    def unwatch(self, code: str) -> None:
+        self._watched.pop(code, None)
+
+    async def next_beat(self) -> None:
+        async with self._beaten:
+            await self._beaten.wait()
+
+    async def _run(self) -> None:
+        while True:
+            await asyncio.sleep(self._beat)
+            try:
+                await self.beat()
+            except Exception:  # one failed beat must not end the renewals
+                log.exception("renewing the rooms' leases failed")
+
+    async def beat(self) -> None:
+        """Renew the leases held here; give up those another process took, or that could not be renewed for two
+        beats; tell which rooms served here as an edge have another owner now."""
+        assert self._redis is not None
+        now = self._clock()
+        held, watched = list(self._held), list(self._watched)
+        try:
+            async with self._redis.pipeline(transaction=False) as pipe:
+                for code in held:
+                    pipe.eval(RENEW, 1, OWNER + code, self.name, self.ttl_ms)
+                if watched:
+                    pipe.mget([OWNER + code for code in watched])
+                replies = await pipe.execute() if held or watched else []
+        except (RedisError, OSError):
+            for code in held:
+                if code in self._held and now - self._held[code] >= 2 * self._beat:
+                    log.warning("gave room %s up: its lease could not be renewed", code)
+                    del self._held[code]
+                    self._lost(code)
+            return
+        for code, renewed in zip(held, replies, strict=False):
+            if code not in self._held:
+                continue  # released meanwhile
+            if renewed:
+                self._held[code] = now
+            else:
+                log.warning("room %s has another owner now", code)
+                del self._held[code]
+                self._lost(code)
+        owners = replies[len(held)] if watched else []
+        for code, owner in zip(watched, owners, strict=True):
+            known = self._watched.get(code)
+            if known is not None and (owner is None or owner.decode() != known):
+                del self._watched[code]
+                self._moved(code)
+        async with self._beaten:
+            self._beaten.notify_all()

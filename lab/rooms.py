@@ -20,7 +20,7 @@ import time
 from bisect import bisect_left
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any, ClassVar, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from . import members as codes
 from .anonymity import ANONYMOUS, NAMED, Sealed, less_private
@@ -94,6 +94,10 @@ from .store import (
 from .tally import Question, Tally
 from .wire import dumps, loads
 
+if TYPE_CHECKING:
+    from .owners import Exchange, RemoteRoom
+    from .redis_hub import Leases
+
 log = logging.getLogger(__name__)
 
 AUDIENCES = ("phone", "projector", "facilitator")
@@ -120,6 +124,11 @@ REFUSED: dict[Outcome, type[LabError]] = {
 """The error a phone gets for each outcome that is not acknowledged."""
 
 
+def topic(room_id: int, audience: str) -> str:
+    """The hub topic of a room's sockets of one audience (also its owner's calls and news: lab.owners)."""
+    return f"room:{room_id}:{audience}"
+
+
 class Watcher(Protocol):
     """A participant's socket as the room reaches it: to tell it something meant for that participant only, or to end
     it (the participant was removed)."""
@@ -130,24 +139,25 @@ class Watcher(Protocol):
 
 
 class RoomPort(Protocol):
-    """What the socket layer needs of a room; a room owned by another process can implement it too."""
+    """What the socket layer needs of a room: `Room` itself, or `lab.owners.RemoteRoom` where another process owns
+    the room and this one holds some of its sockets."""
 
+    id: int
     code: str
     deleted: bool
+    moved: bool  # another process owns the room now (lab.owners): its sockets reconnect there
 
     def topic(self, audience: str) -> str: ...
 
-    def snapshot(self, audience: str, participant: str | None = None, nickname: str = "") -> dict[str, JSON]: ...
+    async def enter(
+        self, audience: str, participant: str | None, typed: str | None = None, home: str | None = None
+    ) -> dict[str, JSON]: ...
 
     def participants_changed(self) -> None: ...
-
-    async def join(self, participant: str) -> str: ...
 
     async def vote(
         self, participant: str, vote_id: str, question: int, round_: int, value: object
     ) -> tuple[JSON, str]: ...
-
-    def is_removed(self, participant: str) -> bool: ...
 
     def react(self, participant: str, reaction: object) -> None: ...
 
@@ -157,11 +167,10 @@ class RoomPort(Protocol):
 
     async def set_nickname(self, participant: str, nickname: object) -> str: ...
 
-    async def ask(self, participant: str, key: str, question: int, text: object, named: object) -> Post: ...
+    async def ask_as(self, participant: str, key: str, question: int, text: object, named: object) -> dict[str, JSON]:
+        """`Room.ask`, answered with the post as its author's phone shows it (`Room.own_post`)."""
 
     async def upvote(self, participant: str, question: int, round_: int, item: object, up: object) -> bool: ...
-
-    def own_post(self, post: Post) -> dict[str, JSON]: ...
 
 
 class Room:
@@ -227,6 +236,7 @@ class Room:
         # (question, round) -> themes as the facilitator corrected them (JSON, lab.themes)
         self.themes: dict[tuple[int, int], list[dict[str, JSON]]] = {(q, r): loads(t) for q, r, t in data.themes}
         self.deleted = False
+        self.moved = False  # this process lost the room to another (lab.owners)
         self._store = store
         self._hub = hub
         self._interval = interval
@@ -286,7 +296,7 @@ class Room:
     # -- looking --------------------------------------------------------------------------------------------------
 
     def topic(self, audience: str) -> str:
-        return f"room:{self.id}:{audience}"
+        return topic(self.id, audience)
 
     @property
     def current(self) -> Question | None:
@@ -527,6 +537,21 @@ class Room:
 
     def is_removed(self, participant: str) -> bool:
         return participant in self.removed
+
+    async def enter(
+        self, audience: str, participant: str | None, typed: str | None = None, home: str | None = None
+    ) -> dict[str, JSON]:
+        """Let a socket in and give it the snapshot it starts from. A participant the facilitator removed is refused
+        (Removed), and so is one without a valid code in a room for members only (CodeNeeded: `typed` is the code
+        this browser typed, `home` whose proxy it votes with, as lab.access keeps them)."""
+        nickname = ""
+        if participant is not None:
+            if participant in self.removed:
+                raise Removed()
+            if self.access == "codes" and self.sealed is None and not self.answers_with(participant, typed, home):
+                raise CodeNeeded()
+            nickname = await self.join(participant)
+        return self.snapshot(audience, participant, nickname)
 
     def participants_changed(self) -> None:
         """A phone came or went: the screens' participant count follows with the next results."""
@@ -933,6 +958,18 @@ class Room:
         """In a room that asks for codes: whether the participant typed a code that is not withdrawn."""
         member = self._member_of.get(participant)
         return member is not None and not member.withdrawn
+
+    def answers_with(self, participant: str, typed: str | None, home: str | None) -> bool:
+        """Whether a browser that typed the code `typed` (and votes by the proxy of `home`'s member, if any) answers
+        as `participant`: as a member with the code the member has now (a code withdrawn or given anew in its place
+        answers no more), or as the member whose proxy that member holds."""
+        member = self._member_of.get(participant)
+        if member is None or member.withdrawn:
+            return False
+        if typed == member.code:
+            return True
+        holder = self._member_of.get(home) if home is not None else None
+        return holder is not None and not holder.withdrawn and holder.code == typed and holder.proxy_of == member.id
 
     def member_of(self, participant: str) -> Member | None:
         """The member a participant answers as (withdrawn or not); None when they typed no code."""
@@ -1413,6 +1450,9 @@ class Room:
         self._board_changed = self._results_changed = True
         self.schedule_results()
 
+    async def ask_as(self, participant: str, key: str, question: int, text: object, named: object) -> dict[str, JSON]:
+        return self.own_post(await self.ask(participant, key, question, text, named))
+
     async def upvote(self, participant: str, question_id: int, round_: int, item: object, up: object) -> bool:
         """A participant upvotes an item (`up`: a Q&A post, or an open answer's card where the question has
         `voting`), or takes the upvote back; once each. Returns whether it changed anything."""
@@ -1627,8 +1667,27 @@ class Rooms:
         self._interval = results_interval
         self._phone_interval = phone_interval
         self._clock = clock
-        self._loaded: dict[str, Room] = {}
+        self._loaded: dict[str, Room] = {}  # the rooms this process owns
+        self._edges: dict[str, RemoteRoom] = {}  # rooms another process owns, whose sockets this one serves
         self._lock = asyncio.Lock()
+        self._leases: Leases | None = None
+        self._exchange: Exchange | None = None
+        self._giving_up: set[asyncio.Task[None]] = set()
+
+    def share(self, leases: Leases, exchange: Exchange) -> None:
+        """Share rooms with other processes (lab.owners): each is owned by one, and served by every one."""
+        self._leases, self._exchange = leases, exchange
+        self._hub.backend.counted = self.counted
+
+    def counted(self, topic: str) -> None:
+        """Other processes have more or fewer sockets on a topic: the screens of the room it is of follow."""
+        for room in self._loaded.values():
+            if topic == room.topic("phone"):
+                room.participants_changed()
+
+    @property
+    def shared(self) -> bool:
+        return self._leases is not None
 
     async def exists(self, code: str) -> bool:
         """Whether a room has this join code, without loading it: where several processes share one database, a
@@ -1636,18 +1695,51 @@ class Rooms:
         return code in self._loaded or await self._store.room_by_code(code) is not None
 
     async def get(self, code: str) -> Room | None:
-        """The room with this join code, loaded from the store (every round's answers) on first use."""
-        room = self._loaded.get(code)
+        """The room with this join code, loaded from the store (every round's answers) on first use; None also when
+        another process owns it (`port`)."""
+        room = await self.port(code)
+        return room if isinstance(room, Room) else None
+
+    async def remote(self, code: str) -> RemoteRoom | None:
+        """The room with this join code if another process owns it."""
+        room = await self.port(code)
+        return None if room is None or isinstance(room, Room) else room
+
+    async def port(self, code: str) -> Room | RemoteRoom | None:
+        """The room with this join code as sockets reach it: owned here (taken if nobody owns it), or by another
+        process. Raises Unavailable when rooms are shared and Redis cannot say which process owns it."""
+        room: Room | RemoteRoom | None = self._loaded.get(code) or self._edges.get(code)
         if room is not None:
             return room
         async with self._lock:
-            room = self._loaded.get(code)
+            room = self._loaded.get(code) or self._edges.get(code)
             if room is None:
                 row = await self._store.room_by_code(code)
                 if row is None:
                     return None
-                room = await self._load(row)
+                room = await self._take(row)
         return room
+
+    async def read(self, code: str) -> Room | None:
+        """A room to read from (another room's answers beside this one's in a report): the room if owned here, else
+        a copy loaded from the store for this once."""
+        room = await self.port(code)
+        if room is None or isinstance(room, Room):
+            return room
+        data = await self._store.load_room(room.id)
+        return Room(data, self._store, Hub(), self._interval, self._clock, self._words)
+
+    async def _take(self, row: RoomRow) -> Room | RemoteRoom:
+        """A room this process owns from now on (nobody else did), or one it serves as an edge of its owner."""
+        if self._leases is None or self._exchange is None:
+            return await self._load(row)
+        owner = await self._leases.claim(row.code)
+        if owner == self._leases.name:
+            return await self._load(row)
+        remote = self._exchange.edge(row, owner)
+        self._edges[row.code] = remote
+        self._leases.watch(row.code, owner)
+        return remote
 
     async def _load(self, row: RoomRow) -> Room:
         data = await self._store.load_room(row.id)
@@ -1655,7 +1747,31 @@ class Rooms:
             data, self._store, self._hub, self._interval, self._clock, self._words, self._timers, self._phone_interval
         )
         self._loaded[room.code] = room
+        if self._exchange is not None:
+            await self._exchange.serve(room)
         return room
+
+    def lost(self, code: str) -> None:
+        """Another process owns a room this one owned (its lease ran out): this one lets go of it, and its sockets
+        here reconnect to be served as an edge."""
+        room = self._loaded.pop(code, None)
+        if room is None:
+            return
+        room.moved = True
+        room.stop_timers()
+        for audience in AUDIENCES:
+            self._hub.close(room.topic(audience))
+        if self._exchange is not None:
+            task = asyncio.create_task(self._exchange.unserve(room))
+            self._giving_up.add(task)
+            task.add_done_callback(self._giving_up.discard)
+
+    def moved(self, code: str) -> None:
+        """A room served here as an edge has another owner, or none: its sockets here reconnect to whoever owns it
+        by then (the first process asked takes it over)."""
+        remote = self._edges.pop(code, None)
+        if remote is not None and self._exchange is not None:
+            self._exchange.drop_edge(remote)
 
     async def create(
         self,
@@ -1679,7 +1795,10 @@ class Rooms:
             row = await self._store.create_room(code, title, deck, serve_deck, keys, specs, lang, details, access)
             if row is not None:
                 async with self._lock:
-                    room = await self._load(row)
+                    taken = await self._take(row)
+                if not isinstance(taken, Room):  # another process holds a lease of an old room with this code
+                    raise Hub.unavailable()  # (it runs out within seconds; the room is there, and opens then)
+                room = taken
                 if consultation is not None and consultation != Consultation():
                     await room.set_consultation(consultation)
                 if privacy_floor != room.privacy_floor:
@@ -1724,6 +1843,9 @@ class Rooms:
                 self._hub.close(room.topic(audience))
 
         await self._store.delete_room(room.id, gone)
+        if self._leases is not None and self._exchange is not None:  # its edges find it gone within a beat
+            await self._exchange.unserve(room)
+            await self._leases.release(code)
         return True
 
     async def delete_older_than(self, days: int, keep: Sequence[str] = ()) -> list[str]:

@@ -13,11 +13,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from conftest import BROWSER, CHOICE, OPEN, PHONE, SCALE, SCREEN, WORDS, Client, Server, open_page, spec
+from conftest import BROWSER, CHOICE, OPEN, PHONE, SCALE, SCREEN, TIMEOUT, WORDS, Client, Server, open_page, spec
 from PIL import Image
 from playwright.async_api import Browser, Route, expect
 
 from lab.rooms import Room
+from lab.wire import dumps
 
 pytestmark = BROWSER
 
@@ -222,6 +223,35 @@ async def test_reconnect_backoff_is_jittered(server: Server, browser: Browser) -
     assert 500 <= min(second) and max(second) <= 1000
     assert max(fifth) <= 15000 and min(late) >= 7500 and max(late) <= 15000  # capped at 15 s
     assert len(set(first)) > 100  # spread, not a few shared values
+
+
+async def test_a_phone_drops_a_message_older_than_its_snapshot(server: Server, browser: Browser) -> None:
+    """A message made before the phone's snapshot that reaches it after (another process took the room over, and
+    the old owner's last word arrives late) changes nothing; one as new as the snapshot does."""
+    room: Room = await server.rooms.create("Overname", [spec(**CHOICE)])
+    await room.push(room.questions[0].id)
+    phone = await open_page(browser, server, f"/r/{room.code}", **PHONE)
+    page = phone.page
+    received: asyncio.Queue[str] = asyncio.Queue()
+    page.on("websocket", lambda ws: ws.on("framereceived", lambda frame: received.put_nowait(str(frame))))
+    await page.reload()  # (its socket again, now watched)
+    await expect(page.get_by_role("button", name="Goed")).to_be_visible()
+    hub, topic = server.app.state.hub, room.topic("phone")
+    old = {"type": "state", "version": room.version - 1, "now": room.now_ms(), "lang": "nl", "question": None}
+    hub.publish(topic, dumps(old))
+    while '"version":' + str(room.version - 1) not in await asyncio.wait_for(received.get(), TIMEOUT):
+        pass
+    await page.evaluate("() => 0")  # a turn of the page's own loop after the frame: the phone has handled it
+    assert await page.get_by_role("button", name="Goed").is_visible()
+    assert await page.get_by_text("Wacht op de volgende vraag").count() == 0
+    hub.publish(topic, dumps({**old, "version": room.version}))  # as new as the snapshot: the question goes
+    await expect(page.get_by_text("Wacht op de volgende vraag")).to_be_visible()
+    await expect(page.get_by_role("button", name="Goed")).to_have_count(0)
+    assert await page.evaluate(
+        "async () => { const { stale } = await import('/static/socket.js');"
+        " return [stale({version: 4}, 5), stale({version: 5}, 5), stale({type: 'pong'}, 5),"
+        " stale({version: 1}, null)]; }"
+    ) == [True, False, False, False]
 
 
 async def test_a_phone_that_loses_the_connection_resends_its_vote(server: Server, browser: Browser) -> None:

@@ -26,9 +26,10 @@ ROOMS = 12
 TIMEOUT = 20.0
 
 
-async def serve(database: str, port: int) -> asyncio.subprocess.Process:
-    """`lab serve` on `port` with the shared database; returns once it listens (it printed its organiser page)."""
-    env = {**os.environ, "LAB_ORGANISER_PASSWORD": "wachtwoord-voor-de-test", "LAB_WARM_REPORTS": "0"}
+async def serve(database: str, port: int, **settings: str) -> asyncio.subprocess.Process:
+    """`lab serve` on `port` with the shared database (and `settings`: LAB_... variables); returns once it listens
+    (it printed its organiser page)."""
+    env = {**os.environ, "LAB_ORGANISER_PASSWORD": "wachtwoord-voor-de-test", "LAB_WARM_REPORTS": "0", **settings}
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "lab", "serve", "--host", "127.0.0.1", "--port", str(port), "--db", database,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT, env=env,

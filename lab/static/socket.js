@@ -18,6 +18,15 @@ export function backoff(attempt, random = Math.random) {
   return Math.round(ceiling / 2 + random() * (ceiling / 2));
 }
 
+/**
+ * Whether `message` is older than the snapshot this connection started from (its version `since`): one sent before
+ * the snapshot was made that reached this phone after it, as when another server takes a room over. Such a message
+ * is dropped; the snapshot already holds what it says.
+ */
+export function stale(message, since) {
+  return since !== null && typeof message.version === 'number' && message.version < since;
+}
+
 export function connect(path, { onMessage, onStatus = () => {}, onFinal = () => {} }) {
   const url = (location.protocol === 'https:' ? 'wss:' : 'ws:') + '//' + location.host + path;
   let ws = null;
@@ -32,6 +41,7 @@ export function connect(path, { onMessage, onStatus = () => {}, onFinal = () => 
     if (stopped || ws) return;
     const socket = new WebSocket(url);
     ws = socket;
+    let since = null; // the version of this connection's snapshot
     deadTimer = setTimeout(() => lost(socket), QUIET + PONG_WITHIN); // a handshake that never finishes
     socket.onopen = heard;
     socket.onmessage = (event) => {
@@ -46,7 +56,10 @@ export function connect(path, { onMessage, onStatus = () => {}, onFinal = () => 
       // and refuses at once (too many connections: an error, then a close) keeps the backoff growing.
       if (message.type === 'snapshot') {
         attempt = 0;
+        since = typeof message.version === 'number' ? message.version : null;
         onStatus('online');
+      } else if (stale(message, since)) {
+        return;
       }
       if (message.type !== 'pong') onMessage(message);
     };
