@@ -425,14 +425,17 @@ class ToOwner:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    def __call__(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
+        """(The next layer's own coroutine for what stays here: no frame of this one for a socket's whole life.)"""
         match = ROOM_PATH.match(scope["path"]) if scope["type"] == "http" and FORWARDED not in scope else None
         rooms: Rooms | None = scope["app"].state.rooms if match else None
         if match is None or rooms is None or not rooms.shared:
-            await self.app(scope, receive, send)
-            return
+            return self.app(scope, receive, send)
+        return self._forward(rooms, match[1], scope, receive, send)
+
+    async def _forward(self, rooms: Rooms, code: str, scope: Scope, receive: Receive, send: Send) -> None:
         try:
-            room = await rooms.remote(match[1])
+            room = await rooms.remote(code)
             if room is None:  # owned here, or no such room
                 await self.app(scope, receive, send)
                 return
