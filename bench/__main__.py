@@ -72,6 +72,8 @@ class Figures:
     # snapshot again
     restart_s: float = 0.0
     reconnect_s: float = 0.0
+    # --edges: the share of the processes' CPU time, from the push to the last acknowledgement, that the owner used
+    owner_cpu_share: float = 0.0
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -171,7 +173,8 @@ class Edges:
 
     @property
     def env(self) -> dict[str, str]:
-        return {"LAB_DATABASE_URL": self.url, "LAB_BROKER_URL": self.redis.url}
+        # no report workers: four processes' worth would take the memory and cores the phones need here
+        return {"LAB_DATABASE_URL": self.url, "LAB_BROKER_URL": self.redis.url, "LAB_WARM_REPORTS": "0"}
 
     async def stored(self) -> int:
         import asyncpg
@@ -332,7 +335,7 @@ async def scenario(
             figures.rss_kb_per_participant = round((rss_after - rss_before) / max(1, figures.connected), 1)
 
             # 2. push (with votes on arrival, the burst's CPU time counts from here)
-            cpu_at_push = cpu_of(pids)
+            cpu_at_push, owner_at_push = cpu_of(pids), cpu_seconds(server.pid)
             pushed_at = time.monotonic()
             await boss.send(json.dumps({"type": "push", "question": question}))
             pushes = [1000 * (t - pushed_at) for e in await _events(workers, "pushed") for t in e["times"]]
@@ -354,6 +357,9 @@ async def scenario(
             else:
                 since = cpu_at_push if chosen.on_arrival else None
                 await burst(figures, pids, workers, projector, since)
+                if cluster is not None:
+                    used = cpu_of(pids) - cpu_at_push
+                    figures.owner_cpu_share = round((cpu_seconds(server.pid) - owner_at_push) / max(1e-6, used), 2)
 
             # 5. integrity
             if trickling is None:
@@ -590,7 +596,9 @@ def main() -> int:
             if args.json:
                 print(json.dumps(asdict(figures)), flush=True)
     storm = f" reactions={args.reactions} tap_rate={args.tap_rate:g}" if args.reactions else ""
-    storm += f" scenario={chosen.name}" + (f" edges={args.edges}" if args.edges else "")
+    storm += f" scenario={chosen.name}"
+    if args.edges:
+        storm += f" edges={args.edges} owner_cpu_share={median(lab, 'owner_cpu_share'):g}"
     if chosen.restart:
         ratio = median(lab, "reconnect_s") / median(reference, "reconnect_s") if reference else float("nan")
         storm += f" restart_s={median(lab, 'restart_s'):g} reconnect_s={median(lab, 'reconnect_s'):g}"

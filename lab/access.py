@@ -60,7 +60,7 @@ def next_person(session: Session, room: Room) -> None:
     _remember(session, "proxy", room, None)
 
 
-def kiosk(session: Session, room: Room) -> bool:
+def kiosk(session: Session, room: Identified) -> bool:
     """Whether this browser is a kiosk in the room: a tablet on which one person after another answers."""
     rooms = session.get("kiosk")
     return isinstance(rooms, list) and room.id in rooms

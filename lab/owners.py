@@ -28,9 +28,11 @@ import base64
 import itertools
 import logging
 import re
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from starlette.responses import PlainTextResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from . import errors, i18n
@@ -46,7 +48,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-CALL_TIMEOUT = 10.0  # a vote, an action: the owner answers within milliseconds, or is gone
+# A vote, an action: the owner answers within milliseconds, or seconds when it is overloaded (then waiting is better
+# than the phone sending it again). An owner that died is noticed by its lease within seconds, and a lost Redis at
+# once: both fail the calls waiting. This is the backstop for an answer lost otherwise.
+CALL_TIMEOUT = 60.0
 REQUEST_TIMEOUT = 120.0  # a page or a file (a report takes seconds)
 MOST_BODY = 16 * 1024 * 1024  # a request body forwarded to the owner (the owner's own limits are lower)
 
@@ -194,6 +199,7 @@ class RemoteRoom:
         self.moved = False
         self._exchange = exchange
         self._phones: dict[str, set[Watcher]] = {}  # participant -> their sockets here
+        self._pages: dict[str, tuple[float, asyncio.Future[str | None]]] = {}  # language -> (when asked, the page)
 
     def topic(self, audience: str) -> str:
         return topic(self.id, audience)
@@ -250,6 +256,30 @@ class RemoteRoom:
 
     async def upvote(self, participant: str, question: int, round_: int, item: object, up: object) -> bool:
         return bool(await self._exchange.call(self, "upvote", participant, question, round_, item, up))
+
+    async def kept_page(self, lang: str) -> str | None:
+        """The phone's page as the owner keeps it for this language (lab.pages), for this edge to put each phone's
+        own values in; asked for once every PAGE_KEPT seconds, however many phones arrive. None: the owner serves
+        this room's phones a page of their own (a room for members), or cannot be reached now."""
+        kept = self._pages.get(lang)
+        now = time.monotonic()
+        if kept is None or now - kept[0] > PAGE_KEPT:
+            kept = self._pages[lang] = (now, asyncio.ensure_future(self._kept_page(lang)))
+        page = await asyncio.shield(kept[1])
+        if page is None and self._pages.get(lang) is kept:
+            del self._pages[lang]  # asked again by the next phone
+        return page
+
+    async def _kept_page(self, lang: str) -> str | None:
+        request: dict[str, JSON] = {
+            "http_version": "1.1", "method": "GET", "scheme": "http", "path": f"/r/{self.code}", "query_string": "",
+            "headers": [["accept-language", lang], [KEPT_PAGE, "1"]], "client": None, "server": None, "body": "",
+        }  # fmt: skip
+        try:
+            status, _, content = await self.forward(request)
+        except LabError:
+            return None
+        return base64.b64decode(str(content)).decode() if status == 200 else None
 
     async def forward(self, request: dict[str, JSON]) -> list[JSON]:
         """A request for one of the room's pages, answered by the owner: [status, headers, body in base64]."""
@@ -415,6 +445,8 @@ class Desk:
 
 
 FORWARDED = "lab.forwarded"  # in the scope of a request an edge forwarded: served here, never forwarded again
+KEPT_PAGE = "lab-kept-page"  # a header of an edge's own request for the phone's page as kept (RemoteRoom.kept_page)
+PAGE_KEPT = 5.0  # seconds an edge keeps it: a change of the room's title reaches new phones on edges within this
 ROOM_PATH = re.compile(r"/(?:r|p|f|api/rooms)/(\d{6,12})(?:/|$)")
 
 
@@ -436,29 +468,41 @@ class ToOwner:
     async def _forward(self, rooms: Rooms, code: str, scope: Scope, receive: Receive, send: Send) -> None:
         try:
             room = await rooms.remote(code)
-            if room is None:  # owned here, or no such room
-                await self.app(scope, receive, send)
-                return
-            body = await _body(receive)
-            request: dict[str, JSON] = {
-                "http_version": scope.get("http_version", "1.1"),
-                "method": scope["method"],
-                "scheme": scope.get("scheme", "http"),
-                "path": scope["path"],
-                "query_string": scope.get("query_string", b"").decode("latin-1"),
-                "headers": [[k.decode("latin-1"), v.decode("latin-1")] for k, v in scope["headers"]],
-                "client": list(scope["client"]) if scope.get("client") else None,
-                "server": list(scope["server"]) if scope.get("server") else None,
-                "body": base64.b64encode(body).decode(),
-            }
-            status, headers, content = await room.forward(request)
-        except LabError as error:  # the owner is out of reach, or the body too large
-            await _error(scope, send, error)
+        except LabError as error:  # who owns the room cannot be known now
+            await _error(scope, error)(scope, receive, send)
             return
-        assert isinstance(status, int) and isinstance(headers, list) and isinstance(content, str)
-        raw = [(str(k).encode("latin-1"), str(v).encode("latin-1")) for k, v in headers]
-        await send({"type": "http.response.start", "status": status, "headers": raw})
-        await send({"type": "http.response.body", "body": base64.b64decode(content)})
+        if room is None or (scope["method"] == "GET" and scope["path"] == f"/r/{code}" and not scope["query_string"]):
+            await self.app(scope, receive, send)  # owned here (or no such room); or the phone's page (lab.pages)
+            return
+        try:
+            body = await _body(receive)
+        except LabError as error:
+            await _error(scope, error)(scope, receive, send)
+            return
+        await (await from_owner(room, scope, body))(scope, receive, send)
+
+
+async def from_owner(room: RemoteRoom, scope: Scope, body: bytes) -> Response:
+    """The owner's response to a request for one of its room's pages (or a plain page that says why there is none)."""
+    request: dict[str, JSON] = {
+        "http_version": scope.get("http_version", "1.1"),
+        "method": scope["method"],
+        "scheme": scope.get("scheme", "http"),
+        "path": scope["path"],
+        "query_string": scope.get("query_string", b"").decode("latin-1"),
+        "headers": [[k.decode("latin-1"), v.decode("latin-1")] for k, v in scope["headers"]],
+        "client": list(scope["client"]) if scope.get("client") else None,
+        "server": list(scope["server"]) if scope.get("server") else None,
+        "body": base64.b64encode(body).decode(),
+    }
+    try:
+        status, headers, content = await room.forward(request)
+    except LabError as error:  # the owner is out of reach
+        return _error(scope, error)
+    assert isinstance(status, int) and isinstance(headers, list) and isinstance(content, str)
+    response = Response(base64.b64decode(content), status)
+    response.raw_headers = [(str(k).encode("latin-1"), str(v).encode("latin-1")) for k, v in headers]
+    return response
 
 
 async def _body(receive: Receive) -> bytes:
@@ -477,15 +521,13 @@ async def _body(receive: Receive) -> bytes:
             return b"".join(chunks)
 
 
-async def _error(scope: Scope, send: Send, error: LabError) -> None:
+def _error(scope: Scope, error: LabError) -> Response:
     """A forwarded request that could not be answered: a plain page that says why, in the browser's language (in the
     owner's absence there is no page to draw it in)."""
     accept = dict(scope["headers"]).get(b"accept-language", b"").decode("latin-1")
-    text = i18n.translate(i18n.choose(accept, None), error.msgid, error.params).encode()
+    text = i18n.translate(i18n.choose(accept, None), error.msgid, error.params)
     status = 503 if isinstance(error, Unavailable) else error.status
-    headers = [(b"content-type", b"text/plain; charset=utf-8"), (b"retry-after", b"2")]
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": text})
+    return PlainTextResponse(text, status, headers={"Retry-After": "2"})
 
 
 def error_json(error: LabError) -> dict[str, JSON]:

@@ -19,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.templating import Jinja2Templates
 
-from . import access, anonymity, export, i18n, letters, media, members, qr, questions
+from . import access, anonymity, export, i18n, letters, media, members, owners, qr, questions
 from .anonymity import ANONYMOUS
 from .consultation import deadline
 from .decks import DeckError, list_decks, load_deck, parse_question
@@ -27,6 +27,7 @@ from .errors import N_, Invalid, LabError, TooLarge, UnknownQuestion
 from .groups import FLOOR
 from .i18n import gettext as _
 from .jsstrings import STRINGS
+from .owners import RemoteRoom
 from .paper import BallotAnswerError
 from .questions import TYPES, SettingsError
 from .rooms import THEME_NAME_LENGTH, Room
@@ -146,9 +147,13 @@ async def join(request: Request) -> Response:
 
 
 async def phone(request: Request) -> Response:
-    room = await request.app.state.rooms.get(request.path_params["code"])
+    room = await request.app.state.rooms.port(request.path_params["code"])
     if room is None:
         return render(request, "unknown_room.html", 404, code=request.path_params["code"])
+    if not isinstance(room, Room):  # another process owns the room (lab.owners)
+        return await _edge_phone_page(request, room)
+    if request.scope.get(owners.FORWARDED) and request.headers.get(owners.KEPT_PAGE):  # an edge's own request
+        return HTMLResponse(_kept_page(request, room)) if _plain_page(room) else Response(status_code=204)
     mode = request.query_params.get("kiosk")
     if mode in ("1", "0"):  # a volunteer's tablet for those without a smartphone (assisted voting), or no longer
         access.set_kiosk(request.session, room, mode == "1")
@@ -169,7 +174,7 @@ async def phone(request: Request) -> Response:
     proxy = _proxy(request, room, participant) if room.access == "codes" and participant else None
     # `who`: this participant's own key for what the page keeps unsent (another member on a shared phone, the
     # kiosk's next person, never sends the previous one's vote); a hash, so the page never holds the id itself
-    who = hashlib.sha256(f"{room.id}:{participant}".encode()).hexdigest()[:16]
+    who = _who(room, participant)
     csrf = access.csrf_token(request.session)
     if not kiosk and proxy is None:
         return _kept_phone_page(request, room, who, csrf)
@@ -193,6 +198,10 @@ def _kept_phone_page(request: Request, room: Room, who: str, csrf: str) -> Respo
     in a language, and each phone's own key and token put in where the marks are. At a congress thousands of
     phones ask for the same page within a minute; both values are letters, digits, `-` and `_`, which need no
     escaping in HTML or JSON."""
+    return HTMLResponse(_kept_page(request, room).replace(_WHO, who).replace(_CSRF, csrf))
+
+
+def _kept_page(request: Request, room: Room) -> str:
     key = (room.code, room.title, room.lang, i18n.current.get(), room.names_allowed(), _privacy(room))
     page = _phone_pages.get(key)
     if page is None:
@@ -202,7 +211,30 @@ def _kept_phone_page(request: Request, room: Room, who: str, csrf: str) -> Respo
             _phone_pages.popitem(last=False)
     else:
         _phone_pages.move_to_end(key)
-    return HTMLResponse(page.replace(_WHO, who).replace(_CSRF, csrf))
+    return page
+
+
+def _who(room: access.Identified, participant: str | None) -> str:
+    """A participant's own key for what the page keeps unsent: a hash, so the page never holds the id itself."""
+    return hashlib.sha256(f"{room.id}:{participant}".encode()).hexdigest()[:16]
+
+
+def _plain_page(room: Room) -> bool:
+    """Whether the room's phones all get the kept page (but a kiosk's): not in a room for members, until it ended."""
+    return not (room.access == "codes" and room.sealed is None)
+
+
+async def _edge_phone_page(request: Request, room: RemoteRoom) -> Response:
+    """The phone's page of a room another process owns: the page the owner keeps, with this phone's own values put
+    in here (a join storm on the edges costs the owner a page every few seconds); a kiosk's, or any page of a room
+    for members, comes from the owner whole."""
+    if not access.kiosk(request.session, room):
+        page = await room.kept_page(i18n.current.get())
+        if page is not None:
+            participant = access.participant_id(request.session, room, create=True)
+            csrf = access.csrf_token(request.session)
+            return HTMLResponse(page.replace(_WHO, _who(room, participant)).replace(_CSRF, csrf))
+    return await owners.from_owner(room, request.scope, await request.body())
 
 
 def _privacy(room: Room) -> str:

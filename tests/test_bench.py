@@ -39,3 +39,12 @@ def test_a_scenario_runs_end_to_end_and_loses_nothing(scenario: str) -> None:
     if scenario == "reconnect":
         assert 0 < float(figures["restart_s"]) <= float(figures["reconnect_s"]) < 60
         assert figures["ratio_reconnect"] != "nan"
+
+
+def test_one_room_over_edges_runs_end_to_end_and_loses_nothing() -> None:
+    """`--edges 2`: Redis, PostgreSQL, an owner and two edges that hold every phone (lab.owners)."""
+    figures = bench("--edges", "2", "--no-reference")
+    assert (figures["scenario"], figures["edges"]) == ("arrival", "2")
+    assert (figures["participants"], figures["connected"]) == ("20", "20")
+    assert (figures["lost"], figures["duplicated"]) == ("0", "0")
+    assert float(figures["votes_per_s"]) > 0

@@ -7,7 +7,7 @@ import asyncio
 import os
 import signal
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from types import SimpleNamespace
 
 import pytest
@@ -44,24 +44,29 @@ async def serve(database: str, port: int, **settings: str) -> asyncio.subprocess
     return process
 
 
-@pytest.fixture
-async def shared(postgres_server: PostgresServer) -> AsyncIterator[tuple[str, list[Room]]]:
-    """A database with ROOMS rooms in it, each with one question. Their codes are fixed (not drawn, as the organiser
-    page does), so that nginx spreads them over the processes the same way in every run."""
-    url = await postgres_server.create_database_async()
+async def with_rooms(url: str, rooms: Sequence[tuple[str, str, tuple[str, str]]]) -> list[Room]:
+    """Rooms (code, title, facilitator and projector keys) of one choice question each, made in the database at `url`
+    and loaded. Codes and keys are fixed, not drawn as the organiser page does, so that runs are alike."""
     store = open_store(url)
     await store.open()
     try:
         choice = spec(**CHOICE)
         question = NewQuestion(choice.type, choice.prompt, dict(choice.settings))
-        for n in range(ROOMS):
-            keys = (f"facilitator-key-{n:04}", f"projector-key-{n:04}")
-            assert await store.create_room(str(100_001 + n), f"Kamer {n}", None, None, keys, [question])
-        rooms = Rooms(store, Hub())
-        made = [room for n in range(ROOMS) if (room := await rooms.get(str(100_001 + n))) is not None]
+        for code, title, keys in rooms:
+            assert await store.create_room(code, title, None, None, keys, [question])
+        loaded = Rooms(store, Hub())
+        return [room for code, _, _ in rooms if (room := await loaded.get(code)) is not None]
     finally:
         await store.close()
-    yield url, made
+
+
+@pytest.fixture
+async def shared(postgres_server: PostgresServer) -> AsyncIterator[tuple[str, list[Room]]]:
+    """A database with ROOMS rooms in it, each with one question (nginx spreads them over the processes the same way
+    in every run)."""
+    url = await postgres_server.create_database_async()
+    keys = [(f"facilitator-key-{n:04}", f"projector-key-{n:04}") for n in range(ROOMS)]
+    yield url, await with_rooms(url, [(str(100_001 + n), f"Kamer {n}", keys[n]) for n in range(ROOMS)])
 
 
 async def test_every_request_and_socket_of_a_room_reaches_the_process_that_holds_it(

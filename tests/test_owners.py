@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import re
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -15,7 +16,7 @@ import pytest
 from conftest import CHOICE, Client, Server, spec
 from services import PostgresServer, RedisServer
 
-from lab.owners import RemoteRoom
+from lab.owners import Desk, RemoteRoom
 from lab.rooms import Room
 from lab.settings import Settings
 from lab.tally import card_id
@@ -69,6 +70,14 @@ async def screen_on(cluster: Cluster, server: Server, path: str, key: str) -> tu
     granted = await client.get(f"/{path}?key={key}")
     assert granted.status_code == 303
     return client, await client.connect(f"/ws/{path}")
+
+
+async def pushed_with_phone(cluster: Cluster, owner: Server, edge: Server, **question: Any) -> tuple[Room, Client]:
+    """A room made on `owner` with its question pushed, and a phone in it on `edge`."""
+    room: Room = await owner.rooms.create("Kamer", [spec(**(question or CHOICE))])
+    await room.push(room.questions[0].id)
+    voter, _ = await phone_on(cluster, edge, room.code)
+    return room, voter
 
 
 async def until(condition: Callable[[], Any]) -> None:
@@ -140,10 +149,8 @@ async def test_the_pages_of_a_room_come_from_its_owner_through_any_process(clust
 
 async def test_a_participant_removed_by_the_owner_is_closed_on_the_edge(cluster: Cluster) -> None:
     owner, edge, _ = cluster.servers
-    room: Room = await owner.rooms.create("Kamer", [spec(type="open", prompt="Wat vindt u?")])
+    room, troll = await pushed_with_phone(cluster, owner, edge, type="open", prompt="Wat vindt u?")
     question = room.questions[0].id
-    await room.push(question)
-    troll, _ = await phone_on(cluster, edge, room.code)
     await troll.send({"type": "vote", "id": "trol-antwoord-1", "question": question, "round": 1, "value": "rommel"})
     await troll.expect("ack")
     participant = next(iter(room.current.tally.answers))  # type: ignore[union-attr]
@@ -163,10 +170,8 @@ async def test_a_participant_removed_by_the_owner_is_closed_on_the_edge(cluster:
 
 async def test_when_the_owner_stops_another_process_takes_the_room_over_from_the_store(cluster: Cluster) -> None:
     owner, edge, other = cluster.servers
-    room: Room = await owner.rooms.create("Kamer", [spec(**CHOICE)])
+    room, voter = await pushed_with_phone(cluster, owner, edge)
     question = room.questions[0].id
-    await room.push(question)
-    voter, _ = await phone_on(cluster, edge, room.code)
     await voter.send({"type": "vote", "id": "voor-de-stop-1", "question": question, "round": 1, "value": [1]})
     await voter.expect("ack")
     await owner.stop()  # gives its rooms up at once: the edge notices within a beat
@@ -185,10 +190,8 @@ async def test_when_the_owner_stops_another_process_takes_the_room_over_from_the
 
 async def test_losing_redis_closes_the_edges_sockets_and_the_room_comes_back_with_it(cluster: Cluster) -> None:
     owner, edge, _ = cluster.servers
-    room: Room = await owner.rooms.create("Kamer", [spec(**CHOICE)])
+    room, voter = await pushed_with_phone(cluster, owner, edge)
     question = room.questions[0].id
-    await room.push(question)
-    voter, _ = await phone_on(cluster, edge, room.code)
     screen, _ = await screen_on(cluster, edge, f"p/{room.code}", room.projector_key)
     cluster.redis.kill()
     for client in (voter, screen):  # both screens show that they reconnect
@@ -216,3 +219,41 @@ async def test_losing_redis_closes_the_edges_sockets_and_the_room_comes_back_wit
     await voter.send({"type": "vote", "id": "na-redis-00001", "question": question, "round": 1, "value": [0]})
     assert (await voter.expect("ack"))["status"] == "shown"
     assert db.rows(cluster.url, "SELECT vote_id FROM answers") == [("na-redis-00001",)]
+
+
+async def test_an_edge_serves_the_phones_page_itself_and_asks_the_owner_once(
+    cluster: Cluster, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    owner, edge, _ = cluster.servers
+    asked: list[str] = []
+    request = Desk._request
+
+    async def counted(desk: Desk, described: dict[str, Any]) -> list[Any]:
+        asked.append(described["path"])
+        return await request(desk, described)
+
+    monkeypatch.setattr(Desk, "_request", counted)
+    room: Room = await owner.rooms.create("Congres", [spec(**CHOICE)])
+    await room.push(room.questions[0].id)
+    pages = []
+    for _ in range(5):  # five phones arrive at the edge: the owner is asked for the page once
+        voter, _ = await phone_on(cluster, edge, room.code)
+        pages.append((await voter.get(f"/r/{room.code}")).text)
+        await voter.send({"type": "vote", "id": f"stem-{len(pages):08d}", "question": room.questions[0].id,
+                          "round": 1, "value": [0]})  # fmt: skip
+        assert (await voter.expect("ack"))["status"] == "shown"
+    assert asked == [f"/r/{room.code}"]
+    own = [re.findall(r'"who": "([0-9a-f]{16})"', page.replace("&#34;", '"')) for page in pages]
+    assert all(len(keys) == 1 for keys in own) and len({keys[0] for keys in own}) == 5  # each phone its own
+    assert all("Congres" in page and "labWho" not in page and "labCsrf" not in page for page in pages)
+    english = cluster.client(edge)
+    english.http.headers["accept-language"] = "en"
+    assert 'lang="en"' in (await english.get(f"/r/{room.code}")).text  # its own language's page
+    assert asked == [f"/r/{room.code}"] * 2
+
+    members: Room = await owner.rooms.create("Ledenraadpleging", [spec(**CHOICE)], access="codes")
+    stranger = cluster.client(edge)  # a room for members: the owner's own page (it asks for the code)
+    page = await stranger.get(f"/r/{members.code}")
+    assert page.status_code == 200 and 'name="member_code"' in page.text
+    assert asked[2:] == [f"/r/{members.code}"] * 2  # (asked for the kept page, then the whole request)
+    assert db.rows(cluster.url, "SELECT count(*) FROM answers") == [(5,)]

@@ -14,13 +14,11 @@ from typing import Any
 
 import db
 import pytest
-from conftest import CHOICE, Client, spec
+from conftest import Client
 from services import PostgresServer, RedisServer
 from test_cli import free_port
-from test_deploy import serve
+from test_deploy import serve, with_rooms
 from websockets.exceptions import ConnectionClosed
-
-from lab.store import NewQuestion, open_store
 
 PHONES = 120  # over two edges
 CODE = "246810"
@@ -32,17 +30,8 @@ DEADLINE = 60.0  # every phone has its acknowledgement by then, or the test fail
 async def database(postgres_server: PostgresServer) -> AsyncIterator[tuple[str, int]]:
     """A database with one room (a fixed code and keys), and its question's id."""
     url = await postgres_server.create_database_async()
-    store = open_store(url)
-    await store.open()
-    try:
-        choice = spec(**CHOICE)
-        question = NewQuestion(choice.type, choice.prompt, dict(choice.settings))
-        row = await store.create_room(CODE, "Congres", None, None, KEYS, [question])
-        assert row is not None
-        question_id = (await store.load_room(row.id)).questions[0].id
-    finally:
-        await store.close()
-    yield url, question_id
+    (room,) = await with_rooms(url, [(CODE, "Congres", KEYS)])
+    yield url, room.questions[0].id
     await postgres_server.drop_database_async(url)
 
 
