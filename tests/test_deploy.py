@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import signal
+import subprocess
 import sys
 from collections.abc import AsyncIterator, Sequence
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -113,3 +116,18 @@ async def test_every_request_and_socket_of_a_room_reaches_the_process_that_holds
             process.send_signal(signal.SIGINT)
         for process in processes:
             await asyncio.wait_for(process.wait(), TIMEOUT)
+
+
+@pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="systemd-analyze is not installed")
+def test_systemd_reads_the_unit_without_a_complaint(tmp_path: Path) -> None:
+    """deploy/lab@.service, with this checkout in place of /opt/lab, as systemd's own checker reads it: every key
+    known, every value valid, the program there."""
+    unit = (PROJECT_DIR / "deploy" / "lab@.service").read_text()
+    assert "ExecStart=/opt/lab/.venv/bin/lab serve --host 127.0.0.1 --port %i\n" in unit
+    here = unit.replace("/opt/lab", str(PROJECT_DIR)).replace("EnvironmentFile=/", "EnvironmentFile=-/")
+    (tmp_path / "lab@8001.service").write_text(here)
+    done = subprocess.run(
+        ["systemd-analyze", "verify", "--man=no", str(tmp_path / "lab@8001.service")],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert (done.returncode, done.stderr) == (0, "")
