@@ -8,7 +8,10 @@ Scenarios (`--scenario`), each with its own summary line (docs/performance.md sa
 a phone browser's headers, Accept-Language among them, on every request and socket), `words` (as `arrival`, a word
 cloud answered from a vocabulary of 10,000 words; lab alone), `reconnect` (the server restarts under every phone:
 how long until each has its snapshot again, then the burst) and `trickle` (results shown on every phone while
-`--rate` answers a second arrive for `--seconds`, to a question of type `--question`; lab alone)."""
+`--rate` answers a second arrive for `--seconds`, to a question of type `--question`; lab alone).
+
+`--edges N` serves the room from an owner and N edge processes on Redis and PostgreSQL (lab.owners), with every
+phone on an edge; `--rooms N` deals the phones over N rooms of one process, each pushed by its own console."""
 
 from __future__ import annotations
 
@@ -285,7 +288,7 @@ def plan(name: str, trickling: Trickle) -> Plan:
 
 async def scenario(
     kind: str, participants: int, loaders: int, reactions: int = 0, tap_rate: float = 1.0, chosen: Plan = Plan(),
-    edges: int = 0,
+    edges: int = 0, rooms: int = 1,
 ) -> Figures:  # fmt: skip
     figures = Figures(kind, participants)
     trickling = chosen.trickle
@@ -295,6 +298,7 @@ async def scenario(
         question_type = chosen.question
         deck_file = DECK if question_type == "choice" and not trickling else deck(Path(tmp), question_type)
         cluster = Edges(edges) if kind == "lab" and edges else None
+        others = await more_rooms(db, rooms - 1, deck_file)  # `--rooms`: made in the store before lab starts
         if cluster is not None:
             server, links, port = await cluster.start(deck_file)
         else:
@@ -303,6 +307,7 @@ async def scenario(
         try:
             boss, viewer, question = await screens(port, links)
             projector = Projector(viewer)
+            consoles = [await console(port, code, key) for code, key in others]
             if cluster is not None:
                 await cluster.start_edges()
             ports = cluster.ports if cluster is not None else [port]  # where the phones go
@@ -319,7 +324,8 @@ async def scenario(
                     limit=2**26,
                 )  # fmt: skip
                 assert worker.stdin is not None
-                config = {"host": "127.0.0.1", "port": ports[index % len(ports)], "code": links["code"],
+                config = {"host": "127.0.0.1", "port": ports[index % len(ports)],
+                          "codes": [links["code"], *(code for code, _ in others)],
                           "count": share, "first": first,
                           "reactions": reactions if kind == "lab" else 0, "tap_rate": tap_rate,
                           "question_type": question_type, "on_arrival": chosen.on_arrival,
@@ -338,6 +344,8 @@ async def scenario(
             cpu_at_push, owner_at_push = cpu_of(pids), cpu_seconds(server.pid)
             pushed_at = time.monotonic()
             await boss.send(json.dumps({"type": "push", "question": question}))
+            for ws, first in consoles:
+                await ws.send(json.dumps({"type": "push", "question": first}))
             pushes = [1000 * (t - pushed_at) for e in await _events(workers, "pushed") for t in e["times"]]
             figures.push_p50_ms, figures.push_p99_ms, figures.push_max_ms = (
                 round(percentile(pushes, q), 1) for q in (0.5, 0.99, 1.0)
@@ -356,14 +364,14 @@ async def scenario(
                 await trickle(figures, pids, workers, trickling)
             else:
                 since = cpu_at_push if chosen.on_arrival else None
-                await burst(figures, pids, workers, projector, since)
+                await burst(figures, pids, workers, projector if not others else None, since)
                 if cluster is not None:
                     used = cpu_of(pids) - cpu_at_push
                     figures.owner_cpu_share = round((cpu_seconds(server.pid) - owner_at_push) / max(1e-6, used), 2)
 
             # 5. integrity
             if trickling is None:
-                figures.shown = projector.latest
+                figures.shown = projector.latest if not others else figures.acked  # (one room's projector)
             if cluster is not None:
                 figures.stored = await cluster.stored()
             elif kind == "lab":
@@ -378,6 +386,8 @@ async def scenario(
                 worker.stdin.write(b"stop\n")
             await boss.close()
             await viewer.close()
+            for ws, _ in consoles:
+                await ws.close()
         finally:
             processes = [*workers, server, *(cluster.edges if cluster is not None else [])]
             for process in processes:
@@ -392,6 +402,37 @@ async def scenario(
             if cluster is not None:
                 cluster.stop()
     return figures
+
+
+async def more_rooms(db: Path, count: int, deck_file: Path) -> list[tuple[str, str]]:
+    """`--rooms`: `count` rooms besides the deck's, each with the deck's first question, made in the SQLite store
+    before lab starts (as organisers would have made them); their codes and facilitator keys."""
+    if not count:
+        return []
+    from lab.decks import load_deck
+    from lab.store import NewQuestion, open_store
+
+    spec = load_deck(deck_file).questions[0]
+    store = open_store(db)
+    await store.open()
+    made = []
+    try:
+        for n in range(count):
+            code, keys = str(300_001 + n), (f"bench-console-{n:05d}", f"bench-screen-{n:05d}")
+            row = await store.create_room(code, f"Zaal {n + 2}", None, None, keys, [
+                NewQuestion(spec.type, spec.prompt, dict(spec.settings))])  # fmt: skip
+            assert row is not None
+            made.append((code, keys[0]))
+    finally:
+        await store.close()
+    return made
+
+
+async def console(port: int, code: str, key: str) -> tuple[websockets.ClientConnection, int]:
+    """The console of one of the `--rooms`, and its first question."""
+    ws = await screen(port, f"http://127.0.0.1:{port}/f/{code}?key={key}", f"/ws/f/{code}")
+    snapshot = json.loads(await ws.recv())
+    return ws, snapshot["questions"][0]["id"]
 
 
 async def screens(
@@ -437,7 +478,7 @@ async def exited(process: asyncio.subprocess.Process) -> None:
 
 
 async def burst(
-    figures: Figures, pids: list[int], workers: list[asyncio.subprocess.Process], projector: Projector,
+    figures: Figures, pids: list[int], workers: list[asyncio.subprocess.Process], projector: Projector | None,
     cpu_before: float | None = None,
 ) -> None:  # fmt: skip
     """3. every phone answers (at this command, or already as the question came: then the CPU time counts from
@@ -457,8 +498,11 @@ async def burst(
         first_sent = min(e["first_sent"] for e in voted if e["first_sent"])
         last_ack = max(e["last_ack"] for e in voted)
         figures.votes_per_s = round(figures.acked / max(1e-6, last_ack - first_sent))
-        shown_at = await projector.wait_for(figures.acked)
-        figures.projector_lag_ms = round(1000 * (shown_at - last_ack), 1)
+        if projector is not None:  # (with `--rooms`, it shows one room of many: no lag to tell)
+            shown_at = await projector.wait_for(figures.acked)
+            figures.projector_lag_ms = round(1000 * (shown_at - last_ack), 1)
+        else:
+            figures.projector_lag_ms = float("nan")
     cpu_after = cpu_of(pids)
     figures.cpu_s_per_1000_votes = round((cpu_after - cpu_before) / max(1, figures.acked) * 1000, 3)
 
@@ -561,6 +605,10 @@ def main() -> int:
     parser.add_argument("--rate", type=float, default=200.0, help="the trickle's answers a second")
     parser.add_argument("--seconds", type=float, default=10.0, help="how long answers trickle in")
     parser.add_argument(
+        "--rooms", type=int, default=1,
+        help="deal the phones over this many rooms, each with its console, all answering at once (lab alone)",
+    )  # fmt: skip
+    parser.add_argument(
         "--edges", type=int, default=0,
         help="serve lab's room from this many edge processes and one owner, on Redis and PostgreSQL (lab.owners)",
     )  # fmt: skip
@@ -569,6 +617,8 @@ def main() -> int:
         parser.error("--tap-rate: from 0.1 to 10 taps a second")
     if not 0 <= args.edges <= 8:
         parser.error("--edges: from 0 (one process) to 8")
+    if not 1 <= args.rooms <= 1000 or (args.rooms > 1 and (args.edges or args.scenario != "arrival")):
+        parser.error("--rooms: from 1 to 1,000, in one process, with the arrival scenario")
     if not 1 <= args.participants <= 20000 * max(1, args.edges):
         parser.error("--participants: from 1 to 20,000 per process that holds phones (the open-files limit)")
     loaders = args.loaders or max(1, -(-args.participants // 5000), args.edges)
@@ -585,10 +635,12 @@ def main() -> int:
     reference: list[Figures] = []
     for run in range(args.runs):
         for kind, runs in (("lab", lab), ("reference", reference)):
-            if kind == "reference" and (args.no_reference or chosen.lab_only):
+            if kind == "reference" and (args.no_reference or chosen.lab_only or args.rooms > 1):
                 continue
             figures = asyncio.run(
-                scenario(kind, args.participants, loaders, args.reactions, args.tap_rate, chosen, args.edges)
+                scenario(
+                    kind, args.participants, loaders, args.reactions, args.tap_rate, chosen, args.edges, args.rooms
+                )
             )
             runs.append(figures)
             line = " ".join(f"{k}={v}" for k, v in asdict(figures).items())
@@ -597,6 +649,7 @@ def main() -> int:
                 print(json.dumps(asdict(figures)), flush=True)
     storm = f" reactions={args.reactions} tap_rate={args.tap_rate:g}" if args.reactions else ""
     storm += f" scenario={chosen.name}"
+    storm += f" rooms={args.rooms}" if args.rooms > 1 else ""
     if args.edges:
         storm += f" edges={args.edges} owner_cpu_share={median(lab, 'owner_cpu_share'):g}"
     if chosen.restart:

@@ -76,6 +76,7 @@ class Phone:
     def __init__(self, crowd: Crowd, index: int) -> None:
         self.crowd = crowd
         self.index = index
+        self.code = crowd.codes[index % len(crowd.codes)]  # its room (`--rooms`: phones are dealt over the rooms)
         self.ws: ClientConnection | None = None
         self.state_at = 0.0
         self.sent_at = 0.0
@@ -90,7 +91,7 @@ class Phone:
         crowd = self.crowd
         async with crowd.handshakes:
             page = crowd.headers and {**crowd.headers, **PAGE_HEADERS}
-            self.cookie = await join_cookie(crowd.host, crowd.port, f"/r/{crowd.code}", page)
+            self.cookie = await join_cookie(crowd.host, crowd.port, f"/r/{self.code}", page)
             await self.open()
         asyncio.get_running_loop().create_task(self.listen())
 
@@ -101,7 +102,7 @@ class Phone:
         if crowd.headers:
             headers["Origin"] = f"http://{crowd.host}:{crowd.port}"
         self.ws = await websockets.connect(
-            f"ws://{crowd.host}:{crowd.port}/ws/r/{crowd.code}", additional_headers=headers,
+            f"ws://{crowd.host}:{crowd.port}/ws/r/{self.code}", additional_headers=headers,
             compression=None, open_timeout=60, ping_interval=None, close_timeout=2,
         )  # fmt: skip
         snapshot = json.loads(await asyncio.wait_for(self.ws.recv(), 60))
@@ -201,7 +202,8 @@ class Crowd:
     """All phones of this process, and counters that wake the phases when everyone has arrived."""
 
     def __init__(self, config: dict[str, Any]) -> None:
-        self.host, self.port, self.code = config["host"], config["port"], config["code"]
+        self.host, self.port = config["host"], config["port"]
+        self.codes: list[str] = config["codes"]
         self.kind: str = config.get("question_type", "choice")
         self.on_arrival: bool = config.get("on_arrival", False)
         self.headers: dict[str, str] = BROWSER_HEADERS if config.get("browser") else {}

@@ -48,3 +48,12 @@ def test_one_room_over_edges_runs_end_to_end_and_loses_nothing() -> None:
     assert (figures["participants"], figures["connected"]) == ("20", "20")
     assert (figures["lost"], figures["duplicated"]) == ("0", "0")
     assert float(figures["votes_per_s"]) > 0
+
+
+def test_many_rooms_run_end_to_end_and_lose_nothing() -> None:
+    """`--rooms 4`: the phones dealt over four rooms, each pushed by its own console, all answering."""
+    figures = bench("--rooms", "4")
+    assert (figures["scenario"], figures["rooms"]) == ("arrival", "4")
+    assert (figures["participants"], figures["connected"]) == ("20", "20")
+    assert (figures["lost"], figures["duplicated"], figures["ratio_votes"]) == ("0", "0", "nan")
+    assert float(figures["votes_per_s"]) > 0
