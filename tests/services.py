@@ -388,9 +388,12 @@ class NginxServer(Service):
     its `listen` port and its upstream servers changed, inside a minimal main configuration in a temporary folder.
     Its access log names, for every request, the upstream that served it (`upstreams()`)."""
 
-    def __init__(self, site: Path, upstreams: list[int], *, timeout: float = 30.0) -> None:
+    def __init__(self, site: Path, upstreams: list[int], *, balance: str | None = None, timeout: float = 30.0) -> None:
+        """`balance`: another line in place of the site's `hash ...;` line (as docs/deploy.md says for one room
+        served by every process, `least_conn;`)."""
         self.site = site
         self.upstream_ports = upstreams
+        self.balance = balance
         self.timeout = timeout
         self.port = 0
         self.directory: Path | None = None
@@ -411,6 +414,9 @@ class NginxServer(Service):
         assert count == 1, "deploy/nginx.conf: the upstream servers were not found"
         site, count = re.subn(r"(?m)^    listen 80;$", f"    listen 127.0.0.1:{self.port};", site)
         assert count == 1, "deploy/nginx.conf: `listen 80;` was not found"
+        if self.balance is not None:
+            site, count = re.subn(r"(?m)^    hash \$lab_room consistent;", f"    {self.balance}", site)
+            assert count == 1, "deploy/nginx.conf: `hash $lab_room consistent;` was not found"
         (self.directory / "site.conf").write_text(site)
         d = self.directory
         (d / "nginx.conf").write_text(

@@ -13,9 +13,10 @@ from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 from types import SimpleNamespace
 
+import db
 import pytest
 from conftest import CHOICE, Client, facilitator, phone, spec
-from services import NginxServer, PostgresServer
+from services import NginxServer, PostgresServer, RedisServer
 from test_cli import free_port
 
 from lab.hub import Hub
@@ -131,3 +132,47 @@ def test_systemd_reads_the_unit_without_a_complaint(tmp_path: Path) -> None:
         capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     assert (done.returncode, done.stderr) == (0, "")
+
+
+async def test_one_room_spread_over_every_process_behind_nginx(postgres_server: PostgresServer) -> None:
+    """With Redis, docs/deploy.md's one-room setup: deploy/nginx.conf with `least_conn;` in place of the hash, so a
+    room's phones are spread over every process; one owns the room, the others forward to it (lab.owners)."""
+    url = await postgres_server.create_database_async()
+    (room,) = await with_rooms(url, [("135790", "Congres", ("begeleider-sleutel-0001", "beamer-sleutel-00001"))])
+    question = room.questions[0].id
+    clients: list[Client] = []
+    with RedisServer() as redis:
+        ports = [free_port() for _ in range(PROCESSES + 1)]
+        processes = [await serve(url, port, LAB_BROKER_URL=redis.url) for port in ports]
+        try:
+            with NginxServer(SITE, ports, balance="least_conn;") as nginx:
+                front = SimpleNamespace(base=f"http://127.0.0.1:{nginx.port}", ws_base=f"ws://127.0.0.1:{nginx.port}")
+
+                def make() -> Client:
+                    clients.append(Client(front))  # type: ignore[arg-type]
+                    return clients[-1]
+
+                boss, _ = await facilitator(make, room)
+                voters = [(await phone(make, room))[0] for _ in range(12)]  # all open at once: spread
+                await boss.send({"type": "push", "question": question})
+                for n, voter in enumerate(voters):
+                    await voter.expect("state", lambda m: m["question"] is not None)
+                    await voter.send({"type": "vote", "id": f"stem-{n:08d}", "question": question, "round": 1,
+                                      "value": [n % 3]})  # fmt: skip
+                    assert (await voter.expect("ack"))["status"] == "shown"
+                counted = await boss.expect("results", lambda m: m["answers"] == 12)
+                assert [option["count"] for option in counted["results"]["options"]] == [4, 4, 4]
+                for client in clients:  # sockets are logged once they close
+                    await client.close()
+            served = nginx.upstreams()
+            phones = {up for path, up in served if path == f"/ws/r/{room.code}"}
+            assert len(phones) >= 2, served  # the room's phones were on more than one process
+            assert db.rows(url, "SELECT count(*) FROM answers") == [(12,)]
+        finally:
+            for client in clients:
+                await client.close()
+            for process in processes:
+                process.send_signal(signal.SIGINT)
+            for process in processes:
+                await asyncio.wait_for(process.wait(), TIMEOUT)
+    await postgres_server.drop_database_async(url)
