@@ -273,6 +273,7 @@ async def _share(app: Starlette, hub: Hub) -> tuple[Leases, Exchange]:
     await leases.start()
     await exchange.start()
     rooms.share(leases, exchange)
+    app.state.leases = leases  # (tests await its beats)
     return leases, exchange
 
 

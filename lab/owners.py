@@ -85,8 +85,8 @@ class Exchange:
 
     # -- as an edge -------------------------------------------------------------------------------------------------
 
-    def edge(self, row: RoomRow, owner: str) -> RemoteRoom:
-        room = RemoteRoom(row, owner, self)
+    def edge(self, row: RoomRow) -> RemoteRoom:
+        room = RemoteRoom(row, self)
         self._edges[room.id] = room
         return room
 
@@ -191,10 +191,9 @@ class Exchange:
 class RemoteRoom:
     """A room another process owns, as this process's sockets reach it (`lab.rooms.RoomPort`)."""
 
-    def __init__(self, row: RoomRow, owner: str, exchange: Exchange) -> None:
+    def __init__(self, row: RoomRow, exchange: Exchange) -> None:
         self.id = row.id
         self.code = row.code
-        self.owner = owner
         self.deleted = False
         self.moved = False
         self._exchange = exchange

@@ -334,9 +334,6 @@ class Leases:
             raise Hub.unavailable() from error
         raise Hub.unavailable()
 
-    def holds(self, code: str) -> bool:
-        return code in self._held
-
     async def release(self, code: str) -> None:
         """Give a room up (it was deleted, or this process stops)."""
         if self._held.pop(code, None) is not None and self._redis is not None:
@@ -346,9 +343,6 @@ class Leases:
     def watch(self, code: str, owner: str) -> None:
         """Follow who owns a room this process serves as an edge (`moved(code)` once that changes)."""
         self._watched[code] = owner
-
-    def unwatch(self, code: str) -> None:
-        self._watched.pop(code, None)
 
     async def next_beat(self) -> None:
         async with self._beaten:

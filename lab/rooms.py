@@ -1736,7 +1736,7 @@ class Rooms:
         owner = await self._leases.claim(row.code)
         if owner == self._leases.name:
             return await self._load(row)
-        remote = self._exchange.edge(row, owner)
+        remote = self._exchange.edge(row)
         self._edges[row.code] = remote
         self._leases.watch(row.code, owner)
         return remote

@@ -4,11 +4,13 @@ deploy/nginx.conf, which sends every request and socket of a room to the same pr
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import shutil
 import signal
 import subprocess
 import sys
+from asyncio.subprocess import Process
 from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 from types import SimpleNamespace
@@ -64,6 +66,38 @@ async def with_rooms(url: str, rooms: Sequence[tuple[str, str, tuple[str, str]]]
         await store.close()
 
 
+@contextlib.asynccontextmanager
+async def running(database: str, ports: Sequence[int], **settings: str) -> AsyncIterator[list[Process]]:
+    """`lab serve` on each port (`serve`); at the end, every one still running is stopped (SIGINT) and awaited."""
+    processes: list[Process] = []
+    try:
+        for port in ports:
+            processes.append(await serve(database, port, **settings))
+        yield processes
+    finally:
+        for process in processes:
+            if process.returncode is None:
+                process.send_signal(signal.SIGINT)
+        for process in processes:
+            await asyncio.wait_for(process.wait(), TIMEOUT)
+
+
+class Front:
+    """Browser-like clients that reach lab through one port (nginx's, or a process's own); `close()` ends them all."""
+
+    def __init__(self, port: int) -> None:
+        self.site = SimpleNamespace(base=f"http://127.0.0.1:{port}", ws_base=f"ws://127.0.0.1:{port}")
+        self.made: list[Client] = []
+
+    def client(self) -> Client:
+        self.made.append(Client(self.site))  # type: ignore[arg-type]
+        return self.made[-1]
+
+    async def close(self) -> None:
+        for client in self.made:
+            await client.close()
+
+
 @pytest.fixture
 async def shared(postgres_server: PostgresServer) -> AsyncIterator[tuple[str, list[Room]]]:
     """A database with ROOMS rooms in it, each with one question (nginx spreads them over the processes the same way
@@ -78,45 +112,32 @@ async def test_every_request_and_socket_of_a_room_reaches_the_process_that_holds
 ) -> None:
     url, rooms = shared
     ports = [free_port() for _ in range(PROCESSES)]
-    processes = [await serve(url, port) for port in ports]
-    clients: list[Client] = []
-    try:
+    async with running(url, ports):
         with NginxServer(SITE, ports) as nginx:
-            front = SimpleNamespace(base=f"http://127.0.0.1:{nginx.port}", ws_base=f"ws://127.0.0.1:{nginx.port}")
-
-            def make() -> Client:
-                clients.append(Client(front))  # type: ignore[arg-type]
-                return clients[-1]
-
-            for room in rooms:  # a console and a phone each: they only meet if both reach the same process
-                question = room.questions[0].id
-                boss, _ = await facilitator(make, room)
-                voter, _ = await phone(make, room)
-                await boss.send({"type": "push", "question": question})
-                pushed = await voter.expect("state", lambda m: m["question"] is not None)
-                assert pushed["question"]["id"] == question
-                await voter.send({"type": "vote", "id": f"stem-{room.code}", "question": question, "round": 1,
-                                  "value": [1]})  # fmt: skip
-                await voter.expect("ack")
-                counted = await boss.expect("results", lambda m: m["answers"] == 1)
-                assert counted["results"]["options"][1]["count"] == 1
-                typed = make()  # the home page's form: the code typed with a space, as people do
-                joined = await typed.get(f"/join?code={room.code[:3]}+{room.code[3:]}")
-                assert joined.status_code == 303 and joined.headers["location"] == f"/r/{room.code}"
-            for client in clients:  # sockets are logged once they close
-                await client.close()
+            front = Front(nginx.port)
+            try:
+                for room in rooms:  # a console and a phone each: they only meet if both reach the same process
+                    question = room.questions[0].id
+                    boss, _ = await facilitator(front.client, room)
+                    voter, _ = await phone(front.client, room)
+                    await boss.send({"type": "push", "question": question})
+                    pushed = await voter.expect("state", lambda m: m["question"] is not None)
+                    assert pushed["question"]["id"] == question
+                    await voter.send({"type": "vote", "id": f"stem-{room.code}", "question": question, "round": 1,
+                                      "value": [1]})  # fmt: skip
+                    await voter.expect("ack")
+                    counted = await boss.expect("results", lambda m: m["answers"] == 1)
+                    assert counted["results"]["options"][1]["count"] == 1
+                    typed = front.client()  # the home page's form: the code typed with a space, as people do
+                    joined = await typed.get(f"/join?code={room.code[:3]}+{room.code[3:]}")
+                    assert joined.status_code == 303 and joined.headers["location"] == f"/r/{room.code}"
+            finally:
+                await front.close()  # (sockets are logged once they close)
         served = nginx.upstreams()  # everything it served, now that it has stopped
         assert sum(path.startswith("/ws/") for path, _ in served) == 2 * ROOMS
         by_room = {room.code: {up for path, up in served if f"/{room.code}" in path} for room in rooms}
         assert all(len(upstreams) == 1 for upstreams in by_room.values()), by_room
         assert set().union(*by_room.values()) == {f"127.0.0.1:{port}" for port in ports}  # both hold rooms
-    finally:
-        for client in clients:
-            await client.close()
-        for process in processes:
-            process.send_signal(signal.SIGINT)
-        for process in processes:
-            await asyncio.wait_for(process.wait(), TIMEOUT)
 
 
 @pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="systemd-analyze is not installed")
@@ -140,39 +161,26 @@ async def test_one_room_spread_over_every_process_behind_nginx(postgres_server: 
     url = await postgres_server.create_database_async()
     (room,) = await with_rooms(url, [("135790", "Congres", ("begeleider-sleutel-0001", "beamer-sleutel-00001"))])
     question = room.questions[0].id
-    clients: list[Client] = []
     with RedisServer() as redis:
         ports = [free_port() for _ in range(PROCESSES + 1)]
-        processes = [await serve(url, port, LAB_BROKER_URL=redis.url) for port in ports]
-        try:
+        async with running(url, ports, LAB_BROKER_URL=redis.url):
             with NginxServer(SITE, ports, balance="least_conn;") as nginx:
-                front = SimpleNamespace(base=f"http://127.0.0.1:{nginx.port}", ws_base=f"ws://127.0.0.1:{nginx.port}")
-
-                def make() -> Client:
-                    clients.append(Client(front))  # type: ignore[arg-type]
-                    return clients[-1]
-
-                boss, _ = await facilitator(make, room)
-                voters = [(await phone(make, room))[0] for _ in range(12)]  # all open at once: spread
-                await boss.send({"type": "push", "question": question})
-                for n, voter in enumerate(voters):
-                    await voter.expect("state", lambda m: m["question"] is not None)
-                    await voter.send({"type": "vote", "id": f"stem-{n:08d}", "question": question, "round": 1,
-                                      "value": [n % 3]})  # fmt: skip
-                    assert (await voter.expect("ack"))["status"] == "shown"
-                counted = await boss.expect("results", lambda m: m["answers"] == 12)
-                assert [option["count"] for option in counted["results"]["options"]] == [4, 4, 4]
-                for client in clients:  # sockets are logged once they close
-                    await client.close()
+                front = Front(nginx.port)
+                try:
+                    boss, _ = await facilitator(front.client, room)
+                    voters = [(await phone(front.client, room))[0] for _ in range(12)]  # all open at once: spread
+                    await boss.send({"type": "push", "question": question})
+                    for n, voter in enumerate(voters):
+                        await voter.expect("state", lambda m: m["question"] is not None)
+                        await voter.send({"type": "vote", "id": f"stem-{n:08d}", "question": question, "round": 1,
+                                          "value": [n % 3]})  # fmt: skip
+                        assert (await voter.expect("ack"))["status"] == "shown"
+                    counted = await boss.expect("results", lambda m: m["answers"] == 12)
+                    assert [option["count"] for option in counted["results"]["options"]] == [4, 4, 4]
+                finally:
+                    await front.close()  # (sockets are logged once they close)
             served = nginx.upstreams()
             phones = {up for path, up in served if path == f"/ws/r/{room.code}"}
             assert len(phones) >= 2, served  # the room's phones were on more than one process
             assert db.rows(url, "SELECT count(*) FROM answers") == [(12,)]
-        finally:
-            for client in clients:
-                await client.close()
-            for process in processes:
-                process.send_signal(signal.SIGINT)
-            for process in processes:
-                await asyncio.wait_for(process.wait(), TIMEOUT)
     await postgres_server.drop_database_async(url)

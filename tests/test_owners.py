@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import re
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from typing import Any
 
 import db
@@ -78,14 +78,6 @@ async def pushed_with_phone(cluster: Cluster, owner: Server, edge: Server, **que
     await room.push(room.questions[0].id)
     voter, _ = await phone_on(cluster, edge, room.code)
     return room, voter
-
-
-async def until(condition: Callable[[], Any]) -> None:
-    async def check() -> None:
-        while not await condition():
-            await asyncio.sleep(0.02)
-
-    await asyncio.wait_for(check(), TIMEOUT)
 
 
 async def test_a_vote_on_one_edge_reaches_the_projector_on_another_and_is_stored_by_the_owner(
@@ -206,16 +198,11 @@ async def test_losing_redis_closes_the_edges_sockets_and_the_room_comes_back_wit
     page = await refused.get(f"/p/{room.code}")
     assert page.status_code == 503 and page.headers["retry-after"] == "2"
     assert page.text == "De verbinding tussen de servers is verbroken. Probeer het zo meteen opnieuw."
-    cluster.redis.start()  # the same port
-
-    async def back() -> bool:
-        try:
-            await voter.connect(f"/ws/r/{room.code}")
-        except Exception:
-            return False
-        return True
-
-    await until(back)
+    cluster.redis.start()  # the same port, and empty: the room's lease is gone with it
+    await asyncio.wait_for(edge.app.state.hub.backend.connected.wait(), TIMEOUT)
+    beats = (server.app.state.leases.next_beat() for server in (owner, edge))  # a beat of each with Redis back:
+    await asyncio.wait_for(asyncio.gather(*beats), TIMEOUT)  # the owner let the room go, the edge saw it go
+    await voter.connect(f"/ws/r/{room.code}")  # the edge takes the room over
     await voter.send({"type": "vote", "id": "na-redis-00001", "question": question, "round": 1, "value": [0]})
     assert (await voter.expect("ack"))["status"] == "shown"
     assert db.rows(cluster.url, "SELECT vote_id FROM answers") == [("na-redis-00001",)]

@@ -9,15 +9,13 @@ import asyncio
 import json
 import signal
 from collections.abc import AsyncIterator
-from types import SimpleNamespace
-from typing import Any
 
 import db
 import pytest
 from conftest import Client
 from services import PostgresServer, RedisServer
 from test_cli import free_port
-from test_deploy import serve, with_rooms
+from test_deploy import Front, running, with_rooms
 from websockets.exceptions import ConnectionClosed
 
 PHONES = 120  # over two edges
@@ -35,19 +33,16 @@ async def database(postgres_server: PostgresServer) -> AsyncIterator[tuple[str, 
     await postgres_server.drop_database_async(url)
 
 
-def site(port: int) -> Any:
-    return SimpleNamespace(base=f"http://127.0.0.1:{port}", ws_base=f"ws://127.0.0.1:{port}")
-
-
 class Phone:
     """A participant who votes once, as socket.js does: on a lost connection, or an error for the vote, it reconnects
     after a pause and sends the same vote (its id) again, until it is acknowledged."""
 
-    def __init__(self, port: int, number: int, question: int) -> None:
-        self.client = Client(site(port))
+    def __init__(self, client: Client, number: int, question: int) -> None:
+        self.client = client
         self.vote = {"type": "vote", "id": f"stem-{number:05d}", "question": question, "round": 1,
                      "value": [number % 3]}  # fmt: skip
         self.acked = False
+        self.sent = asyncio.Event()  # the vote went out (at least once)
         self.closes: list[int | None] = []
 
     async def open(self) -> None:
@@ -63,6 +58,7 @@ class Phone:
                     ws = self.client.ws
                     assert ws is not None
                 await ws.send(json.dumps(self.vote))
+                self.sent.set()
                 while True:
                     message = json.loads(await ws.recv())
                     if message.get("id") == self.vote["id"]:
@@ -85,46 +81,38 @@ async def test_killing_the_owner_mid_burst_loses_no_acknowledged_vote(
     url, question = database
     with RedisServer() as redis:
         ports = [free_port() for _ in range(3)]
-        processes = [await serve(url, port, LAB_BROKER_URL=redis.url) for port in ports]
-        phones: list[Phone] = []
-        boss = Client(site(ports[0]))  # the console opens the room first: the first process owns it
-        try:
-            assert (await boss.get(f"/f/{CODE}?key={KEYS[0]}")).status_code == 303
-            await boss.connect(f"/ws/f/{CODE}")
-            phones = [Phone(ports[1 + n % 2], n, question) for n in range(PHONES)]
-            for start in range(0, PHONES, 20):
-                await asyncio.gather(*(phone.open() for phone in phones[start : start + 20]))
-            await boss.send({"type": "push", "question": question})
-            await boss.expect("state", lambda m: m["question"] is not None)
-            waves = [phones[start : start + 20] for start in range(0, PHONES, 20)]
-            for wave in waves[:3]:  # answered and acknowledged while the owner lives
-                await asyncio.wait_for(asyncio.gather(*(phone.answer() for phone in wave)), DEADLINE)
-            burst = [asyncio.create_task(phone.answer()) for phone in waves[3]]  # on their way...
-            await asyncio.sleep(0)  # (each has sent its vote)
-            processes[0].send_signal(signal.SIGKILL)  # ... when the owner is killed
-            acked_before = {phone.vote["id"] for phone in phones if phone.acked}
-            await processes[0].wait()
-            burst += [asyncio.create_task(phone.answer()) for wave in waves[4:] for phone in wave]
-            await asyncio.wait_for(asyncio.gather(*burst), DEADLINE)
-            assert 60 <= len(acked_before) < 80  # the kill came in the middle of the fourth wave
-            assert any(1013 in phone.closes for phone in phones)  # told to try again, and they did
+        fronts = [Front(port) for port in ports]
+        async with running(url, ports, LAB_BROKER_URL=redis.url) as processes:
+            try:
+                boss = fronts[0].client()  # the console opens the room first: the first process owns it
+                assert (await boss.get(f"/f/{CODE}?key={KEYS[0]}")).status_code == 303
+                await boss.connect(f"/ws/f/{CODE}")
+                phones = [Phone(fronts[1 + n % 2].client(), n, question) for n in range(PHONES)]
+                for start in range(0, PHONES, 20):
+                    await asyncio.gather(*(phone.open() for phone in phones[start : start + 20]))
+                await boss.send({"type": "push", "question": question})
+                await boss.expect("state", lambda m: m["question"] is not None)
+                waves = [phones[start : start + 20] for start in range(0, PHONES, 20)]
+                for wave in waves[:3]:  # answered and acknowledged while the owner lives
+                    await asyncio.wait_for(asyncio.gather(*(phone.answer() for phone in wave)), DEADLINE)
+                burst = [asyncio.create_task(phone.answer()) for phone in waves[3]]  # on their way...
+                await asyncio.wait_for(asyncio.gather(*(phone.sent.wait() for phone in waves[3])), DEADLINE)
+                processes[0].send_signal(signal.SIGKILL)  # ... when the owner is killed
+                acked_before = {phone.vote["id"] for phone in phones if phone.acked}
+                await processes[0].wait()
+                burst += [asyncio.create_task(phone.answer()) for wave in waves[4:] for phone in wave]
+                await asyncio.wait_for(asyncio.gather(*burst), DEADLINE)
+                assert 60 <= len(acked_before) < 80  # the kill came in the middle of the fourth wave
+                assert any(1013 in phone.closes for phone in phones)  # told to try again, and they did
 
-            stored = db.rows(url, "SELECT vote_id, value FROM answers ORDER BY vote_id")
-            assert stored == [(phone.vote["id"], json.dumps(phone.vote["value"])) for phone in phones]
-            assert acked_before <= {vote_id for vote_id, _ in stored}
+                stored = db.rows(url, "SELECT vote_id, value FROM answers ORDER BY vote_id")
+                assert stored == [(phone.vote["id"], json.dumps(phone.vote["value"])) for phone in phones]
+                assert acked_before <= {vote_id for vote_id, _ in stored}
 
-            late = Client(site(ports[1]))  # the room goes on: a console on an edge sees every vote
-            phones.append(Phone(ports[1], PHONES, question))  # (closed with the others)
-            phones[-1].client = late
-            assert (await late.get(f"/f/{CODE}?key={KEYS[0]}")).status_code == 303
-            snapshot = await late.connect(f"/ws/f/{CODE}")
-            assert snapshot["answers"] == PHONES
-        finally:
-            await boss.close()
-            for phone in phones:
-                await phone.client.close()
-            for process in processes:
-                if process.returncode is None:
-                    process.send_signal(signal.SIGINT)
-            for process in processes:
-                await asyncio.wait_for(process.wait(), 20)
+                late = fronts[1].client()  # the room goes on: a console on an edge sees every vote
+                assert (await late.get(f"/f/{CODE}?key={KEYS[0]}")).status_code == 303
+                snapshot = await late.connect(f"/ws/f/{CODE}")
+                assert snapshot["answers"] == PHONES
+            finally:
+                for front in fronts:
+                    await front.close()
