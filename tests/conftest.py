@@ -255,6 +255,16 @@ class Client:
 
         return await asyncio.wait_for(wait(), timeout)
 
+    async def expect_since(
+        self, mark: int, kind: str, where: Callable[[dict[str, Any]], bool] = lambda m: True, timeout: float = TIMEOUT
+    ) -> dict[str, Any]:
+        """Like `expect`, but a fitting message already read since `seen[mark]` counts: one the server may send
+        before or after another that the test awaited first (a board flush racing an acknowledgement)."""
+        for message in self.seen[mark:]:
+            if message["type"] == kind and where(message):
+                return message
+        return await self.expect(kind, where, timeout)
+
     async def close(self) -> None:
         if self.ws is not None:
             await self.ws.close()
