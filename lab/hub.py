@@ -20,9 +20,9 @@ import functools
 import logging
 from abc import ABC, abstractmethod
 from collections import Counter, deque
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from contextlib import asynccontextmanager
-from typing import ClassVar, Protocol
+from typing import Any, ClassVar, Protocol
 
 from . import tasks
 from .errors import N_, Unavailable
@@ -33,32 +33,47 @@ Deliver = Callable[[str, str], None]
 OUTGOING = 10_000  # messages waiting for a remote backend before the oldest are dropped (screens resync anyway)
 
 
-class Outbox:
-    """What one socket still has to send: direct replies and published messages, in order, bounded."""
+Write = Callable[[str], Coroutine[Any, Any, None]]
 
-    # One per socket, so kept small: slots, a list, and a future only while the sender waits (an Event weighs more).
-    __slots__ = ("_items", "_loop", "_waiter", "closed", "limit", "on_overflow", "overflowed")
+
+class Outbox:
+    """What one socket still has to send: direct replies and published messages, in order, bounded.
+
+    Once `start`ed with the socket's write, a message is written the moment it is put, in the caller's own turn of
+    the event loop: the socket's write (websockets' sans-I/O protocol under uvicorn) completes without waiting
+    whenever the connection can take more, so the usual send is one function call, not a task woken per socket
+    and per message (at 10,000 phones, a push or an acknowledgement each were a task switch). Only a write that
+    must wait (the client reads slowly) goes on when the client has taken enough, and messages put meanwhile queue
+    behind it; `limit` of them and the socket is given up. Before `start` (and in tests) messages queue and `get`
+    takes them.
+    """
+
+    # One per socket, so kept small: slots, a list, and a future only while a reader waits (an Event weighs more).
+    __slots__ = ("_ended", "_items", "_loop", "_waiter", "_write", "_writing", "closed", "failure", "limit",
+                 "overflowed")  # fmt: skip
 
     def __init__(self, limit: int) -> None:
         self.limit = limit
-        self.on_overflow: Callable[[], object] | None = None  # the socket's owner stops its sender with this
         self.overflowed = False
         self.closed = False
+        self.failure: BaseException | None = None  # what a write raised that a gone client does not explain
         self._items: list[str] = []  # a few at most, mostly none: a list weighs a tenth of an empty deque
         self._loop = asyncio.get_running_loop()
         self._waiter: asyncio.Future[None] | None = None
+        self._write: Write | None = None
+        self._ended: Callable[[], object] | None = None
+        self._writing: Coroutine[Any, Any, None] | None = None  # a write that waits for the client
 
     def put(self, message: str) -> None:
         if self.overflowed or self.closed:
             return
-        if len(self._items) >= self.limit:
-            self.overflowed = True
-            self._items.clear()
-            if self.on_overflow is not None:
-                self.on_overflow()
+        if self._write is not None and self._writing is None and not self._items:
+            self._send(message)
+        elif len(self._items) >= self.limit:
+            self._overflow()
         else:
             self._items.append(message)
-        self._wake()
+            self._wake()
 
     def begin(self, snapshot: str) -> None:
         """Put a socket's snapshot first. Whatever was published since the subscription began and came before it is
@@ -67,10 +82,76 @@ class Outbox:
             self._items.clear()
         self.put(snapshot)
 
+    def start(self, write: Write, ended: Callable[[], object]) -> None:
+        """Write what is waiting, and every message from now on, with `write`; call `ended()` once when the socket
+        can take no more (the outbox overflowed or was closed, or a write failed: `failure` says if unexpectedly)."""
+        self._write, self._ended = write, ended
+        self._drain()
+
     def close(self) -> None:
-        """Wake the sender so it can stop."""
+        """No more messages: a reader gets None, a started outbox ends (what is still queued is dropped: the client
+        resyncs from its next snapshot)."""
         self.closed = True
+        self._give_up()
         self._wake()
+        self._end()
+
+    def _send(self, message: str) -> None:
+        assert self._write is not None
+        self._go_on(self._write(message))
+
+    def _go_on(self, writing: Coroutine[Any, Any, None]) -> bool:
+        """Run a write as far as it goes now: to its end (True), unless the client reads slowly. Then it goes on by
+        itself when the future it waits for is done, as a task would drive it, without being one."""
+        try:
+            waiting = writing.send(None)
+        except StopIteration:
+            self._writing = None
+            return True
+        except Exception as error:
+            self._writing = None
+            self._fail(error)
+            return False
+        self._writing = writing
+        if isinstance(waiting, asyncio.Future):
+            waiting._asyncio_future_blocking = False  # taken, as a task takes it (asyncio's protocol for `await`)
+            waiting.add_done_callback(self._resume)
+        else:  # a bare yield: the next turn of the loop
+            self._loop.call_soon(self._resume, None)
+        return False
+
+    def _resume(self, _: object) -> None:
+        writing = self._writing
+        if writing is not None and self._go_on(writing):  # else given up meanwhile
+            self._drain()
+
+    def _give_up(self) -> None:
+        """Stop a write that waits for a client that stopped reading."""
+        writing, self._writing = self._writing, None
+        if writing is not None:
+            writing.close()
+
+    def _drain(self) -> None:
+        while self._items and self._writing is None and not (self.overflowed or self.closed or self.failure):
+            self._send(self._items.pop(0))
+
+    def _overflow(self) -> None:
+        self.overflowed = True
+        self._items.clear()
+        self._give_up()
+        self._wake()
+        self._end()
+
+    def _fail(self, error: Exception) -> None:
+        if not isinstance(error, OSError):  # an OSError: the client went (uvicorn's ClientDisconnected is one)
+            self.failure = error
+        self.closed = True
+        self._end()
+
+    def _end(self) -> None:
+        ended, self._ended = self._ended, None
+        if ended is not None:
+            ended()
 
     def _wake(self) -> None:
         waiter, self._waiter = self._waiter, None
@@ -82,7 +163,7 @@ class Outbox:
         return self._items.pop(0) if self._items and not self.overflowed else None
 
     async def get(self) -> str | None:
-        """The next message; None once the outbox overflowed or was closed."""
+        """The next message; None once the outbox overflowed or was closed (an outbox not `start`ed)."""
         while not self._items:
             if self.overflowed or self.closed:
                 return None

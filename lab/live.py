@@ -1,25 +1,28 @@
 """Websocket endpoints: phones, the projector and the facilitator console (protocol: docs/api.md).
 
-Each socket has one reader (parse, call the room through its port, queue the reply) and one sender task that
-drains the socket's bounded outbox. A socket that falls too far behind is closed and resyncs on reconnect. Bad
-input is answered with an `error` message and changes nothing; the connection carries on. A reader or sender that
-fails unexpectedly is logged and its socket closed with 1011, so nothing dies silently.
+Each socket is served in the one task the server gives it: it reads a message, calls the room through its port,
+and puts the reply in the socket's bounded outbox, which writes it at once (lab.hub.Outbox; so do messages
+published to the room). A socket that falls too far behind is closed and resyncs on reconnect. Bad input is
+answered with an `error` message and changes nothing; the connection carries on. Reading or writing that fails
+unexpectedly is logged and the socket closed with 1011, so nothing dies silently.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import re
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
+from starlette.types import Receive, Scope, Send
+from starlette.websockets import WebSocket, WebSocketState
 
 from . import access, i18n
 from .errors import (
@@ -201,6 +204,28 @@ def _is_int(value: object) -> bool:
 
 # -- endpoints ---------------------------------------------------------------------------------------------------
 
+SOCKET_PATH = re.compile(r"/ws/([rpf])/([^/]+)")
+AUDIENCES = {"r": "phone", "p": "projector", "f": "facilitator"}
+
+
+def is_socket(path: str) -> bool:
+    """Whether `path` is a room's socket (`/ws/r|p|f/<code>`: a phone, the projector, the console)."""
+    return SOCKET_PATH.fullmatch(path) is not None
+
+
+class Sockets:
+    """Every room's socket as one plain ASGI app: what the router calls for `/ws/...`, and what lab.app calls straight,
+    past Starlette's layers. It returns the socket's coroutine rather than awaiting it, so the socket's whole life
+    keeps no frame of its own."""
+
+    def __call__(self, scope: Scope, receive: Receive, send: Send) -> Coroutine[Any, Any, None]:
+        match = SOCKET_PATH.fullmatch(scope["path"])
+        assert match is not None, "routed here by its path"
+        return _serve(scope, receive, send, AUDIENCES[match[1]], match[2])
+
+
+SOCKETS = Sockets()
+
 
 def _origin_ok(websocket: WebSocket) -> bool:
     """Browsers always send Origin on a websocket upgrade; it must be this site, scheme included (no cross-site
@@ -211,18 +236,6 @@ def _origin_ok(websocket: WebSocket) -> bool:
     parts = urlsplit(origin)
     scheme = "https" if websocket.url.scheme in ("wss", "https") else "http"
     return parts.scheme == scheme and parts.netloc == websocket.headers.get("host", "")
-
-
-async def phone_socket(websocket: WebSocket) -> None:
-    await _serve(websocket, "phone")
-
-
-async def projector_socket(websocket: WebSocket) -> None:
-    await _serve(websocket, "projector")
-
-
-async def facilitator_socket(websocket: WebSocket) -> None:
-    await _serve(websocket, "facilitator")
 
 
 EXPLAINED = (Removed, CodeNeeded, TooManyConnections, Unavailable)
@@ -245,7 +258,8 @@ async def _refuse(websocket: WebSocket, error: LabError, lang: str) -> None:
     await _shut(websocket, close)
 
 
-async def _serve(websocket: WebSocket, audience: str) -> None:
+async def _serve(scope: Scope, receive: Receive, send: Send, audience: str, code: str) -> None:
+    websocket = WebSocket(scope, receive, send)  # for the handshake, the session and the close
     if not _origin_ok(websocket):
         await websocket.close(Forbidden.close or CLOSE_FAILED)  # before accepting: the handshake fails with 403
         return
@@ -254,7 +268,7 @@ async def _serve(websocket: WebSocket, audience: str) -> None:
     session = websocket.session
     lang = i18n.current.get()  # chosen for this socket by the Language middleware
     try:
-        room = await state.rooms.port(websocket.path_params["code"])  # here, or owned by another process
+        room = await state.rooms.port(code)  # here, or owned by another process
     except Unavailable as error:  # which process owns the room cannot be known now
         await _refuse(websocket, error, lang)
         return
@@ -286,7 +300,7 @@ async def _serve(websocket: WebSocket, audience: str) -> None:
         per_participant[participant] += 1
     who = Who(participant, lang, access.member_grant(session, room) if participant is not None else (None, None))
     try:
-        await _run(websocket, room, audience, who, state.hub, settings)
+        await _run(websocket, receive, send, room, audience, who, state.hub, settings)
     except Unavailable as error:  # the hub lost the other processes just now: come back in a moment
         await _refuse(websocket, error, lang)
     finally:
@@ -301,8 +315,20 @@ def _release(counter: Counter[str], key: str) -> None:
         del counter[key]
 
 
-async def _run(websocket: WebSocket, room: RoomPort, audience: str, who: Who, hub: Hub, settings: Settings) -> None:
-    """Let a socket into its room and serve it until it or its room goes away: one reader task, one sender task."""
+async def _run(
+    websocket: WebSocket,
+    receive: Receive,
+    send: Send,
+    room: RoomPort,
+    audience: str,
+    who: Who,
+    hub: Hub,
+    settings: Settings,
+) -> None:
+    """Let a socket into its room and serve it until it or its room goes away. Its messages are read in this task
+    (the server's own for the socket) and written as they come (lab.hub.Outbox): no other task per socket. Once
+    accepted, both go through the server's own `receive` and `send`, not Starlette's checks around them (the
+    busiest calls a socket makes)."""
     async with hub.subscribe(room.topic(audience)) as outbox:
         try:  # subscribed first: nothing published after the snapshot is missed
             snapshot = await room.enter(audience, who.participant, *who.grant)
@@ -313,27 +339,23 @@ async def _run(websocket: WebSocket, room: RoomPort, audience: str, who: Who, hu
         conn = Connection(websocket, outbox, who, settings)
         outbox.begin(dumps(snapshot))
         del snapshot
+        socket = _Socket(conn)
+        outbox.start(functools.partial(_write, send), socket.stop)
         room.participants_changed()
-        reader = asyncio.create_task(_read_loop(room, conn, HANDLERS[audience], settings))
-        sender = asyncio.create_task(_send_loop(websocket, outbox))
-        outbox.on_overflow = sender.cancel  # a sender stuck on a client that stopped reading
-        phone = _Phone(conn, reader)
-        unwatch = room.watch(who.participant, phone) if who.participant is not None else None
+        unwatch = room.watch(who.participant, socket) if who.participant is not None else None
         try:
-            done, _ = await asyncio.wait((reader, sender), return_when=asyncio.FIRST_COMPLETED)
+            await socket.read(receive, room, HANDLERS[audience], settings)
         finally:
-            reader.cancel()
-            sender.cancel()
+            outbox.close()  # nothing more is written: the close frame is the last
             if unwatch is not None:
                 unwatch()
-        failed = [t for t in done if not t.cancelled() and t.exception() is not None]
-        for task in failed:
-            log.error("socket task failed; closing the socket", exc_info=task.exception())
-        if phone.removed:
+        if outbox.failure is not None:
+            log.error("writing to a socket failed; closing the socket", exc_info=outbox.failure)
+        if socket.removed:
             with contextlib.suppress(Exception):  # told why, then closed: the phone does not come back
                 await asyncio.wait_for(websocket.send_text(dumps(_error_message(Removed(), who.lang))), 1.0)
             await _shut(websocket, Removed.close or CLOSE_FAILED)
-        elif failed:
+        elif socket.failed or outbox.failure is not None:
             await _shut(websocket, CLOSE_FAILED)
         elif outbox.overflowed:
             await _shut(websocket, CLOSE_TOO_SLOW)
@@ -345,16 +367,26 @@ async def _run(websocket: WebSocket, room: RoomPort, audience: str, who: Who, hu
         room.participants_changed()
 
 
-class _Phone:
-    """What the room reaches a participant's socket with (one per socket, so small: a class made per socket would
-    weigh a kilobyte)."""
+def _write(send: Send, text: str) -> Coroutine[Any, Any, None]:
+    """A message to the socket, as the ASGI server takes it (the one frame between the outbox and uvicorn)."""
+    return send({"type": "websocket.send", "text": text})  # type: ignore[return-value]
 
-    __slots__ = ("conn", "reader", "removed")
 
-    def __init__(self, conn: Connection, reader: asyncio.Task[None]) -> None:
+class _Socket:
+    """A socket once it is let in: it reads in the task it was opened in, and is what the room reaches its
+    participant with (`tell`, `kick`). `stop` ends the reading from outside (the participant removed, the outbox
+    overflowed or closed), by cancelling that task once and taking the cancellation back when reading ends. One per
+    socket, so small."""
+
+    __slots__ = ("conn", "failed", "reading", "removed", "stopped", "task")
+
+    def __init__(self, conn: Connection) -> None:
         self.conn = conn
-        self.reader = reader
+        self.task = asyncio.current_task()
+        self.reading = False
+        self.stopped = False
         self.removed = False
+        self.failed = False
 
     def tell(self, message: dict[str, Any]) -> None:
         self.conn.send(message)
@@ -362,7 +394,35 @@ class _Phone:
     def kick(self) -> None:
         """The facilitator removed this participant from the room: stop reading, then say why and close."""
         self.removed = True
-        self.reader.cancel()
+        self.stop()
+
+    def stop(self) -> None:
+        if self.stopped:
+            return
+        self.stopped = True
+        if self.reading and self.task is not None:
+            self.task.cancel()
+
+    def _took_back(self) -> bool:
+        """Whether the cancellation that ended the reading was `stop`'s alone (then it is taken back); if something
+        else cancelled the task too, theirs goes on."""
+        return self.stopped and self.task is not None and self.task.uncancel() == 0
+
+    async def read(self, receive: Receive, room: RoomPort, handlers: dict[str, Handler], settings: Settings) -> None:
+        """Serve the client's messages until it goes or `stop` is called."""
+        if self.stopped:
+            return
+        self.reading = True
+        try:
+            await _read_loop(receive, room, self.conn, handlers, settings)
+        except asyncio.CancelledError:
+            if not self._took_back():
+                raise
+        except Exception:
+            log.exception("reading a socket failed; closing the socket")
+            self.failed = True
+        finally:
+            self.reading = False
 
 
 async def _shut(websocket: WebSocket, code: int) -> None:
@@ -374,25 +434,13 @@ async def _shut(websocket: WebSocket, code: int) -> None:
         await asyncio.wait_for(websocket.close(code), 2.0)
 
 
-async def _send_loop(websocket: WebSocket, outbox: Outbox) -> None:
-    with contextlib.suppress(WebSocketDisconnect, OSError):  # the reader notices a disconnect too
-        while (message := await outbox.get()) is not None:
-            try:
-                await websocket.send_text(message)
-            except RuntimeError:  # the socket closed meanwhile
-                return
-            del message  # not kept while waiting for the next: an idle phone would hold its snapshot
-
-
-async def _read_loop(room: RoomPort, conn: Connection, handlers: dict[str, Handler], settings: Settings) -> None:
+async def _read_loop(
+    receive: Receive, room: RoomPort, conn: Connection, handlers: dict[str, Handler], settings: Settings
+) -> None:
     limit = RateLimit(settings.messages_per_second)
-    websocket = conn.websocket
     while True:
-        try:
-            received = await websocket.receive()
-        except (WebSocketDisconnect, RuntimeError):
-            return
-        if received["type"] == "websocket.disconnect":
+        received = await receive()
+        if received["type"] != "websocket.receive":  # websocket.disconnect: the client went
             return
         raw = received.get("text") or received.get("bytes") or ""
         try:

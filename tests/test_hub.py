@@ -103,17 +103,106 @@ async def test_the_memory_backend_delivers_at_once_and_counts_who_is_present() -
 
 
 async def test_an_outbox_that_overflows_drops_everything_and_says_so() -> None:
-    overflowed = []
     outbox = Outbox(limit=3)
-    outbox.on_overflow = lambda: overflowed.append(True)
     for n in range(3):
         outbox.put(f"m{n}")
     assert await outbox.get() == "m0"
     outbox.put("m3")
     outbox.put("m4")  # the fourth waiting message: the reader is too slow
-    assert overflowed == [True] and await outbox.get() is None
+    assert outbox.overflowed and await outbox.get() is None
     outbox.put("later")
     assert await outbox.get() is None  # it stays closed: the socket reconnects and resyncs
+
+
+class Socket:
+    """A socket's write as uvicorn's is: it waits only while the connection cannot take more (`writable`)."""
+
+    def __init__(self, fail: Exception | None = None) -> None:
+        self.written: list[str] = []
+        self.writable = asyncio.Event()
+        self.writable.set()
+        self.fail = fail
+        self.ended = 0
+        self.wrote = asyncio.Event()
+        self.given_up = asyncio.Event()
+
+    async def write(self, text: str) -> None:
+        try:
+            await self.writable.wait()
+        except GeneratorExit:  # given up
+            self.given_up.set()
+            raise
+        if self.fail is not None:
+            raise self.fail
+        self.written.append(text)
+        self.wrote.set()
+
+    async def until(self, count: int) -> None:
+        while len(self.written) < count:
+            self.wrote.clear()
+            await asyncio.wait_for(self.wrote.wait(), TIMEOUT)
+
+    def end(self) -> None:
+        self.ended += 1
+
+
+async def test_a_started_outbox_writes_each_message_before_put_returns_and_what_waited_first() -> None:
+    socket = Socket()
+    outbox = Outbox(limit=3)
+    outbox.put("early")
+    outbox.begin("snapshot")  # what came before the snapshot is older than it
+    outbox.put("after")
+    outbox.start(socket.write, socket.end)
+    assert socket.written == ["snapshot", "after"]
+    outbox.put("results")
+    assert socket.written == ["snapshot", "after", "results"]  # no task in between: written in put's own turn
+    outbox.close()
+    outbox.put("too late")
+    assert socket.written == ["snapshot", "after", "results"] and socket.ended == 1
+
+
+async def test_messages_wait_behind_a_write_the_client_is_slow_to_take_and_go_out_in_order() -> None:
+    socket = Socket()
+    outbox = Outbox(limit=3)
+    outbox.start(socket.write, socket.end)
+    socket.writable.clear()  # the client stops reading: its connection's buffer is full
+    outbox.put("a")
+    outbox.put("b")
+    outbox.put("c")
+    assert socket.written == []
+    socket.writable.set()
+    await socket.until(3)  # the write goes on when the client takes more, then the two behind it
+    assert socket.written == ["a", "b", "c"] and socket.ended == 0
+    outbox.put("d")
+    assert socket.written == ["a", "b", "c", "d"]  # back to writing at once
+
+
+async def test_a_client_that_stops_reading_overflows_its_outbox_and_its_stuck_write_is_given_up() -> None:
+    socket = Socket()
+    outbox = Outbox(limit=2)
+    outbox.start(socket.write, socket.end)
+    socket.writable.clear()
+    for n in range(4):  # one stuck in the write, two waiting, and one too many
+        outbox.put(f"m{n}")
+    assert outbox.overflowed and socket.ended == 1
+    await asyncio.wait_for(socket.given_up.wait(), TIMEOUT)  # the stuck write is given up
+    socket.writable.set()
+    outbox.put("m4")
+    assert socket.written == [] and socket.ended == 1
+
+
+async def test_a_write_that_fails_ends_the_outbox_and_only_an_unexplained_failure_is_kept() -> None:
+    gone = Socket(fail=ConnectionResetError())  # the client went: uvicorn raises an OSError
+    outbox = Outbox(limit=3)
+    outbox.start(gone.write, gone.end)
+    outbox.put("a")
+    outbox.put("b")
+    assert gone.ended == 1 and outbox.closed and outbox.failure is None
+    broken = Socket(fail=ValueError("a bug"))
+    outbox = Outbox(limit=3)
+    outbox.put("a")
+    outbox.start(broken.write, broken.end)
+    assert broken.ended == 1 and isinstance(outbox.failure, ValueError)
 
 
 def test_the_rate_limit_allows_bursts_of_twice_the_rate_then_refills_with_time() -> None:
