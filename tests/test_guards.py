@@ -199,13 +199,13 @@ async def test_one_participant_cannot_hold_every_socket_of_its_address(
     await second.close()
 
 
-async def test_a_socket_task_that_fails_is_logged_and_closed_with_1011(
+async def test_a_socket_whose_writing_fails_is_logged_and_closed_with_1011(
     server: Server, clients: Callable[[], Client], monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    async def broken_sender(websocket: Any, outbox: Any) -> None:
-        raise RuntimeError("sender broke")
+    async def broken(text: str) -> None:
+        raise ValueError("writing broke")  # not a client that went (an OSError): a fault of the server's
 
-    monkeypatch.setattr(live, "_send_loop", broken_sender)
+    monkeypatch.setattr(live, "_write", lambda send, text: broken(text))
     room: Room = await server.rooms.create("Kamer", [spec(**CHOICE)])
     voter = clients()
     await voter.get(f"/r/{room.code}")
@@ -216,7 +216,7 @@ async def test_a_socket_task_that_fails_is_logged_and_closed_with_1011(
         ) as ws:
             await asyncio.wait_for(ws.wait_closed(), TIMEOUT)
             assert ws.close_code == 1011
-    assert any("socket task failed" in r.message and r.exc_info for r in caplog.records)
+    assert any("writing to a socket failed" in r.message and r.exc_info for r in caplog.records)
 
 
 async def test_a_socket_from_a_page_with_another_scheme_is_refused(
