@@ -108,7 +108,7 @@ class Outbox:
         except StopIteration:
             self._writing = None
             return True
-        except Exception as error:
+        except (Exception, asyncio.CancelledError) as error:  # cancelled: what the write waited for was (not ours)
             self._writing = None
             self._fail(error)
             return False
@@ -142,7 +142,7 @@ class Outbox:
         self._wake()
         self._end()
 
-    def _fail(self, error: Exception) -> None:
+    def _fail(self, error: BaseException) -> None:
         if not isinstance(error, OSError):  # an OSError: the client went (uvicorn's ClientDisconnected is one)
             self.failure = error
         self.closed = True
