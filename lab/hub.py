@@ -183,6 +183,10 @@ class Backend(ABC):
     counted: Callable[[str], None] = staticmethod(lambda topic: None)
     """Called with a topic whose count of members in other processes changed (set by the rooms: lab.owners)."""
 
+    departed: Callable[[str], None] = staticmethod(lambda process: None)
+    """Called with the name of another process found gone without saying so (killed, or cut off from the others): set
+    by the rooms, whose owned rooms then forget the sockets that process held (lab.owners)."""
+
     @property
     def available(self) -> bool:
         """Whether messages reach the other processes now (a remote backend that lost its server: no)."""

@@ -159,6 +159,11 @@ class Exchange:
         if desk is not None:
             await desk.close()
 
+    def departed(self, process: str) -> None:
+        """Another process went without saying so (killed, or cut off): the rooms owned here forget its sockets."""
+        for desk in self._desks.values():
+            desk.forget(process)
+
     def answer(self, process: str, item: JSON, at_once: bool = False) -> None:
         """Send an item to a process. `at_once`: into the hub's queue now, behind whatever the room published before
         (a snapshot must not overtake the room's messages, nor they it)."""
@@ -383,6 +388,11 @@ class Desk:
             told = self._told[edge, participant] = _Told(self._exchange, edge, self.room.id, participant)
             told.unwatch = self.room.watch(participant, told)
         told.count += 1
+
+    def forget(self, edge: str) -> None:
+        """An edge went without its phones leaving one by one: whatever the room still has to tell them goes nowhere."""
+        for key in [key for key in self._told if key[0] == edge]:
+            self._told.pop(key).unwatch()
 
     def _leave(self, edge: str, participant: str) -> None:
         told = self._told.get((edge, participant))

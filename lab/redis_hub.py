@@ -70,6 +70,7 @@ class RedisBackend(LocalPresence, Backend):
         self._available = False
         self._topics: set[str] = set()  # subscribed here
         self._followed: set[str] = set()  # counted here, not subscribed (Backend.follow)
+        self._known: set[str] = set()  # other processes seen in presence, until their alive key expires
         self._others: dict[str, int] = {}  # the other processes' subscribers per topic, as last read
         self._task: asyncio.Task[None] | None = None
         self.connected = asyncio.Event()  # set while connected (tests await it after Redis comes back)
@@ -215,7 +216,8 @@ class RedisBackend(LocalPresence, Backend):
 
     async def _presence(self) -> None:
         """Write this process's counts and that it is alive; read the others' counts of the topics subscribed here
-        (a process whose alive key has expired is not counted, and its fields are removed)."""
+        (a process whose alive key has expired is not counted, and its fields are removed). A process seen here whose
+        alive key has gone is `departed` (once)."""
         assert self._redis is not None
         topics = sorted(self._topics | self._followed)
         async with self._redis.pipeline(transaction=False) as pipe:
@@ -229,7 +231,9 @@ class RedisBackend(LocalPresence, Backend):
                 pipe.hgetall(PREFIX + "presence:" + topic)
             replies = await pipe.execute()
         counts = dict(zip(topics, replies[-len(topics) :] if topics else [], strict=True))
-        names = sorted({field.decode() for fields in counts.values() for field in fields} - {self.name})
+        present = {field.decode() for fields in counts.values() for field in fields} - {self.name}
+        # the processes seen before count too: another process may have removed a dead one's fields first
+        names = sorted(present | self._known)
         alive = (
             dict(zip(names, await self._redis.mget([PREFIX + "alive:" + n for n in names]), strict=True))
             if names
@@ -255,6 +259,10 @@ class RedisBackend(LocalPresence, Backend):
                 for topic, process in dead:
                     pipe.hdel(PREFIX + "presence:" + topic, process)
                 await pipe.execute()
+        gone = {name for name in names if alive.get(name) is None}
+        self._known = (present | self._known) - gone
+        for process in sorted(gone):
+            self.departed(process)
         async with self._beaten:
             self._beaten.notify_all()
 

@@ -1678,6 +1678,7 @@ class Rooms:
         """Share rooms with other processes (lab.owners): each is owned by one, and served by every one."""
         self._leases, self._exchange = leases, exchange
         self._hub.backend.counted = self.counted
+        self._hub.backend.departed = exchange.departed
 
     def counted(self, topic: str) -> None:
         """Other processes have more or fewer sockets on a topic: the screens of the room it is of follow."""

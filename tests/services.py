@@ -92,9 +92,12 @@ def postgres_bindir() -> Path:
     )
 
 
-def watch_log(name: str, stream: IO[bytes], log: collections.deque[str], ready: str) -> threading.Event:
+def watch_log(
+    name: str, stream: IO[bytes], log: collections.deque[str], ready: str
+) -> tuple[threading.Event, threading.Thread]:
     """Read a server's log on a thread of its own for as long as it runs (an unread pipe would stop the server once
-    full), keeping its last lines in `log`; the event is set when a line holds `ready`, or when the log ends."""
+    full), keeping its last lines in `log`; the event is set when a line holds `ready`, or when the log ends. Join the
+    thread before closing the stream (closing it under the thread's read fails in that thread)."""
     settled = threading.Event()
 
     def read() -> None:
@@ -104,8 +107,9 @@ def watch_log(name: str, stream: IO[bytes], log: collections.deque[str], ready: 
                 settled.set()
         settled.set()
 
-    threading.Thread(target=read, name=name, daemon=True).start()
-    return settled
+    reader = threading.Thread(target=read, name=name, daemon=True)
+    reader.start()
+    return settled, reader
 
 
 class Service:
@@ -334,6 +338,7 @@ class RedisServer(Service):
         self.timeout = timeout
         self.directory: Path | None = None
         self.process: subprocess.Popen[bytes] | None = None
+        self._reader: threading.Thread | None = None
         self._log: collections.deque[str] = collections.deque(maxlen=200)
 
     @property
@@ -355,7 +360,7 @@ class RedisServer(Service):
         )
         self.process = process
         assert process.stdout is not None
-        ready = watch_log("redis-log", process.stdout, self._log, self.READY)
+        ready, self._reader = watch_log("redis-log", process.stdout, self._log, self.READY)
         if not ready.wait(self.timeout) or process.poll() is not None:
             self.stop()
             raise ServiceError(f"Redis did not start:\n{''.join(self._log)}")
@@ -372,6 +377,9 @@ class RedisServer(Service):
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait(self.timeout)
+            if self._reader is not None:  # the log read to its end
+                self._reader.join(self.timeout)
+                self._reader = None
             if process.stdout is not None:
                 process.stdout.close()
         if self.directory is not None:
@@ -398,6 +406,7 @@ class NginxServer(Service):
         self.port = 0
         self.directory: Path | None = None
         self.process: subprocess.Popen[bytes] | None = None
+        self._reader: threading.Thread | None = None
         self._log: collections.deque[str] = collections.deque(maxlen=200)
         self._served = ""
 
@@ -436,7 +445,7 @@ class NginxServer(Service):
         )  # fmt: skip
         process = self.process
         assert process.stderr is not None  # the master has bound the port once it starts its workers
-        ready = watch_log("nginx-log", process.stderr, self._log, "start worker process")
+        ready, self._reader = watch_log("nginx-log", process.stderr, self._log, "start worker process")
         if not ready.wait(self.timeout) or process.poll() is not None:
             self.stop()
             raise ServiceError(f"nginx did not start:\n{self.log()}")
@@ -462,6 +471,9 @@ class NginxServer(Service):
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait(self.timeout)
+            if self._reader is not None:  # the log read to its end
+                self._reader.join(self.timeout)
+                self._reader = None
             if process.stderr is not None:
                 process.stderr.close()
         if self.directory is not None:

@@ -219,6 +219,18 @@ async def test_a_socket_whose_writing_fails_is_logged_and_closed_with_1011(
     assert any("writing to a socket failed" in r.message and r.exc_info for r in caplog.records)
 
 
+async def test_a_socket_at_a_path_that_is_no_room_socket_is_refused_by_the_router(
+    server: Server, clients: Callable[[], Client]
+) -> None:
+    """Only `/ws/r|p|f/<code>` goes straight to lab.live (lab.app.Lab); any other socket path is Starlette's router's,
+    which refuses it in the handshake."""
+    room: Room = await server.rooms.create("Kamer", [spec(**CHOICE)])
+    for path in (f"/ws/x/{room.code}", f"/ws/r/{room.code}/meer", "/ws/r/", f"/r/{room.code}"):
+        with pytest.raises(websockets.InvalidStatus) as refused:
+            await websockets.connect(server.ws_base + path)
+        assert refused.value.response.status_code == 403, path
+
+
 async def test_a_socket_from_a_page_with_another_scheme_is_refused(
     server: Server, clients: Callable[[], Client]
 ) -> None:

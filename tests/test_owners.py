@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import db
@@ -158,6 +158,28 @@ async def test_a_participant_removed_by_the_owner_is_closed_on_the_edge(cluster:
     with pytest.raises(Exception):  # noqa: B017 (the close arrives instead of a snapshot)
         await again.connect(f"/ws/r/{room.code}")
     assert again.ws is not None and again.ws.close_code == 4403 and again.seen[0]["error"] == "removed"
+
+
+async def test_the_owner_forgets_the_phones_of_an_edge_that_died_without_a_word(cluster: Cluster) -> None:
+    """An edge that is killed never says that its phones left: the owner notices once the edge's alive key in Redis
+    has expired, and its room stops keeping a way to reach those phones (it would grow with every edge that died)."""
+    owner, edge, other = cluster.servers
+    room, _ = await pushed_with_phone(cluster, owner, edge)
+    await phone_on(cluster, other, room.code)
+    assert len(room._phones) == 2  # a participant on each edge, reachable through it
+
+    async def beats_until(done: Callable[[], bool]) -> None:
+        while not done():
+            await owner.app.state.hub.backend.next_beat()
+
+    await asyncio.wait_for(beats_until(lambda: room.participants() == 2), TIMEOUT)  # the owner has seen both edges
+    listener = edge.app.state.hub.backend._task  # the edge dies: its beats stop, nothing is removed
+    listener.cancel()
+    await asyncio.gather(listener, return_exceptions=True)
+    edge.app.state.hub.backend._task = None
+    # three beats of the edge's alive key, then one of the owner's
+    await asyncio.wait_for(beats_until(lambda: len(room._phones) == 1), TIMEOUT)
+    assert len(room._phones) == 1  # the phone on the living edge is still reachable
 
 
 async def test_when_the_owner_stops_another_process_takes_the_room_over_from_the_store(cluster: Cluster) -> None:

@@ -77,6 +77,8 @@ async def test_presence_counts_the_phones_of_every_process_and_forgets_a_process
     redis_server: RedisServer,
 ) -> None:
     one, two = await hub_on(redis_server, "one"), await hub_on(redis_server, "two")
+    departed: list[str] = []
+    backend(one).departed = departed.append
     try:
         async with (
             one.subscribe("ABC:phone"), one.subscribe("ABC:phone"), one.subscribe("ABC:phone"),
@@ -92,6 +94,9 @@ async def test_presence_counts_the_phones_of_every_process_and_forgets_a_process
             task.cancel()
             await asyncio.gather(task, return_exceptions=True)
             await until(one, lambda: one.count("ABC:phone") == 3)
+            assert departed == ["two"]  # said once, in the same beat (the rooms it owns forget two's sockets)
+            await backend(one).next_beat()
+            assert departed == ["two"]
         await until(one, lambda: one.count("ABC:phone") == 0)
     finally:
         await one.stop()
