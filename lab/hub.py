@@ -49,8 +49,8 @@ class Outbox:
     """
 
     # One per socket, so kept small: slots, a list, and a future only while a reader waits (an Event weighs more).
-    __slots__ = ("_ended", "_items", "_loop", "_waiter", "_write", "_writing", "closed", "failure", "limit",
-                 "overflowed")  # fmt: skip
+    __slots__ = ("_ended", "_gone", "_items", "_loop", "_waiter", "_write", "_writing", "closed", "failure",
+                 "limit", "overflowed")  # fmt: skip
 
     def __init__(self, limit: int) -> None:
         self.limit = limit
@@ -62,6 +62,7 @@ class Outbox:
         self._waiter: asyncio.Future[None] | None = None
         self._write: Write | None = None
         self._ended: Callable[[], object] | None = None
+        self._gone: tuple[type[BaseException], ...] = (OSError,)
         self._writing: Coroutine[Any, Any, None] | None = None  # a write that waits for the client
 
     def put(self, message: str) -> None:
@@ -82,11 +83,17 @@ class Outbox:
             self._items.clear()
         self.put(snapshot)
 
-    def start(self, write: Write, ended: Callable[[], object]) -> None:
+    def start(
+        self, write: Write, ended: Callable[[], object], gone: tuple[type[BaseException], ...] = (OSError,)
+    ) -> None:
         """Write what is waiting, and every message from now on, with `write`; call `ended()` once when the socket
-        can take no more (the outbox overflowed or was closed, or a write failed: `failure` says if unexpectedly)."""
-        self._write, self._ended = write, ended
-        self._drain()
+        can take no more: the outbox overflowed or was closed (also before it started), or a write failed. A write
+        that raises one of `gone` means the client went; anything else is kept in `failure`."""
+        self._write, self._ended, self._gone = write, ended, gone
+        if self.overflowed or self.closed:
+            self._end()
+        else:
+            self._drain()
 
     def close(self) -> None:
         """No more messages: a reader gets None, a started outbox ends (what is still queued is dropped: the client
@@ -143,7 +150,7 @@ class Outbox:
         self._end()
 
     def _fail(self, error: BaseException) -> None:
-        if not isinstance(error, OSError):  # an OSError: the client went (uvicorn's ClientDisconnected is one)
+        if not isinstance(error, self._gone):
             self.failure = error
         self.closed = True
         self._end()

@@ -340,12 +340,13 @@ async def _run(
         outbox.begin(dumps(snapshot))
         del snapshot
         socket = _Socket(conn)
-        outbox.start(functools.partial(_write, send), socket.stop)
+        outbox.start(functools.partial(_write, send), socket.stop, GONE)
         room.participants_changed()
         unwatch = room.watch(who.participant, socket) if who.participant is not None else None
         try:
             await socket.read(receive, room, HANDLERS[audience], settings)
         finally:
+            ended_by_server = outbox.closed and outbox.failure is None  # the hub closed it (the room went, a lost link)
             outbox.close()  # nothing more is written: the close frame is the last
             if unwatch is not None:
                 unwatch()
@@ -361,10 +362,16 @@ async def _run(
             await _shut(websocket, CLOSE_TOO_SLOW)
         elif room.deleted:
             await _shut(websocket, NotFound.close or CLOSE_FAILED)
-        elif room.moved or not hub.available:  # the client comes back to the room's owner, or once Redis is back
+        elif room.moved or not hub.available or ended_by_server:  # to the room's owner, once Redis is back, or anew
             await _shut(websocket, CLOSE_TRY_AGAIN)
     if not room.deleted and not room.moved:
         room.participants_changed()
+
+
+GONE = (OSError, RuntimeError)
+"""What the server's `send` raises once the client has gone: uvicorn's ClientDisconnected (an OSError), or, after it
+closed the connection itself (a keepalive ping not answered, a frame it could not parse), a RuntimeError for any
+message after its close (ASGI's rule)."""
 
 
 def _write(send: Send, text: str) -> Coroutine[Any, Any, None]:
@@ -400,7 +407,10 @@ class _Socket:
         if self.stopped:
             return
         self.stopped = True
-        if self.reading and self.task is not None:
+        # From another task (the room, a publisher), the reading is cancelled. From this socket's own task (a reply
+        # it wrote failed), the loop sees `stopped` before it reads again: cancelling the running task would be
+        # felt at its next wait, after the reading, wherever that is.
+        if self.reading and self.task is not None and self.task is not asyncio.current_task():
             self.task.cancel()
 
     def _took_back(self) -> bool:
@@ -414,7 +424,7 @@ class _Socket:
             return
         self.reading = True
         try:
-            await _read_loop(receive, room, self.conn, handlers, settings)
+            await _read_loop(receive, room, self, handlers, settings)
         except asyncio.CancelledError:
             if not self._took_back():
                 raise
@@ -435,10 +445,11 @@ async def _shut(websocket: WebSocket, code: int) -> None:
 
 
 async def _read_loop(
-    receive: Receive, room: RoomPort, conn: Connection, handlers: dict[str, Handler], settings: Settings
+    receive: Receive, room: RoomPort, socket: _Socket, handlers: dict[str, Handler], settings: Settings
 ) -> None:
     limit = RateLimit(settings.messages_per_second)
-    while True:
+    conn = socket.conn
+    while not socket.stopped:
         received = await receive()
         if received["type"] != "websocket.receive":  # websocket.disconnect: the client went
             return

@@ -71,6 +71,7 @@ class RedisBackend(LocalPresence, Backend):
         self._topics: set[str] = set()  # subscribed here
         self._followed: set[str] = set()  # counted here, not subscribed (Backend.follow)
         self._known: set[str] = set()  # other processes seen in presence, until their alive key expires
+        self._alive = False  # whether this process's alive key was written since it last (re)connected
         self._others: dict[str, int] = {}  # the other processes' subscribers per topic, as last read
         self._task: asyncio.Task[None] | None = None
         self.connected = asyncio.Event()  # set while connected (tests await it after Redis comes back)
@@ -169,6 +170,7 @@ class RedisBackend(LocalPresence, Backend):
         pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
         await pubsub.subscribe(CONTROL, *(PREFIX + topic for topic in self._topics))
         self._pubsub = pubsub
+        self._alive = False  # (its key may have run out while Redis was away: every socket closed then already)
         await self._presence()
         self._available = True
         self.connected.set()
@@ -217,11 +219,11 @@ class RedisBackend(LocalPresence, Backend):
     async def _presence(self) -> None:
         """Write this process's counts and that it is alive; read the others' counts of the topics subscribed here
         (a process whose alive key has expired is not counted, and its fields are removed). A process seen here whose
-        alive key has gone is `departed` (once)."""
+        alive key has gone is `departed`; this process, finding its own gone, acts as departed."""
         assert self._redis is not None
         topics = sorted(self._topics | self._followed)
         async with self._redis.pipeline(transaction=False) as pipe:
-            pipe.set(PREFIX + "alive:" + self.name, "1", ex=max(1, math.ceil(3 * self._beat)))
+            pipe.set(PREFIX + "alive:" + self.name, "1", ex=max(1, math.ceil(3 * self._beat)), get=True)
             for topic in topics:
                 if self._present[topic]:
                     pipe.hset(PREFIX + "presence:" + topic, self.name, self._present[topic])
@@ -230,6 +232,14 @@ class RedisBackend(LocalPresence, Backend):
             for topic in topics:
                 pipe.hgetall(PREFIX + "presence:" + topic)
             replies = await pipe.execute()
+        if replies[0] is None and self._alive:
+            # Our alive key ran out while we lived (the loop stalled for three beats): the others took this process
+            # for gone, and the rooms they own forgot its sockets. So it acts as gone: every socket closes, and its
+            # client comes back and is known afresh.
+            log.warning("this process was taken for gone (no beat for %.0f s): its sockets reconnect", 3 * self._beat)
+            if self._lost is not None:
+                self._lost()
+        self._alive = True
         counts = dict(zip(topics, replies[-len(topics) :] if topics else [], strict=True))
         present = {field.decode() for fields in counts.values() for field in fields} - {self.name}
         # the processes seen before count too: another process may have removed a dead one's fields first

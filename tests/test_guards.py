@@ -16,6 +16,7 @@ import pytest
 import websockets
 from argon2 import PasswordHasher
 from conftest import CHOICE, PASSWORD, TIMEOUT, Client, Server, facilitator, phone, spec
+from websockets.frames import Close, Frame, Opcode
 
 from lab import export, live, tasks
 from lab.rooms import Room
@@ -217,6 +218,24 @@ async def test_a_socket_whose_writing_fails_is_logged_and_closed_with_1011(
             await asyncio.wait_for(ws.wait_closed(), TIMEOUT)
             assert ws.close_code == 1011
     assert any("writing to a socket failed" in r.message and r.exc_info for r in caplog.records)
+
+
+async def test_a_reply_that_fails_because_the_client_just_closed_ends_its_socket_cleanly(
+    server: Server, clients: Callable[[], Client]
+) -> None:
+    """A ping and a close frame in one write: the server reads both before it answers, so writing the pong fails
+    (the client went) in the socket's own task. The socket ends as for any client that went; its task must not be
+    left cancelled (a cancellation would be felt at its next wait: leaving the room, unsubscribing)."""
+    room: Room = await server.rooms.create("Kamer", [spec(**CHOICE)])
+    member, _ = await phone(clients, room)
+    assert member.ws is not None
+    ping = Frame(Opcode.TEXT, b'{"type":"ping"}').serialize(mask=True, extensions=[])
+    close = Frame(Opcode.CLOSE, Close(1000, "").serialize()).serialize(mask=True, extensions=[])
+    running = set(server._server.server_state.tasks)  # the socket's task among them
+    member.ws.transport.write(ping + close)
+    await asyncio.wait_for(asyncio.gather(*running, return_exceptions=True), TIMEOUT)
+    assert [t for t in running if t.cancelled()] == []
+    assert room.participants() == 0 and server.app.state.participant_sockets == {}
 
 
 async def test_a_socket_at_a_path_that_is_no_room_socket_is_refused_by_the_router(

@@ -205,6 +205,25 @@ async def test_a_write_that_fails_ends_the_outbox_and_only_an_unexplained_failur
     assert broken.ended == 1 and isinstance(outbox.failure, ValueError)
 
 
+async def test_an_outbox_ended_before_it_started_says_so_when_it_starts() -> None:
+    """The hub can close a socket's outbox (a lost link, a room gone) or it can overflow while the socket is still
+    being let in; the socket must still hear of it, or it would stay open and silent."""
+    for end in (Outbox.close, lambda outbox: [outbox.put(f"m{n}") for n in range(4)]):
+        socket = Socket()
+        outbox = Outbox(limit=3)
+        end(outbox)
+        outbox.start(socket.write, socket.end)
+        assert socket.ended == 1 and socket.written == []
+
+
+async def test_what_counts_as_a_client_that_went_is_the_socket_s_to_say() -> None:
+    socket = Socket(fail=RuntimeError("after sending 'websocket.close'"))  # the server closed it itself
+    outbox = Outbox(limit=3)
+    outbox.start(socket.write, socket.end, gone=(OSError, RuntimeError))
+    outbox.put("a")
+    assert socket.ended == 1 and outbox.failure is None
+
+
 def test_the_rate_limit_allows_bursts_of_twice_the_rate_then_refills_with_time() -> None:
     now = [0.0]
     limit = RateLimit(5.0, clock=lambda: now[0])

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Callable
 
 import pytest
 from conftest import CHOICE, Client, Server, spec
+from redis.asyncio import Redis
 from services import RedisServer
 from websockets.exceptions import ConnectionClosed
 
@@ -102,6 +103,28 @@ async def test_presence_counts_the_phones_of_every_process_and_forgets_a_process
         await one.stop()
         backend(two)._task = None
         await two.stop()
+
+
+async def test_a_process_taken_for_gone_while_it_lived_closes_its_sockets(redis_server: RedisServer) -> None:
+    """Its alive key ran out (its loop stalled for three beats, say): the others forgot its sockets, so at its next
+    beat it closes them all, and their clients come back to be known afresh."""
+    one = await hub_on(redis_server, "one")
+    try:
+        async with one.subscribe("ABC:phone") as outbox:
+            await backend(one).next_beat()
+            client = Redis.from_url(redis_server.url)
+            try:
+                assert await client.delete("lab:alive:one") == 1  # as if it had expired
+            finally:
+                await client.aclose()
+            await backend(one).next_beat()
+            assert outbox.closed and await asyncio.wait_for(outbox.get(), TIMEOUT) is None
+            assert backend(one).available  # Redis itself is there: new sockets are let in
+        async with one.subscribe("ABC:phone") as again:
+            await backend(one).next_beat()
+            assert not again.closed
+    finally:
+        await one.stop()
 
 
 async def test_a_process_that_stops_leaves_the_count_at_once(redis_server: RedisServer) -> None:
