@@ -43,6 +43,7 @@ log = logging.getLogger(__name__)
 PREFIX = "lab:"
 CONTROL = PREFIX + "control"  # always subscribed, so the listener has a connection even before the first topic
 BEAT = 1.0  # seconds between presence writes and reads
+GONE_AFTER = 60.0  # seconds without its alive key before a process is taken for departed (not merely slow)
 OWNER = PREFIX + "owner:"
 PAUSES = (0.05, 0.1, 0.2, 0.5, 1.0, 2.0)  # between attempts to reach a lost Redis (the last one repeats)
 
@@ -57,9 +58,13 @@ class RedisBackend(LocalPresence, Backend):
         beat: float = BEAT,
         pause: Callable[[float], Awaitable[None]] = asyncio.sleep,
         name: str | None = None,
+        gone_after: float = GONE_AFTER,
     ) -> None:
         super().__init__()
         self.url = url
+        # A process whose alive key has been gone this long is `departed`. Its key runs out after three beats, which
+        # a process under heavy load can miss and live on; forgetting its sockets then would cut its phones off.
+        self.gone_after = gone_after
         self.name = name or secrets.token_hex(6)  # this process, in presence hashes
         self._beat = beat
         self._pause = pause  # between reconnection attempts (a parameter, so tests need not wait)
@@ -70,8 +75,8 @@ class RedisBackend(LocalPresence, Backend):
         self._available = False
         self._topics: set[str] = set()  # subscribed here
         self._followed: set[str] = set()  # counted here, not subscribed (Backend.follow)
-        self._known: set[str] = set()  # other processes seen in presence, until their alive key expires
-        self._alive = False  # whether this process's alive key was written since it last (re)connected
+        self._known: dict[str, float | None] = {}  # other processes seen in presence -> since when without a key
+        self._beaten_at: float | None = None  # this process's last beat since it last (re)connected
         self._others: dict[str, int] = {}  # the other processes' subscribers per topic, as last read
         self._task: asyncio.Task[None] | None = None
         self.connected = asyncio.Event()  # set while connected (tests await it after Redis comes back)
@@ -170,7 +175,7 @@ class RedisBackend(LocalPresence, Backend):
         pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
         await pubsub.subscribe(CONTROL, *(PREFIX + topic for topic in self._topics))
         self._pubsub = pubsub
-        self._alive = False  # (its key may have run out while Redis was away: every socket closed then already)
+        self._beaten_at = None  # (its key may have run out while Redis was away: every socket closed then already)
         await self._presence()
         self._available = True
         self.connected.set()
@@ -219,7 +224,8 @@ class RedisBackend(LocalPresence, Backend):
     async def _presence(self) -> None:
         """Write this process's counts and that it is alive; read the others' counts of the topics subscribed here
         (a process whose alive key has expired is not counted, and its fields are removed). A process seen here whose
-        alive key has gone is `departed`; this process, finding its own gone, acts as departed."""
+        alive key has been gone for `gone_after` is `departed`; this process, after a stall as long, acts as
+        departed."""
         assert self._redis is not None
         topics = sorted(self._topics | self._followed)
         async with self._redis.pipeline(transaction=False) as pipe:
@@ -232,18 +238,20 @@ class RedisBackend(LocalPresence, Backend):
             for topic in topics:
                 pipe.hgetall(PREFIX + "presence:" + topic)
             replies = await pipe.execute()
-        if replies[0] is None and self._alive:
-            # Our alive key ran out while we lived (the loop stalled for three beats): the others took this process
-            # for gone, and the rooms they own forgot its sockets. So it acts as gone: every socket closes, and its
-            # client comes back and is known afresh.
-            log.warning("this process was taken for gone (no beat for %.0f s): its sockets reconnect", 3 * self._beat)
+        now = asyncio.get_running_loop().time()
+        if replies[0] is None and self._beaten_at is not None and now - self._beaten_at >= self.gone_after:
+            # This process stalled so long that the others took it for departed, and the rooms they own forgot its
+            # sockets. So it acts as departed: every socket closes, and its client comes back and is known afresh.
+            log.warning(
+                "this process was taken for gone (no beat for %.0f s): its sockets reconnect", now - self._beaten_at
+            )
             if self._lost is not None:
                 self._lost()
-        self._alive = True
+        self._beaten_at = now
         counts = dict(zip(topics, replies[-len(topics) :] if topics else [], strict=True))
         present = {field.decode() for fields in counts.values() for field in fields} - {self.name}
         # the processes seen before count too: another process may have removed a dead one's fields first
-        names = sorted(present | self._known)
+        names = sorted(present | self._known.keys())
         alive = (
             dict(zip(names, await self._redis.mget([PREFIX + "alive:" + n for n in names]), strict=True))
             if names
@@ -269,10 +277,13 @@ class RedisBackend(LocalPresence, Backend):
                 for topic, process in dead:
                     pipe.hdel(PREFIX + "presence:" + topic, process)
                 await pipe.execute()
-        gone = {name for name in names if alive.get(name) is None}
-        self._known = (present | self._known) - gone
-        for process in sorted(gone):
-            self.departed(process)
+        for name in names:
+            missing_since = None if alive.get(name) is not None else (self._known.get(name) or now)
+            if missing_since is not None and now - missing_since >= self.gone_after:
+                del self._known[name]
+                self.departed(name)
+            else:
+                self._known[name] = missing_since
         async with self._beaten:
             self._beaten.notify_all()
 
