@@ -86,10 +86,9 @@ class Who:
 class Connection:
     """One open socket: who it is, its outbox and its language."""
 
-    __slots__ = ("asks", "lang", "outbox", "participant", "upvotes", "websocket")
+    __slots__ = ("asks", "lang", "outbox", "participant", "upvotes")
 
-    def __init__(self, websocket: WebSocket, outbox: Outbox, who: Who, settings: Settings) -> None:
-        self.websocket = websocket
+    def __init__(self, outbox: Outbox, who: Who, settings: Settings) -> None:
         self.outbox = outbox
         self.lang = who.lang
         self.participant = who.participant
@@ -336,7 +335,7 @@ async def _run(
             await _refuse(websocket, error, who.lang)
             return
         await websocket.accept()
-        conn = Connection(websocket, outbox, who, settings)
+        conn = Connection(outbox, who, settings)
         outbox.begin(dumps(snapshot))
         del snapshot
         socket = _Socket(conn)
@@ -420,11 +419,30 @@ class _Socket:
 
     async def read(self, receive: Receive, room: RoomPort, handlers: dict[str, Handler], settings: Settings) -> None:
         """Serve the client's messages until it goes or `stop` is called."""
-        if self.stopped:
-            return
+        limit = RateLimit(settings.messages_per_second)
+        conn = self.conn
         self.reading = True
         try:
-            await _read_loop(receive, room, self, handlers, settings)
+            while not self.stopped:
+                received = await receive()
+                if received["type"] != "websocket.receive":  # websocket.disconnect: the client went
+                    return
+                raw = received.get("text") or received.get("bytes") or ""
+                try:
+                    if not limit.allow():  # every frame counts, the oversized and the unreadable too
+                        raise RateLimited()
+                    if len(raw) > settings.max_message_bytes:
+                        raise TooLarge(N_("This message is too large."))
+                    reply = await _handle(room, conn, handlers, raw)
+                except LabError as error:
+                    conn.error(error)
+                    continue
+                except Exception:  # never let one message take the connection down
+                    log.exception("message handler failed")
+                    conn.error(ServerError())
+                    continue
+                if reply:
+                    conn.send(reply)
         except asyncio.CancelledError:
             if not self._took_back():
                 raise
@@ -442,33 +460,6 @@ async def _shut(websocket: WebSocket, code: int) -> None:
     returns."""
     with contextlib.suppress(Exception):
         await asyncio.wait_for(websocket.close(code), 2.0)
-
-
-async def _read_loop(
-    receive: Receive, room: RoomPort, socket: _Socket, handlers: dict[str, Handler], settings: Settings
-) -> None:
-    limit = RateLimit(settings.messages_per_second)
-    conn = socket.conn
-    while not socket.stopped:
-        received = await receive()
-        if received["type"] != "websocket.receive":  # websocket.disconnect: the client went
-            return
-        raw = received.get("text") or received.get("bytes") or ""
-        try:
-            if not limit.allow():  # every frame counts, the oversized and the unreadable too
-                raise RateLimited()
-            if len(raw) > settings.max_message_bytes:
-                raise TooLarge(N_("This message is too large."))
-            reply = await _handle(room, conn, handlers, raw)
-        except LabError as error:
-            conn.error(error)
-            continue
-        except Exception:  # never let one message take the connection down
-            log.exception("message handler failed")
-            conn.error(ServerError())
-            continue
-        if reply:
-            conn.send(reply)
 
 
 async def _handle(
