@@ -333,10 +333,7 @@ class Leases:
 
     async def stop(self) -> None:
         """Give up every room held here at once (its edges notice within a beat), and disconnect."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await tasks.stop(self._task)
         for code in list(self._held):
             await self.release(code)
         if self._redis is not None:
