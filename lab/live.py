@@ -226,15 +226,17 @@ class Sockets:
 SOCKETS = Sockets()
 
 
-def _origin_ok(websocket: WebSocket) -> bool:
+def _origin_ok(scope: Scope) -> bool:
     """Browsers always send Origin on a websocket upgrade; it must be this site, scheme included (no cross-site
-    sockets, and no plain-http page steering an https server's room)."""
-    origin = websocket.headers.get("origin")
+    sockets, and no plain-http page steering an https server's room). Read from the scope's headers in one pass:
+    Starlette's `headers.get` raises and catches a KeyError for a header that is absent, once per phone."""
+    headers: dict[bytes, bytes] = dict(scope["headers"])
+    origin = headers.get(b"origin")
     if origin is None:
         return True  # not a browser (a script or a test client): cookies are what protect the room
-    parts = urlsplit(origin)
-    scheme = "https" if websocket.url.scheme in ("wss", "https") else "http"
-    return parts.scheme == scheme and parts.netloc == websocket.headers.get("host", "")
+    parts = urlsplit(origin.decode("latin-1"))
+    scheme = "https" if scope.get("scheme") in ("wss", "https") else "http"
+    return parts.scheme == scheme and parts.netloc == headers.get(b"host", b"").decode("latin-1")
 
 
 EXPLAINED = (Removed, CodeNeeded, TooManyConnections, Unavailable)
@@ -259,7 +261,7 @@ async def _refuse(websocket: WebSocket, error: LabError, lang: str) -> None:
 
 async def _serve(scope: Scope, receive: Receive, send: Send, audience: str, code: str) -> None:
     websocket = WebSocket(scope, receive, send)  # for the handshake, the session and the close
-    if not _origin_ok(websocket):
+    if not _origin_ok(scope):
         await websocket.close(Forbidden.close or CLOSE_FAILED)  # before accepting: the handshake fails with 403
         return
     state = websocket.app.state

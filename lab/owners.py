@@ -203,7 +203,7 @@ class RemoteRoom:
         self.moved = False
         self._exchange = exchange
         self._phones: dict[str, set[Watcher]] = {}  # participant -> their sockets here
-        self._pages: dict[str, tuple[float, asyncio.Future[str | None]]] = {}  # language -> (when asked, the page)
+        self._pages: dict[str, tuple[float, asyncio.Future[bytes | None]]] = {}  # language -> (when asked, the page)
 
     def topic(self, audience: str) -> str:
         return topic(self.id, audience)
@@ -261,7 +261,7 @@ class RemoteRoom:
     async def upvote(self, participant: str, question: int, round_: int, item: object, up: object) -> bool:
         return bool(await self._exchange.call(self, "upvote", participant, question, round_, item, up))
 
-    async def kept_page(self, lang: str) -> str | None:
+    async def kept_page(self, lang: str) -> bytes | None:
         """The phone's page as the owner keeps it for this language (lab.pages), for this edge to put each phone's
         own values in; asked for once every PAGE_KEPT seconds, however many phones arrive. None: the owner serves
         this room's phones a page of their own (a room for members), or cannot be reached now."""
@@ -274,7 +274,7 @@ class RemoteRoom:
             del self._pages[lang]  # asked again by the next phone
         return page
 
-    async def _kept_page(self, lang: str) -> str | None:
+    async def _kept_page(self, lang: str) -> bytes | None:
         request: dict[str, JSON] = {
             "http_version": "1.1", "method": "GET", "scheme": "http", "path": f"/r/{self.code}", "query_string": "",
             "headers": [["accept-language", lang], [KEPT_PAGE, "1"]], "client": None, "server": None, "body": "",
@@ -283,7 +283,7 @@ class RemoteRoom:
             status, _, content = await self.forward(request)
         except LabError:
             return None
-        return base64.b64decode(str(content)).decode() if status == 200 else None
+        return base64.b64decode(str(content)) if status == 200 else None
 
     async def forward(self, request: dict[str, JSON]) -> list[JSON]:
         """A request for one of the room's pages, answered by the owner: [status, headers, body in base64]."""
