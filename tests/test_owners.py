@@ -170,7 +170,7 @@ async def test_the_owner_forgets_the_phones_of_an_edge_that_died_without_a_word(
 
     async def beats_until(done: Callable[[], bool]) -> None:
         while not done():
-            await owner.app.state.hub.backend.next_beat()
+            await asyncio.wait_for(owner.app.state.hub.backend.next_beat(), TIMEOUT)
 
     await asyncio.wait_for(beats_until(lambda: room.participants() == 2), TIMEOUT)  # the owner has seen both edges
     owner.app.state.hub.backend.gone_after = 0.0  # (a minute by default: a process under load may miss beats)

@@ -45,6 +45,12 @@ def backend(hub: Hub) -> RedisBackend:
     return hub.backend
 
 
+async def beat(hub: Hub) -> None:
+    """Await the next presence beat of `hub` (fails after TIMEOUT: a listener that stopped beating fails the test
+    at once, not when the suite's timeout ends it)."""
+    await asyncio.wait_for(backend(hub).next_beat(), TIMEOUT)
+
+
 async def until(hub: Hub, condition: Callable[[], bool]) -> None:
     """Await presence beats of `hub` until `condition` holds (fails after TIMEOUT)."""
 
@@ -102,7 +108,7 @@ async def test_presence_counts_the_phones_of_every_process_and_forgets_a_process
                 await until(one, lambda: one.count("ABC:phone") == 4)
                 assert departed == ["two"]  # said once, in the same beat (the rooms it owns forget two's sockets)
                 await until(patient, lambda: patient.count("ABC:phone") == 4)  # not counted, but not yet departed
-                await backend(one).next_beat()
+                await beat(one)
                 assert departed == ["two"]
         await until(one, lambda: one.count("ABC:phone") == 0)
     finally:
@@ -118,17 +124,17 @@ async def test_a_process_taken_for_gone_while_it_lived_closes_its_sockets(redis_
     one = await hub_on(redis_server, "one")
     try:
         async with one.subscribe("ABC:phone") as outbox:
-            await backend(one).next_beat()
+            await beat(one)
             client = Redis.from_url(redis_server.url)
             try:
                 assert await client.delete("lab:alive:one") == 1  # as if it had expired
             finally:
                 await client.aclose()
-            await backend(one).next_beat()
+            await beat(one)
             assert outbox.closed and await asyncio.wait_for(outbox.get(), TIMEOUT) is None
             assert backend(one).available  # Redis itself is there: new sockets are let in
         async with one.subscribe("ABC:phone") as again:
-            await backend(one).next_beat()
+            await beat(one)
             assert not again.closed
     finally:
         await one.stop()
@@ -140,8 +146,8 @@ async def test_a_process_that_stops_leaves_the_count_at_once(redis_server: Redis
         async with one.subscribe("ABC:phone"), two.subscribe("ABC:phone"), two.subscribe("ABC:phone"):
             await until(one, lambda: one.count("ABC:phone") == 3)
             await two.stop()  # its fields are removed as it stops, not three beats later
-            await backend(one).next_beat()
-            await backend(one).next_beat()  # a whole beat after the stop
+            await beat(one)
+            await beat(one)  # a whole beat after the stop
             assert one.count("ABC:phone") == 1
     finally:
         await one.stop()
