@@ -29,6 +29,7 @@ import itertools
 import logging
 import re
 import time
+from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -320,6 +321,7 @@ class Desk:
         self._exchange = exchange
         self._stop: Callable[[], Awaitable[None]] | None = None
         self._told: dict[tuple[str, str], _Told] = {}  # (edge, participant) -> its sockets there
+        self._forgotten: Counter[str] = Counter()  # edge -> how often it was forgotten (an enter spans a forget)
         self._tasks: set[asyncio.Task[None]] = set()
 
     async def open(self) -> None:
@@ -355,8 +357,9 @@ class Desk:
         try:
             match method, args:
                 case "enter", [str(audience), participant, typed, home]:
+                    forgotten = self._forgotten[edge]
                     value: JSON = await room.enter(audience, participant, typed, home)
-                    if isinstance(participant, str):
+                    if isinstance(participant, str) and self._forgotten[edge] == forgotten:  # not forgotten meanwhile
                         self._enter(edge, participant)
                     at_once = True  # behind the room's messages before it, ahead of those after it
                 case "vote", [str(participant), str(vote_id), int(question), int(round_), value]:
@@ -391,6 +394,7 @@ class Desk:
 
     def forget(self, edge: str) -> None:
         """An edge went without its phones leaving one by one: whatever the room still has to tell them goes nowhere."""
+        self._forgotten[edge] += 1
         for key in [key for key in self._told if key[0] == edge]:
             self._told.pop(key).unwatch()
 

@@ -183,6 +183,32 @@ async def test_the_owner_forgets_the_phones_of_an_edge_that_died_without_a_word(
     assert len(room._phones) == 1  # the phone on the living edge is still reachable
 
 
+async def test_a_phone_entering_through_an_edge_as_the_owner_forgets_that_edge_is_not_kept(
+    cluster: Cluster, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The owner forgot an edge (taken for dead) while a phone's entry through it was still being carried out: the
+    entry, once done, must not leave the room a way to reach that phone through the forgotten edge, which nothing
+    would ever remove."""
+    owner, edge, _ = cluster.servers
+    room, _ = await pushed_with_phone(cluster, owner, edge)
+    entering, go_on = asyncio.Event(), asyncio.Event()
+    enter = room.enter
+
+    async def held(*args: Any) -> Any:
+        entering.set()
+        await go_on.wait()
+        return await enter(*args)
+
+    monkeypatch.setattr(room, "enter", held)
+    second = asyncio.create_task(phone_on(cluster, edge, room.code))
+    await asyncio.wait_for(entering.wait(), TIMEOUT)
+    owner.app.state.hub.backend.departed(edge.app.state.hub.backend.name)  # as the owner's beat would say
+    assert room._phones == {}  # the first phone, reached through that edge, is forgotten
+    go_on.set()
+    await asyncio.wait_for(second, TIMEOUT)  # (the edge lives on here: it gets its snapshot)
+    assert room._phones == {}
+
+
 async def test_when_the_owner_stops_another_process_takes_the_room_over_from_the_store(cluster: Cluster) -> None:
     owner, edge, other = cluster.servers
     room, voter = await pushed_with_phone(cluster, owner, edge)
