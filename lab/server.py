@@ -46,9 +46,15 @@ class Limits:
         self.pending: Counter[str] = Counter()
 
 
-def _address(info: object) -> tuple[str, int] | None:
-    """A socket's (host, port), from what asyncio's transport holds (an IPv6 address comes with two more)."""
-    return (str(info[0]), int(info[1])) if isinstance(info, tuple) and len(info) >= 2 else None
+def _addresses(transport: asyncio.BaseTransport) -> tuple[tuple[str, int] | None, tuple[str, int] | None, bool]:
+    """A connection's own (host, port), its client's, and whether it is TLS, from what asyncio read as it accepted the
+    connection (uvicorn asks the socket again: a system call each, 3% of a join storm)."""
+
+    def address(info: object) -> tuple[str, int] | None:  # (an IPv6 address comes with two more fields)
+        return (str(info[0]), int(info[1])) if isinstance(info, tuple) and len(info) >= 2 else None
+
+    sockname, peername = transport.get_extra_info("sockname"), transport.get_extra_info("peername")
+    return address(sockname), address(peername), bool(transport.get_extra_info("sslcontext"))
 
 
 def guarded_http(limits: Limits) -> type[HttpToolsProtocol]:
@@ -62,14 +68,12 @@ def guarded_http(limits: Limits) -> type[HttpToolsProtocol]:
         _refused = False
 
         def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-            # uvicorn's own, but with the addresses asyncio read as it accepted the connection: uvicorn asks the
-            # socket again (a system call each, 3% of a join storm)
+            # uvicorn's own, with the addresses as asyncio read them (`_addresses`)
             self.connections.add(self)
             self.transport = transport
             self.flow = FlowControl(transport)
-            self.server = _address(transport.get_extra_info("sockname"))
-            self.client = _address(transport.get_extra_info("peername"))
-            self.scheme = "https" if transport.get_extra_info("sslcontext") else "http"
+            self.server, self.client, tls = _addresses(transport)
+            self.scheme = "https" if tls else "http"
             self._begin()
 
         def connection_lost(self, exc: Exception | None) -> None:
@@ -235,6 +239,13 @@ class LeanWebSockets(WebSocketsSansIOProtocol):
         super().__init__(*args, **kwargs)
         self.queue = _Inbox()  # type: ignore[assignment]
         self.writable = _Flag()  # type: ignore[assignment]
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        # uvicorn's own, with the addresses as asyncio read them (`_addresses`); the handshake comes next
+        self.connections.add(self)
+        self.transport = transport  # type: ignore[assignment]
+        self.server, self.client, tls = _addresses(transport)
+        self.scheme = "wss" if tls else "ws"
 
     def handle_connect(self, event: Request) -> None:
         super().handle_connect(event)
