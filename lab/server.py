@@ -18,6 +18,7 @@ import asyncio
 import resource
 import socket
 from collections import Counter
+from collections.abc import Iterable
 from typing import Any
 
 import uvicorn
@@ -26,7 +27,10 @@ from uvicorn._types import ASGIReceiveEvent
 from uvicorn.protocols.http.flow_control import FlowControl
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+from websockets.datastructures import Headers
+from websockets.exceptions import InvalidHeader
 from websockets.http11 import Request
+from websockets.protocol import Protocol
 
 from .settings import Settings
 
@@ -79,6 +83,7 @@ def guarded_http(limits: Limits) -> type[HttpToolsProtocol]:
         def connection_lost(self, exc: Exception | None) -> None:
             self._settle()
             super().connection_lost(exc)
+            self.cycle = None  # type: ignore[assignment]  # (it refers back to this protocol: see `_let_go`)
 
         def data_received(self, data: bytes) -> None:
             if self._refused:
@@ -118,8 +123,19 @@ def guarded_http(limits: Limits) -> type[HttpToolsProtocol]:
             super().on_message_complete()
 
         def handle_websocket_upgrade(self) -> None:
-            if not self._refused:
-                super().handle_websocket_upgrade()
+            """The socket's protocol takes over with the request as parsed here (uvicorn writes it out again for the
+            socket's protocol to parse a second time)."""
+            if self._refused:
+                return
+            self.connections.discard(self)
+            protocol = self.ws_protocol_class(  # type: ignore[call-arg, misc]
+                config=self.config, server_state=self.server_state, app_state=self.app_state
+            )
+            assert isinstance(protocol, LeanWebSockets)  # (`config` pairs the two)
+            protocol.connection_made(self.transport)
+            protocol.upgrade(self.scope["method"], self.url, self.scope["headers"])
+            self.transport.set_protocol(protocol)
+            self.parser = None  # type: ignore[assignment]  # (it refers back to this protocol: see `_let_go`)
 
         def send_400_response(self, msg: str) -> None:
             if not self._refused:
@@ -161,6 +177,11 @@ def guarded_http(limits: Limits) -> type[HttpToolsProtocol]:
                     self.transport.write(answer)
                 self.transport.close()
 
+    # `_let_go`: uvicorn's HTTP protocol and its parser refer to each other, and so do the protocol and its last
+    # request's cycle. Left so, every connection (a phone's page and its socket's handshake: two per phone) stays in
+    # memory until the garbage collector finds it, with some twenty objects; at a join storm that is a third of
+    # what the collector walks. Both references are dropped once the connection is done, and reference counting
+    # frees the protocol at once.
     return GuardedHttp
 
 
@@ -190,6 +211,9 @@ class _Inbox:
 
     def empty(self) -> bool:
         return not self._items
+
+    def qsize(self) -> int:
+        return len(self._items)
 
 
 class _Flag:
@@ -229,6 +253,9 @@ class _Flag:
         return True
 
 
+QUEUED = 8  # messages a socket may have waiting unread before the server stops reading from it
+
+
 class LeanWebSockets(WebSocketsSansIOProtocol):
     """uvicorn's sans-I/O websocket protocol, lighter for a socket that stays open for an hour: its event queue and
     its `writable` flag are the small ones above, and once the handshake is answered it lets go of the request and
@@ -247,9 +274,48 @@ class LeanWebSockets(WebSocketsSansIOProtocol):
         self.server, self.client, tls = _addresses(transport)
         self.scheme = "wss" if tls else "ws"
 
+    def upgrade(self, method: str, target: bytes, headers: Iterable[tuple[bytes, bytes]]) -> None:
+        """The handshake, from a request that the HTTP protocol has parsed (names in lower case): websockets checks
+        it and answers, and this protocol's parser starts at the first frame."""
+        try:
+            request = Request(target.decode("ascii"), Headers(), method)
+            for name, value in headers:
+                if name == b"transfer-encoding" or (name == b"content-length" and value != b"0"):
+                    raise ValueError("a handshake has no body")
+                request.headers[name.decode("ascii")] = value.decode("latin-1")
+        except (ValueError, InvalidHeader):  # (as websockets refuses them when it parses the request itself)
+            self.handshake_complete = self.close_sent = True
+            self.conn.send_response(self.conn.reject(400, "This is no valid websocket handshake.\n"))
+            self.transport.write(b"".join(self.conn.data_to_send()))
+            self.transport.close()
+            return
+        self.conn.parser = Protocol.parse(self.conn)  # frames only: the request is in
+        next(self.conn.parser)
+        self.handle_connect(request)
+
     def handle_connect(self, event: Request) -> None:
         super().handle_connect(event)
         del self.request  # read into the scope; only a refused handshake's answer is written from here
+
+    def send_receive_event_to_app(self) -> None:
+        """uvicorn's, except when it stops reading: uvicorn stops after every message and starts again as the
+        application takes it (two calls into the event loop per message); here reading stops once QUEUED messages
+        wait unread, and starts again when half of them are taken."""
+        paused, self.read_paused = self.read_paused, True  # (so uvicorn's own method leaves reading as it is)
+        try:
+            super().send_receive_event_to_app()
+        finally:
+            self.read_paused = paused
+        if not paused and self.queue.qsize() > QUEUED:
+            self.read_paused = True
+            self.transport.pause_reading()
+
+    async def receive(self) -> ASGIReceiveEvent:
+        message = await self.queue.get()
+        if self.read_paused and self.queue.qsize() <= QUEUED // 2:
+            self.read_paused = False
+            self.transport.resume_reading()
+        return message
 
     def start_keepalive(self) -> None:
         """(Called once the handshake's answer is written: the response is not needed again.)"""

@@ -5,10 +5,13 @@ uvicorn on loopback, as `lab serve` configures it."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import logging
 import re
+import socket
 import threading
+import weakref
 from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
@@ -16,11 +19,13 @@ import pytest
 import websockets
 from argon2 import PasswordHasher
 from conftest import CHOICE, PASSWORD, TIMEOUT, Client, Server, facilitator, phone, spec
+from uvicorn.server import ServerState
 from websockets.frames import Close, Frame, Opcode
 
 from lab import export, live, tasks
 from lab.rooms import Room
-from lab.server import TOO_LARGE
+from lab.server import QUEUED, TOO_LARGE, LeanWebSockets, config
+from lab.settings import Settings
 
 T = TypeVar("T")
 
@@ -366,3 +371,88 @@ async def test_guesses_sent_at_once_from_one_address_are_checked_no_more_than_th
     )
     assert sorted(a.status_code for a in answers) == [401] * 3 + [429] * 5
     assert len(checked) == 3
+
+
+async def test_a_phone_s_connections_are_freed_as_they_end_without_the_garbage_collector(
+    server: Server, clients: Callable[[], Client]
+) -> None:
+    """The HTTP protocol of a page's connection and of a socket's handshake is freed when it is done, by reference
+    counting: at a join storm the collector has the phones' sockets to walk, not their finished requests too."""
+    assert server._server is not None
+    http = server._server.config.http_protocol_class
+    room: Room = await server.rooms.create("Kamer", [spec(**CHOICE)])
+    gc.collect()
+    gc.disable()
+    try:
+        voter, snapshot = await phone(clients, room)  # its page on one connection, its socket's handshake on another
+        assert snapshot["type"] == "snapshot"
+        alive = [o for o in gc.get_objects() if isinstance(o, http)]  # (unreachable ones too, until collected)
+        assert len(alive) == 1  # the page's connection, kept open for the next request; the handshake's is gone
+        freed = asyncio.Event()
+        weakref.finalize(alive[0], freed.set)
+        del alive
+        await voter.http.aclose()  # the page's connection ends
+        await asyncio.wait_for(freed.wait(), TIMEOUT)
+    finally:
+        gc.enable()
+    assert voter.ws is not None
+    await voter.ws.close()
+
+
+async def test_a_handshake_with_a_body_is_refused_with_400(server: Server) -> None:
+    reader, writer = await raw_connection(server)
+    writer.write(
+        b"GET /ws/r/123456 HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nContent-Length: 5\r\n\r\nhello"
+    )
+    answer = await closed_by_server(reader)
+    await finish(writer)
+    assert answer.startswith(b"HTTP/1.1 400 Bad Request\r\n")
+    assert answer.endswith(b"\r\n\r\nThis is no valid websocket handshake.\n")
+
+
+async def test_a_socket_is_read_on_until_its_messages_pile_up(settings: Settings) -> None:
+    """A phone sends a message at a time, and reading its socket goes on without a pause; one that sends faster than
+    the room takes its messages is no longer read once QUEUED wait, until half of them are taken."""
+    taken: list[dict[str, Any]] = []
+    accepted, go, all_taken, end = asyncio.Event(), asyncio.Event(), asyncio.Event(), asyncio.Event()
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "websocket":
+            return
+        assert (await receive())["type"] == "websocket.connect"
+        await send({"type": "websocket.accept"})
+        accepted.set()
+        await go.wait()
+        while len(taken) < QUEUED + 1:
+            taken.append(await receive())
+        all_taken.set()
+        await end.wait()
+
+    uvicorn_config = config(app, settings)  # type: ignore[arg-type]
+    uvicorn_config.load()
+    protocol = LeanWebSockets(config=uvicorn_config, server_state=ServerState(), app_state={})
+    ours, theirs = socket.socketpair()
+    transport, _ = await asyncio.get_running_loop().connect_accepted_socket(lambda: protocol, ours)
+    try:
+        headers = [(b"host", b"lab"), (b"upgrade", b"websocket"), (b"connection", b"Upgrade"),
+                   (b"sec-websocket-key", b"dGhlIHNhbXBsZSBub25jZQ=="), (b"sec-websocket-version", b"13")]  # fmt: skip
+        protocol.upgrade("GET", b"/ws/r/123456", headers)
+        await asyncio.wait_for(accepted.wait(), TIMEOUT)
+
+        def message(n: int) -> bytes:
+            return Frame(Opcode.TEXT, json.dumps({"type": "ping", "n": n}).encode()).serialize(mask=True, extensions=[])
+
+        for n in range(QUEUED):  # (as the event loop hands them over, one read at a time)
+            protocol.data_received(message(n))
+            assert transport.is_reading()
+        protocol.data_received(message(QUEUED))
+        assert not transport.is_reading() and protocol.queue.qsize() == QUEUED + 1
+        go.set()
+        await asyncio.wait_for(all_taken.wait(), TIMEOUT)
+        assert transport.is_reading()
+        assert [json.loads(m["text"])["n"] for m in taken] == list(range(QUEUED + 1))
+    finally:
+        end.set()
+        transport.abort()
+        theirs.close()
