@@ -18,7 +18,7 @@ import logging
 import secrets
 import time
 from bisect import bisect_left
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
@@ -1347,9 +1347,9 @@ class Room:
         tally = question.rounds.get(round_)
         return tally.type.answer_text(tally.settings, value) if tally else ""
 
-    async def join(self, participant: str) -> str:
-        """Make sure the participant exists before it votes; returns its nickname."""
-        return await self._store.join(participant, self.id)
+    def join(self, participant: str) -> Awaitable[str]:
+        """Make sure the participant exists before it votes: awaited, its nickname."""
+        return self._store.join(participant, self.id)
 
     async def vote(
         self, participant: str, vote_id: str, question_id: int, round_: int, value: object

@@ -92,7 +92,12 @@ async def test_a_vote_whose_question_is_deleted_before_it_commits_is_not_acknowl
     await room.join("doomed-phone")
     # Queued together: the delete commits first, then the vote meets no question.
     deleting = asyncio.create_task(room.delete_question(question))
-    voting = asyncio.create_task(server.app.state.store.vote(_vote("doomed-phone", question)))
+
+    async def vote() -> Outcome:  # (a task of its own, queued after the delete's)
+        outcome: Outcome = await server.app.state.store.vote(_vote("doomed-phone", question))
+        return outcome
+
+    voting = asyncio.create_task(vote())
     await deleting
     assert await voting is Outcome.GONE
     assert rows(server, "SELECT count(*) FROM answers") == [(0,)]

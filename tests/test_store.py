@@ -144,10 +144,15 @@ async def test_a_vote_committed_after_the_question_closed_or_restarted_is_not_st
     that commits in between is never overtaken."""
     database, room = store
     first, second = (q.id for q in room.questions)
+
+    async def voting(late: Vote) -> Outcome:  # (a coroutine, so that it queues its write when gather starts it)
+        outcome: Outcome = await database.vote(late)
+        return outcome
+
     # Queued in this order (gather starts them in order, and each queues its write before it first waits).
     *_, one, two = await asyncio.gather(
         room.act("close", {"question": first}), room.new_round(second),
-        database.vote(vote("anna", "late-vote-1", first, [0])), database.vote(vote("anna", "late-vote-2", second, [0])),
+        voting(vote("anna", "late-vote-1", first, [0])), voting(vote("anna", "late-vote-2", second, [0])),
     )  # fmt: skip
     assert [one, two] == [Outcome.CLOSED, Outcome.PASSED]
     assert table(store_target, "SELECT count(*) FROM answers") == [(0,)]

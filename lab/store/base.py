@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import enum
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -411,8 +411,8 @@ class Store(ABC):
 
     # participants and votes
     @abstractmethod
-    async def join(self, participant: str, room_id: int) -> str:
-        """Make sure the participant exists, and return their nickname ("" when they have none); NotFound when the
+    def join(self, participant: str, room_id: int) -> Awaitable[str]:
+        """Make sure the participant exists: awaited, their nickname ("" when they have none); NotFound when the
         room is gone. Joins that arrive together are stored together (a join storm is thousands a minute)."""
 
     @abstractmethod
@@ -423,8 +423,8 @@ class Store(ABC):
     async def set_nickname(self, participant: str, nickname: str) -> None: ...
 
     @abstractmethod
-    async def vote(self, vote: Vote) -> Outcome:
-        """Store a vote (or recognise a resend); returns once committed, with the outcome also set on the vote."""
+    def vote(self, vote: Vote) -> Awaitable[Outcome]:
+        """Store a vote (or recognise a resend): awaited, its outcome once committed (also set on the vote)."""
 
     # the report
     @abstractmethod

@@ -12,7 +12,7 @@ import dataclasses
 import logging
 import time
 from abc import abstractmethod
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -558,8 +558,8 @@ class SqlStore(Store):
 
     # -- participants ----------------------------------------------------------------------------------------------
 
-    async def join(self, participant: str, room_id: int) -> str:
-        return await self._write().join(participant, room_id)
+    def join(self, participant: str, room_id: int) -> Awaitable[str]:
+        return self._write().join(participant, room_id)
 
     async def _store_joins(self, conn: Db, joins: list[tuple[str, int]]) -> list[str | BaseException]:
         """Make sure every participant of a group of joins exists, in two statements whatever the group's size; their
@@ -787,8 +787,8 @@ class SqlStore(Store):
 
     # -- votes -----------------------------------------------------------------------------------------------------
 
-    async def vote(self, vote: Vote) -> Outcome:
-        return await self._write().vote(vote)
+    def vote(self, vote: Vote) -> Awaitable[Outcome]:
+        return self._write().vote(vote)
 
     async def _store_votes(self, conn: Db, votes: list[Vote]) -> None:
         """Decide every vote of a group against what is committed, then store the group in two statements (three
