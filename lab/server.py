@@ -179,9 +179,9 @@ def guarded_http(limits: Limits) -> type[HttpToolsProtocol]:
 
     # `_let_go`: uvicorn's HTTP protocol and its parser refer to each other, and so do the protocol and its last
     # request's cycle. Left so, every connection (a phone's page and its socket's handshake: two per phone) stays in
-    # memory until the garbage collector finds it, with some twenty objects; at a join storm that is a third of
-    # what the collector walks. Both references are dropped once the connection is done, and reference counting
-    # frees the protocol at once.
+    # memory until the garbage collector finds it, with some twenty objects (232,000 objects at a join storm of
+    # 10,000 phones). Both references are dropped once the connection is done, and reference counting frees the
+    # protocol at once.
     return GuardedHttp
 
 
