@@ -430,12 +430,14 @@ class _Socket:
                 if received["type"] != "websocket.receive":  # websocket.disconnect: the client went
                     return
                 raw = received.get("text") or received.get("bytes") or ""
+                del received  # (not kept alive while the message waits for its commit: see `_handler`)
                 try:
                     if not limit.allow():  # every frame counts, the oversized and the unreadable too
                         raise RateLimited()
                     if len(raw) > settings.max_message_bytes:
                         raise TooLarge(N_("This message is too large."))
-                    reply = await _handle(room, conn, handlers, raw)
+                    handler, message = _handler(handlers, raw)
+                    reply = await handler(room, message, conn)
                 except LabError as error:
                     conn.error(error)
                     continue
@@ -464,9 +466,10 @@ async def _shut(websocket: WebSocket, code: int) -> None:
         await asyncio.wait_for(websocket.close(code), 2.0)
 
 
-async def _handle(
-    room: RoomPort, conn: Connection, handlers: dict[str, Handler], raw: str | bytes
-) -> dict[str, Any] | None:
+def _handler(handlers: dict[str, Handler], raw: str | bytes) -> tuple[Handler, dict[str, Any]]:
+    """The message a client sent, and the handler for its type. (A plain function, and the read loop awaits the
+    handler itself: at a vote burst thousands of votes wait for their commit at once, and every object each keeps
+    alive meanwhile, a coroutine around the handler or the server's event, is walked by every young collection.)"""
     try:
         message = loads(raw)
     except ValueError:  # not JSON, not UTF-8, or not text (lab.wire)
@@ -477,4 +480,4 @@ async def _handle(
     handler = handlers.get(kind)
     if handler is None:
         raise NotAllowed() if kind in ALL_TYPES else BadMessage()
-    return await handler(room, message, conn)
+    return handler, message
