@@ -18,7 +18,7 @@ import asyncio
 import resource
 import socket
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Sequence
 from typing import Any
 
 import uvicorn
@@ -29,7 +29,7 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 from websockets.datastructures import Headers
 from websockets.exceptions import InvalidHeader
-from websockets.http11 import Request
+from websockets.http11 import MAX_NUM_HEADERS, Request
 from websockets.protocol import Protocol
 
 from .settings import Settings
@@ -133,7 +133,7 @@ def guarded_http(limits: Limits) -> type[HttpToolsProtocol]:
             )
             assert isinstance(protocol, LeanWebSockets)  # (`config` pairs the two)
             protocol.connection_made(self.transport)
-            protocol.upgrade(self.scope["method"], self.url, self.scope["headers"])
+            protocol.upgrade(self.scope["method"], self.url, self.headers)
             self.transport.set_protocol(protocol)
             self.parser = None  # type: ignore[assignment]  # (it refers back to this protocol: see `_let_go`)
 
@@ -274,24 +274,33 @@ class LeanWebSockets(WebSocketsSansIOProtocol):
         self.server, self.client, tls = _addresses(transport)
         self.scheme = "wss" if tls else "ws"
 
-    def upgrade(self, method: str, target: bytes, headers: Iterable[tuple[bytes, bytes]]) -> None:
-        """The handshake, from a request that the HTTP protocol has parsed (names in lower case): websockets checks
-        it and answers, and this protocol's parser starts at the first frame."""
+    def upgrade(self, method: str, target: bytes, headers: Sequence[tuple[bytes, bytes]]) -> None:
+        """The handshake, from a request that the HTTP protocol has parsed (names in lower case): checked as websockets
+        checks a request it parses itself (at most MAX_NUM_HEADERS headers, which the socket's scope keeps for its
+        whole life; no body; values without surrounding spaces), then websockets answers it, and this protocol's
+        parser starts at the first frame."""
+        if len(headers) > MAX_NUM_HEADERS:
+            self._refuse(431, "Too many request headers.\n")
+            return
         try:
             request = Request(target.decode("ascii"), Headers(), method)
             for name, value in headers:
                 if name == b"transfer-encoding" or (name == b"content-length" and value != b"0"):
                     raise ValueError("a handshake has no body")
-                request.headers[name.decode("ascii")] = value.decode("latin-1")
-        except (ValueError, InvalidHeader):  # (as websockets refuses them when it parses the request itself)
-            self.handshake_complete = self.close_sent = True
-            self.conn.send_response(self.conn.reject(400, "This is no valid websocket handshake.\n"))
-            self.transport.write(b"".join(self.conn.data_to_send()))
-            self.transport.close()
+                request.headers[name.decode("ascii")] = value.strip(b" \t").decode("latin-1")
+        except (ValueError, InvalidHeader):
+            self._refuse(400, "This is no valid websocket handshake.\n")
             return
         self.conn.parser = Protocol.parse(self.conn)  # frames only: the request is in
         next(self.conn.parser)
         self.handle_connect(request)
+
+    def _refuse(self, status: int, text: str) -> None:
+        """Answer a handshake that cannot be taken, and close."""
+        self.handshake_complete = self.close_sent = True
+        self.conn.send_response(self.conn.reject(status, text))
+        self.transport.write(b"".join(self.conn.data_to_send()))
+        self.transport.close()
 
     def handle_connect(self, event: Request) -> None:
         super().handle_connect(event)
@@ -306,7 +315,7 @@ class LeanWebSockets(WebSocketsSansIOProtocol):
             super().send_receive_event_to_app()
         finally:
             self.read_paused = paused
-        if not paused and self.queue.qsize() > QUEUED:
+        if not paused and not self.close_sent and self.queue.qsize() > QUEUED:  # (after its close, read the reply)
             self.read_paused = True
             self.transport.pause_reading()
 

@@ -411,6 +411,42 @@ async def test_a_handshake_with_a_body_is_refused_with_400(server: Server) -> No
     assert answer.endswith(b"\r\n\r\nThis is no valid websocket handshake.\n")
 
 
+HANDSHAKE = (
+    b"GET /ws/r/123456 HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+    b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+)
+
+
+async def test_a_handshake_with_more_headers_than_websockets_takes_gets_431(server: Server) -> None:
+    """A socket's scope keeps its request's headers for the socket's life: the handshake has at most as many as
+    websockets allows (128), however short they are."""
+    reader, writer = await raw_connection(server)
+    writer.write(HANDSHAKE + b"Sec-WebSocket-Version: 13\r\n" + b"".join(b"x%d:\r\n" % n for n in range(200)) + b"\r\n")
+    answer = await closed_by_server(reader)
+    await finish(writer)
+    assert answer.startswith(b"HTTP/1.1 431 Request Header Fields Too Large\r\n")
+    assert answer.endswith(b"\r\n\r\nToo many request headers.\n")
+
+
+async def test_a_handshake_header_with_spaces_after_its_value_is_read_without_them(
+    server: Server, clients: Callable[[], Client]
+) -> None:
+    room: Room = await server.rooms.create("Kamer", [spec(**CHOICE)])
+    voter, _ = await phone(clients, room)
+    reader, writer = await raw_connection(server)
+    writer.write(
+        HANDSHAKE.replace(b"123456", room.code.encode())
+        + b"Sec-WebSocket-Version: 13 \t\r\nCookie: lab="
+        + voter.http.cookies["lab"].encode()
+        + b"\r\n\r\n"
+    )
+    answer = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), TIMEOUT)
+    await finish(writer)
+    assert answer.startswith(b"HTTP/1.1 101 Switching Protocols\r\n")
+    assert voter.ws is not None
+    await voter.ws.close()
+
+
 async def test_a_socket_is_read_on_until_its_messages_pile_up(settings: Settings) -> None:
     """A phone sends a message at a time, and reading its socket goes on without a pause; one that sends faster than
     the room takes its messages is no longer read once QUEUED wait, until half of them are taken."""
@@ -435,18 +471,12 @@ async def test_a_socket_is_read_on_until_its_messages_pile_up(settings: Settings
     ours, theirs = socket.socketpair()
     transport, _ = await asyncio.get_running_loop().connect_accepted_socket(lambda: protocol, ours)
     try:
-        headers = [(b"host", b"lab"), (b"upgrade", b"websocket"), (b"connection", b"Upgrade"),
-                   (b"sec-websocket-key", b"dGhlIHNhbXBsZSBub25jZQ=="), (b"sec-websocket-version", b"13")]  # fmt: skip
-        protocol.upgrade("GET", b"/ws/r/123456", headers)
+        protocol.upgrade("GET", b"/ws/r/123456", _HEADERS)
         await asyncio.wait_for(accepted.wait(), TIMEOUT)
-
-        def message(n: int) -> bytes:
-            return Frame(Opcode.TEXT, json.dumps({"type": "ping", "n": n}).encode()).serialize(mask=True, extensions=[])
-
         for n in range(QUEUED):  # (as the event loop hands them over, one read at a time)
-            protocol.data_received(message(n))
+            protocol.data_received(_ping(n))
             assert transport.is_reading()
-        protocol.data_received(message(QUEUED))
+        protocol.data_received(_ping(QUEUED))
         assert not transport.is_reading() and protocol.queue.qsize() == QUEUED + 1
         go.set()
         await asyncio.wait_for(all_taken.wait(), TIMEOUT)
@@ -456,3 +486,44 @@ async def test_a_socket_is_read_on_until_its_messages_pile_up(settings: Settings
         end.set()
         transport.abort()
         theirs.close()
+
+
+async def test_a_socket_closed_by_the_server_is_read_on_for_the_client_s_reply(settings: Settings) -> None:
+    """Once the server has sent its close, it reads on whatever waits unread, so that the client's close reply
+    gets through (else the connection is cut when the close times out)."""
+    closed = asyncio.Event()
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "websocket":
+            return
+        assert (await receive())["type"] == "websocket.connect"
+        await send({"type": "websocket.accept"})
+        for n in range(QUEUED + 1):
+            protocol.data_received(_ping(n))  # more than QUEUED wait unread
+        assert not transport.is_reading()
+        await send({"type": "websocket.close", "code": 1000})
+        closed.set()
+
+    uvicorn_config = config(app, settings)  # type: ignore[arg-type]
+    uvicorn_config.load()
+    protocol = LeanWebSockets(config=uvicorn_config, server_state=ServerState(), app_state={})
+    ours, theirs = socket.socketpair()
+    transport, _ = await asyncio.get_running_loop().connect_accepted_socket(lambda: protocol, ours)
+    try:
+        protocol.upgrade("GET", b"/ws/r/123456", _HEADERS)
+        await asyncio.wait_for(closed.wait(), TIMEOUT)
+        assert transport.is_reading()
+        protocol.data_received(_ping(QUEUED + 1))  # sent by the client before it saw the close
+        assert transport.is_reading()
+    finally:
+        transport.abort()
+        theirs.close()
+
+
+_HEADERS = [(b"host", b"lab"), (b"upgrade", b"websocket"), (b"connection", b"Upgrade"),
+            (b"sec-websocket-key", b"dGhlIHNhbXBsZSBub25jZQ=="), (b"sec-websocket-version", b"13")]  # fmt: skip
+
+
+def _ping(n: int) -> bytes:
+    """A client's text frame (masked, as clients send them) with a ping numbered `n`."""
+    return Frame(Opcode.TEXT, json.dumps({"type": "ping", "n": n}).encode()).serialize(mask=True, extensions=[])
