@@ -5,6 +5,7 @@ uvicorn on loopback, as `lab serve` configures it."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import json
 import logging
@@ -12,7 +13,7 @@ import re
 import socket
 import threading
 import weakref
-from collections.abc import Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine
 from typing import Any, TypeVar
 
 import pytest
@@ -465,27 +466,20 @@ async def test_a_socket_is_read_on_until_its_messages_pile_up(settings: Settings
         all_taken.set()
         await end.wait()
 
-    uvicorn_config = config(app, settings)  # type: ignore[arg-type]
-    uvicorn_config.load()
-    protocol = LeanWebSockets(config=uvicorn_config, server_state=ServerState(), app_state={})
-    ours, theirs = socket.socketpair()
-    transport, _ = await asyncio.get_running_loop().connect_accepted_socket(lambda: protocol, ours)
-    try:
-        protocol.upgrade("GET", b"/ws/r/123456", _HEADERS)
-        await asyncio.wait_for(accepted.wait(), TIMEOUT)
-        for n in range(QUEUED):  # (as the event loop hands them over, one read at a time)
-            protocol.data_received(_ping(n))
+    async with _socket(app, settings) as (protocol, transport):
+        try:
+            await asyncio.wait_for(accepted.wait(), TIMEOUT)
+            for n in range(QUEUED):  # (as the event loop hands them over, one read at a time)
+                protocol.data_received(_ping(n))
+                assert transport.is_reading()
+            protocol.data_received(_ping(QUEUED))
+            assert not transport.is_reading() and protocol.queue.qsize() == QUEUED + 1
+            go.set()
+            await asyncio.wait_for(all_taken.wait(), TIMEOUT)
             assert transport.is_reading()
-        protocol.data_received(_ping(QUEUED))
-        assert not transport.is_reading() and protocol.queue.qsize() == QUEUED + 1
-        go.set()
-        await asyncio.wait_for(all_taken.wait(), TIMEOUT)
-        assert transport.is_reading()
-        assert [json.loads(m["text"])["n"] for m in taken] == list(range(QUEUED + 1))
-    finally:
-        end.set()
-        transport.abort()
-        theirs.close()
+            assert [json.loads(m["text"])["n"] for m in taken] == list(range(QUEUED + 1))
+        finally:
+            end.set()
 
 
 async def test_a_socket_closed_by_the_server_is_read_on_for_the_client_s_reply(settings: Settings) -> None:
@@ -504,17 +498,25 @@ async def test_a_socket_closed_by_the_server_is_read_on_for_the_client_s_reply(s
         await send({"type": "websocket.close", "code": 1000})
         closed.set()
 
-    uvicorn_config = config(app, settings)  # type: ignore[arg-type]
+    async with _socket(app, settings) as (protocol, transport):
+        await asyncio.wait_for(closed.wait(), TIMEOUT)
+        assert transport.is_reading()
+        protocol.data_received(_ping(QUEUED + 1))  # sent by the client before it saw the close
+        assert transport.is_reading()
+
+
+@contextlib.asynccontextmanager
+async def _socket(app: Any, settings: Settings) -> AsyncIterator[tuple[LeanWebSockets, asyncio.Transport]]:
+    """lab's socket protocol serving `app` on one end of a socket pair, past its handshake (the application's task
+    started); the test hands it what the client sends with `data_received`, as the event loop would."""
+    uvicorn_config = config(app, settings)
     uvicorn_config.load()
     protocol = LeanWebSockets(config=uvicorn_config, server_state=ServerState(), app_state={})
     ours, theirs = socket.socketpair()
     transport, _ = await asyncio.get_running_loop().connect_accepted_socket(lambda: protocol, ours)
     try:
         protocol.upgrade("GET", b"/ws/r/123456", _HEADERS)
-        await asyncio.wait_for(closed.wait(), TIMEOUT)
-        assert transport.is_reading()
-        protocol.data_received(_ping(QUEUED + 1))  # sent by the client before it saw the close
-        assert transport.is_reading()
+        yield protocol, transport
     finally:
         transport.abort()
         theirs.close()
