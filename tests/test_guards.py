@@ -31,6 +31,12 @@ from lab.settings import Settings
 T = TypeVar("T")
 
 
+HANDSHAKE = (  # a socket's handshake up to its version header (and any more headers a test adds)
+    b"GET /ws/r/123456 HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+    b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+)
+
+
 async def raw_connection(
     server: Server, source: str = "127.0.0.1"
 ) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
@@ -340,12 +346,7 @@ async def test_an_oversized_websocket_upgrade_gets_431_and_nothing_else(
     server: Server, caplog: pytest.LogCaptureFixture
 ) -> None:
     reader, writer = await raw_connection(server)
-    writer.write(
-        b"GET /ws/r/123456 HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-        b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nX-Big: "
-        + b"a" * 6000
-        + b"\r\n\r\n"
-    )
+    writer.write(HANDSHAKE + b"Sec-WebSocket-Version: 13\r\nX-Big: " + b"a" * 6000 + b"\r\n\r\n")
     with caplog.at_level(logging.WARNING):
         answer = await closed_by_server(reader)
     await finish(writer)
@@ -402,20 +403,11 @@ async def test_a_phone_s_connections_are_freed_as_they_end_without_the_garbage_c
 
 async def test_a_handshake_with_a_body_is_refused_with_400(server: Server) -> None:
     reader, writer = await raw_connection(server)
-    writer.write(
-        b"GET /ws/r/123456 HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-        b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nContent-Length: 5\r\n\r\nhello"
-    )
+    writer.write(HANDSHAKE + b"Sec-WebSocket-Version: 13\r\nContent-Length: 5\r\n\r\nhello")
     answer = await closed_by_server(reader)
     await finish(writer)
     assert answer.startswith(b"HTTP/1.1 400 Bad Request\r\n")
     assert answer.endswith(b"\r\n\r\nThis is no valid websocket handshake.\n")
-
-
-HANDSHAKE = (
-    b"GET /ws/r/123456 HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-    b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-)
 
 
 async def test_a_handshake_with_more_headers_than_websockets_takes_gets_431(server: Server) -> None:
