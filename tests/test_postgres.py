@@ -5,6 +5,7 @@ database that cannot be used is one sentence that never shows the password."""
 from __future__ import annotations
 
 import asyncio
+import logging
 
 import asyncpg
 import pytest
@@ -68,10 +69,52 @@ async def test_the_writer_connects_again_when_its_connection_was_lost(database: 
 
 async def test_a_database_that_cannot_be_used_is_one_sentence_without_the_password() -> None:
     url = f"postgresql://lab:geheim-wachtwoord@127.0.0.1:{free_port()}/lab"  # nothing listens there
-    store = open_store(url)
+    store = PostgresStore(url, startup_wait=0.3)
     with pytest.raises(StoreError) as caught:
         await store.open()
     message = str(caught.value)
     assert message.startswith(f"cannot use PostgreSQL 127.0.0.1:{url.split(':')[3].split('/')[0]}/lab: ")
     assert "geheim" not in message
     assert "\n" not in message
+
+
+async def test_a_server_that_starts_while_lab_starts_is_waited_for(postgres_server: PostgresServer) -> None:
+    """As a compose file starts lab and PostgreSQL together: connections are refused at first (nothing listens on
+    the port yet), then the port leads to the server, and `open` goes on without failing."""
+    database = await postgres_server.create_database_async()
+    port = free_port()
+    store = PostgresStore(database.replace(f":{postgres_server.port}/", f":{port}/"), startup_wait=TIMEOUT)
+    waiting = asyncio.Event()
+
+    class Seen(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            if record.getMessage().startswith("waiting for PostgreSQL 127.0.0.1:"):
+                waiting.set()
+
+    seen = Seen()
+    logging.getLogger("lab.store.postgres").addHandler(seen)
+    opening = asyncio.create_task(store.open())
+    try:
+        await asyncio.wait_for(waiting.wait(), TIMEOUT)
+        assert not opening.done()
+
+        async def forward(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            up_reader, up_writer = await asyncio.open_connection("127.0.0.1", postgres_server.port)
+
+            async def pipe(source: asyncio.StreamReader, target: asyncio.StreamWriter) -> None:
+                while data := await source.read(65536):
+                    target.write(data)
+                    await target.drain()
+                target.close()
+
+            await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer), return_exceptions=True)
+
+        async with await asyncio.start_server(forward, "127.0.0.1", port):  # the server "starts" on that port
+            await asyncio.wait_for(opening, TIMEOUT)
+            room = await Rooms(store, Hub()).create("Kamer", [spec(**CHOICE)])
+            assert rows(database, "SELECT code FROM rooms") == [(room.code,)]
+            await store.close()
+    finally:
+        logging.getLogger("lab.store.postgres").removeHandler(seen)
+        if not opening.done():
+            opening.cancel()

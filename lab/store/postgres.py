@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).parent / "migrations" / "postgres"
 MIGRATION_LOCK = 0x1AB  # the advisory lock lab's processes take while one of them migrates
 CONNECT_TIMEOUT = 10.0
+STARTUP_WAIT = 30.0  # seconds `open` waits for a server that refuses connections or is still starting up
 READERS = 4  # connections in the readers' pool
 
 _PLACEHOLDER = re.compile(r"\?(\d*)")
@@ -99,14 +100,22 @@ class PostgresDb:
 class PostgresStore(SqlStore):
     """lab's data in a PostgreSQL database (see lab.store.base for the contract)."""
 
-    def __init__(self, url: str, commit_window: float = 0.002, *, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        url: str,
+        commit_window: float = 0.002,
+        *,
+        clock: Callable[[], float] = time.time,
+        startup_wait: float = STARTUP_WAIT,
+    ) -> None:
         super().__init__(commit_window, clock)
         self.url = url
+        self.startup_wait = startup_wait
         self._dbs: list[PostgresDb] = []
 
     async def _connect(self) -> tuple[Db, Db]:
         try:
-            conn = await self._new_connection()
+            conn = await self._first_connection()
             writer = PostgresDb(conn, reconnect=self._new_connection)
             self._dbs.append(writer)
             await _migrate(conn)
@@ -116,6 +125,24 @@ class PostgresStore(SqlStore):
         except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
             raise StoreError(f"cannot use {shown(self.url)}: {error}.") from error
         return writer, reader
+
+    async def _first_connection(self) -> asyncpg.Connection:
+        """The writer's connection. A server that refuses connections or is still starting up is waited for, up to
+        `startup_wait` seconds: a compose file, or a server's start after a reboot, starts lab and PostgreSQL at the
+        same time. Anything else (a wrong password, a name that does not resolve) fails at once."""
+        loop = asyncio.get_running_loop()
+        until = loop.time() + self.startup_wait
+        pause = 0.1
+        while True:
+            try:
+                return await self._new_connection()
+            except (ConnectionRefusedError, asyncpg.CannotConnectNowError) as error:
+                if loop.time() + pause > until:
+                    raise
+                if pause == 0.1:
+                    log.warning("waiting for %s to accept connections (%s)", shown(self.url), error)
+                await asyncio.sleep(pause)
+                pause = min(2 * pause, 1.0)
 
     async def _new_connection(self) -> asyncpg.Connection:
         return await asyncpg.connect(self.url, timeout=CONNECT_TIMEOUT)
