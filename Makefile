@@ -10,7 +10,7 @@ DECK   ?= sessions/prestatieafspraken.toml
 HOST   ?= 0.0.0.0
 PORT   ?= 8000
 
-.PHONY: run test check format bench browser pdf-libs services clean
+.PHONY: run test check format bench browser pdf-libs services containers clean
 
 run: $(VENV)/.runtime pdf-libs
 	$(BIN)/lab serve --deck $(DECK) --host $(HOST) --port $(PORT)
@@ -18,10 +18,12 @@ run: $(VENV)/.runtime pdf-libs
 # The whole suite on SQLite (the default store), then on PostgreSQL (a server the tests start themselves) every test
 # that uses a store, but those in a browser (tests/conftest.py says why). Two test processes each (pytest-xdist).
 # Measured on two cores: SQLite 14 minutes, PostgreSQL 4 (with one process the SQLite pass took 18; with four,
-# the countdown and kill -9 tests missed their timing once, so two).
-test: $(VENV)/.dev browser pdf-libs services node_modules/.installed
-	$(BIN)/pytest -n 2 --store=sqlite
-	$(BIN)/pytest -n 2 --store=postgres
+# the countdown and kill -9 tests missed their timing once, so two). Last, on its own, deploy/compose.yaml built and
+# run with podman (its image builds take both cores: 2 minutes the first time, under one after).
+test: $(VENV)/.dev browser pdf-libs services containers node_modules/.installed
+	$(BIN)/pytest -n 2 --store=sqlite -m "not containers"
+	$(BIN)/pytest -n 2 --store=postgres -m "not containers"
+	$(BIN)/pytest -m containers
 
 check: $(VENV)/.dev
 	$(BIN)/ruff format --check lab tests
@@ -45,6 +47,10 @@ pdf-libs:
 # PostgreSQL, Redis and nginx, from Debian's packages: the tests start their own servers of each (tests/services.py)
 services:
 	@scripts/install-services
+
+# podman, runc and mmdebstrap, from Debian's packages: tests/test_compose.py builds and runs deploy/compose.yaml
+containers:
+	@scripts/install-containers
 
 # axe-core for the accessibility tests (tests/test_a11y.py), exactly as package.json pins it
 node_modules/.installed: package.json
