@@ -9,6 +9,13 @@ So `lab serve` keeps what it loaded at start out of collection (`gc.freeze`), co
 often and cheaply, leaves full collections to the automatic rule only after a long stretch of allocation, and
 runs them itself at quiet moments instead: when the process has hardly used the processor for a few seconds
 (the facilitator is talking) and objects have piled up since the last full collection.
+
+During a burst of votes no collection runs at all (`Bursts`): thousands of votes wait for their group commit at
+once, each with a dozen objects (its message, value, job, future, coroutines), and every young collection walked
+them all, found nothing (a vote leaves no cycles) and moved them on to be walked again: a quarter of the burst's
+processor time. They die by reference counting once acknowledged, so holding collection off until the database
+writer has caught up skips that work entirely; a burst that goes on longer than HOLD_SECONDS, or piles up
+HOLD_OBJECTS, gets its collection anyway. Measured in docs/performance.md ("Collection held off during a burst").
 """
 
 from __future__ import annotations
@@ -26,12 +33,51 @@ YOUNG = 10_000  # new tracked objects between young collections: each walks at m
 MIDDLE = 10  # young collections per middle collection: each walks at most ~100,000 objects
 FULL = 100  # middle collections before Python itself may start a full one (about 10 million allocations)
 PILED_UP = 2  # middle collections since the last full one that make a quiet full collection worth it
+BURST = 100  # votes in one group of the database writer that make a burst (a trickle is a few at a time)
+HOLD_SECONDS = 5.0  # the longest collection is held off in one burst
+HOLD_OBJECTS = 250_000  # new tracked objects (net) after which a held-off collection runs anyway (~0.1 s to walk)
+
+
+class Bursts:
+    """Holds automatic collection off while a burst of votes waits for the database writer, which reports what
+    waits (`waiting`) and when it has caught up (`settled`). Does nothing until `enabled` (by `configure`, which
+    `lab serve` calls), and never turns collection on that someone else turned off."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self.enabled = False
+        self._clock = clock
+        self._since: float | None = None  # when collection was held off, while it is
+
+    @property
+    def holding(self) -> bool:
+        return self._since is not None
+
+    def waiting(self, votes: int) -> None:
+        """The writer took a group of `votes` votes (joins and other writes not counted: a join storm's objects
+        live on, so it is no burst to hold collection off for)."""
+        if self._since is not None:
+            if self._clock() - self._since > HOLD_SECONDS or gc.get_count()[0] > HOLD_OBJECTS:
+                self.settled()  # collection runs at the next allocation; the next group may hold it off again
+        elif self.enabled and votes >= BURST and gc.isenabled():
+            gc.disable()
+            self._since = self._clock()
+
+    def settled(self) -> None:
+        """Nothing waits for the writer any more: collection as usual."""
+        if self._since is not None:
+            self._since = None
+            gc.enable()
+
+
+bursts = Bursts()  # the process's own
 
 
 def configure() -> None:
-    """Set the thresholds above, and freeze what exists now (modules, templates, catalogs) out of collection."""
+    """Set the thresholds above, freeze what exists now (modules, templates, catalogs) out of collection, and hold
+    collection off during bursts of votes."""
     gc.freeze()
     gc.set_threshold(YOUNG, MIDDLE, FULL)
+    bursts.enabled = True
 
 
 async def collect_when_quiet(

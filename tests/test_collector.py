@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from lab.collector import PILED_UP, collect_when_quiet
+from lab.collector import BURST, HOLD_OBJECTS, HOLD_SECONDS, PILED_UP, Bursts, collect_when_quiet
 
 
 class Seen(list[int]):
@@ -108,3 +108,72 @@ async def test_nothing_is_collected_when_nothing_piled_up() -> None:
         clock = Clock(step=0.0, after=20)
         await run_until(clock, clock.readings.wait)
     assert seen == []
+
+
+class Monotonic:
+    """time.monotonic as a test moves it."""
+
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@contextmanager
+def bursts() -> Iterator[tuple[Bursts, Monotonic]]:
+    """An enabled `Bursts` on a clock the test moves; collection as it was afterwards."""
+    clock = Monotonic()
+    held = Bursts(clock)
+    held.enabled = True
+    try:
+        yield held, clock
+    finally:
+        held.settled()
+        gc.enable()
+
+
+def test_a_burst_of_votes_holds_collection_off_until_the_writer_settles() -> None:
+    with bursts() as (held, _):
+        held.waiting(BURST - 1)  # a trickle
+        assert gc.isenabled() and not held.holding
+        held.waiting(BURST)
+        assert not gc.isenabled() and held.holding
+        held.waiting(BURST)  # the next group of the same burst
+        assert not gc.isenabled()
+        held.settled()
+        assert gc.isenabled() and not held.holding
+
+
+def test_a_long_burst_gets_its_collection_after_hold_seconds() -> None:
+    with bursts() as (held, clock):
+        held.waiting(BURST)
+        clock.now += HOLD_SECONDS
+        held.waiting(BURST)
+        assert not gc.isenabled()
+        clock.now += 0.001
+        held.waiting(BURST)
+        assert gc.isenabled() and not held.holding  # collection runs; the next group holds it off again
+        held.waiting(BURST)
+        assert not gc.isenabled()
+
+
+def test_a_burst_that_piles_up_objects_gets_its_collection() -> None:
+    with bursts() as (held, _):
+        held.waiting(BURST)
+        piled = [[] for _ in range(HOLD_OBJECTS)]  # tracked objects, alive: what waiting votes would be
+        piled.append([])
+        held.waiting(BURST)
+        assert gc.isenabled() and not held.holding
+        del piled
+
+
+def test_collection_turned_off_elsewhere_stays_off_and_an_unconfigured_process_holds_nothing() -> None:
+    with bursts() as (held, _):
+        gc.disable()  # (a test that counts collections itself, say)
+        held.waiting(BURST)
+        held.settled()
+        assert not gc.isenabled() and not held.holding
+    idle = Bursts()  # not enabled: `lab serve` enables its own (collector.configure)
+    idle.waiting(10 * BURST)
+    assert gc.isenabled() and not idle.holding

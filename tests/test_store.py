@@ -5,6 +5,7 @@ checkpoint after a delete."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -14,6 +15,7 @@ import pytest
 from conftest import CHOICE, spec
 from db import Target, make_store, on_postgres, rows
 
+from lab import collector
 from lab.errors import NotFound, Unavailable
 from lab.hub import Hub
 from lab.rooms import Room, Rooms
@@ -272,3 +274,31 @@ async def test_the_checkpoint_after_a_delete_waits_until_the_log_is_empty(tmp_pa
     assert Path(f"{database.path}-wal").stat().st_size == 0
     assert b"Geheimekamer" not in database.path.read_bytes()
     await database.close()
+
+
+async def test_no_collection_runs_while_a_burst_of_votes_commits(
+    store: tuple[Store, Room], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`lab serve`'s collector (lab.collector.Bursts): a group of BURST votes or more holds automatic collection
+    off until the writer has nothing left to do; a smaller group leaves it on."""
+    database, room = store
+    monkeypatch.setattr(collector.bursts, "enabled", True)
+    question = room.questions[0].id
+    seen: list[bool] = []
+
+    def committed(_vote: Vote) -> None:
+        seen.append(gc.isenabled())
+
+    def burst(size: int, name: str) -> list[Vote]:
+        made = [vote("anna", f"{name}-{n}", question, [n % 3]) for n in range(size)]
+        for one in made:
+            one.on_commit = committed
+        return made
+
+    assert gc.isenabled()
+    assert set(await together(database, *burst(collector.BURST - 1, "trickle"))) == {Outcome.STORED}
+    assert seen == [True] * (collector.BURST - 1)
+    seen.clear()
+    assert set(await together(database, *burst(collector.BURST, "burst"))) == {Outcome.STORED}
+    assert seen == [False] * collector.BURST  # committed while collection was held off
+    assert gc.isenabled() and not collector.bursts.holding  # and on again once the writer caught up

@@ -18,6 +18,7 @@ from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
+from .. import collector
 from ..errors import Unavailable
 from .base import Outcome, Vote
 
@@ -114,6 +115,7 @@ class Writer:
     def _ended(self, task: asyncio.Task[None]) -> None:
         """The writer stopped (closed, or cancelled with the loop): nothing queued may wait for it forever."""
         self._closed = True
+        collector.bursts.settled()
         if not task.cancelled() and task.exception() is not None:
             log.error("the database writer stopped", exc_info=task.exception())
         while not self._queue.empty():
@@ -132,12 +134,16 @@ class Writer:
             if not stopping and len(group) < SHORT_GROUP and self._window > 0:
                 await asyncio.sleep(self._window)
                 stopping = self._drain(group)
+            if len(group) >= collector.BURST:  # (a smaller group is no burst of votes: not counted)
+                collector.bursts.waiting(sum(job.vote is not None for job in group))
             try:
                 await self._commit(group)
             except Exception as error:  # e.g. ROLLBACK failed too: fail this group, keep the writer alive
                 log.exception("writer failed on a group of %d jobs", len(group))
                 for job in group:
                     _settle(job.future, error=error)
+            if self._queue.empty():
+                collector.bursts.settled()
 
     def _drain(self, group: list[_Job]) -> bool:
         """Move queued jobs into `group`; True when the stop marker was among them."""
