@@ -56,11 +56,17 @@ class Bursts:
         """The writer took a group of `votes` votes (joins and other writes not counted: a join storm's objects
         live on, so it is no burst to hold collection off for)."""
         if self._since is not None:
-            if self._clock() - self._since > HOLD_SECONDS or gc.get_count()[0] > HOLD_OBJECTS:
-                self.settled()  # collection runs at the next allocation; the next group may hold it off again
+            self.check()
         elif self.enabled and votes >= BURST and gc.isenabled():
             gc.disable()
             self._since = self._clock()
+
+    def check(self) -> None:
+        """Collection as usual if it has been held off for HOLD_SECONDS or HOLD_OBJECTS: called with every group
+        the writer takes, and once a second (`collect_when_quiet`), for a commit that hangs. Collection then runs
+        at the next allocation; the writer's next group may hold it off again."""
+        if self._since is not None and (self._clock() - self._since > HOLD_SECONDS or gc.get_count()[0] > HOLD_OBJECTS):
+            self.settled()
 
     def settled(self) -> None:
         """Nothing waits for the writer any more: collection as usual."""
@@ -89,6 +95,7 @@ async def collect_when_quiet(
     last = cpu()
     while True:
         await asyncio.sleep(every)
+        bursts.check()
         now = cpu()
         recent.append(now - last)
         last = now

@@ -158,6 +158,18 @@ def test_a_long_burst_gets_its_collection_after_hold_seconds() -> None:
         assert not gc.isenabled()
 
 
+def test_a_hold_ends_after_hold_seconds_without_another_group() -> None:
+    """A commit that hangs takes no further group: the collector's once-a-second check ends the hold."""
+    with bursts() as (held, clock):
+        held.waiting(BURST)
+        clock.now += HOLD_SECONDS
+        held.check()
+        assert not gc.isenabled()
+        clock.now += 0.001
+        held.check()
+        assert gc.isenabled() and not held.holding
+
+
 def test_a_burst_that_piles_up_objects_gets_its_collection() -> None:
     with bursts() as (held, _):
         held.waiting(BURST)

@@ -134,7 +134,7 @@ class Writer:
             if not stopping and len(group) < SHORT_GROUP and self._window > 0:
                 await asyncio.sleep(self._window)
                 stopping = self._drain(group)
-            if len(group) >= collector.BURST:  # (a smaller group is no burst of votes: not counted)
+            if len(group) >= collector.BURST or collector.bursts.holding:  # (a smaller group starts no burst)
                 collector.bursts.waiting(sum(job.vote is not None for job in group))
             try:
                 await self._commit(group)
