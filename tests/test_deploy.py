@@ -17,6 +17,7 @@ from types import SimpleNamespace
 
 import db
 import pytest
+import websockets
 from conftest import CHOICE, Client, facilitator, phone, spec
 from services import NginxServer, PostgresServer, RedisServer
 from test_cli import free_port
@@ -138,6 +139,31 @@ async def test_every_request_and_socket_of_a_room_reaches_the_process_that_holds
         by_room = {room.code: {up for path, up in served if f"/{room.code}" in path} for room in rooms}
         assert all(len(upstreams) == 1 for upstreams in by_room.values()), by_room
         assert set().union(*by_room.values()) == {f"127.0.0.1:{port}" for port in ports}  # both hold rooms
+
+
+async def test_behind_an_https_proxy_a_browsers_socket_is_taken(shared: tuple[str, list[Room]]) -> None:
+    """nginx behind another proxy that serves https (deploy/compose.yaml behind Caddy) passes on the https it was
+    told, and lab (LAB_HTTPS: it trusts nginx's headers) takes a browser's socket from that https page; told nothing,
+    nginx says its own http, and the same socket is refused as coming from another site."""
+    url, rooms = shared
+    code = rooms[0].code
+    ports = [free_port()]
+    async with running(url, ports, LAB_HTTPS="1"):
+        with NginxServer(SITE, ports) as nginx:
+            front = Front(nginx.port)
+            origin = {"Origin": "https://127.0.0.1"}  # (nginx passes on the host without its port: as on 443)
+            try:
+                proxied = front.client()
+                assert (await proxied.get(f"/r/{code}")).status_code == 200
+                snapshot = await proxied.connect(f"/ws/r/{code}", **origin, **{"X-Forwarded-Proto": "https"})
+                assert snapshot["room"]["code"] == code
+                direct = front.client()
+                assert (await direct.get(f"/r/{code}")).status_code == 200
+                with pytest.raises(websockets.InvalidStatus) as refused:
+                    await direct.connect(f"/ws/r/{code}", **origin)
+                assert refused.value.response.status_code == 403
+            finally:
+                await front.close()
 
 
 @pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="systemd-analyze is not installed")
