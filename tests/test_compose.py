@@ -22,6 +22,7 @@ import pytest
 from conftest import phone
 from services import free_port
 from test_deploy import Front
+from test_members import csrf
 
 from lab.settings import PROJECT_DIR
 
@@ -47,6 +48,7 @@ class Podman:
         if podman is None or shutil.which("runc", path=f"{os.environ.get('PATH', '')}:/usr/sbin") is None:
             pytest.fail("podman and runc are not installed: run scripts/install-containers (make test does)")
         self.podman = podman
+        self.port = port  # nginx's, on the loopback
         conf = folder / "containers.conf"
         conf.write_text(
             '[containers]\ndefault_ulimits = ["nofile=4096:4096", "nproc=4096:4096"]\n[engine]\nruntime = "runc"\n'
@@ -59,17 +61,17 @@ class Podman:
         )
 
     def run(self, *args: str, timeout: float = TIMEOUT, check: bool = True) -> str:
-        done = subprocess.run([self.podman, *args], env=self.env, capture_output=True, text=True, timeout=timeout)
-        assert done.returncode == 0 or not check, f"podman {' '.join(args)}:\n{done.stdout}{done.stderr}"
-        return done.stdout
+        """podman with `args`: what it printed (it must succeed, unless not `check`)."""
+        return self._call([self.podman, *args], timeout, check)
 
     def compose(self, *args: str, timeout: float = TIMEOUT, check: bool = True) -> str:
-        done = subprocess.run(
-            [str(PODMAN_COMPOSE), "--project-name", PROJECT, "--env-file", str(self.settings), "--file", str(COMPOSE),
-             "--parallel", "1", *args],
-            env=self.env, capture_output=True, text=True, timeout=timeout,
-        )  # fmt: skip
-        assert done.returncode == 0 or not check, f"podman-compose {' '.join(args)}:\n{done.stdout}{done.stderr}"
+        """podman-compose with `args` on deploy/compose.yaml, as this run's project with its settings."""
+        project = ["--project-name", PROJECT, "--env-file", str(self.settings), "--file", str(COMPOSE)]
+        return self._call([str(PODMAN_COMPOSE), *project, "--parallel", "1", *args], timeout, check)
+
+    def _call(self, argv: list[str], timeout: float, check: bool) -> str:
+        done = subprocess.run(argv, env=self.env, capture_output=True, text=True, timeout=timeout)
+        assert done.returncode == 0 or not check, f"{' '.join(argv)}:\n{done.stdout}{done.stderr}"
         return done.stdout
 
     def base(self, folder: Path) -> None:
@@ -127,19 +129,18 @@ async def up(podman: Podman) -> None:
 
 
 async def test_the_compose_file_runs_lab_behind_nginx_and_keeps_its_data(podman: Podman) -> None:
-    port = int(re.findall(r"LAB_LISTEN=127.0.0.1:(\d+)", podman.settings.read_text())[0])
     await up(podman)
-    front = Front(port)
+    front = Front(podman.port)
     try:
         proxied = await front.client().http.get("/", headers={"X-Forwarded-For": "203.0.113.7"})
         assert proxied.status_code == 200  # as the https proxy in front passes a phone's request on
         organiser = front.client()
         home = await organiser.get("/organiser")
         assert home.status_code == 200
-        csrf = re.findall(r'name="csrf" value="([^"]+)"', home.text)[0]
-        logged_in = await organiser.http.post("/organiser/login", data={"csrf": csrf, "password": PASSWORD})
+        token = csrf(home.text)
+        logged_in = await organiser.http.post("/organiser/login", data={"csrf": token, "password": PASSWORD})
         assert logged_in.status_code == 303
-        made = await organiser.http.post("/organiser/rooms", data={"csrf": csrf, "deck": DECK, "title": ""})
+        made = await organiser.http.post("/organiser/rooms", data={"csrf": token, "deck": DECK, "title": ""})
         assert made.status_code == 303
         code = made.headers["location"].removeprefix("/f/")
         assert re.fullmatch(r"\d{6}", code), made.headers["location"]
@@ -166,7 +167,7 @@ async def test_the_compose_file_runs_lab_behind_nginx_and_keeps_its_data(podman:
     await asyncio.to_thread(podman.compose, "down")  # every container gone; the volume stays
     assert podman.run("ps", "--all", "--quiet", "--filter", f"name={PROJECT}_") == ""
     await up(podman)
-    front = Front(port)
+    front = Front(podman.port)
     try:
         again = front.client()
         assert (await again.get(f"/r/{code}")).status_code == 200
