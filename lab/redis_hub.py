@@ -46,6 +46,7 @@ BEAT = 1.0  # seconds between presence writes and reads
 GONE_AFTER = 60.0  # seconds without its alive key before a process is taken for departed (not merely slow)
 OWNER = PREFIX + "owner:"
 PAUSES = (0.05, 0.1, 0.2, 0.5, 1.0, 2.0)  # between attempts to reach a lost Redis (the last one repeats)
+CONFIRM_WITHIN = 5.0  # seconds for Redis to confirm a subscription, or the socket is told to try again
 
 
 class RedisBackend(LocalPresence, Backend):
@@ -59,6 +60,7 @@ class RedisBackend(LocalPresence, Backend):
         pause: Callable[[float], Awaitable[None]] = asyncio.sleep,
         name: str | None = None,
         gone_after: float = GONE_AFTER,
+        confirm_within: float = CONFIRM_WITHIN,
     ) -> None:
         super().__init__()
         self.url = url
@@ -68,12 +70,14 @@ class RedisBackend(LocalPresence, Backend):
         self.name = name or secrets.token_hex(6)  # this process, in presence hashes
         self._beat = beat
         self._pause = pause  # between reconnection attempts (a parameter, so tests need not wait)
+        self._confirm_within = confirm_within
         self._redis: Redis | None = None
         self._pubsub: PubSub | None = None
         self._deliver: Deliver | None = None
         self._lost: Callable[[], None] | None = None
         self._available = False
         self._topics: set[str] = set()  # subscribed here
+        self._confirming: dict[str, asyncio.Future[None]] = {}  # channel -> set once Redis confirms its SUBSCRIBE
         self._followed: set[str] = set()  # counted here, not subscribed (Backend.follow)
         self._known: dict[str, float | None] = {}  # other processes seen in presence -> since when without a key
         self._beaten_at: float | None = None  # this process's last beat since it last (re)connected
@@ -135,11 +139,15 @@ class RedisBackend(LocalPresence, Backend):
             await pipe.execute()
 
     async def subscribe(self, topic: str) -> None:
+        """Returns once Redis has confirmed the subscription (redis-py only sends it): from then on every message
+        published on the topic reaches this process, also one published by another process a moment later."""
         self._topics.add(topic)
         if self._available and self._pubsub is not None:
             try:
-                await self._pubsub.subscribe(PREFIX + topic)
-            except (RedisError, OSError) as error:  # lost just now: the listener tells the hub; this socket waits
+                await self._subscribed(self._pubsub, [PREFIX + topic], listening=True)
+            except (RedisError, OSError) as error:  # lost just now, or too slow: this socket is told to try again
+                self._topics.discard(topic)
+                await self.unsubscribe(topic)  # in case the confirmation comes after all
                 raise Hub.unavailable() from error
 
     async def unsubscribe(self, topic: str) -> None:
@@ -172,13 +180,44 @@ class RedisBackend(LocalPresence, Backend):
         """Subscribe (again) to every topic and write this process's presence; available from then on."""
         assert self._redis is not None
         await self._close_pubsub()
-        pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
-        await pubsub.subscribe(CONTROL, *(PREFIX + topic for topic in self._topics))
+        pubsub = self._redis.pubsub()
+        await self._subscribed(pubsub, [CONTROL, *(PREFIX + topic for topic in self._topics)], listening=False)
         self._pubsub = pubsub
         self._beaten_at = None  # (its key may have run out while Redis was away: every socket closed then already)
         await self._presence()
         self._available = True
         self.connected.set()
+
+    async def _subscribed(self, pubsub: PubSub, channels: list[str], *, listening: bool) -> None:
+        """Subscribe to `channels` and return once Redis has confirmed each; the listener reads the confirmations, or
+        this does when it is not `listening` yet. Raises OSError when Redis is lost meanwhile, TimeoutError when it
+        does not confirm them within `confirm_within`."""
+        loop = asyncio.get_running_loop()
+        confirmed = [self._confirming.setdefault(channel, loop.create_future()) for channel in channels]
+        try:
+            async with asyncio.timeout(self._confirm_within):
+                await pubsub.subscribe(*channels)
+                while not listening and not all(future.done() for future in confirmed):
+                    await self._receive(pubsub, None)
+                await asyncio.gather(*confirmed)
+        finally:
+            for channel, future in zip(channels, confirmed, strict=True):
+                if self._confirming.get(channel) is future:
+                    del self._confirming[channel]
+
+    async def _receive(self, pubsub: PubSub, wait: float | None) -> None:
+        """Read one message from Redis (waiting at most `wait` seconds, or until one comes when None): deliver a
+        published one, mark a subscription confirmed."""
+        message = await pubsub.get_message(timeout=wait)
+        if message is None:
+            return
+        kind, channel = message["type"], message["channel"].decode()
+        if kind == "message":
+            if channel != CONTROL:
+                assert self._deliver is not None
+                self._deliver(channel[len(PREFIX) :], message["data"].decode())
+        elif kind == "subscribe" and (future := self._confirming.get(channel)) is not None and not future.done():
+            future.set_result(None)
 
     async def _run(self) -> None:
         while True:
@@ -187,6 +226,9 @@ class RedisBackend(LocalPresence, Backend):
                     await self._listen()
                 except (RedisError, OSError) as error:
                     log.warning("lost Redis at %s (%s): screens reconnect once it is back", _shown(self.url), error)
+                for future in self._confirming.values():  # a subscription under way is refused
+                    if not future.done():
+                        future.set_exception(ConnectionError("lost Redis"))
                 self._available = False
                 self.connected.clear()
                 if self._lost is not None:
@@ -205,18 +247,11 @@ class RedisBackend(LocalPresence, Backend):
 
     async def _listen(self) -> None:
         """Deliver messages as they come; write and read presence once a beat. Raises when Redis is lost."""
-        assert self._pubsub is not None and self._deliver is not None
+        assert self._pubsub is not None
         loop = asyncio.get_running_loop()
         due = loop.time() + self._beat
-        size = len(PREFIX)
         while True:
-            message = await self._pubsub.get_message(
-                ignore_subscribe_messages=True, timeout=max(0.0, due - loop.time())
-            )
-            if message is not None and message["type"] == "message":
-                channel = message["channel"].decode()
-                if channel != CONTROL:
-                    self._deliver(channel[size:], message["data"].decode())
+            await self._receive(self._pubsub, max(0.0, due - loop.time()))
             if loop.time() >= due:
                 await self._presence()
                 due = loop.time() + self._beat

@@ -67,6 +67,76 @@ def free_port() -> int:
         return port
 
 
+class Forwarder:
+    """A TCP forwarder on a loopback port (free, or given) to `port` on 127.0.0.1, for tests that come between a
+    client and its server. `hold`: bytes from a client that contain it wait, with everything after them on that
+    connection, until `release()` (`held` is set when they arrive). `cut()` closes every connection at once.
+
+        async with Forwarder(redis.port, hold=b"SUBSCRIBE") as forwarder:
+            ...  # connect to forwarder.port
+    """
+
+    def __init__(self, port: int, *, listen: int = 0, hold: bytes | None = None) -> None:
+        self.target = port
+        self.port = listen or free_port()
+        self.hold = hold
+        self.held = asyncio.Event()
+        self._released = asyncio.Event()
+        self._writers: set[asyncio.StreamWriter] = set()
+        self._handlers: set[asyncio.Future[None]] = set()
+        self._server: asyncio.Server | None = None
+
+    async def __aenter__(self) -> Self:
+        self._server = await asyncio.start_server(self._forward, "127.0.0.1", self.port)
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        self.release()
+        self.cut()
+        await asyncio.gather(*self._handlers)  # ended by the cut, not cancelled (3.11's streams log that as an error)
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+
+    def release(self) -> None:
+        self._released.set()
+
+    def cut(self) -> None:
+        for writer in self._writers:
+            writer.transport.abort()
+
+    async def _forward(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        handler = asyncio.get_running_loop().create_future()
+        self._handlers.add(handler)
+        try:
+            await self._pipe(reader, writer)
+        finally:
+            handler.set_result(None)
+            self._handlers.discard(handler)
+
+    async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.target)
+        self._writers |= {writer, up_writer}
+
+        async def pipe(source: asyncio.StreamReader, target: asyncio.StreamWriter, held: bytes | None) -> None:
+            while data := await source.read(65536):
+                if held is not None and held in data:
+                    self.held.set()
+                    await self._released.wait()
+                target.write(data)
+                await target.drain()
+            target.close()
+
+        try:  # until either side closes or is cut
+            await asyncio.gather(
+                pipe(reader, up_writer, self.hold), pipe(up_reader, writer, None), return_exceptions=True
+            )
+        finally:
+            self._writers -= {writer, up_writer}
+            for each in (writer, up_writer):
+                each.transport.abort()
+
+
 def postgres_bindir() -> Path:
     """The folder with PostgreSQL's server programs (initdb, postgres): the one pg_config names, else the newest of
     Debian's versioned folders, else the one on PATH."""

@@ -11,7 +11,7 @@ import asyncpg
 import pytest
 from conftest import CHOICE, spec
 from db import rows
-from services import PostgresServer, free_port
+from services import Forwarder, PostgresServer, free_port
 
 from lab.hub import Hub
 from lab.rooms import Rooms
@@ -97,19 +97,7 @@ async def test_a_server_that_starts_while_lab_starts_is_waited_for(postgres_serv
     try:
         await asyncio.wait_for(waiting.wait(), TIMEOUT)
         assert not opening.done()
-
-        async def forward(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-            up_reader, up_writer = await asyncio.open_connection("127.0.0.1", postgres_server.port)
-
-            async def pipe(source: asyncio.StreamReader, target: asyncio.StreamWriter) -> None:
-                while data := await source.read(65536):
-                    target.write(data)
-                    await target.drain()
-                target.close()
-
-            await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer), return_exceptions=True)
-
-        async with await asyncio.start_server(forward, "127.0.0.1", port):  # the server "starts" on that port
+        async with Forwarder(postgres_server.port, listen=port):  # the server "starts" on that port
             await asyncio.wait_for(opening, TIMEOUT)
             room = await Rooms(store, Hub()).create("Kamer", [spec(**CHOICE)])
             assert rows(database, "SELECT code FROM rooms") == [(room.code,)]

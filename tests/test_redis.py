@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator, Callable
 import pytest
 from conftest import CHOICE, Client, Server, spec
 from redis.asyncio import Redis
-from services import RedisServer
+from services import Forwarder, RedisServer
 from websockets.exceptions import ConnectionClosed
 
 from lab.errors import Unavailable
@@ -172,6 +172,64 @@ async def test_losing_redis_closes_every_subscription_and_refuses_new_ones_until
             assert await asyncio.wait_for(outbox.get(), TIMEOUT) == "weer"
     finally:
         await hub.stop()
+
+
+Received = asyncio.Queue[tuple[str, str]]
+
+
+async def held_subscription(
+    forwarder: Forwarder, **options: float
+) -> tuple[RedisBackend, asyncio.Task[None], Received]:
+    """A backend connected through `forwarder`, its subscription to "ABC:held" under way (its SUBSCRIBE held on the
+    way to Redis), and the (topic, message) pairs it delivers."""
+    got: Received = asyncio.Queue()
+    redis = RedisBackend(f"redis://127.0.0.1:{forwarder.port}/0", beat=BEAT, pause=instant, name="one", **options)
+    await redis.start(lambda topic, message: got.put_nowait((topic, message)))
+    subscribing = asyncio.create_task(redis.subscribe("ABC:held"))
+    await asyncio.wait_for(forwarder.held.wait(), TIMEOUT)
+    return redis, subscribing, got
+
+
+async def test_subscribe_returns_once_redis_has_the_subscription(redis_server: RedisServer) -> None:
+    """redis-py sends SUBSCRIBE without awaiting its reply: a message published by another process just after
+    `subscribe` returned could reach Redis before the SUBSCRIBE did, and be lost to a phone that was just shown its
+    snapshot. `subscribe` returns once Redis has confirmed the subscription."""
+    async with Forwarder(redis_server.port, hold=b"lab:ABC:held") as forwarder:
+        redis, subscribing, got = await held_subscription(forwarder)
+        publisher = Redis.from_url(redis_server.url)
+        try:
+            # Redis has not seen the SUBSCRIBE: it has not returned (a moment's grace to show that it would have)
+            done, _ = await asyncio.wait({subscribing}, timeout=0.3)
+            assert not done
+            forwarder.release()
+            await asyncio.wait_for(subscribing, TIMEOUT)
+            assert await publisher.publish("lab:ABC:held", "meteen") == 1
+            assert await asyncio.wait_for(got.get(), TIMEOUT) == ("ABC:held", "meteen")
+        finally:
+            await publisher.aclose()
+            await redis.stop()
+
+
+async def test_a_subscription_that_redis_does_not_confirm_is_told_to_try_again(redis_server: RedisServer) -> None:
+    """Redis lost while it confirms, or too slow to: the socket is told to try again, and the topic is not kept."""
+    async with Forwarder(redis_server.port, hold=b"lab:ABC:held") as forwarder:
+        redis, subscribing, _ = await held_subscription(forwarder)
+        try:
+            forwarder.cut()
+            with pytest.raises(Unavailable, match="connection between the servers is broken"):
+                await asyncio.wait_for(subscribing, TIMEOUT)
+            assert "ABC:held" not in redis._topics
+        finally:
+            await redis.stop()
+    async with Forwarder(redis_server.port, hold=b"lab:ABC:held") as forwarder:
+        redis, subscribing, _ = await held_subscription(forwarder, confirm_within=0.1)
+        try:
+            with pytest.raises(Unavailable, match="connection between the servers is broken"):
+                await asyncio.wait_for(subscribing, TIMEOUT)
+            assert "ABC:held" not in redis._topics and redis.available  # slow, not lost
+        finally:
+            forwarder.release()
+            await redis.stop()
 
 
 async def test_a_socket_that_meets_redis_lost_before_the_listener_noticed_is_told_to_try_again(
