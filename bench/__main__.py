@@ -77,6 +77,9 @@ class Figures:
     reconnect_s: float = 0.0
     # --edges: the share of the processes' CPU time, from the push to the last acknowledgement, that the owner used
     owner_cpu_share: float = 0.0
+    # how busy the load generators' core was from the push until every phone had it (their CPU seconds over that
+    # time; 1.0: the instrument itself had no time to spare, and the push's figures are partly its own)
+    load_cpu_push: float = 0.0
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -341,12 +344,14 @@ async def scenario(
             figures.rss_kb_per_participant = round((rss_after - rss_before) / max(1, figures.connected), 1)
 
             # 2. push (with votes on arrival, the burst's CPU time counts from here)
-            cpu_at_push, owner_at_push = cpu_of(pids), cpu_seconds(server.pid)
+            loading = [worker.pid for worker in workers]
+            cpu_at_push, owner_at_push, load_at_push = cpu_of(pids), cpu_seconds(server.pid), cpu_of(loading)
             pushed_at = time.monotonic()
             await boss.send(json.dumps({"type": "push", "question": question}))
             for ws, first in consoles:
                 await ws.send(json.dumps({"type": "push", "question": first}))
             pushes = [1000 * (t - pushed_at) for e in await _events(workers, "pushed") for t in e["times"]]
+            figures.load_cpu_push = round((cpu_of(loading) - load_at_push) / max(1e-6, time.monotonic() - pushed_at), 2)
             figures.push_p50_ms, figures.push_p99_ms, figures.push_max_ms = (
                 round(percentile(pushes, q), 1) for q in (0.5, 0.99, 1.0)
             )
@@ -545,7 +550,7 @@ async def trickle(figures: Figures, pids: list[int], workers: list[asyncio.subpr
 
 
 def cpu_of(pids: list[int]) -> float:
-    """The CPU time the server's processes have used (with `--edges`: the owner's and every edge's)."""
+    """The CPU time these processes have used (the server's: with `--edges`, the owner's and every edge's)."""
     return sum(cpu_seconds(pid) for pid in pids)
 
 
@@ -652,6 +657,7 @@ def main() -> int:
     storm += f" rooms={args.rooms}" if args.rooms > 1 else ""
     if args.edges:
         storm += f" edges={args.edges} owner_cpu_share={median(lab, 'owner_cpu_share'):g}"
+        storm += f" load_cpu_push={median(lab, 'load_cpu_push'):g}"
     if chosen.restart:
         ratio = median(lab, "reconnect_s") / median(reference, "reconnect_s") if reference else float("nan")
         storm += f" restart_s={median(lab, 'restart_s'):g} reconnect_s={median(lab, 'reconnect_s'):g}"
