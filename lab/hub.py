@@ -217,7 +217,10 @@ class Backend(ABC):
             await self.publish(topic, message)
 
     @abstractmethod
-    async def subscribe(self, topic: str) -> None: ...
+    async def subscribe(self, topic: str) -> None:
+        """Receive the topic's messages from now on: every message published after this returns is delivered. Raises
+        Unavailable when the link to the others is lost meanwhile (or does not answer); the topic is still wanted
+        then, and subscribed again when the link is back, until `unsubscribe`."""
 
     @abstractmethod
     async def unsubscribe(self, topic: str) -> None: ...
@@ -295,7 +298,7 @@ class Hub:
         self._outgoing: deque[tuple[str, str]] = deque(maxlen=OUTGOING)
         self._queued = asyncio.Event()
         self._publisher: asyncio.Task[None] | None = None
-        self._subscribing = asyncio.Lock()  # the backend hears of a topic's first and last subscriber in order
+        self._turns: dict[str, tuple[asyncio.Lock, int]] = {}  # topic -> its lock, and how many hold or await it
 
     async def start(self) -> None:
         await self.backend.start(self._deliver, self._lost)
@@ -371,6 +374,8 @@ class Hub:
         joined = False
         try:
             await self._add(topic, outbox)
+            if not self.backend.available:  # lost while it waited its turn (the others were closed without it)
+                raise self.unavailable()
             await self.backend.join(topic, member)
             joined = True
             yield outbox
@@ -387,24 +392,56 @@ class Hub:
         loses the other processes (messages published meanwhile are gone), until the returned function is awaited.
         Not a socket: it is not counted as present, and it stays subscribed through a lost backend (lab.owners)."""
         listener = _Listener(receive, lost)
-        await self._add(topic, listener)
+        await self._add(topic, listener, stay=True)
         return functools.partial(self._remove, topic, listener)
 
-    async def _add(self, topic: str, subscriber: Subscriber) -> None:
-        async with self._subscribing:
+    async def _add(self, topic: str, subscriber: Subscriber, stay: bool = False) -> None:
+        """Add a subscriber; the backend is asked only for a topic's first. When the backend fails it, a socket's
+        subscription fails too (Unavailable), and one that `stay`s is kept and told that it missed messages."""
+        subscribers = self._topics.get(topic)
+        if subscribers:  # subscribed already (a topic's set is filled only once the backend has it)
+            subscribers.add(subscriber)
+            return
+        async with self._turn(topic):
             subscribers = self._topics.setdefault(topic, set())
             if not subscribers:
-                await self.backend.subscribe(topic)
+                try:
+                    await self.backend.subscribe(topic)
+                except Unavailable:
+                    if not stay:
+                        del self._topics[topic]
+                        await self.backend.unsubscribe(topic)
+                        raise
+                    subscriber.close()  # what was published meanwhile is gone; subscribed again once it is back
             subscribers.add(subscriber)
 
     async def _remove(self, topic: str, subscriber: Subscriber) -> None:
-        async with self._subscribing:
-            subscribers = self._topics.get(topic, set())
-            if subscriber in subscribers:
-                subscribers.discard(subscriber)
-                if not subscribers:
-                    del self._topics[topic]
-                    await self.backend.unsubscribe(topic)
+        subscribers = self._topics.get(topic)
+        if subscribers is None or subscriber not in subscribers:
+            return
+        subscribers.discard(subscriber)
+        if subscribers:
+            return
+        async with self._turn(topic):
+            if topic in self._topics and not self._topics[topic]:  # (no one came meanwhile)
+                del self._topics[topic]
+                await self.backend.unsubscribe(topic)
+
+    @asynccontextmanager
+    async def _turn(self, topic: str) -> AsyncIterator[None]:
+        """One topic's first subscription and last unsubscription at a time, in order; other topics do not wait."""
+        lock, waiting = self._turns.get(topic, (None, 0))
+        lock = lock or asyncio.Lock()
+        self._turns[topic] = (lock, waiting + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, waiting = self._turns[topic]
+            if waiting == 1:
+                del self._turns[topic]
+            else:
+                self._turns[topic] = (lock, waiting - 1)
 
 
 class Subscriber(Protocol):

@@ -27,6 +27,7 @@ import logging
 import math
 import secrets
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable
 
 from redis.asyncio import Redis
@@ -77,7 +78,9 @@ class RedisBackend(LocalPresence, Backend):
         self._lost: Callable[[], None] | None = None
         self._available = False
         self._topics: set[str] = set()  # subscribed here
-        self._confirming: dict[str, asyncio.Future[None]] = {}  # channel -> set once Redis confirms its SUBSCRIBE
+        # channel -> the subscriptions waiting for Redis's confirmation, oldest first (each reply confirms the oldest:
+        # a subscription that gave up waiting still takes its own reply when it comes late, not the next one's)
+        self._confirming: dict[str, deque[asyncio.Future[None]]] = {}
         self._followed: set[str] = set()  # counted here, not subscribed (Backend.follow)
         self._known: dict[str, float | None] = {}  # other processes seen in presence -> since when without a key
         self._beaten_at: float | None = None  # this process's last beat since it last (re)connected
@@ -95,7 +98,7 @@ class RedisBackend(LocalPresence, Backend):
         self._redis = Redis.from_url(self.url, retry=Retry(NoBackoff(), 0), health_check_interval=30)
         try:
             await self._connect()
-        except (RedisError, OSError) as error:  # not there yet: run without it, and keep trying
+        except (RedisError, OSError, TimeoutError) as error:  # not there yet: run without it, and keep trying
             log.warning("cannot reach Redis at %s (%s); trying again", _shown(self.url), error)
         self._task = asyncio.create_task(self._run(), name="lab-redis-listener")
 
@@ -120,6 +123,7 @@ class RedisBackend(LocalPresence, Backend):
             raise failure
 
     async def _close_pubsub(self) -> None:
+        self._refuse()
         pubsub, self._pubsub = self._pubsub, None
         if pubsub is not None:
             with contextlib.suppress(RedisError, OSError):
@@ -140,14 +144,14 @@ class RedisBackend(LocalPresence, Backend):
 
     async def subscribe(self, topic: str) -> None:
         """Returns once Redis has confirmed the subscription (redis-py only sends it): from then on every message
-        published on the topic reaches this process, also one published by another process a moment later."""
+        published on the topic reaches this process, also one published by another process a moment later.
+        Unavailable when Redis is lost meanwhile or does not confirm within `confirm_within`; the topic stays
+        subscribed (again, once Redis is back) until `unsubscribe`."""
         self._topics.add(topic)
         if self._available and self._pubsub is not None:
             try:
                 await self._subscribed(self._pubsub, [PREFIX + topic], listening=True)
-            except (RedisError, OSError) as error:  # lost just now, or too slow: this socket is told to try again
-                self._topics.discard(topic)
-                await self.unsubscribe(topic)  # in case the confirmation comes after all
+            except (RedisError, OSError, TimeoutError) as error:
                 raise Hub.unavailable() from error
 
     async def unsubscribe(self, topic: str) -> None:
@@ -181,7 +185,19 @@ class RedisBackend(LocalPresence, Backend):
         assert self._redis is not None
         await self._close_pubsub()
         pubsub = self._redis.pubsub()
-        await self._subscribed(pubsub, [CONTROL, *(PREFIX + topic for topic in self._topics)], listening=False)
+        try:
+            wanted = set(self._topics)
+            await self._subscribed(pubsub, [CONTROL, *(PREFIX + topic for topic in wanted)], listening=False)
+            while missing := self._topics - wanted:  # (wanted meanwhile: lab.owners listens also while Redis is away)
+                wanted |= missing
+                await self._subscribed(pubsub, [PREFIX + topic for topic in missing], listening=False)
+            if gone := wanted - self._topics:
+                await pubsub.unsubscribe(*(PREFIX + topic for topic in gone))
+        except BaseException:
+            self._refuse()
+            with contextlib.suppress(RedisError, OSError):  # (else its connection stays, and Redis keeps sending)
+                await pubsub.aclose()  # type: ignore[no-untyped-call]
+            raise
         self._pubsub = pubsub
         self._beaten_at = None  # (its key may have run out while Redis was away: every socket closed then already)
         await self._presence()
@@ -190,10 +206,12 @@ class RedisBackend(LocalPresence, Backend):
 
     async def _subscribed(self, pubsub: PubSub, channels: list[str], *, listening: bool) -> None:
         """Subscribe to `channels` and return once Redis has confirmed each; the listener reads the confirmations, or
-        this does when it is not `listening` yet. Raises OSError when Redis is lost meanwhile, TimeoutError when it
-        does not confirm them within `confirm_within`."""
+        this does when it is not `listening` yet. Raises redis-py's ConnectionError or the builtin one (both taken
+        for a lost Redis) when Redis is lost meanwhile, TimeoutError when it does not confirm in `confirm_within`."""
         loop = asyncio.get_running_loop()
-        confirmed = [self._confirming.setdefault(channel, loop.create_future()) for channel in channels]
+        confirmed = [loop.create_future() for _ in channels]
+        for channel, future in zip(channels, confirmed, strict=True):
+            self._confirming.setdefault(channel, deque()).append(future)
         try:
             async with asyncio.timeout(self._confirm_within):
                 await pubsub.subscribe(*channels)
@@ -201,23 +219,39 @@ class RedisBackend(LocalPresence, Backend):
                     await self._receive(pubsub, None)
                 await asyncio.gather(*confirmed)
         finally:
-            for channel, future in zip(channels, confirmed, strict=True):
-                if self._confirming.get(channel) is future:
-                    del self._confirming[channel]
+            for future in confirmed:  # (a refusal that came while the SUBSCRIBE was sent is not logged as unread)
+                if future.done() and not future.cancelled():
+                    future.exception()
 
     async def _receive(self, pubsub: PubSub, wait: float | None) -> None:
         """Read one message from Redis (waiting at most `wait` seconds, or until one comes when None): deliver a
-        published one, mark a subscription confirmed."""
+        published one, mark the oldest waiting subscription of its channel confirmed."""
         message = await pubsub.get_message(timeout=wait)
         if message is None:
             return
-        kind, channel = message["type"], message["channel"].decode()
+        kind = message["type"]
         if kind == "message":
+            channel = message["channel"].decode()
             if channel != CONTROL:
                 assert self._deliver is not None
                 self._deliver(channel[len(PREFIX) :], message["data"].decode())
-        elif kind == "subscribe" and (future := self._confirming.get(channel)) is not None and not future.done():
-            future.set_result(None)
+        elif kind == "subscribe":
+            channel = message["channel"].decode()
+            waiting = self._confirming.get(channel)
+            if waiting:
+                future = waiting.popleft()
+                if not waiting:
+                    del self._confirming[channel]
+                if not future.done():
+                    future.set_result(None)
+
+    def _refuse(self) -> None:
+        """The connection that the confirmations would come on is gone: every subscription waiting for one fails."""
+        for waiting in self._confirming.values():
+            for future in waiting:
+                if not future.done():
+                    future.set_exception(ConnectionError("lost Redis"))  # (the builtin one: an OSError)
+        self._confirming.clear()
 
     async def _run(self) -> None:
         while True:
@@ -226,9 +260,8 @@ class RedisBackend(LocalPresence, Backend):
                     await self._listen()
                 except (RedisError, OSError) as error:
                     log.warning("lost Redis at %s (%s): screens reconnect once it is back", _shown(self.url), error)
-                for future in self._confirming.values():  # a subscription under way is refused
-                    if not future.done():
-                        future.set_exception(ConnectionError("lost Redis"))
+                finally:
+                    self._refuse()
                 self._available = False
                 self.connected.clear()
                 if self._lost is not None:
@@ -240,7 +273,7 @@ class RedisBackend(LocalPresence, Backend):
             await self._pause(PAUSES[min(attempt, len(PAUSES) - 1)])
             try:
                 await self._connect()
-            except (RedisError, OSError):
+            except (RedisError, OSError, TimeoutError):
                 continue
             log.warning("Redis at %s is back", _shown(self.url))
             return

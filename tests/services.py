@@ -85,18 +85,20 @@ class Forwarder:
         self._writers: set[asyncio.StreamWriter] = set()
         self._handlers: set[asyncio.Future[None]] = set()
         self._server: asyncio.Server | None = None
+        self._closing = False
 
     async def __aenter__(self) -> Self:
         self._server = await asyncio.start_server(self._forward, "127.0.0.1", self.port)
         return self
 
     async def __aexit__(self, *_: object) -> None:
+        assert self._server is not None
+        self._server.close()  # no new connections
+        self._closing = True
         self.release()
         self.cut()
         await asyncio.gather(*self._handlers)  # ended by the cut, not cancelled (3.11's streams log that as an error)
-        if self._server is not None:
-            self._server.close()
-            await self._server.wait_closed()
+        await self._server.wait_closed()
 
     def release(self) -> None:
         self._released.set()
@@ -108,33 +110,38 @@ class Forwarder:
     async def _forward(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         handler = asyncio.get_running_loop().create_future()
         self._handlers.add(handler)
+        self._writers.add(writer)
+        up: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
+        with contextlib.suppress(OSError):  # nothing there: the client's connection ends
+            up = await asyncio.open_connection("127.0.0.1", self.target)
         try:
-            await self._pipe(reader, writer)
+            if up is not None:
+                up_reader, up_writer = up
+                self._writers.add(up_writer)
+                if self._closing:  # (cut while this connection was being made)
+                    self.cut()
+                await asyncio.gather(  # until either side closes or is cut
+                    self._pipe(reader, up_writer, self.hold), self._pipe(up_reader, writer, None),
+                    return_exceptions=True,
+                )  # fmt: skip
         finally:
+            for each in (writer, *(up[1:] if up is not None else ())):
+                self._writers.discard(each)
+                each.transport.abort()
             handler.set_result(None)
             self._handlers.discard(handler)
 
-    async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.target)
-        self._writers |= {writer, up_writer}
-
-        async def pipe(source: asyncio.StreamReader, target: asyncio.StreamWriter, held: bytes | None) -> None:
-            while data := await source.read(65536):
-                if held is not None and held in data:
+    async def _pipe(self, source: asyncio.StreamReader, target: asyncio.StreamWriter, hold: bytes | None) -> None:
+        tail = b""  # the end of the bytes before, for a mark cut in two by the reads
+        while data := await source.read(65536):
+            if hold is not None and not self._released.is_set():
+                if hold in tail + data:
                     self.held.set()
                     await self._released.wait()
-                target.write(data)
-                await target.drain()
-            target.close()
-
-        try:  # until either side closes or is cut
-            await asyncio.gather(
-                pipe(reader, up_writer, self.hold), pipe(up_reader, writer, None), return_exceptions=True
-            )
-        finally:
-            self._writers -= {writer, up_writer}
-            for each in (writer, up_writer):
-                each.transport.abort()
+                tail = (tail + data)[-len(hold) :]
+            target.write(data)
+            await target.drain()
+        target.close()
 
 
 def postgres_bindir() -> Path:

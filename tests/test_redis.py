@@ -4,6 +4,7 @@ redis-server that the tests start; a lost Redis closes every socket, which comes
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 from collections.abc import AsyncIterator, Callable
 
@@ -14,7 +15,7 @@ from services import Forwarder, RedisServer
 from websockets.exceptions import ConnectionClosed
 
 from lab.errors import Unavailable
-from lab.hub import Hub
+from lab.hub import Hub, Outbox
 from lab.redis_hub import RedisBackend
 from lab.settings import Settings
 
@@ -174,62 +175,96 @@ async def test_losing_redis_closes_every_subscription_and_refuses_new_ones_until
         await hub.stop()
 
 
-Received = asyncio.Queue[tuple[str, str]]
+@contextlib.asynccontextmanager
+async def held(redis: RedisServer) -> AsyncIterator[tuple[Hub, Forwarder]]:
+    """A hub whose Redis is reached through a forwarder that holds the first SUBSCRIBE to "ABC:held" (and what
+    follows it on that connection) on its way to Redis, until released."""
+    async with Forwarder(redis.port, hold=b"lab:ABC:held") as forwarder:
+        hub = Hub(16, RedisBackend(f"redis://127.0.0.1:{forwarder.port}/0", beat=BEAT, pause=instant, name="one"))
+        await hub.start()
+        try:
+            assert hub.available
+            yield hub, forwarder
+        finally:
+            await hub.stop()
 
 
-async def held_subscription(
-    forwarder: Forwarder, **options: float
-) -> tuple[RedisBackend, asyncio.Task[None], Received]:
-    """A backend connected through `forwarder`, its subscription to "ABC:held" under way (its SUBSCRIBE held on the
-    way to Redis), and the (topic, message) pairs it delivers."""
-    got: Received = asyncio.Queue()
-    redis = RedisBackend(f"redis://127.0.0.1:{forwarder.port}/0", beat=BEAT, pause=instant, name="one", **options)
-    await redis.start(lambda topic, message: got.put_nowait((topic, message)))
-    subscribing = asyncio.create_task(redis.subscribe("ABC:held"))
-    await asyncio.wait_for(forwarder.held.wait(), TIMEOUT)
-    return redis, subscribing, got
+def entering(hub: Hub, stack: contextlib.AsyncExitStack) -> asyncio.Task[Outbox]:
+    """A socket's subscription to "ABC:held" under way (left when `stack` closes)."""
+    return asyncio.create_task(stack.enter_async_context(hub.subscribe("ABC:held")))
 
 
-async def test_subscribe_returns_once_redis_has_the_subscription(redis_server: RedisServer) -> None:
-    """redis-py sends SUBSCRIBE without awaiting its reply: a message published by another process just after
-    `subscribe` returned could reach Redis before the SUBSCRIBE did, and be lost to a phone that was just shown its
-    snapshot. `subscribe` returns once Redis has confirmed the subscription."""
-    async with Forwarder(redis_server.port, hold=b"lab:ABC:held") as forwarder:
-        redis, subscribing, got = await held_subscription(forwarder)
+async def test_a_subscription_is_in_place_in_redis_before_the_socket_is_served(redis_server: RedisServer) -> None:
+    """redis-py sends SUBSCRIBE without awaiting its reply: a message published by another process just after the
+    subscription was made could reach Redis before the SUBSCRIBE did, and be lost to a phone that was just shown its
+    snapshot. The subscription is made once Redis has confirmed it."""
+    async with held(redis_server) as (hub, forwarder), contextlib.AsyncExitStack() as stack:
+        subscribing = entering(hub, stack)
+        await asyncio.wait_for(forwarder.held.wait(), TIMEOUT)
+        # Redis has not seen the SUBSCRIBE: the socket is not served yet (a moment's grace to show it would have been)
+        done, _ = await asyncio.wait({subscribing}, timeout=0.3)
+        assert not done
+        forwarder.release()
+        outbox = await asyncio.wait_for(subscribing, TIMEOUT)
         publisher = Redis.from_url(redis_server.url)
         try:
-            # Redis has not seen the SUBSCRIBE: it has not returned (a moment's grace to show that it would have)
-            done, _ = await asyncio.wait({subscribing}, timeout=0.3)
-            assert not done
-            forwarder.release()
-            await asyncio.wait_for(subscribing, TIMEOUT)
             assert await publisher.publish("lab:ABC:held", "meteen") == 1
-            assert await asyncio.wait_for(got.get(), TIMEOUT) == ("ABC:held", "meteen")
         finally:
             await publisher.aclose()
-            await redis.stop()
+        assert await asyncio.wait_for(outbox.get(), TIMEOUT) == "meteen"
 
 
-async def test_a_subscription_that_redis_does_not_confirm_is_told_to_try_again(redis_server: RedisServer) -> None:
-    """Redis lost while it confirms, or too slow to: the socket is told to try again, and the topic is not kept."""
-    async with Forwarder(redis_server.port, hold=b"lab:ABC:held") as forwarder:
-        redis, subscribing, _ = await held_subscription(forwarder)
-        try:
-            forwarder.cut()
+async def test_sockets_waiting_for_a_subscription_when_redis_is_lost_are_told_to_try_again(
+    redis_server: RedisServer,
+) -> None:
+    """The first socket of a topic waits for Redis's confirmation, the second for its turn; Redis is lost: both are
+    told to try again (the second was not among the sockets closed at the loss), and the topic is not kept."""
+    async with held(redis_server) as (hub, forwarder), contextlib.AsyncExitStack() as stack:
+        first = entering(hub, stack)
+        await asyncio.wait_for(forwarder.held.wait(), TIMEOUT)
+        second = entering(hub, stack)
+        forwarder.cut()
+        for subscribing in (first, second):
             with pytest.raises(Unavailable, match="connection between the servers is broken"):
                 await asyncio.wait_for(subscribing, TIMEOUT)
-            assert "ABC:held" not in redis._topics
-        finally:
-            await redis.stop()
-    async with Forwarder(redis_server.port, hold=b"lab:ABC:held") as forwarder:
-        redis, subscribing, _ = await held_subscription(forwarder, confirm_within=0.1)
-        try:
-            with pytest.raises(Unavailable, match="connection between the servers is broken"):
-                await asyncio.wait_for(subscribing, TIMEOUT)
-            assert "ABC:held" not in redis._topics and redis.available  # slow, not lost
-        finally:
-            forwarder.release()
-            await redis.stop()
+        assert not hub._topics and "ABC:held" not in backend(hub)._topics
+
+
+async def test_a_listener_whose_subscription_meets_a_lost_redis_stays_and_hears_once_redis_is_back(
+    redis_server: RedisServer,
+) -> None:
+    """A process's own subscription (the calls to a room it owns: lab.owners) is not a socket that can try again:
+    it is kept, told that it missed what came meanwhile, and subscribed again once Redis is back."""
+    async with held(redis_server) as (hub, forwarder):
+        heard: asyncio.Queue[str] = asyncio.Queue()
+        missed = asyncio.Event()
+        listening = asyncio.create_task(hub.listen("ABC:held", heard.put_nowait, missed.set))
+        await asyncio.wait_for(forwarder.held.wait(), TIMEOUT)
+        forwarder.release()  # for the connections made from now on (the held bytes go nowhere: cut)
+        forwarder.cut()
+        stop = await asyncio.wait_for(listening, TIMEOUT)
+        assert missed.is_set()
+        await asyncio.wait_for(backend(hub).connected.wait(), TIMEOUT)
+        hub.publish("ABC:held", "terug")
+        assert await asyncio.wait_for(heard.get(), TIMEOUT) == "terug"
+        await stop()
+
+
+async def test_a_subscription_that_redis_confirms_too_late_is_told_to_try_again(redis_server: RedisServer) -> None:
+    """Redis is there but does not confirm in time: the socket is told to try again, the topic is not kept, and the
+    late confirmation, when it comes, is not taken for the next subscription's."""
+    async with held(redis_server) as (hub, forwarder), contextlib.AsyncExitStack() as stack:
+        backend(hub)._confirm_within = 0.1
+        with pytest.raises(Unavailable, match="connection between the servers is broken"):
+            await asyncio.wait_for(entering(hub, stack), TIMEOUT)
+        assert not hub._topics and "ABC:held" not in backend(hub)._topics and hub.available  # slow, not lost
+        backend(hub)._confirm_within = TIMEOUT
+        again = entering(hub, stack)
+        forwarder.release()  # the late SUBSCRIBE's reply, its UNSUBSCRIBE's, then the new SUBSCRIBE's
+        outbox = await asyncio.wait_for(again, TIMEOUT)
+        assert not backend(hub)._confirming
+        hub.publish("ABC:held", "nu wel")
+        assert await asyncio.wait_for(outbox.get(), TIMEOUT) == "nu wel"
 
 
 async def test_a_socket_that_meets_redis_lost_before_the_listener_noticed_is_told_to_try_again(
