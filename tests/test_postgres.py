@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import socket
+from typing import Any
 
 import asyncpg
 import pytest
@@ -78,17 +80,57 @@ async def test_a_database_that_cannot_be_used_is_one_sentence_without_the_passwo
     assert "\n" not in message
 
 
-async def test_a_server_that_starts_while_lab_starts_is_waited_for(postgres_server: PostgresServer) -> None:
+TWO_ADDRESSES = "database.lab.test"  # a name for 127.0.0.2 and 127.0.0.1, as `localhost` can be for ::1 and 127.0.0.1
+NOT_YET = "later.lab.test"  # a name the name service cannot answer for until the server is there (a boot)
+NOWHERE = "nowhere.lab.test"  # a name that does not exist
+
+
+@pytest.fixture
+async def names(monkeypatch: pytest.MonkeyPatch) -> dict[str, bool]:
+    """The test's loop resolves the names above as described (`names["answering"]`: the name service answers for
+    NOT_YET); other names as always."""
+    loop = asyncio.get_running_loop()
+    resolve = loop.getaddrinfo
+    state = {"answering": False}
+
+    async def resolver(name: object, port: object, *args: Any, **options: Any) -> Any:
+        if name == TWO_ADDRESSES:
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (a, port)) for a in ("127.0.0.2", "127.0.0.1")]
+        if name == NOT_YET and state["answering"]:
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.1", port))]
+        if name == NOT_YET:
+            raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
+        if name == NOWHERE:
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        return await resolve(name, port, *args, **options)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(loop, "getaddrinfo", resolver)
+    return state
+
+
+async def test_a_name_that_does_not_exist_fails_at_once(names: dict[str, bool]) -> None:
+    store = PostgresStore(f"postgresql://lab@{NOWHERE}:5432/lab", startup_wait=60.0)
+    with pytest.raises(StoreError, match=f"^cannot use PostgreSQL {NOWHERE}:5432/lab: .*Name or service not known"):
+        await asyncio.wait_for(store.open(), TIMEOUT)  # not after the minute it would wait for a server
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", TWO_ADDRESSES, NOT_YET])
+async def test_a_server_that_starts_while_lab_starts_is_waited_for(
+    postgres_server: PostgresServer, host: str, names: dict[str, bool]
+) -> None:
     """As a compose file starts lab and PostgreSQL together: connections are refused at first (nothing listens on
-    the port yet), then the port leads to the server, and `open` goes on without failing."""
+    the port yet), then the port leads to the server, and `open` goes on without failing. Also for a name with two
+    addresses, where each refusal comes in one plain OSError, and a name the name service cannot answer for yet."""
     database = await postgres_server.create_database_async()
     port = free_port()
-    store = PostgresStore(database.replace(f":{postgres_server.port}/", f":{port}/"), startup_wait=TIMEOUT)
+    store = PostgresStore(
+        database.replace(f"127.0.0.1:{postgres_server.port}/", f"{host}:{port}/"), startup_wait=TIMEOUT
+    )
     waiting = asyncio.Event()
 
     class Seen(logging.Handler):
         def emit(self, record: logging.LogRecord) -> None:
-            if record.getMessage().startswith("waiting for PostgreSQL 127.0.0.1:"):
+            if record.getMessage().startswith(f"waiting for PostgreSQL {host}:"):
                 waiting.set()
 
     seen = Seen()
@@ -97,6 +139,7 @@ async def test_a_server_that_starts_while_lab_starts_is_waited_for(postgres_serv
     try:
         await asyncio.wait_for(waiting.wait(), TIMEOUT)
         assert not opening.done()
+        names["answering"] = True
         async with Forwarder(postgres_server.port, listen=port):  # the server "starts" on that port
             await asyncio.wait_for(opening, TIMEOUT)
             room = await Rooms(store, Hub()).create("Kamer", [spec(**CHOICE)])

@@ -14,6 +14,8 @@ import asyncio
 import functools
 import logging
 import re
+import socket
+import ssl
 import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
@@ -31,7 +33,7 @@ log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).parent / "migrations" / "postgres"
 MIGRATION_LOCK = 0x1AB  # the advisory lock lab's processes take while one of them migrates
 CONNECT_TIMEOUT = 10.0
-STARTUP_WAIT = 30.0  # seconds `open` waits for a server that refuses connections or is still starting up
+STARTUP_WAIT = 30.0  # seconds `open` waits for a server it cannot reach yet or that is still starting up
 READERS = 4  # connections in the readers' pool
 
 _PLACEHOLDER = re.compile(r"\?(\d*)")
@@ -97,6 +99,14 @@ class PostgresDb:
         await self.conn.close()
 
 
+def _lasting(error: BaseException) -> bool:
+    """Whether a failure to connect stays whatever the wait: a name that does not exist (not a name service that does
+    not answer yet), a certificate refused."""
+    if isinstance(error, socket.gaierror):
+        return error.errno != socket.EAI_AGAIN
+    return isinstance(error, ssl.SSLError)
+
+
 class PostgresStore(SqlStore):
     """lab's data in a PostgreSQL database (see lab.store.base for the contract)."""
 
@@ -127,17 +137,21 @@ class PostgresStore(SqlStore):
         return writer, reader
 
     async def _first_connection(self) -> asyncpg.Connection:
-        """The writer's connection. A server that refuses connections or is still starting up is waited for, up to
-        `startup_wait` seconds: a compose file, or a server's start after a reboot, starts lab and PostgreSQL at the
-        same time. Anything else (a wrong password, a name that does not resolve) fails at once."""
+        """The writer's connection. A server that cannot be reached yet (it refuses connections, does not answer, the
+        network or the name service is not up yet) or is still starting up is waited for, up to `startup_wait`
+        seconds (and the last attempt's CONNECT_TIMEOUT): a compose file, or a server's start after a reboot, starts
+        lab and PostgreSQL at the same time. What waiting does not mend (a wrong password, a name that does not exist,
+        a certificate refused) fails at once."""
         loop = asyncio.get_running_loop()
         until = loop.time() + self.startup_wait
         pause = 0.1
         while True:
             try:
                 return await self._new_connection()
-            except (ConnectionRefusedError, asyncpg.CannotConnectNowError) as error:
-                if loop.time() + pause > until:
+            except (OSError, asyncpg.CannotConnectNowError) as error:
+                # (a name with several addresses, `localhost` as ::1 and 127.0.0.1, fails with a plain OSError that
+                # lists each refusal)
+                if _lasting(error) or loop.time() + pause > until:
                     raise
                 if pause == 0.1:
                     log.warning("waiting for %s to accept connections (%s)", shown(self.url), error)
