@@ -77,8 +77,9 @@ class Figures:
     reconnect_s: float = 0.0
     # --edges: the share of the processes' CPU time, from the push to the last acknowledgement, that the owner used
     owner_cpu_share: float = 0.0
-    # how busy the load generators' core was from the push until every phone had it (their CPU seconds over that
-    # time; 1.0: the instrument itself had no time to spare, and the push's figures are partly its own)
+    # how busy the load generators were from the push until every phone had it: their CPU seconds together over that
+    # time. They share one core (LOAD_CPU), so 1.0 is that core busy all along: the instrument itself had no time to
+    # spare, and the push's figures are partly its own
     load_cpu_push: float = 0.0
 
 
