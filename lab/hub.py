@@ -33,7 +33,8 @@ Deliver = Callable[[str, str], None]
 OUTGOING = 10_000  # messages waiting for a remote backend before the oldest are dropped (screens resync anyway)
 
 
-Write = Callable[[str], Coroutine[Any, Any, None]]
+Write = Callable[[str], Coroutine[Any, Any, None] | None]
+"""A socket's write: None when the message is written, or a coroutine that writes it once the client can take it."""
 
 
 class Outbox:
@@ -105,7 +106,13 @@ class Outbox:
 
     def _send(self, message: str) -> None:
         assert self._write is not None
-        self._go_on(self._write(message))
+        try:
+            writing = self._write(message)
+        except Exception as error:
+            self._fail(error)
+            return
+        if writing is not None:
+            self._go_on(writing)
 
     def _go_on(self, writing: Coroutine[Any, Any, None]) -> bool:
         """Run a write as far as it goes now: to its end (True), unless the client reads slowly. Then it goes on by

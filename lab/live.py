@@ -41,8 +41,9 @@ from .errors import (
     TooManyConnections,
     Unavailable,
 )  # fmt: skip
-from .hub import Hub, Outbox
+from .hub import Hub, Outbox, Write
 from .rooms import Room, RoomPort
+from .server import LeanWebSockets
 from .settings import Settings
 from .wire import dumps, loads
 
@@ -341,7 +342,7 @@ async def _run(
         outbox.begin(dumps(snapshot))
         del snapshot
         socket = _Socket(conn)
-        outbox.start(functools.partial(_write, send), socket.stop, GONE)
+        outbox.start(_writer(send), socket.stop, GONE)
         room.participants_changed()
         unwatch = room.watch(who.participant, socket) if who.participant is not None else None
         try:
@@ -373,6 +374,15 @@ GONE = (OSError, RuntimeError)
 """What the server's `send` raises once the client has gone: uvicorn's ClientDisconnected (an OSError), or, after it
 closed the connection itself (a keepalive ping not answered, a frame it could not parse), a RuntimeError for any
 message after its close (ASGI's rule)."""
+
+
+def _writer(send: Send) -> Write:
+    """How a socket's outbox writes: with the server's own write when it has one (lab.server.LeanWebSockets, whose
+    `send` this is), else through the ASGI `send`."""
+    protocol = getattr(send, "__self__", None)
+    if isinstance(protocol, LeanWebSockets):
+        return protocol.write_text
+    return functools.partial(_write, send)
 
 
 def _write(send: Send, text: str) -> Coroutine[Any, Any, None]:

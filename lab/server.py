@@ -15,10 +15,11 @@ limit made every honest request fail) or hundreds of megabytes (20 unfinished 20
 from __future__ import annotations
 
 import asyncio
+import functools
 import resource
 import socket
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
 from typing import Any
 
 import uvicorn
@@ -29,8 +30,9 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 from websockets.datastructures import Headers
 from websockets.exceptions import InvalidHeader
+from websockets.frames import Frame, Opcode
 from websockets.http11 import MAX_NUM_HEADERS, Request
-from websockets.protocol import Protocol
+from websockets.protocol import Protocol, State
 
 from .settings import Settings
 
@@ -330,6 +332,29 @@ class LeanWebSockets(WebSocketsSansIOProtocol):
         """(Called once the handshake's answer is written: the response is not needed again.)"""
         del self.response
         super().start_keepalive()
+
+    def write_text(self, text: str) -> Coroutine[Any, Any, None] | None:
+        """Write a text message at once when the socket can take it (returns None), else the ASGI send that waits
+        until it can, or fails as the server's `send` fails (for the caller to drive: lab.hub.Outbox). As websockets'
+        own `broadcast` does, without a coroutine per message; and the frame of a message the hub puts into every
+        socket's outbox, one socket after another, is made once (`_text_frame`), where `send` encodes and frames it
+        again for each socket."""
+        conn = self.conn
+        if (
+            self.writable.is_set() and self.handshake_complete and self.initial_response is None
+            and not (self.close_sent or self.disconnected)
+            and conn.state is State.OPEN and not (conn.expect_continuation_frame or conn.extensions)
+        ):  # fmt: skip
+            self.transport.write(_text_frame(text))
+            return None
+        return self.send({"type": "websocket.send", "text": text})
+
+
+@functools.lru_cache(maxsize=1)
+def _text_frame(text: str) -> bytes:
+    """A text message's frame as a server sends it (unmasked, whole, no extension), made by websockets; the last one
+    is kept, for the next socket of the same message."""
+    return Frame(Opcode.TEXT, text.encode()).serialize(mask=False)
 
 
 def config(app: Starlette, settings: Settings, **options: Any) -> uvicorn.Config:

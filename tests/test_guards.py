@@ -22,10 +22,11 @@ from argon2 import PasswordHasher
 from conftest import CHOICE, PASSWORD, TIMEOUT, Client, Server, facilitator, phone, spec
 from uvicorn.server import ServerState
 from websockets.frames import Close, Frame, Opcode
+from websockets.streams import StreamReader
 
 from lab import export, live, tasks
 from lab.rooms import Room
-from lab.server import QUEUED, TOO_LARGE, LeanWebSockets, config
+from lab.server import QUEUED, TOO_LARGE, LeanWebSockets, _text_frame, config
 from lab.settings import Settings
 
 T = TypeVar("T")
@@ -218,7 +219,7 @@ async def test_a_socket_whose_writing_fails_is_logged_and_closed_with_1011(
     async def broken(text: str) -> None:
         raise ValueError("writing broke")  # not a client that went (an OSError): a fault of the server's
 
-    monkeypatch.setattr(live, "_write", lambda send, text: broken(text))
+    monkeypatch.setattr(live, "_writer", lambda send: broken)
     room: Room = await server.rooms.create("Kamer", [spec(**CHOICE)])
     voter = clients()
     await voter.get(f"/r/{room.code}")
@@ -458,7 +459,7 @@ async def test_a_socket_is_read_on_until_its_messages_pile_up(settings: Settings
         all_taken.set()
         await end.wait()
 
-    async with _socket(app, settings) as (protocol, transport):
+    async with _socket(app, settings) as (protocol, transport, _):
         try:
             await asyncio.wait_for(accepted.wait(), TIMEOUT)
             for n in range(QUEUED):  # (as the event loop hands them over, one read at a time)
@@ -490,17 +491,83 @@ async def test_a_socket_closed_by_the_server_is_read_on_for_the_client_s_reply(s
         await send({"type": "websocket.close", "code": 1000})
         closed.set()
 
-    async with _socket(app, settings) as (protocol, transport):
+    async with _socket(app, settings) as (protocol, transport, _):
         await asyncio.wait_for(closed.wait(), TIMEOUT)
         assert transport.is_reading()
         protocol.data_received(_ping(QUEUED + 1))  # sent by the client before it saw the close
         assert transport.is_reading()
 
 
+async def test_a_socket_writes_a_message_at_once_and_waits_only_for_a_client_that_reads_slowly(
+    settings: Settings,
+) -> None:
+    """`write_text`, the outbox's write: the frame goes out before it returns, made once for the same message to
+    several sockets; while the client's connection can take no more, it is the ASGI send that waits; after the
+    server's close, the send that fails."""
+    accepted, end = asyncio.Event(), asyncio.Event()
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "websocket":
+            assert (await receive())["type"] == "websocket.connect"
+            await send({"type": "websocket.accept"})
+            accepted.set()
+            await end.wait()
+
+    message = json.dumps({"type": "results", "tekst": "één € " + "x" * 70_000}, ensure_ascii=False)
+    async with _socket(app, settings) as (protocol, _, client), _socket(app, settings) as (other, _, other_client):
+        try:
+            await asyncio.wait_for(accepted.wait(), TIMEOUT)
+            _text_frame.cache_clear()
+            assert protocol.write_text(message) is None and other.write_text(message) is None
+            assert _text_frame.cache_info().hits == 1  # framed once for both
+            protocol.writable.clear()  # the client's connection can take no more for now
+            waiting = protocol.write_text("later")
+            assert waiting is not None
+            sending = asyncio.ensure_future(waiting)
+            await asyncio.sleep(0)
+            assert not sending.done()
+            protocol.writable.set()
+            await asyncio.wait_for(sending, TIMEOUT)
+            assert await _texts(client, 2) == [message, "later"]
+            assert await _texts(other_client, 1) == [message]
+            await protocol.send({"type": "websocket.close", "code": 1000})
+            closing = protocol.write_text("too late")
+            assert closing is not None
+            with pytest.raises(RuntimeError, match=re.escape("after sending 'websocket.close'")):
+                await closing
+        finally:
+            end.set()
+
+
+async def _texts(client: socket.socket, count: int) -> list[str]:
+    """The first `count` text messages the server wrote to `client` (past its handshake answer), as a client's
+    websockets reads them."""
+    reader = StreamReader()
+    received = b""
+    while b"\r\n\r\n" not in received:
+        received += await asyncio.wait_for(asyncio.get_running_loop().sock_recv(client, 1 << 20), TIMEOUT)
+    reader.feed_data(received.split(b"\r\n\r\n", 1)[1])
+    texts: list[str] = []
+    while len(texts) < count:
+        parsing = Frame.parse(reader.read_exact, mask=False)
+        try:
+            while True:
+                next(parsing)  # more bytes needed
+                reader.feed_data(await asyncio.wait_for(asyncio.get_running_loop().sock_recv(client, 1 << 20), TIMEOUT))
+        except StopIteration as parsed:
+            frame: Frame = parsed.value
+            assert frame.opcode is Opcode.TEXT and frame.fin
+            texts.append(frame.data.decode())
+    return texts
+
+
 @contextlib.asynccontextmanager
-async def _socket(app: Any, settings: Settings) -> AsyncIterator[tuple[LeanWebSockets, asyncio.Transport]]:
+async def _socket(
+    app: Any, settings: Settings
+) -> AsyncIterator[tuple[LeanWebSockets, asyncio.Transport, socket.socket]]:
     """lab's socket protocol serving `app` on one end of a socket pair, past its handshake (the application's task
-    started); the test hands it what the client sends with `data_received`, as the event loop would."""
+    started), and the client's end; the test hands the protocol what the client sends with `data_received`, as the
+    event loop would."""
     uvicorn_config = config(app, settings)
     uvicorn_config.load()
     protocol = LeanWebSockets(config=uvicorn_config, server_state=ServerState(), app_state={})
@@ -508,7 +575,8 @@ async def _socket(app: Any, settings: Settings) -> AsyncIterator[tuple[LeanWebSo
     transport, _ = await asyncio.get_running_loop().connect_accepted_socket(lambda: protocol, ours)
     try:
         protocol.upgrade("GET", b"/ws/r/123456", _HEADERS)
-        yield protocol, transport
+        theirs.setblocking(False)
+        yield protocol, transport, theirs
     finally:
         transport.abort()
         theirs.close()

@@ -6,7 +6,8 @@ does, but takes its time where a network would, so the orderings a remote backen
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 from lab.hub import Backend, Deliver, Hub, MemoryBackend, Outbox
 from lab.live import RateLimit
@@ -144,6 +145,37 @@ class Socket:
 
     def end(self) -> None:
         self.ended += 1
+
+    def write_now(self, text: str) -> Coroutine[Any, Any, None] | None:
+        """The server's own write (lab.server.LeanWebSockets.write_text): done at once when the connection can take
+        the message, else the write that waits; a failure at once is raised at once."""
+        if self.fail is not None and self.writable.is_set():
+            raise self.fail
+        if not self.writable.is_set():
+            return self.write(text)
+        self.written.append(text)
+        return None
+
+
+async def test_an_outbox_takes_a_write_done_at_once_and_one_that_waits_in_order() -> None:
+    socket = Socket()
+    outbox = Outbox(limit=3)
+    outbox.put("snapshot")
+    outbox.start(socket.write_now, socket.end)
+    outbox.put("a")
+    assert socket.written == ["snapshot", "a"]
+    socket.writable.clear()
+    outbox.put("b")
+    outbox.put("c")
+    socket.writable.set()
+    await socket.until(4)
+    outbox.put("d")
+    assert socket.written == ["snapshot", "a", "b", "c", "d"] and socket.ended == 0
+    broken = Socket(fail=ValueError("a bug"))
+    outbox = Outbox(limit=3)
+    outbox.start(broken.write_now, broken.end)
+    outbox.put("a")
+    assert broken.ended == 1 and isinstance(outbox.failure, ValueError) and outbox.closed
 
 
 async def test_a_started_outbox_writes_each_message_before_put_returns_and_what_waited_first() -> None:
