@@ -406,19 +406,22 @@ class Hub:
         """Add a subscriber; the backend is asked only for a topic's first. When the backend fails it, a socket's
         subscription fails too (Unavailable), and one that `stay`s is kept and told that it missed messages."""
         subscribers = self._topics.get(topic)
-        if subscribers:  # subscribed already (a topic's set is filled only once the backend has it)
+        if subscribers:  # a first subscriber's turn is over (and a topic on its way out has an empty set)
             subscribers.add(subscriber)
             return
         async with self._turn(topic):
             subscribers = self._topics.setdefault(topic, set())
             if not subscribers:
+                missed = False
                 try:
                     await self.backend.subscribe(topic)
-                except Unavailable:
-                    if not stay:
-                        del self._topics[topic]
+                except BaseException as error:
+                    if not (stay and isinstance(error, Unavailable)):
+                        del self._topics[topic]  # (also when cancelled: else it stays subscribed with nobody)
                         await self.backend.unsubscribe(topic)
                         raise
+                    missed = True
+                if stay and (missed or not self.backend.available):
                     subscriber.close()  # what was published meanwhile is gone; subscribed again once it is back
             subscribers.add(subscriber)
 

@@ -188,19 +188,23 @@ class RedisBackend(LocalPresence, Backend):
         try:
             wanted = set(self._topics)
             await self._subscribed(pubsub, [CONTROL, *(PREFIX + topic for topic in wanted)], listening=False)
-            while missing := self._topics - wanted:  # (wanted meanwhile: lab.owners listens also while Redis is away)
-                wanted |= missing
-                await self._subscribed(pubsub, [PREFIX + topic for topic in missing], listening=False)
-            if gone := wanted - self._topics:
-                await pubsub.unsubscribe(*(PREFIX + topic for topic in gone))
+            self._beaten_at = None  # (its key may have run out while Redis was away: every socket closed then already)
+            await self._presence()
+            while True:  # topics wanted or dropped meanwhile (lab.owners listens also while Redis is away)
+                missing, gone = self._topics - wanted, wanted - self._topics
+                if not (missing or gone):
+                    break  # (and no wait from here until available: nothing can change in between)
+                wanted = (wanted | missing) - gone
+                if missing:
+                    await self._subscribed(pubsub, [PREFIX + topic for topic in missing], listening=False)
+                if gone:
+                    await pubsub.unsubscribe(*(PREFIX + topic for topic in gone))
         except BaseException:
             self._refuse()
             with contextlib.suppress(RedisError, OSError):  # (else its connection stays, and Redis keeps sending)
                 await pubsub.aclose()  # type: ignore[no-untyped-call]
             raise
         self._pubsub = pubsub
-        self._beaten_at = None  # (its key may have run out while Redis was away: every socket closed then already)
-        await self._presence()
         self._available = True
         self.connected.set()
 
@@ -212,15 +216,24 @@ class RedisBackend(LocalPresence, Backend):
         confirmed = [loop.create_future() for _ in channels]
         for channel, future in zip(channels, confirmed, strict=True):
             self._confirming.setdefault(channel, deque()).append(future)
+        sent = False
         try:
             async with asyncio.timeout(self._confirm_within):
                 await pubsub.subscribe(*channels)
+                sent = True
                 while not listening and not all(future.done() for future in confirmed):
                     await self._receive(pubsub, None)
                 await asyncio.gather(*confirmed)
         finally:
-            for future in confirmed:  # (a refusal that came while the SUBSCRIBE was sent is not logged as unread)
-                if future.done() and not future.cancelled():
+            for channel, future in zip(channels, confirmed, strict=True):
+                waiting = self._confirming.get(channel)
+                if not sent and waiting is not None and future in waiting:  # no reply comes for it
+                    waiting.remove(future)
+                    if not waiting:
+                        del self._confirming[channel]
+                if not future.done():  # given up: its reply, if it comes, is still its own (and no failure unread)
+                    future.cancel()
+                elif not future.cancelled():
                     future.exception()
 
     async def _receive(self, pubsub: PubSub, wait: float | None) -> None:

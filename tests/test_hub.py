@@ -167,6 +167,7 @@ async def test_an_outbox_takes_a_write_done_at_once_and_one_that_waits_in_order(
     socket.writable.clear()
     outbox.put("b")
     outbox.put("c")
+    assert socket.written == ["snapshot", "a"]  # "b" waits for the client, "c" behind it
     socket.writable.set()
     await socket.until(4)
     outbox.put("d")

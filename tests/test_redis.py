@@ -250,6 +250,32 @@ async def test_a_listener_whose_subscription_meets_a_lost_redis_stays_and_hears_
         await stop()
 
 
+async def test_a_topic_wanted_while_the_backend_connects_is_subscribed_before_it_is_available(
+    redis_server: RedisServer,
+) -> None:
+    """lab.owners listens also while Redis is away. A topic wanted while the backend (re)connects, here while it
+    writes its presence (its last step), is subscribed in Redis before the backend says it is available."""
+    got: asyncio.Queue[tuple[str, str]] = asyncio.Queue()
+    redis = RedisBackend(redis_server.url, beat=BEAT, pause=instant, name="one")
+    write_presence = redis._presence
+
+    async def presence() -> None:
+        if not redis.available and "ABC:late" not in redis._topics:
+            await redis.subscribe("ABC:late")  # not available yet: noted, to be subscribed
+        await write_presence()
+
+    redis._presence = presence  # type: ignore[method-assign]
+    await redis.start(lambda topic, message: got.put_nowait((topic, message)))
+    publisher = Redis.from_url(redis_server.url)
+    try:
+        assert redis.available
+        assert await publisher.publish("lab:ABC:late", "ook") == 1
+        assert await asyncio.wait_for(got.get(), TIMEOUT) == ("ABC:late", "ook")
+    finally:
+        await publisher.aclose()
+        await redis.stop()
+
+
 async def test_a_subscription_that_redis_confirms_too_late_is_told_to_try_again(redis_server: RedisServer) -> None:
     """Redis is there but does not confirm in time: the socket is told to try again, the topic is not kept, and the
     late confirmation, when it comes, is not taken for the next subscription's."""
