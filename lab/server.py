@@ -339,12 +339,15 @@ class LeanWebSockets(WebSocketsSansIOProtocol):
         own `broadcast` does, without a coroutine per message; and the frame of a message the hub puts into every
         socket's outbox, one socket after another, is made once (`_text_frame`), where `send` encodes and frames it
         again for each socket."""
-        conn = self.conn
+        conn = self.conn  # (frames websockets holds go out first, by `send`; its debug log shows every frame)
         if (
-            self.writable.is_set() and self.handshake_complete and self.initial_response is None
+            self.writable.is_set()
+            and self.handshake_complete
+            and self.initial_response is None
             and not (self.close_sent or self.disconnected)
-            and conn.state is State.OPEN and not (conn.expect_continuation_frame or conn.extensions)
-        ):  # fmt: skip
+            and conn.state is State.OPEN
+            and not (conn.writes or conn.expect_continuation_frame or conn.extensions or conn.debug)
+        ):
             self.transport.write(_text_frame(text))
             return None
         return self.send({"type": "websocket.send", "text": text})

@@ -20,6 +20,7 @@ import pytest
 import websockets
 from argon2 import PasswordHasher
 from conftest import CHOICE, PASSWORD, TIMEOUT, Client, Server, facilitator, phone, spec
+from uvicorn.protocols.utils import ClientDisconnected
 from uvicorn.server import ServerState
 from websockets.frames import Close, Frame, Opcode
 from websockets.streams import StreamReader
@@ -502,8 +503,9 @@ async def test_a_socket_writes_a_message_at_once_and_waits_only_for_a_client_tha
     settings: Settings,
 ) -> None:
     """`write_text`, the outbox's write: the frame goes out before it returns, made once for the same message to
-    several sockets; while the client's connection can take no more, it is the ASGI send that waits; after the
-    server's close, the send that fails."""
+    several sockets; once the connection can take no more (the client reads slowly: uvicorn's flow control says so),
+    it is the ASGI send that waits, until the client has read; after a close, from the client or from the server,
+    the send that fails."""
     accepted, end = asyncio.Event(), asyncio.Event()
 
     async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
@@ -514,29 +516,55 @@ async def test_a_socket_writes_a_message_at_once_and_waits_only_for_a_client_tha
             await end.wait()
 
     message = json.dumps({"type": "results", "tekst": "één € " + "x" * 70_000}, ensure_ascii=False)
-    async with _socket(app, settings) as (protocol, _, client), _socket(app, settings) as (other, _, other_client):
+    async with (
+        _socket(app, settings) as (protocol, transport, client),
+        _socket(app, settings) as (other, _, other_client),
+    ):
         try:
             await asyncio.wait_for(accepted.wait(), TIMEOUT)
+            transport.get_extra_info("socket").setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
+            client.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            transport.set_write_buffer_limits(high=1024)
             _text_frame.cache_clear()
             assert protocol.write_text(message) is None and other.write_text(message) is None
             assert _text_frame.cache_info().hits == 1  # framed once for both
-            protocol.writable.clear()  # the client's connection can take no more for now
+            assert not protocol.writable.is_set()  # most of it waits in the server's buffer: the client is slow
             waiting = protocol.write_text("later")
             assert waiting is not None
             sending = asyncio.ensure_future(waiting)
-            await asyncio.sleep(0)
-            assert not sending.done()
-            protocol.writable.set()
-            await asyncio.wait_for(sending, TIMEOUT)
-            assert await _texts(client, 2) == [message, "later"]
+            assert await _texts(client, 2) == [message, "later"]  # as the client reads, the server writes on
+            assert sending.done() and sending.exception() is None
             assert await _texts(other_client, 1) == [message]
-            await protocol.send({"type": "websocket.close", "code": 1000})
-            closing = protocol.write_text("too late")
-            assert closing is not None
+            protocol.data_received(Frame(Opcode.CLOSE, Close(1000, "").serialize()).serialize(mask=True))
+            after_client_close = protocol.write_text("too late")  # (uvicorn answered the close: not OPEN any more)
+            assert after_client_close is not None
+            with pytest.raises(ClientDisconnected):
+                await after_client_close
+            await other.send({"type": "websocket.close", "code": 1000})
+            after_own_close = other.write_text("too late")
+            assert after_own_close is not None
             with pytest.raises(RuntimeError, match=re.escape("after sending 'websocket.close'")):
-                await closing
+                await after_own_close
         finally:
             end.set()
+
+
+async def test_a_room_s_sockets_are_written_with_the_server_s_own_write(
+    server: Server, clients: Callable[[], Client], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The room's sockets reach lab.live with uvicorn's own `send` (no layer wraps it), so their outboxes write with
+    `LeanWebSockets.write_text`; a layer that wrapped `send` would silently bring back a coroutine per message."""
+    written: list[str] = []
+    write_text = LeanWebSockets.write_text
+
+    def spy(self: LeanWebSockets, text: str) -> Coroutine[Any, Any, None] | None:
+        written.append(json.loads(text)["type"])
+        return write_text(self, text)
+
+    monkeypatch.setattr(LeanWebSockets, "write_text", spy)
+    room: Room = await server.rooms.create("Kamer", [spec(**CHOICE)])
+    _, snapshot = await phone(clients, room)
+    assert snapshot["type"] == "snapshot" and written[:1] == ["snapshot"]
 
 
 async def _texts(client: socket.socket, count: int) -> list[str]:
