@@ -50,7 +50,7 @@ class Settings:
         100.0, "At most one results update per room this often, in milliseconds (coalescing)."
     )
     phone_results_interval_ms: float = _setting(
-        700.0,
+        650.0,
         "Where results are shown on phones: at most one update to the phones this often, in milliseconds (each goes "
         "to every phone of the room; the projector and the console keep LAB_RESULTS_INTERVAL_MS). A Q&A's list of "
         "questions reaches phones at this pace too.",
