@@ -62,6 +62,7 @@ class Figures:
     duplicated: int = 0
     vote_errors: int = 0
     cpu_s_per_1000_votes: float = 0.0
+    join_cpu_s_per_1000: float = 0.0  # the server's CPU seconds during the join storm per 1,000 phones joined
     rss_kb_per_participant: float = 0.0
     # the trickle: the server's share of a core while answers trickle in; how old the results a phone shows get
     # (p99 and worst, over the sampled phones, just before their next results arrive); results messages a second
@@ -317,6 +318,7 @@ async def scenario(
             ports = cluster.ports if cluster is not None else [port]  # where the phones go
             pids = [server.pid, *(edge.pid for edge in cluster.edges)] if cluster is not None else [server.pid]
             rss_before = sum(rss_kb(pid) for pid in pids)
+            cpu_at_join = cpu_of(pids)
 
             # 1. join storm
             shares = [participants // loaders + (1 if i < participants % loaders else 0) for i in range(loaders)]
@@ -341,6 +343,7 @@ async def scenario(
             figures.connected = sum(e["ok"] for e in joined)
             figures.join_errors = sum(e["errors"] for e in joined)
             figures.join_s = round(max(e["at"] for e in joined) - started, 2)
+            figures.join_cpu_s_per_1000 = round((cpu_of(pids) - cpu_at_join) / max(1, figures.connected) * 1000, 3)
             rss_after = sum(rss_kb(pid) for pid in pids)
             figures.rss_kb_per_participant = round((rss_after - rss_before) / max(1, figures.connected), 1)
 
