@@ -186,11 +186,11 @@ class RedisBackend(LocalPresence, Backend):
         await self._close_pubsub()
         pubsub = self._redis.pubsub()
         try:
-            wanted = set(self._topics)
-            await self._subscribed(pubsub, [CONTROL, *(PREFIX + topic for topic in wanted)], listening=False)
+            await self._subscribed(pubsub, [CONTROL], listening=False)
             self._beaten_at = None  # (its key may have run out while Redis was away: every socket closed then already)
             await self._presence()
-            while True:  # topics wanted or dropped meanwhile (lab.owners listens also while Redis is away)
+            wanted: set[str] = set()
+            while True:  # every topic wanted, also those wanted or dropped meanwhile (lab.owners listens while away)
                 missing, gone = self._topics - wanted, wanted - self._topics
                 if not (missing or gone):
                     break  # (and no wait from here until available: nothing can change in between)

@@ -34,9 +34,11 @@ def redis_server() -> AsyncIterator[RedisServer]:
         yield server
 
 
-async def hub_on(redis: RedisServer, name: str, gone_after: float = 0.0) -> Hub:
-    """A hub on Redis; by default a process found without its alive key is departed at once."""
-    hub = Hub(16, RedisBackend(redis.url, beat=BEAT, pause=instant, name=name, gone_after=gone_after))
+async def hub_on(redis: RedisServer | str, name: str, gone_after: float = 0.0) -> Hub:
+    """A hub on Redis (the server's, or at a URL); by default a process found without its alive key is departed at
+    once."""
+    url = redis if isinstance(redis, str) else redis.url
+    hub = Hub(16, RedisBackend(url, beat=BEAT, pause=instant, name=name, gone_after=gone_after))
     await hub.start()
     return hub
 
@@ -180,8 +182,7 @@ async def held(redis: RedisServer) -> AsyncIterator[tuple[Hub, Forwarder]]:
     """A hub whose Redis is reached through a forwarder that holds the first SUBSCRIBE to "ABC:held" (and what
     follows it on that connection) on its way to Redis, until released."""
     async with Forwarder(redis.port, hold=b"lab:ABC:held") as forwarder:
-        hub = Hub(16, RedisBackend(f"redis://127.0.0.1:{forwarder.port}/0", beat=BEAT, pause=instant, name="one"))
-        await hub.start()
+        hub = await hub_on(f"redis://127.0.0.1:{forwarder.port}/0", "one")
         try:
             assert hub.available
             yield hub, forwarder
