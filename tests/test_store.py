@@ -210,6 +210,51 @@ async def test_joins_that_arrive_together_are_stored_together_and_one_for_a_dele
     assert table(store_target, "SELECT count(*) FROM participants WHERE id = 'carl'") == [(0,)]
 
 
+@pytest.mark.sqlite_only("SQLite's connection thread")
+async def test_a_group_of_votes_and_joins_is_one_turn_of_the_database_thread(
+    store: tuple[Store, Room], store_target: Target
+) -> None:
+    """Each hand-over to SQLite's thread costs about a hundred microseconds of CPU on both sides: a whole group,
+    from BEGIN to COMMIT, is one."""
+    database, room = store
+    question = room.questions[0].id
+    connection = database._conn.conn  # type: ignore[union-attr]
+    turns: list[str] = []
+    real = connection._execute
+
+    def counted(fn: Any, *args: Any) -> Any:
+        turns.append(fn.__name__)
+        return real(fn, *args)
+
+    connection._execute = counted
+    outcomes = await asyncio.gather(
+        *(database.join(f"p{i:03d}", room.id) for i in range(50)),
+        *(database.vote(vote(f"p{i:03d}", f"p{i:03d}-vote", question, [i % 3])) for i in range(50)),
+        database.vote(vote("anna", "anna-vote", question, [1])),
+    )  # fmt: skip
+    assert outcomes == [""] * 50 + [Outcome.STORED] * 51
+    assert turns == ["_drive"]
+    assert table(store_target, "SELECT count(*) FROM answers WHERE question_id = ?", question) == [(51,)]
+
+
+@pytest.mark.sqlite_only("SQLite's connection thread")
+async def test_a_write_that_awaits_more_than_its_connection_is_refused_and_undone(
+    store: tuple[Store, Room], store_target: Target
+) -> None:
+    """A group runs to its end in the database's thread: a write that waits for the event loop there cannot go on;
+    it fails with a sentence that says why, its statements are undone, and the writer goes on."""
+    database, _ = store
+
+    async def waits(conn: Any) -> None:
+        await conn.execute("UPDATE participants SET nickname = 'Weg' WHERE id = 'anna'")
+        await asyncio.sleep(0)
+
+    with pytest.raises(RuntimeError, match=r"awaited something other than its database connection: .*waits > sleep$"):
+        await database._write().write(waits)  # type: ignore[attr-defined]
+    await database.set_nickname("bert", "Bert")
+    assert table(store_target, "SELECT id, nickname FROM participants ORDER BY id") == [("anna", ""), ("bert", "Bert")]
+
+
 async def test_a_closed_store_refuses_writes_at_once(store_target: Target) -> None:
     database = make_store(store_target)
     await database.open()

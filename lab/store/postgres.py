@@ -17,9 +17,9 @@ import re
 import socket
 import ssl
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import asyncpg
 
@@ -29,6 +29,7 @@ from .sql import MEMBER_COLUMNS, RECEIPTS_KEPT, SqlStore
 from .writer import Db
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 MIGRATIONS = Path(__file__).parent / "migrations" / "postgres"
 MIGRATION_LOCK = 0x1AB  # the advisory lock lab's processes take while one of them migrates
@@ -94,6 +95,9 @@ class PostgresDb:
 
     async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         await self.conn.executemany(placeholders(sql), rows)
+
+    async def run(self, fn: Callable[..., Awaitable[T]], *args: Any) -> T:
+        return await fn(self, *args)
 
     async def close(self) -> None:
         await self.conn.close()

@@ -19,9 +19,9 @@ import logging
 import os
 import sqlite3
 import time
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Sequence
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, TypeVar, cast
 
 import aiosqlite
 
@@ -31,13 +31,21 @@ from .sql import MEMBER_COLUMNS, RECEIPTS_KEPT, SqlStore
 from .writer import Db
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 CHECKPOINT_TRIES = 40  # about 20 s in all, with pauses growing from 10 ms to 1 s
 
 
 class SqliteDb:
-    """An aiosqlite connection as lab's SQL code uses it (lab.store.writer.Db)."""
+    """An aiosqlite connection as lab's SQL code uses it (lab.store.writer.Db).
+
+    Every call is one turn of the connection's own thread: the statement is handed over, the event loop is woken with
+    its result. A hand-over costs about a hundred microseconds of CPU on both sides (two thread switches, the GIL
+    passed back and forth), more than most of lab's statements themselves, so each method does its whole work in one
+    turn (`all` is not three: execute, fetch, close), and `run` does a writer's whole group, from BEGIN to COMMIT, in
+    one. They go through aiosqlite's `_execute`, the method its own public calls are built on (the version is pinned,
+    and tests/test_store.py counts the turns)."""
 
     __slots__ = ("conn",)
 
@@ -49,22 +57,75 @@ class SqliteDb:
         return self.conn.in_transaction
 
     async def begin(self) -> None:
-        await self.conn.execute("BEGIN IMMEDIATE")  # the write lock at once, not at the first write
+        await self.run(_ThreadDb.begin)
 
     async def one(self, sql: str, params: Sequence[Any] = ()) -> Any:
-        async with self.conn.execute(sql, params) as cursor:
-            return await cursor.fetchone()
+        return await self.run(_ThreadDb.one, sql, params)
 
     async def all(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
-        async with self.conn.execute(sql, params) as cursor:
-            return list(await cursor.fetchall())
+        return await self.run(_ThreadDb.all, sql, params)
 
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
-        cursor = await self.conn.execute(sql, params)  # not closed: that would cost the database thread a turn
-        return cursor.rowcount
+        return await self.run(_ThreadDb.execute, sql, params)
 
     async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
-        await self.conn.executemany(sql, rows)
+        await self.run(_ThreadDb.executemany, sql, rows)
+
+    async def run(self, fn: Callable[..., Awaitable[T]], *args: Any) -> T:
+        """`fn(db, *args)` with all its statements in one turn of the connection's thread (see `_drive`)."""
+        return await self.conn._execute(_drive, self.conn, fn, args)  # type: ignore[no-untyped-call,no-any-return]
+
+
+def _drive(conn: aiosqlite.Connection, fn: Callable[..., Awaitable[T]], args: tuple[Any, ...]) -> T:
+    """Run the coroutine `fn(db, *args)` to its end here, in the connection's thread, where `db` does each statement
+    at once. lab's SQL functions await nothing but their connection, so the coroutine never has to wait for the
+    event loop; one that does is stopped, its transaction rolled back, and a RuntimeError says so."""
+    coroutine = cast(Coroutine[Any, Any, T], fn(_ThreadDb(conn._conn), *args))
+    try:
+        coroutine.send(None)
+    except StopIteration as done:
+        return done.value  # type: ignore[no-any-return]
+    chain: list[str] = []  # the coroutines down to the one that awaited, for the error
+    waiting: Any = coroutine
+    while hasattr(waiting, "cr_code"):
+        chain.append(waiting.__qualname__)
+        waiting = waiting.cr_await
+    coroutine.close()
+    if conn._conn.in_transaction:
+        conn._conn.execute("ROLLBACK")
+    raise RuntimeError(f"a write awaited something other than its database connection: {' > '.join(chain)}")
+
+
+class _ThreadDb:
+    """A sqlite3 connection as lab's SQL code uses it (lab.store.writer.Db), inside the connection's own thread:
+    every statement runs at once (see `_drive`)."""
+
+    __slots__ = ("conn",)
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    @property
+    def in_transaction(self) -> bool:
+        return self.conn.in_transaction
+
+    async def begin(self) -> None:
+        self.conn.execute("BEGIN IMMEDIATE")  # the write lock at once, not at the first write
+
+    async def one(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        return self.conn.execute(sql, params).fetchone()
+
+    async def all(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        return self.conn.execute(sql, params).fetchall()
+
+    async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        return self.conn.execute(sql, params).rowcount
+
+    async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        self.conn.executemany(sql, rows)
+
+    async def run(self, fn: Callable[..., Awaitable[T]], *args: Any) -> T:
+        return await fn(self, *args)
 
 
 class SqliteStore(SqlStore):

@@ -47,6 +47,10 @@ class Db(Protocol):
 
     async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None: ...
 
+    async def run(self, fn: Callable[..., Awaitable[T]], *args: Any) -> T:
+        """`fn(db, *args)`, which awaits nothing but `db`. SQLite's connection does all of it in one turn of its
+        thread (lab.store.sqlite); elsewhere it is simply awaited."""
+
 
 MAX_GROUP = 2000
 SHORT_GROUP = 64  # a group this small waits the commit window for more
@@ -158,35 +162,10 @@ class Writer:
         return False
 
     async def _commit(self, group: list[_Job]) -> None:
-        conn = self._conn
         try:
-            if conn.in_transaction:  # a ROLLBACK that failed before: never build on a half-done group
-                await conn.execute("ROLLBACK")
-            await conn.begin()
-            index = 0
-            while index < len(group):
-                kind = _kind(group[index])
-                end = index + 1
-                while kind and end < len(group) and _kind(group[end]) == kind:
-                    end += 1
-                run = group[index:end]
-                if kind == "vote":  # a run of votes: stored together
-                    await self._store_votes(conn, [job.vote for job in run])  # type: ignore[misc]
-                elif kind == "join":  # a run of joins: the same
-                    results = await self._store_joins(conn, [job.join for job in run])  # type: ignore[misc]
-                    for job, result in zip(run, results, strict=True):
-                        if isinstance(result, BaseException):
-                            job.error = result
-                        else:
-                            job.result = result
-                else:
-                    await self._run_job(group[index])
-                index = end
-            await conn.execute("COMMIT")
+            await self._conn.run(self._transaction, group)
         except Exception as error:  # the whole group failed (disk full, I/O error): nobody is acknowledged
             log.exception("commit of %d jobs failed", len(group))
-            if conn.in_transaction:
-                await conn.execute("ROLLBACK")
             for job in group:
                 if job.vote is not None:
                     job.vote.outcome = None
@@ -208,15 +187,49 @@ class Writer:
                 log.exception("on_commit callback failed")
             _settle(job.future, job.result)
 
-    async def _run_job(self, job: _Job) -> None:
-        assert job.fn is not None
-        await self._conn.execute("SAVEPOINT job")
+    async def _transaction(self, conn: Db, group: list[_Job]) -> None:
+        """A group's statements from BEGIN to COMMIT, rolled back when one fails. Only the database is touched here
+        (on SQLite this runs in the database's own thread): futures and callbacks wait for `_commit`."""
         try:
-            job.result = await job.fn(self._conn)
-        except Exception as error:
-            await self._conn.execute("ROLLBACK TO job")
-            job.error = error
-        await self._conn.execute("RELEASE job")
+            if conn.in_transaction:  # a ROLLBACK that failed before: never build on a half-done group
+                await conn.execute("ROLLBACK")
+            await conn.begin()
+            index = 0
+            while index < len(group):
+                kind = _kind(group[index])
+                end = index + 1
+                while kind and end < len(group) and _kind(group[end]) == kind:
+                    end += 1
+                run = group[index:end]
+                if kind == "vote":  # a run of votes: stored together
+                    await self._store_votes(conn, [job.vote for job in run])  # type: ignore[misc]
+                elif kind == "join":  # a run of joins: the same
+                    results = await self._store_joins(conn, [job.join for job in run])  # type: ignore[misc]
+                    for job, result in zip(run, results, strict=True):
+                        if isinstance(result, BaseException):
+                            job.error = result
+                        else:
+                            job.result = result
+                else:
+                    await _run_job(conn, group[index])
+                index = end
+            await conn.execute("COMMIT")
+        except Exception:
+            if conn.in_transaction:
+                await conn.execute("ROLLBACK")
+            raise
+
+
+async def _run_job(conn: Db, job: _Job) -> None:
+    """A job of its own, in a savepoint: when it fails, it alone is undone and gets the error."""
+    assert job.fn is not None
+    await conn.execute("SAVEPOINT job")
+    try:
+        job.result = await job.fn(conn)
+    except Exception as error:
+        await conn.execute("ROLLBACK TO job")
+        job.error = error
+    await conn.execute("RELEASE job")
 
 
 def _kind(job: _Job) -> str:
