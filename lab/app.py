@@ -27,16 +27,15 @@ from itsdangerous import BadSignature
 from starlette.applications import Starlette
 from starlette.datastructures import MutableHeaders
 from starlette.middleware import Middleware
-from starlette.middleware.gzip import GZipMiddleware
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import ClientDisconnect, HTTPConnection
-from starlette.routing import Mount, Route, WebSocketRoute
-from starlette.staticfiles import StaticFiles
+from starlette.routing import Route, WebSocketRoute
 from starlette.templating import Jinja2Templates
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from . import i18n, live, pages, tasks
 from .access import CodeGuard, LoginGuard
+from .assets import Assets
 from .decks import load_deck
 from .hub import Backend, Hub
 from .moderation import word_filter
@@ -65,7 +64,13 @@ SECURITY_HEADERS = [
 ]
 
 
-def routes() -> list[Route | WebSocketRoute | Mount]:
+@functools.cache
+def static_files() -> Assets:
+    """lab/static, read once per process (lab.assets)."""
+    return Assets(HERE / "static")
+
+
+def routes() -> list[Route | WebSocketRoute]:
     """The route table, grouped by audience. Every route is named; templates use url_for."""
     return [
         # participants
@@ -116,10 +121,10 @@ def routes() -> list[Route | WebSocketRoute | Mount]:
         Route("/lang/{lang}", pages.set_language, name="set_language"),
         Route("/healthz", pages.healthz, name="healthz"),
         Route("/types.css", pages.type_styles, name="type_styles"),
-        # Scripts and the stylesheet go out compressed (61 KB become about 18 on a phone's first visit; at a congress
-        # that is most of what the venue's wifi carries). Pages are not: they hold keys and tokens next to text a
-        # visitor can put in (BREACH), and are small.
-        Mount("/static", GZipMiddleware(StaticFiles(directory=HERE / "static"), compresslevel=6), name="static"),
+        # Scripts and styles go out compressed (61 KB become about 18 on a phone's first visit; at a congress that is
+        # most of what the venue's wifi carries), from memory (lab.assets). Pages are not compressed: they hold keys
+        # and tokens next to text a visitor can put in (BREACH), and are small.
+        Route("/static/{path:path}", static_files().serve, name="static"),
     ]
 
 

@@ -22,6 +22,7 @@ from starlette.templating import Jinja2Templates
 
 from . import access, anonymity, export, i18n, letters, media, members, owners, qr, questions
 from .anonymity import ANONYMOUS
+from .assets import Asset
 from .consultation import deadline
 from .decks import DeckError, list_decks, load_deck, parse_question
 from .errors import N_, Invalid, LabError, TooLarge, UnknownQuestion
@@ -331,18 +332,13 @@ async def member_code(request: Request) -> Response:
 
 
 @functools.cache
-def _type_styles() -> tuple[bytes, str]:
-    body = questions.styles().encode()
-    return body, '"' + hashlib.sha256(body).hexdigest()[:16] + '"'
+def _type_styles() -> Asset:
+    return Asset.of(questions.styles().encode(), "text/css")
 
 
 async def type_styles(request: Request) -> Response:
-    """The question types' styles in one sheet (lab.questions.styles), validated by its ETag like static files."""
-    body, etag = _type_styles()
-    headers = {"ETag": etag, "Cache-Control": "no-cache"}
-    if request.headers.get("if-none-match") == etag:
-        return Response(status_code=304, headers=headers)
-    return Response(body, media_type="text/css", headers=headers)
+    """The question types' styles in one sheet (lab.questions.styles), served as the static files are."""
+    return _type_styles().response(request)
 
 
 async def qr_code(request: Request) -> Response:

@@ -261,6 +261,39 @@ async def test_scripts_and_styles_go_out_compressed_and_pages_do_not(
     assert console.status_code == 200 and "content-encoding" not in console.headers
 
 
+async def test_static_files_come_from_memory_with_validators_and_the_type_styles_compressed_too(
+    server: Server, clients: Callable[[], Client]
+) -> None:
+    """What StaticFiles and GZipMiddleware did, from memory (lab.assets): the same bytes, gzip for a browser that
+    takes it, an ETag that a returning browser sends back for a 304 without a body, HEAD, and the friendly 404. The
+    question types' sheet, 29 KB, is compressed as well now."""
+    http = clients().http
+    on_disk = (HERE / "static" / "phone.js").read_bytes()
+    script = await http.get("/static/phone.js", headers={"Accept-Encoding": "gzip, deflate, br"})
+    assert (script.status_code, script.content) == (200, on_disk)
+    assert script.headers["content-type"] == "text/javascript; charset=utf-8"
+    assert (script.headers["content-encoding"], script.headers["vary"]) == ("gzip", "Accept-Encoding")
+    assert script.headers["cache-control"] == "no-cache" and re.fullmatch(r'"[0-9a-f]{16}"', script.headers["etag"])
+    for sent in (script.headers["etag"], f'"x", W/{script.headers["etag"]}', "*"):
+        again = await http.get("/static/phone.js", headers={"If-None-Match": sent})
+        assert (again.status_code, again.content, again.headers["etag"]) == (304, b"", script.headers["etag"])
+    assert (await http.get("/static/phone.js", headers={"If-None-Match": '"ouder"'})).content == on_disk
+    head = await http.head("/static/types/choice.js", headers={"Accept-Encoding": "identity"})
+    assert (head.status_code, head.content) == (200, b"")
+    assert int(head.headers["content-length"]) == len((HERE / "static" / "types" / "choice.js").read_bytes())
+    icon = await http.get("/static/favicon.svg", headers={"Accept-Encoding": "gzip"})  # too small to be worth it
+    assert "content-encoding" not in icon.headers and icon.headers["content-type"] == "image/svg+xml"
+    for missing in ("/static/nergens.js", "/static/types", "/static/../app.py", "/static/"):
+        response = await http.get(missing)
+        assert response.status_code == 404 and Page(response.text).headings[0] == "Deze pagina bestaat niet."
+    assert (await http.post("/static/phone.js")).status_code == 405
+    styles = await http.get("/types.css", headers={"Accept-Encoding": "gzip"})
+    assert (
+        styles.headers["content-encoding"] == "gzip" and int(styles.headers["content-length"]) < len(styles.content) / 3
+    )
+    assert (await http.get("/types.css", headers={"If-None-Match": styles.headers["etag"]})).status_code == 304
+
+
 async def test_unknown_pages_are_friendly(server: Server, clients: Callable[[], Client]) -> None:
     response = await clients().get("/nergens")
     assert response.status_code == 404 and Page(response.text).headings[0] == "Deze pagina bestaat niet."
