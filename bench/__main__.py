@@ -5,7 +5,8 @@ cost, and prints one summary line last. Loopback only; every wait is bounded; it
 Scenarios (`--scenario`), each with its own summary line (docs/performance.md says what each measures):
 `arrival` (the default: every phone answers the moment the question reaches it, as phones in a hall do), `burst`
 (every phone has the question, then all answer at one command: the earlier default), `browser` (as `arrival`, with
-a phone browser's headers, Accept-Language among them, on every request and socket), `words` (as `arrival`, a word
+a phone browser's headers, Accept-Language among them, on every request and socket, and the scripts, styles and
+icon the page links fetched by every phone, as on a first visit), `words` (as `arrival`, a word
 cloud answered from a vocabulary of 10,000 words; lab alone), `reconnect` (the server restarts under every phone:
 how long until each has its snapshot again, then the burst) and `trickle` (results shown on every phone while
 `--rate` answers a second arrive for `--seconds`, to a question of type `--question`; lab alone).

@@ -11,6 +11,7 @@ import contextlib
 import gc
 import json
 import random
+import re
 import sys
 import time
 from typing import Any
@@ -22,7 +23,8 @@ from .common import LOAD_CPU, OPTIONS, pin, raise_open_files
 
 HANDSHAKES_IN_FLIGHT = 200
 # What a phone's browser sends with every request and socket (Chrome on Android, Dutch first), for `--scenario
-# browser`: the server parses more headers, Accept-Language among them, as in the hall.
+# browser`: the server parses more headers, Accept-Language among them, as in the hall; and the phone fetches what
+# the page links, compressed, as a browser does on its first visit.
 BROWSER_HEADERS = {
     "User-Agent": "Mozilla/5.0 (Linux; Android 14; SM-A546B) AppleWebKit/537.36 (KHTML, like Gecko) "
     "Chrome/131.0.0.0 Mobile Safari/537.36",
@@ -57,19 +59,56 @@ def backoff(attempt: int) -> float:
     return ceiling / 2 + random.random() * ceiling / 2
 
 
-async def join_cookie(host: str, port: int, path: str, headers: dict[str, str] | None = None) -> str:
-    """GET the room's page as a phone does and return its session cookie (a minimal HTTP/1.1 client)."""
+async def http_get(
+    host: str, port: int, path: str, headers: dict[str, str] | None = None, *, body: bool = False
+) -> tuple[str, bytes]:
+    """GET on a connection of its own (a minimal HTTP/1.1 client): the response's head, and its body when `body`
+    (read until the server closes, as `Connection: close` asks it to)."""
     reader, writer = await asyncio.open_connection(host, port)
     extra = "".join(f"{name}: {value}\r\n" for name, value in (headers or {}).items())
     try:
         writer.write(f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\n{extra}Connection: close\r\n\r\n".encode())
-        head = (await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 60)).decode("latin-1")
+        head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 60)
+        rest = await asyncio.wait_for(reader.read(), 60) if body else b""
     finally:
         writer.close()
+    return head.decode("latin-1"), rest
+
+
+def cookie_of(head: str, path: str) -> str:
     for line in head.split("\r\n"):
         if line.lower().startswith("set-cookie:"):
             return line.split(":", 1)[1].split(";", 1)[0].strip()
     raise RuntimeError(f"no cookie from {path}: {head.splitlines()[0]}")
+
+
+async def join_cookie(host: str, port: int, path: str, headers: dict[str, str] | None = None) -> str:
+    """GET the room's page as a phone does and return its session cookie."""
+    head, _ = await http_get(host, port, path, headers)
+    return cookie_of(head, path)
+
+
+async def fetch_all(host: str, port: int, paths: list[bytes], headers: dict[str, str]) -> None:
+    """GET each path in turn on one kept-alive connection, as a browser fetches what a page links, reading each
+    response to its end (Content-Length)."""
+    if not paths:
+        return
+    reader, writer = await asyncio.open_connection(host, port)
+    extra = "".join(f"{name}: {value}\r\n" for name, value in headers.items())
+    try:
+        for path in paths:
+            writer.write(f"GET {path.decode()} HTTP/1.1\r\nHost: {host}:{port}\r\n{extra}\r\n".encode())
+            head = (await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 60)).decode("latin-1")
+            length = re.search(r"(?im)^content-length:\s*(\d+)", head)
+            if not head.startswith("HTTP/1.1 200") or length is None:
+                raise RuntimeError(f"{path.decode()}: {head.splitlines()[0]}")
+            await asyncio.wait_for(reader.readexactly(int(length[1])), 60)
+    finally:
+        writer.close()
+
+
+# What a page has a browser fetch: its style sheets, icon, preloaded modules and scripts (all on the same site).
+LINKED = re.compile(rb'<(?:link|script)\b[^>]*?\b(?:href|src)="(/[^"]+)"')
 
 
 class Phone:
@@ -90,8 +129,13 @@ class Phone:
     async def join(self) -> None:
         crowd = self.crowd
         async with crowd.handshakes:
-            page = crowd.headers and {**crowd.headers, **PAGE_HEADERS}
-            self.cookie = await join_cookie(crowd.host, crowd.port, f"/r/{self.code}", page)
+            if crowd.headers:  # a browser: the page, then everything it links (a first visit: nothing cached)
+                path = f"/r/{self.code}"
+                head, page = await http_get(crowd.host, crowd.port, path, crowd.headers | PAGE_HEADERS, body=True)
+                self.cookie = cookie_of(head, path)
+                await fetch_all(crowd.host, crowd.port, LINKED.findall(page), crowd.headers | {"Cookie": self.cookie})
+            else:
+                self.cookie = await join_cookie(crowd.host, crowd.port, f"/r/{self.code}")
             await self.open()
         asyncio.get_running_loop().create_task(self.listen())
 

@@ -67,7 +67,9 @@ SECURITY_HEADERS = [
 @functools.cache
 def static_files() -> Assets:
     """lab/static, read once per process (lab.assets)."""
-    return Assets(HERE / "static")
+    return Assets(
+        HERE / "static", "/static/", tuple((name.encode(), value.encode()) for name, value in SECURITY_HEADERS)
+    )
 
 
 def routes() -> list[Route | WebSocketRoute]:
@@ -139,19 +141,24 @@ class Lab(Starlette):
         sockets: ASGIApp = live.SOCKETS
         for cls, args, kwargs in reversed(self.user_middleware):
             sockets = cls(sockets, *args, **kwargs)
-        return _Split(super().build_middleware_stack(), sockets)
+        return _Split(super().build_middleware_stack(), sockets, static_files())
 
 
 class _Split:
-    """A room's socket to `sockets`, everything else to `app` (a plain function: no frame of its own either)."""
+    """A room's socket to `sockets`, a static file that is there straight from `assets` (with the security headers
+    it carries: a phone's first visit asks for a dozen, and no layer of the stack has anything to do for them),
+    everything else to `app` (a plain function: no frame of its own either)."""
 
-    def __init__(self, app: ASGIApp, sockets: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, sockets: ASGIApp, assets: Assets) -> None:
         self.app = app
         self.sockets = sockets
+        self.assets = assets
 
     def __call__(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
         if scope["type"] == "websocket" and live.is_socket(scope["path"]):
             return self.sockets(scope, receive, send)
+        if scope["type"] == "http" and (asset := self.assets.find(scope)) is not None:
+            return asset(scope, receive, send)
         return self.app(scope, receive, send)
 
 

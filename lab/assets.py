@@ -21,9 +21,13 @@ from pathlib import Path
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
 
 COMPRESSED_TYPES = ("text/", "application/javascript", "application/json", "image/svg+xml")
 MINIMUM_SIZE = 500  # smaller files gain too little from compression to be worth a second variant
+
+
+Header = tuple[bytes, bytes]
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,27 +36,52 @@ class Asset:
     compressed: bytes | None  # gzip, when that is smaller enough to be worth it
     media_type: str
     etag: str
+    extra: tuple[Header, ...] = ()  # headers every answer carries (lab's security headers, for the direct path)
 
     @classmethod
-    def of(cls, body: bytes, media_type: str) -> Asset:
+    def of(cls, body: bytes, media_type: str, extra: tuple[Header, ...] = ()) -> Asset:
         compressed = None
         if media_type.startswith(COMPRESSED_TYPES) and len(body) >= MINIMUM_SIZE:
             squeezed = gzip.compress(body, compresslevel=9, mtime=0)  # (mtime 0: the same bytes on every start)
             compressed = squeezed if len(squeezed) < len(body) * 0.9 else None
-        return cls(body, compressed, media_type, '"' + hashlib.sha256(body).hexdigest()[:16] + '"')
+        if media_type.startswith("text/"):
+            media_type += "; charset=utf-8"
+        return cls(body, compressed, media_type, '"' + hashlib.sha256(body).hexdigest()[:16] + '"', extra)
+
+    def answer(self, if_none_match: str | None, accept_encoding: str) -> tuple[int, bytes, list[Header]]:
+        """Status, body and headers for a GET of this file: 304 when the browser has it, compressed when it takes
+        gzip."""
+        headers = [(b"etag", self.etag.encode()), (b"cache-control", b"no-cache"), *self.extra]
+        if self.compressed is not None:
+            headers.append((b"vary", b"Accept-Encoding"))
+        if _matches(if_none_match, self.etag):
+            return 304, b"", headers
+        body = self.body
+        if self.compressed is not None and "gzip" in accept_encoding:
+            body = self.compressed
+            headers.append((b"content-encoding", b"gzip"))
+        headers += [(b"content-type", self.media_type.encode()), (b"content-length", str(len(body)).encode())]
+        return 200, body, headers
 
     def response(self, request: Request) -> Response:
-        """This file for this request: 304 when the browser has it, compressed when it takes gzip."""
-        headers = {"ETag": self.etag, "Cache-Control": "no-cache"}
-        if self.compressed is not None:
-            headers["Vary"] = "Accept-Encoding"
-        if _matches(request.headers.get("if-none-match"), self.etag):
-            return Response(status_code=304, headers=headers)
-        body = self.body
-        if self.compressed is not None and "gzip" in request.headers.get("accept-encoding", ""):
-            body = self.compressed
-            headers["Content-Encoding"] = "gzip"
-        return Response(body, media_type=self.media_type, headers=headers)
+        """This file as a route's response."""
+        status, body, headers = self.answer(
+            request.headers.get("if-none-match"), request.headers.get("accept-encoding", "")
+        )
+        response = Response(body, status)
+        response.raw_headers = headers
+        return response
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """This file as an ASGI application, for a GET or HEAD that no middleware needs to see."""
+        headers = dict(scope["headers"])
+        if_none_match = headers.get(b"if-none-match")
+        status, body, raw = self.answer(
+            None if if_none_match is None else if_none_match.decode("latin-1"),
+            headers.get(b"accept-encoding", b"").decode("latin-1"),
+        )
+        await send({"type": "http.response.start", "status": status, "headers": raw})
+        await send({"type": "http.response.body", "body": body})
 
 
 def _matches(if_none_match: str | None, etag: str) -> bool:
@@ -64,14 +93,25 @@ def _matches(if_none_match: str | None, etag: str) -> bool:
 
 
 class Assets:
-    """The files under a folder, read at start; `serve` is the route's endpoint (`/static/{path:path}`)."""
+    """The files under a folder, read at start. `find` gives the file a request asks for, so that the application
+    can answer it before its middleware (a file needs no session, language or error page; `extra` has the headers
+    every answer needs); `serve` is the route's endpoint (`/static/{path:path}`) for everything else: a file that
+    is not there (the friendly 404) or a method that is not allowed."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, prefix: str, extra: tuple[Header, ...] = ()) -> None:
+        self.prefix = prefix
         self.files: dict[str, Asset] = {}
         for path in sorted(folder.rglob("*")):
             if path.is_file():
                 media_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-                self.files[path.relative_to(folder).as_posix()] = Asset.of(path.read_bytes(), media_type)
+                self.files[path.relative_to(folder).as_posix()] = Asset.of(path.read_bytes(), media_type, extra)
+
+    def find(self, scope: Scope) -> Asset | None:
+        """The file an HTTP GET or HEAD asks for, if there is one."""
+        path: str = scope["path"]
+        if not path.startswith(self.prefix) or scope["method"] not in ("GET", "HEAD"):
+            return None
+        return self.files.get(path[len(self.prefix) :])
 
     async def serve(self, request: Request) -> Response:
         asset = self.files.get(request.path_params["path"])
