@@ -7,7 +7,9 @@ some 12 ms a phone, two minutes of one core for a congress of 10,000 phones arri
 files from memory"). lab's files are a few hundred kilobytes that do not change while it runs: they are read once,
 compressed once (at the strongest level, since it is only once), and answered from memory. The ETag is a hash of the
 content, the same in every lab process behind one proxy; `no-cache` has browsers ask again on each visit, so a phone
-never keeps a script from before an upgrade, and the answer to asking again is a 304 of a few bytes.
+never keeps a script from before an upgrade, and the answer to asking again is a 304 of a few bytes. The compressed
+form has an ETag of its own (RFC 9110: a validator per representation). A Range request gets the whole file, as
+HTTP allows (browsers ask no ranges of scripts and styles).
 """
 
 from __future__ import annotations
@@ -24,6 +26,9 @@ from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 COMPRESSED_TYPES = ("text/", "application/javascript", "application/json", "image/svg+xml")
+# lab's own kinds of file, fixed: `mimetypes` reads the machine's tables, and a module script sent as anything but
+# JavaScript is refused by the browser (nosniff)
+MEDIA_TYPES = {".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml", ".json": "application/json"}
 MINIMUM_SIZE = 500  # smaller files gain too little from compression to be worth a second variant
 
 
@@ -49,17 +54,17 @@ class Asset:
         return cls(body, compressed, media_type, '"' + hashlib.sha256(body).hexdigest()[:16] + '"', extra)
 
     def answer(self, if_none_match: str | None, accept_encoding: str) -> tuple[int, bytes, list[Header]]:
-        """Status, body and headers for a GET of this file: 304 when the browser has it, compressed when it takes
-        gzip."""
-        headers = [(b"etag", self.etag.encode()), (b"cache-control", b"no-cache"), *self.extra]
+        """Status, body and headers for a GET of this file: compressed when the browser takes gzip, 304 when it has
+        that form already."""
+        body, etag, headers = self.body, self.etag, [(b"cache-control", b"no-cache"), *self.extra]
         if self.compressed is not None:
             headers.append((b"vary", b"Accept-Encoding"))
-        if _matches(if_none_match, self.etag):
+            if "gzip" in accept_encoding:
+                body, etag = self.compressed, self.etag[:-1] + '-gz"'
+                headers.append((b"content-encoding", b"gzip"))
+        headers.append((b"etag", etag.encode()))
+        if _matches(if_none_match, etag):
             return 304, b"", headers
-        body = self.body
-        if self.compressed is not None and "gzip" in accept_encoding:
-            body = self.compressed
-            headers.append((b"content-encoding", b"gzip"))
         headers += [(b"content-type", self.media_type.encode()), (b"content-length", str(len(body)).encode())]
         return 200, body, headers
 
@@ -103,7 +108,9 @@ class Assets:
         self.files: dict[str, Asset] = {}
         for path in sorted(folder.rglob("*")):
             if path.is_file():
-                media_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+                media_type = (
+                    MEDIA_TYPES.get(path.suffix) or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+                )
                 self.files[path.relative_to(folder).as_posix()] = Asset.of(path.read_bytes(), media_type, extra)
 
     def find(self, scope: Scope) -> Asset | None:

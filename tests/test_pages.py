@@ -273,7 +273,12 @@ async def test_static_files_come_from_memory_with_validators_and_the_type_styles
     assert (script.status_code, script.content) == (200, on_disk)
     assert script.headers["content-type"] == "text/javascript; charset=utf-8"
     assert (script.headers["content-encoding"], script.headers["vary"]) == ("gzip", "Accept-Encoding")
-    assert script.headers["cache-control"] == "no-cache" and re.fullmatch(r'"[0-9a-f]{16}"', script.headers["etag"])
+    assert script.headers["cache-control"] == "no-cache" and re.fullmatch(r'"[0-9a-f]{16}-gz"', script.headers["etag"])
+    plain = await http.get(
+        "/static/phone.js", headers={"Accept-Encoding": "identity", "If-None-Match": script.headers["etag"]}
+    )
+    assert (plain.status_code, plain.content) == (200, on_disk)  # the compressed form's ETag is not the plain one's
+    assert plain.headers["etag"] == script.headers["etag"].removesuffix('-gz"') + '"'
     for sent in (script.headers["etag"], f'"x", W/{script.headers["etag"]}', "*"):
         again = await http.get("/static/phone.js", headers={"If-None-Match": sent})
         assert (again.status_code, again.content, again.headers["etag"]) == (304, b"", script.headers["etag"])

@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+MAX_STRAY_AWAITS = 16  # a group whose writes await anything but the connection this often is given up whole
 CHECKPOINT_TRIES = 40  # about 20 s in all, with pauses growing from 10 ms to 1 s
 
 
@@ -44,8 +45,8 @@ class SqliteDb:
     its result. A hand-over costs about a hundred microseconds of CPU on both sides (two thread switches, the GIL
     passed back and forth), more than most of lab's statements themselves, so each method does its whole work in one
     turn (`all` is not three: execute, fetch, close), and `run` does a writer's whole group, from BEGIN to COMMIT, in
-    one. They go through aiosqlite's `_execute`, the method its own public calls are built on (the version is pinned,
-    and tests/test_store.py counts the turns)."""
+    one. They go through aiosqlite's `_execute`, the method its own public calls are built on (pyproject.toml keeps
+    aiosqlite within 0.22, and tests/test_store.py counts the turns)."""
 
     __slots__ = ("conn",)
 
@@ -78,22 +79,30 @@ class SqliteDb:
 
 def _drive(conn: aiosqlite.Connection, fn: Callable[..., Awaitable[T]], args: tuple[Any, ...]) -> T:
     """Run the coroutine `fn(db, *args)` to its end here, in the connection's thread, where `db` does each statement
-    at once. lab's SQL functions await nothing but their connection, so the coroutine never has to wait for the
-    event loop; one that does is stopped, its transaction rolled back, and a RuntimeError says so."""
+    at once. lab's SQL awaits nothing but its connection, so the coroutine never waits for the event loop. A write
+    that awaits anything else fails alone, as any failing write does (its savepoint undone, the rest of its group
+    committed): an asyncio call that needs the running loop raises at once here; one that would only yield to the
+    loop gets a RuntimeError thrown in where it waits, naming the coroutines down to it."""
     coroutine = cast(Coroutine[Any, Any, T], fn(_ThreadDb(conn._conn), *args))
-    try:
-        coroutine.send(None)
-    except StopIteration as done:
-        return done.value  # type: ignore[no-any-return]
-    chain: list[str] = []  # the coroutines down to the one that awaited, for the error
-    waiting: Any = coroutine
-    while hasattr(waiting, "cr_code"):
-        chain.append(waiting.__qualname__)
-        waiting = waiting.cr_await
-    coroutine.close()
+    error: BaseException | None = None
+    for _ in range(MAX_STRAY_AWAITS):
+        try:
+            if error is None:
+                coroutine.send(None)
+            else:
+                coroutine.throw(error)
+        except StopIteration as done:
+            return done.value  # type: ignore[no-any-return]
+        chain: list[str] = []
+        waiting: Any = coroutine
+        while hasattr(waiting, "cr_code"):
+            chain.append(waiting.__qualname__)
+            waiting = waiting.cr_await
+        error = RuntimeError(f"a write awaited something other than its database connection: {' > '.join(chain)}")
+    coroutine.close()  # it went on awaiting: give up on the whole group
     if conn._conn.in_transaction:
         conn._conn.execute("ROLLBACK")
-    raise RuntimeError(f"a write awaited something other than its database connection: {' > '.join(chain)}")
+    raise RuntimeError("a group of writes kept awaiting something other than its database connection")
 
 
 class _ThreadDb:

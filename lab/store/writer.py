@@ -188,8 +188,11 @@ class Writer:
             _settle(job.future, job.result)
 
     async def _transaction(self, conn: Db, group: list[_Job]) -> None:
-        """A group's statements from BEGIN to COMMIT, rolled back when one fails. Only the database is touched here
-        (on SQLite this runs in the database's own thread): futures and callbacks wait for `_commit`."""
+        """A group's statements from BEGIN to COMMIT, rolled back when one fails. On SQLite this runs in the
+        database's own thread: it may touch the group's jobs and votes and the store's own counters, which nothing on
+        the event loop reads until `run` returns, and nothing of the event loop's (futures, callbacks, the reading
+        connection), which waits for `_commit`. A writer cancelled meanwhile (the loop ending) leaves the group to
+        commit there: its callers are told Unavailable, and a resent vote is a duplicate."""
         try:
             if conn.in_transaction:  # a ROLLBACK that failed before: never build on a half-done group
                 await conn.execute("ROLLBACK")
