@@ -59,15 +59,20 @@ def backoff(attempt: int) -> float:
     return ceiling / 2 + random.random() * ceiling / 2
 
 
+def _get(host: str, port: int, path: str, headers: dict[str, str]) -> bytes:
+    """A GET request's bytes, as a browser sends it."""
+    lines = "".join(f"{name}: {value}\r\n" for name, value in headers.items())
+    return f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\n{lines}\r\n".encode()
+
+
 async def http_get(
     host: str, port: int, path: str, headers: dict[str, str] | None = None, *, body: bool = False
 ) -> tuple[str, bytes]:
     """GET on a connection of its own (a minimal HTTP/1.1 client): the response's head, and its body when `body`
     (read until the server closes, as `Connection: close` asks it to)."""
     reader, writer = await asyncio.open_connection(host, port)
-    extra = "".join(f"{name}: {value}\r\n" for name, value in (headers or {}).items())
     try:
-        writer.write(f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\n{extra}Connection: close\r\n\r\n".encode())
+        writer.write(_get(host, port, path, {**(headers or {}), "Connection": "close"}))
         head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 60)
         rest = await asyncio.wait_for(reader.read(), 60) if body else b""
     finally:
@@ -94,10 +99,9 @@ async def fetch_all(host: str, port: int, paths: list[bytes], headers: dict[str,
     if not paths:
         return
     reader, writer = await asyncio.open_connection(host, port)
-    extra = "".join(f"{name}: {value}\r\n" for name, value in headers.items())
     try:
         for path in paths:
-            writer.write(f"GET {path.decode()} HTTP/1.1\r\nHost: {host}:{port}\r\n{extra}\r\n".encode())
+            writer.write(_get(host, port, path.decode(), headers))
             head = (await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 60)).decode("latin-1")
             length = re.search(r"(?im)^content-length:\s*(\d+)", head)
             if not head.startswith("HTTP/1.1 200") or length is None:
