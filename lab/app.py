@@ -25,7 +25,6 @@ from typing import TYPE_CHECKING, Any
 from argon2 import PasswordHasher
 from itsdangerous import BadSignature
 from starlette.applications import Starlette
-from starlette.datastructures import MutableHeaders
 from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import ClientDisconnect, HTTPConnection
@@ -62,14 +61,13 @@ SECURITY_HEADERS = [
     ("x-frame-options", "DENY"),
     ("permissions-policy", "camera=(), microphone=(), geolocation=()"),
 ]
+SECURITY_RAW = tuple((name.encode("latin-1"), value.encode("latin-1")) for name, value in SECURITY_HEADERS)
 
 
 @functools.cache
 def static_files() -> Assets:
     """lab/static, read once per process (lab.assets)."""
-    return Assets(
-        HERE / "static", "/static/", tuple((name.encode(), value.encode()) for name, value in SECURITY_HEADERS)
-    )
+    return Assets(HERE / "static", "/static/", SECURITY_RAW)
 
 
 def routes() -> list[Route | WebSocketRoute]:
@@ -179,10 +177,11 @@ class SecurityHeaders:
 
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
         async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                for name, value in SECURITY_HEADERS:
-                    headers.setdefault(name, value)
+            if message["type"] == "http.response.start":  # each one its response has not set itself
+                headers = list(message.get("headers", ()))
+                present = {name.lower() for name, _ in headers}
+                headers.extend(header for header in SECURITY_RAW if header[0] not in present)
+                message["headers"] = headers
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
