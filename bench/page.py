@@ -4,7 +4,10 @@ Starts `lab serve` on 127.0.0.1 with the demo deck, adds up every byte the phone
 checks nothing comes from another origin, then opens the page in Debian's Chromium with the network throttled to
 a slow 3G profile and measures the time until the waiting screen is shown (`slow3g_usable_s`), and, for a
 participant who joins while a question is already on the screen, until that question can be answered
-(`slow3g_question_s`: the question type's renderer is loaded too). Prints one summary line last.
+(`slow3g_question_s`: the question type's renderer is loaded too); and for a phone that opens the page again (the
+link once more, or a tab the browser had put to sleep), with what its first visit left in the browser's cache,
+the time until the waiting screen (`slow3g_return_s`) and the requests that visit sent to the server, apart from
+its socket (`return_requests`: the page alone, when every file it links could be kept). Prints one summary line last.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from playwright.async_api import Request, async_playwright
+from playwright.async_api import Browser, Request, async_playwright
 
 from .__main__ import free_port, screen, start_server
 
@@ -39,7 +42,36 @@ async def push_first_question(port: int, links: dict[str, str]) -> None:
     await console.close()
 
 
-async def measure(runs: int) -> tuple[dict[str, int], dict[str, int], list[float], list[float], list[str]]:
+async def returning(browser: Browser, url: str) -> tuple[float, int]:
+    """A phone's second visit: the first one unthrottled, then the page again on slow 3G with the browser's cache as
+    the first left it; the time until the waiting screen, and the requests that reached the server (not the socket)."""
+    context = await browser.new_context(viewport={"width": 390, "height": 780}, is_mobile=True)
+    page = await context.new_page()
+    await page.goto(url)
+    await page.locator(".waiting h1").wait_for(timeout=120_000)
+    await page.goto("about:blank")
+    cdp = await context.new_cdp_session(page)
+    await cdp.send("Network.enable")
+    await cdp.send("Network.emulateNetworkConditions", SLOW_3G)
+    sent: set[str] = set()  # requests that went out to the server: not answered from the browser's cache
+    cached: set[str] = set()
+    cdp.on("Network.requestWillBeSent", lambda event: sent.add(event["requestId"]))
+    cdp.on("Network.requestServedFromCache", lambda event: cached.add(event["requestId"]))
+    cdp.on(
+        "Network.responseReceived",
+        lambda event: event["response"].get("fromDiskCache") and cached.add(event["requestId"]),
+    )
+    started = time.monotonic()
+    await page.goto(url)
+    await page.locator(".waiting h1").wait_for(timeout=120_000)
+    took = time.monotonic() - started
+    await context.close()
+    return took, len(sent - cached)
+
+
+async def measure(
+    runs: int,
+) -> tuple[dict[str, int], dict[str, int], list[float], list[float], list[str], list[tuple[float, int]]]:
     with tempfile.TemporaryDirectory(prefix="lab-page-") as tmp:
         port = free_port()
         server, links = await start_server("lab", port, Path(tmp) / "page.db")
@@ -52,6 +84,8 @@ async def measure(runs: int) -> tuple[dict[str, int], dict[str, int], list[float
                 foreign: list[str] = []
                 times: list[float] = []
                 question_times: list[float] = []
+                weighing: list[asyncio.Future[None]] = []
+                returns = [await returning(browser, url) for _ in range(runs)]
                 for run in range(2 * runs + 1):  # the first run only weighs the page, uncached and unthrottled
                     if run == runs + 1:
                         await push_first_question(port, links)  # from now on, phones join during a question
@@ -68,7 +102,9 @@ async def measure(runs: int) -> tuple[dict[str, int], dict[str, int], list[float
                                 sent = await request.sizes()
                                 wire[request.url] = sent["responseBodySize"] + sent["responseHeadersSize"]
 
-                        page.on("requestfinished", weigh)
+                        page.on(
+                            "requestfinished", lambda request: weighing.append(asyncio.ensure_future(weigh(request)))
+                        )
                     else:
                         cdp = await context.new_cdp_session(page)
                         await cdp.send("Network.enable")
@@ -83,19 +119,22 @@ async def measure(runs: int) -> tuple[dict[str, int], dict[str, int], list[float
                     else:  # the prompt is drawn together with the answer buttons, once the renderer is loaded
                         await page.locator("#phone h1.prompt").wait_for(timeout=120_000)
                         question_times.append(time.monotonic() - started)
+                    if run == 0:  # every file loaded and weighed before the page goes
+                        await page.wait_for_load_state("networkidle")
+                        await asyncio.gather(*weighing)
                     await context.close()
                 await browser.close()
         finally:
             server.terminate()
             await server.wait()
-    return sizes, wire, times, question_times, foreign
+    return sizes, wire, times, question_times, foreign, returns
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.page", description=__doc__)
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
-    sizes, wire, times, question_times, foreign = asyncio.run(measure(args.runs))
+    sizes, wire, times, question_times, foreign, returns = asyncio.run(measure(args.runs))
     print("   bytes    wire  file")
     for url, size in sorted(sizes.items(), key=lambda item: -item[1]):
         print(f"{size:>8} {wire[url]:>7}  {url.split('/', 3)[3]}")
@@ -105,6 +144,9 @@ def main() -> int:
         f" slow3g_usable_s={statistics.median(times):.2f}"
         f" slow3g_question_s={statistics.median(question_times):.2f}"
         f" runs={','.join(f'{t:.2f}' for t in times)} question_runs={','.join(f'{t:.2f}' for t in question_times)}"
+        f" slow3g_return_s={statistics.median(t for t, _ in returns):.2f}"
+        f" return_requests={max(n for _, n in returns)}"
+        f" return_runs={','.join(f'{t:.2f}' for t, _ in returns)}"
     )
     return 0 if not foreign else 1
 

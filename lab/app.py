@@ -32,7 +32,7 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.templating import Jinja2Templates
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from . import i18n, live, pages, tasks
+from . import i18n, live, pages, questions, tasks
 from .access import CodeGuard, LoginGuard
 from .assets import Assets
 from .decks import load_deck
@@ -66,8 +66,9 @@ SECURITY_RAW = tuple((name.encode("latin-1"), value.encode("latin-1")) for name,
 
 @functools.cache
 def static_files() -> Assets:
-    """lab/static, read once per process (lab.assets)."""
-    return Assets(HERE / "static", "/static/", SECURITY_RAW)
+    """lab/static and the question types' styles in one sheet (lab.questions.styles: one request for a phone on a
+    slow line, however many types there are), read once per process (lab.assets)."""
+    return Assets(HERE / "static", "/static/", SECURITY_RAW, made={"types.css": questions.styles().encode()})
 
 
 def routes() -> list[Route | WebSocketRoute]:
@@ -120,7 +121,6 @@ def routes() -> list[Route | WebSocketRoute]:
         # everyone
         Route("/lang/{lang}", pages.set_language, name="set_language"),
         Route("/healthz", pages.healthz, name="healthz"),
-        Route("/types.css", pages.type_styles, name="type_styles"),
         # Scripts and styles go out compressed (61 KB become about 18 on a phone's first visit; at a congress that is
         # most of what the venue's wifi carries), from memory (lab.assets). Pages are not compressed: they hold keys
         # and tokens next to text a visitor can put in (BREACH), and are small.
@@ -257,6 +257,8 @@ def path_for(app: Starlette) -> Callable[..., str]:
         return str(app.url_path_for(name, **dict(params)))
 
     def url_for(name: str, /, **params: object) -> str:
+        if name == "static":  # a file's lasting address
+            return static_files().url(str(params["path"]))
         return cached(name, tuple(sorted((k, str(v)) for k, v in params.items())))
 
     return url_for

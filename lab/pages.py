@@ -22,7 +22,6 @@ from starlette.templating import Jinja2Templates
 
 from . import access, anonymity, export, i18n, letters, media, members, owners, qr, questions
 from .anonymity import ANONYMOUS
-from .assets import Asset
 from .consultation import deadline
 from .decks import DeckError, list_decks, load_deck, parse_question
 from .errors import N_, Invalid, LabError, TooLarge, UnknownQuestion
@@ -329,16 +328,6 @@ async def member_code(request: Request) -> Response:
         return _code_page(request, room, wrong, typed, 400)
     access.answer_as(request.session, room, member.participant, member.code)
     return RedirectResponse(request.url_for("phone", code=room.code).path, 303)
-
-
-@functools.cache
-def _type_styles() -> Asset:
-    return Asset.of(questions.styles().encode(), "text/css")
-
-
-async def type_styles(request: Request) -> Response:
-    """The question types' styles in one sheet (lab.questions.styles), served as the static files are."""
-    return _type_styles().response(request)
 
 
 async def qr_code(request: Request) -> Response:

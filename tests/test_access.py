@@ -25,7 +25,6 @@ PUBLIC = {
     "organiser",
     "organiser_login",
     "organiser_logout",
-    "type_styles",
     "static",  # scripts, styles and the icon (lab.assets)
     "image",  # a room's images, for anyone with its code (as its questions are)
     "member_code",  # a member code typed on the phone page (rate-limited per address: access.CodeGuard)

@@ -324,7 +324,7 @@ async def test_a_phone_whose_renderer_fails_to_load_at_first_still_works(server:
         else:
             await route.continue_()
 
-    await context.route(re.compile(r".*/static/types/choice\.js.*"), drop_twice)
+    await context.route(re.compile(r".*/static/(v/[0-9a-f]+/)?types/choice\.js.*"), drop_twice)
     page = await context.new_page()
     await page.goto(f"{server.base}/r/{room.code}")
     await room.push(room.questions[0].id)
@@ -368,3 +368,36 @@ async def test_a_slide_with_an_image_made_in_the_console(server: Server, browser
     await expect(screen.page.locator(".count")).to_have_count(0)
     for watched in (screen, mobile):
         assert watched.errors == [] and watched.foreign == []
+
+
+async def test_a_phone_that_opens_the_page_again_fetches_none_of_its_files_and_a_question_draws(
+    server: Server, browser: Browser
+) -> None:
+    """The page's two dozen files are kept from the first visit (lab.assets: their addresses last until a file
+    changes): opening the page again asks the server for the page alone, and the question types' renderers, loaded
+    by a relative import from the kept modules, still draw a question."""
+    room: Room = await server.rooms.create("Terug", [spec(**CHOICE)])
+    context = await browser.new_context(locale="nl", **PHONE)
+    page = await context.new_page()
+    await page.goto(f"{server.base}/r/{room.code}")
+    await expect(page.get_by_role("heading", name="Wacht op de volgende vraag")).to_be_visible()
+    await page.wait_for_load_state("networkidle")  # the question types' renderers too (fetched with low priority)
+    await page.goto("about:blank")
+    cdp = await context.new_cdp_session(page)
+    await cdp.send("Network.enable")
+    sent: dict[str, str] = {}  # request id -> address, of every request the page made
+    cached: set[str] = set()
+    cdp.on("Network.requestWillBeSent", lambda event: sent.update({event["requestId"]: event["request"]["url"]}))
+    cdp.on("Network.requestServedFromCache", lambda event: cached.add(event["requestId"]))
+    cdp.on(
+        "Network.responseReceived",
+        lambda event: event["response"].get("fromDiskCache") and cached.add(event["requestId"]),
+    )
+    await page.goto(f"{server.base}/r/{room.code}")
+    await room.push(room.questions[0].id)
+    await page.get_by_role("button", name="Matig").click()
+    await expect(page.get_by_text("Uw antwoord is ontvangen")).to_be_visible()
+    assert len(sent) > 20 and [url for key, url in sent.items() if key not in cached] == [
+        f"{server.base}/r/{room.code}"
+    ]
+    await context.close()

@@ -11,8 +11,9 @@ import pytest
 from conftest import CHOICE, PASSWORD, Client, Server, facilitator, page_data, projector, spec
 from db import rows
 
-from lab import pages
-from lab.app import HERE, SECURITY_HEADERS
+from lab import pages, questions
+from lab.app import HERE, SECURITY_HEADERS, static_files
+from lab.assets import Assets
 from lab.questions import TYPES
 from lab.rooms import Room
 
@@ -89,7 +90,7 @@ async def test_the_phone_page_gives_a_participant_id_and_its_data(
     }  # fmt: skip
     assert data["strings"]["received"] == "Uw antwoord is ontvangen"
     scripts = Page(response.text).scripts  # a data block and one module: no inline script
-    assert scripts[0] == "application/json" and scripts[1].endswith("/static/phone.js") and len(scripts) == 2
+    assert scripts[0] == "application/json" and scripts[1] == static_files().url("phone.js") and len(scripts) == 2
 
 
 async def test_a_screens_data_block_keeps_the_title_inside_and_is_the_same_for_every_phone_but_its_own_keys(
@@ -156,7 +157,7 @@ async def test_screens_announce_every_module_they_import(
     page = Page((await client.get(response.headers["location"] if key else f"/r/{room.code}")).text)
     static = (HERE / "static").resolve()
     wanted = {"/static/" + str(p.relative_to(static)) for p in imports(static / f"{screen}.js")}
-    assert {href.split("?")[0] for href in page.preloads} == wanted
+    assert {re.sub(r"^/static/v/[0-9a-f]{12}/", "/static/", href) for href in page.preloads} == wanted
     for href in page.preloads:
         assert (await client.http.get(href)).status_code == 200
 
@@ -292,11 +293,61 @@ async def test_static_files_come_from_memory_with_validators_and_the_type_styles
         response = await http.get(missing)
         assert response.status_code == 404 and Page(response.text).headings[0] == "Deze pagina bestaat niet."
     assert (await http.post("/static/phone.js")).status_code == 405
-    styles = await http.get("/types.css", headers={"Accept-Encoding": "gzip"})
+    styles = await http.get("/static/types.css", headers={"Accept-Encoding": "gzip"})
+    assert styles.text == questions.styles() and "/* choice */" in styles.text
     assert (
         styles.headers["content-encoding"] == "gzip" and int(styles.headers["content-length"]) < len(styles.content) / 3
     )
-    assert (await http.get("/types.css", headers={"If-None-Match": styles.headers["etag"]})).status_code == 304
+    assert (await http.get("/static/types.css", headers={"If-None-Match": styles.headers["etag"]})).status_code == 304
+
+
+async def test_pages_link_their_files_at_addresses_kept_until_any_file_changes(
+    server: Server, clients: Callable[[], Client]
+) -> None:
+    """Every file a screen links is under this version of the files, kept for a year without asking again, the same
+    bytes as at its plain address (asked for again on every visit); an address of an earlier version gets today's
+    file, not to be kept."""
+    room: Room = await server.rooms.create("Kamer", [spec(**CHOICE)])
+    http = clients().http
+    version = static_files().version
+    linked = re.findall(r'(?:href|src)="(/static/[^"]+)"', (await http.get(f"/r/{room.code}")).text)
+    assert {f"/static/v/{version}/{name}" for name in ("lab.css", "types.css", "phone.js", "util.js")} <= set(linked)
+    for url in linked:
+        assert url.startswith(f"/static/v/{version}/")
+        lasting = await http.get(url, headers={"Accept-Encoding": "gzip"})
+        plain = await http.get(url.replace(f"/v/{version}/", "/"), headers={"Accept-Encoding": "gzip"})
+        assert (lasting.status_code, lasting.content, lasting.headers["etag"]) == (
+            200,
+            plain.content,
+            plain.headers["etag"],
+        )
+        assert (lasting.headers["cache-control"], plain.headers["cache-control"]) == (
+            "max-age=31536000, immutable",
+            "no-cache",
+        )
+    earlier = await http.get("/static/v/0123456789ab/phone.js", headers={"Accept-Encoding": "identity"})
+    assert (earlier.status_code, earlier.content) == (200, (HERE / "static" / "phone.js").read_bytes())
+    assert earlier.headers["cache-control"] == "no-cache"
+    for missing in (f"/static/v/{version}/nergens.js", f"/static/v/{version}/", "/static/v/"):
+        response = await http.get(missing)
+        assert response.status_code == 404 and Page(response.text).headings[0] == "Deze pagina bestaat niet."
+
+
+def test_the_files_version_is_a_hash_of_all_of_them(tmp_path: Path) -> None:
+    (tmp_path / "types").mkdir()
+    (tmp_path / "a.js").write_text("export const a = 1;\n")
+    (tmp_path / "types" / "b.js").write_text("export const b = 2;\n")
+    first, again = Assets(tmp_path, "/static/"), Assets(tmp_path, "/static/")
+    assert re.fullmatch(r"[0-9a-f]{12}", first.version) and first.version == again.version
+    assert first.url("types/b.js") == f"/static/v/{first.version}/types/b.js"
+    assert first.url("nergens.js") == "/static/nergens.js"
+    (tmp_path / "types" / "b.js").write_text("export const b = 3;\n")
+    assert Assets(tmp_path, "/static/").version != first.version
+    made = Assets(tmp_path, "/static/", made={"types.css": b"p { color: black; }"})
+    assert (
+        made.version != Assets(tmp_path, "/static/").version
+        and made.files["types.css"].media_type == "text/css; charset=utf-8"
+    )
 
 
 async def test_unknown_pages_are_friendly(server: Server, clients: Callable[[], Client]) -> None:
