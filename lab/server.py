@@ -24,9 +24,9 @@ from typing import Any
 
 import uvicorn
 from starlette.applications import Starlette
-from uvicorn._types import ASGIReceiveEvent
+from uvicorn._types import ASGI3Application, ASGIReceiveEvent
 from uvicorn.protocols.http.flow_control import FlowControl
-from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResponseCycle
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 from websockets.datastructures import Headers
 from websockets.exceptions import InvalidHeader
@@ -111,12 +111,14 @@ def guarded_http(limits: Limits) -> type[HttpToolsProtocol]:
                 return
             if self.parser.should_upgrade() and self._should_upgrade():
                 self._settle()  # a websocket: from here the application limits it
-            before = self.cycle
             super().on_headers_complete()
-            cycle = self.cycle
-            if cycle is not before:  # a request for the application (its task runs from the loop's next turn)
-                out = OneWrite(self.transport, self.on_response_complete)
-                cycle.transport, cycle.on_response = out, out.done
+
+        def _start_asgi_task(self, cycle: RequestResponseCycle, app: ASGI3Application) -> None:
+            """Each request's response leaves in one write (`OneWrite`), whether it is answered at once or waited
+            behind another on this connection."""
+            out = OneWrite(self.transport, self.on_response_complete)
+            cycle.transport, cycle.on_response = out, out.done
+            super()._start_asgi_task(cycle, app)
 
         def on_body(self, body: bytes) -> None:
             if not self._refused:
@@ -143,6 +145,7 @@ def guarded_http(limits: Limits) -> type[HttpToolsProtocol]:
             protocol.upgrade(self.scope["method"], self.url, self.headers)
             self.transport.set_protocol(protocol)
             self.parser = None  # type: ignore[assignment]  # (it refers back to this protocol: see `_let_go`)
+            self.cycle = None  # type: ignore[assignment]  # (an earlier request's, on a kept-alive connection)
 
         def send_400_response(self, msg: str) -> None:
             if not self._refused:
@@ -192,6 +195,10 @@ def guarded_http(limits: Limits) -> type[HttpToolsProtocol]:
     return GuardedHttp
 
 
+def _nothing() -> None:
+    pass
+
+
 class OneWrite(asyncio.Transport):
     """One HTTP response's way to its connection: the head leaves together with the start of the body.
 
@@ -199,8 +206,10 @@ class OneWrite(asyncio.Transport):
     system calls, and two packets on a phone's network, for a page that fits in one (16% of the server's time when
     phones fetch a page and its files). This holds the response's first write (unless it is a "100 Continue", which
     must go ahead of the body it asks for) and sends it with the next one; the response's end (`done`, uvicorn's
-    callback: a HEAD request or a 304 writes no body) or a close sends whatever is still held. uvicorn's response
-    cycle uses `write`, `close` and `is_closing` of its transport.
+    callback: a HEAD request or a 304 writes no body) or a close sends whatever is still held, unless the connection
+    is closing already (the client left). uvicorn's response cycle uses `write`, `close` and `is_closing` of its
+    transport. A response whose body comes a while after its start (a stream that waits for events) would keep its
+    head until then; lab has none: every response's start and body are sent one after the other.
     """
 
     __slots__ = ("_head", "_then", "_transport", "_waiting")
@@ -222,13 +231,14 @@ class OneWrite(asyncio.Transport):
         self._transport.write(data)
 
     def flush(self) -> None:
-        if self._head is not None:
-            self._transport.write(self._head)
-            self._head = None
+        head, self._head = self._head, None
+        if head is not None and not self._transport.is_closing():  # (uvloop raises on a write after the close)
+            self._transport.write(head)
 
     def done(self) -> None:
         self.flush()
-        self._then()
+        then, self._then = self._then, _nothing  # (the protocol's: kept, it would hold the protocol in a loop)
+        then()
 
     def close(self) -> None:
         self.flush()

@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from conftest import TIMEOUT
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from uvicorn.server import ServerState
 
 from lab.server import config
@@ -69,12 +70,15 @@ class Recorder(asyncio.Transport):
 
 
 @contextlib.asynccontextmanager
-async def connection(settings: Settings) -> AsyncIterator[tuple[asyncio.Protocol, Recorder, socket.socket]]:
-    """lab's HTTP protocol serving `app` on one end of a socket pair, and the client's end; the test hands the
-    protocol what the client sends with `data_received`, as the event loop would."""
-    uvicorn_config = config(app, settings)  # type: ignore[arg-type]
+async def connection(
+    settings: Settings, application: Any = app
+) -> AsyncIterator[tuple[HttpToolsProtocol, Recorder, socket.socket]]:
+    """lab's HTTP protocol serving `application` on one end of a socket pair, and the client's end; the test hands
+    the protocol what the client sends with `data_received`, as the event loop would."""
+    uvicorn_config = config(application, settings)
     uvicorn_config.load()
     protocol = uvicorn_config.http_protocol_class(config=uvicorn_config, server_state=ServerState(), app_state={})  # type: ignore[call-arg]
+    assert isinstance(protocol, HttpToolsProtocol)
     ours, theirs = socket.socketpair()
     transport, _ = await asyncio.get_running_loop().connect_accepted_socket(asyncio.Protocol, ours)
     recorder = Recorder(transport)
@@ -92,7 +96,9 @@ async def answer(client: socket.socket, ending: bytes) -> bytes:
     """What the server sends the client, up to and including `ending`."""
     received = b""
     while not received.endswith(ending):
-        received += await asyncio.wait_for(asyncio.get_running_loop().sock_recv(client, 1 << 16), TIMEOUT)
+        more = await asyncio.wait_for(asyncio.get_running_loop().sock_recv(client, 1 << 16), TIMEOUT)
+        assert more, f"closed after {received!r}"
+        received += more
     return received
 
 
@@ -133,3 +139,52 @@ async def test_100_continue_goes_ahead_of_the_response_that_follows_in_one_write
         response = await answer(client, b"hallo")
         assert response.startswith(b"HTTP/1.1 200 OK\r\n") and b"content-length: 5\r\n" in response
         assert out.writes == [b"HTTP/1.1 100 Continue\r\n\r\n", response]
+
+
+async def test_requests_sent_together_are_answered_in_order_each_in_one_write(settings: Settings) -> None:
+    async with connection(settings) as (protocol, out, client):
+        protocol.data_received(b"GET /een HTTP/1.1\r\nHost: lab\r\n\r\nGET /leeg HTTP/1.1\r\nHost: lab\r\n\r\n")
+        both = await answer(client, b"\r\n\r\n")  # (the page's body ends otherwise)
+        assert b"HTTP/1.1 304 Not Modified\r\n" in both
+        assert len(out.writes) == 2 and b"".join(out.writes) == both
+        assert out.writes[0].startswith(b"HTTP/1.1 200 OK\r\n") and out.writes[0].endswith(PAGE)
+        assert out.writes[1].startswith(b"HTTP/1.1 304 Not Modified\r\n")
+
+
+async def test_the_last_answer_of_a_connection_that_closes_leaves_in_one_write_before_the_close(
+    settings: Settings,
+) -> None:
+    async with connection(settings) as (protocol, out, client):
+        protocol.data_received(b"HEAD /kamer HTTP/1.1\r\nHost: lab\r\nConnection: close\r\n\r\n")
+        head = await answer(client, b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 200 OK\r\n") and b"connection: close\r\n" in head
+        assert await asyncio.wait_for(asyncio.get_running_loop().sock_recv(client, 1), TIMEOUT) == b""  # closed
+        assert out.writes == [head]
+
+
+async def test_a_response_that_fails_after_its_start_sends_its_head_and_closes_unless_the_client_left(
+    settings: Settings,
+) -> None:
+    """As uvicorn does without lab's write: the head that was sent, then the close; and to a client that has gone,
+    nothing (uvloop raises on a write after the close)."""
+    go = asyncio.Event()
+
+    async def failing(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            await send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"5")]})
+            await go.wait()
+            raise RuntimeError("kapot")
+
+    async with connection(settings, failing) as (protocol, out, client):
+        protocol.data_received(b"GET /kamer HTTP/1.1\r\nHost: lab\r\n\r\n")
+        go.set()
+        head = await answer(client, b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 200 OK\r\n") and out.writes == [head]
+        assert await asyncio.wait_for(asyncio.get_running_loop().sock_recv(client, 1), TIMEOUT) == b""
+    go.clear()
+    async with connection(settings, failing) as (protocol, out, client):
+        protocol.data_received(b"GET /kamer HTTP/1.1\r\nHost: lab\r\n\r\n")
+        out.transport.close()  # the client went away before the response was done
+        go.set()
+        await asyncio.wait_for(asyncio.gather(*protocol.tasks), TIMEOUT)  # (the application's failure is logged)
+        assert out.writes == []
