@@ -208,6 +208,7 @@ async def test_security_headers_on_every_response(server: Server, clients: Calla
         assert response.headers[name] == value
     assert "script-src 'self'" in response.headers["content-security-policy"]
     assert "unsafe-inline" not in response.headers["content-security-policy"]
+    assert "server" not in response.headers and "date" in response.headers  # (no software named, on every answer)
 
 
 async def test_pages_follow_the_browser_language_and_the_switch(server: Server, clients: Callable[[], Client]) -> None:
