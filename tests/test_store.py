@@ -238,6 +238,36 @@ async def test_a_group_of_votes_and_joins_is_one_turn_of_the_database_thread(
     assert table(store_target, "SELECT count(*) FROM answers WHERE question_id = ?", question) == [(51,)]
 
 
+async def test_arrivals_alone_wait_longer_than_answers_for_more_to_store_with_them(
+    store: tuple[Store, Room], store_target: Target, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A group of joins alone waits five commit windows for more (a storm of arrivals stored in fewer commits); a
+    group with an answer in it waits one, as the answer's acknowledgement waits for it."""
+    database, room = store
+    waits: list[float] = []
+    sleep = asyncio.sleep
+
+    async def noted(delay: float, result: Any = None) -> Any:
+        waits.append(delay)
+        return await sleep(delay, result)
+
+    monkeypatch.setattr(asyncio, "sleep", noted)
+    assert await database.join("cor", room.id) == ""
+    assert waits == [0.002 * 5]
+    del waits[:]
+    assert await database.vote(vote("anna", "anna-1", room.questions[0].id, [1])) is Outcome.STORED
+    assert waits == [0.002]
+    del waits[:]
+    outcomes = await asyncio.gather(
+        database.join("dirk", room.id), database.vote(vote("bert", "bert-1", room.questions[0].id, [0]))
+    )
+    assert outcomes == ["", Outcome.STORED] and waits == [0.002]
+    assert table(store_target, "SELECT id FROM participants WHERE id IN ('cor', 'dirk') ORDER BY id") == [
+        ("cor",),
+        ("dirk",),
+    ]
+
+
 @pytest.mark.sqlite_only("SQLite's connection thread")
 async def test_a_write_that_awaits_more_than_its_connection_fails_alone_and_is_undone(
     store: tuple[Store, Room], store_target: Target

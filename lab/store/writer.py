@@ -54,6 +54,11 @@ class Db(Protocol):
 
 MAX_GROUP = 2000
 SHORT_GROUP = 64  # a group this small waits the commit window for more
+# A group of joins alone waits this many commit windows (10 ms by default) for more: nobody waits for an
+# acknowledgement, only for the snapshot, which follows the page by a few milliseconds more; and phones arrive in a
+# storm, which is then stored in fewer, larger commits (3,000 phones joining: the database thread's CPU 60 to 83 µs
+# a phone with one window, 43 to 47 with five).
+ARRIVALS_WAIT = 5
 
 
 @dataclass(slots=True)
@@ -136,7 +141,8 @@ class Writer:
             group = [first]
             stopping = self._drain(group)
             if not stopping and len(group) < SHORT_GROUP and self._window > 0:
-                await asyncio.sleep(self._window)
+                arrivals = all(job.join is not None for job in group)
+                await asyncio.sleep(self._window * (ARRIVALS_WAIT if arrivals else 1))
                 stopping = self._drain(group)
             if len(group) >= collector.BURST or collector.bursts.holding:  # (a smaller group starts no burst)
                 collector.bursts.waiting(sum(job.vote is not None for job in group))
