@@ -21,7 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from playwright.async_api import Browser, Request, async_playwright
+from playwright.async_api import Browser, BrowserContext, CDPSession, Page, Request, async_playwright
 
 from .__main__ import free_port, screen, start_server
 
@@ -42,6 +42,16 @@ async def push_first_question(port: int, links: dict[str, str]) -> None:
     await console.close()
 
 
+async def slow_line(context: BrowserContext, page: Page, cache: bool) -> CDPSession:
+    """Put `page` on slow 3G, with the browser's cache (`cache`) or without; the DevTools session that did it."""
+    cdp = await context.new_cdp_session(page)
+    await cdp.send("Network.enable")
+    if not cache:
+        await cdp.send("Network.setCacheDisabled", {"cacheDisabled": True})
+    await cdp.send("Network.emulateNetworkConditions", SLOW_3G)
+    return cdp
+
+
 async def returning(browser: Browser, url: str) -> tuple[float, int]:
     """A phone's second visit: the first one unthrottled, then the page again on slow 3G with the browser's cache as
     the first left it; the time until the waiting screen, and the requests that reached the server (not the socket)."""
@@ -50,9 +60,7 @@ async def returning(browser: Browser, url: str) -> tuple[float, int]:
     await page.goto(url)
     await page.locator(".waiting h1").wait_for(timeout=120_000)
     await page.goto("about:blank")
-    cdp = await context.new_cdp_session(page)
-    await cdp.send("Network.enable")
-    await cdp.send("Network.emulateNetworkConditions", SLOW_3G)
+    cdp = await slow_line(context, page, cache=True)
     sent: set[str] = set()  # requests that went out to the server: not answered from the browser's cache
     cached: set[str] = set()
     cdp.on("Network.requestWillBeSent", lambda event: sent.add(event["requestId"]))
@@ -106,10 +114,7 @@ async def measure(
                             "requestfinished", lambda request: weighing.append(asyncio.ensure_future(weigh(request)))
                         )
                     else:
-                        cdp = await context.new_cdp_session(page)
-                        await cdp.send("Network.enable")
-                        await cdp.send("Network.setCacheDisabled", {"cacheDisabled": True})
-                        await cdp.send("Network.emulateNetworkConditions", SLOW_3G)
+                        await slow_line(context, page, cache=False)
                     started = time.monotonic()
                     await page.goto(url)
                     if run <= runs:
