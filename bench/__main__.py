@@ -34,7 +34,7 @@ from typing import Any
 
 import websockets
 
-from .common import LOAD_CPU, SERVER_CPU, cpu_seconds, pin, raise_open_files, rss_kb
+from .common import LOAD_CPU, SERVER_CPU, cpu_seconds, on_core, pin, raise_open_files, rss_kb
 
 DECK = Path(__file__).with_name("deck.toml")
 PHASE = 300.0  # the longest any phase may take, in seconds
@@ -119,8 +119,8 @@ def deck(folder: Path, kind: str) -> Path:
 async def start_server(
     kind: str, port: int, db: Path | str, deck_file: Path | None = DECK, env: dict[str, str] | None = None
 ) -> tuple[asyncio.subprocess.Process, dict[str, str]]:
-    """A server on `port`, and the links it printed; lab with `deck_file` (None: an edge, which shows no room of its
-    own) and more `env` (LAB_... settings: then it shares the cores with the rest, not pinned to the server's)."""
+    """A server on `port`, on the server's core, and the links it printed; lab with `deck_file` (None: an edge, which
+    shows no room of its own) and more `env` (LAB_... settings)."""
     if kind == "lab":
         command = ["-m", "lab", "serve", "--host", "127.0.0.1", "--port", str(port), "--db", str(db)]
         command += ["--deck", str(deck_file)] if deck_file is not None else []
@@ -130,7 +130,7 @@ async def start_server(
     settings.update(env or {})
     process = await asyncio.create_subprocess_exec(
         sys.executable, *command, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT, env=settings,
-        preexec_fn=raise_open_files if env else lambda: (pin(SERVER_CPU), raise_open_files()),
+        preexec_fn=lambda: (pin(SERVER_CPU), raise_open_files()),
     )  # fmt: skip
     assert process.stdout is not None
     links: dict[str, str] = {}
@@ -150,7 +150,9 @@ async def start_server(
 class Edges:
     """`--edges N`: one room in N + 1 lab processes on Redis and PostgreSQL (lab.owners). The first process starts
     with the deck and owns its room; the screens are on it, and the phones on the N others, its edges. Redis and
-    PostgreSQL are started as the tests start them (tests/services.py), in temporary directories, and stopped."""
+    PostgreSQL are started as the tests start them (tests/services.py), in temporary directories, and stopped. All
+    of them share the server's core, as one lab process has it alone: left to roam, they took time from the load
+    generators' core, and the figures measured that contest (docs/performance.md)."""
 
     def __init__(self, count: int) -> None:
         sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
@@ -165,8 +167,9 @@ class Edges:
 
     async def start(self, deck_file: Path) -> tuple[asyncio.subprocess.Process, dict[str, str], int]:
         """Redis, PostgreSQL and the owner; returns the owner, its links and its port. Then `start_edges`."""
-        self.redis.start()
-        self.postgres.start()
+        with on_core(SERVER_CPU):  # with lab's processes: the load generators keep their core to themselves
+            self.redis.start()
+            self.postgres.start()
         self.url = await self.postgres.create_database_async()
         port = free_port()
         owner, links = await start_server("lab", port, self.url, deck_file, self.env)

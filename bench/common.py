@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import resource
+from collections.abc import Iterator
 from pathlib import Path
 
 SERVER_CPU = 0
@@ -15,6 +17,20 @@ def pin(cpu: int) -> None:
     """Run this process on one core (when the machine has it), so server and load do not share a core."""
     if hasattr(os, "sched_setaffinity") and cpu < (os.cpu_count() or 1):
         os.sched_setaffinity(0, {cpu})
+
+
+@contextlib.contextmanager
+def on_core(cpu: int) -> Iterator[None]:
+    """Processes started within run on core `cpu` (they inherit this process's, which is put back afterwards)."""
+    if not hasattr(os, "sched_getaffinity"):
+        yield
+        return
+    before = os.sched_getaffinity(0)
+    pin(cpu)
+    try:
+        yield
+    finally:
+        os.sched_setaffinity(0, before)
 
 
 def raise_open_files() -> None:
