@@ -83,6 +83,8 @@ class Figures:
     # time. They share one core (LOAD_CPU), so 1.0 is that core busy all along: the instrument itself had no time to
     # spare, and the push's figures are partly its own
     load_cpu_push: float = 0.0
+    # --edges: the cores that the lab processes, Redis and PostgreSQL may run on (the load generators run on another)
+    server_cores: str = ""
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -151,8 +153,8 @@ class Edges:
     """`--edges N`: one room in N + 1 lab processes on Redis and PostgreSQL (lab.owners). The first process starts
     with the deck and owns its room; the screens are on it, and the phones on the N others, its edges. Redis and
     PostgreSQL are started as the tests start them (tests/services.py), in temporary directories, and stopped. All
-    of them share the server's core, as one lab process has it alone: left to roam, they took time from the load
-    generators' core, and the figures measured that contest (docs/performance.md)."""
+    of them run on the server's core, as one lab process does, and not on the load generators' core, which they would
+    inherit from this process (docs/performance.md)."""
 
     def __init__(self, count: int) -> None:
         sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
@@ -182,6 +184,11 @@ class Edges:
             edge, _ = await start_server("lab", port, self.url, None, self.env)
             self.edges.append(edge)
             self.ports.append(port)
+
+    def cores(self, lab: list[int]) -> str:
+        """The cores that these lab processes, Redis and PostgreSQL may run on, as "0" or "0,1"."""
+        pids = [*lab, *(service.process.pid for service in (self.redis, self.postgres) if service.process is not None)]
+        return ",".join(str(cpu) for cpu in sorted(set().union(*(os.sched_getaffinity(pid) for pid in pids))))
 
     @property
     def env(self) -> dict[str, str]:
@@ -321,6 +328,8 @@ async def scenario(
                 await cluster.start_edges()
             ports = cluster.ports if cluster is not None else [port]  # where the phones go
             pids = [server.pid, *(edge.pid for edge in cluster.edges)] if cluster is not None else [server.pid]
+            if cluster is not None:
+                figures.server_cores = cluster.cores(pids)
             rss_before = sum(rss_kb(pid) for pid in pids)
             cpu_at_join = cpu_of(pids)
 
@@ -666,6 +675,7 @@ def main() -> int:
     if args.edges:
         storm += f" edges={args.edges} owner_cpu_share={median(lab, 'owner_cpu_share'):g}"
         storm += f" load_cpu_push={median(lab, 'load_cpu_push'):g}"
+        storm += f" server_cores={'/'.join(sorted({figures.server_cores for figures in lab}))}"
     if chosen.restart:
         ratio = median(lab, "reconnect_s") / median(reference, "reconnect_s") if reference else float("nan")
         storm += f" restart_s={median(lab, 'restart_s'):g} reconnect_s={median(lab, 'reconnect_s'):g}"

@@ -49,6 +49,8 @@ def test_one_room_over_edges_runs_end_to_end_and_loses_nothing() -> None:
     assert (figures["lost"], figures["duplicated"]) == ("0", "0")
     assert float(figures["votes_per_s"]) > 0
     assert 0 <= float(figures["owner_cpu_share"]) <= 1 and float(figures["load_cpu_push"]) >= 0
+    # every server-side process on the server's core: the load generators keep the other to themselves
+    assert figures["server_cores"] == "0"
 
 
 def test_many_rooms_run_end_to_end_and_lose_nothing() -> None:
