@@ -32,7 +32,7 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.templating import Jinja2Templates
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from . import i18n, live, pages, questions, tasks
+from . import i18n, jsstrings, live, pages, questions, tasks
 from .access import CodeGuard, LoginGuard
 from .assets import Assets
 from .decks import load_deck
@@ -66,9 +66,11 @@ SECURITY_RAW = tuple((name.encode("latin-1"), value.encode("latin-1")) for name,
 
 @functools.cache
 def static_files() -> Assets:
-    """lab/static and the question types' styles in one sheet (lab.questions.styles: one request for a phone on a
-    slow line, however many types there are), read once per process (lab.assets)."""
-    return Assets(HERE / "static", "/static/", SECURITY_RAW, made={"types.css": questions.styles().encode()})
+    """lab/static, the question types' styles in one sheet (lab.questions.styles: one request for a phone on a slow
+    line, however many types there are) and the screens' strings in each language (lab.jsstrings), read and made
+    once per process (lab.assets)."""
+    made = {"types.css": questions.styles().encode(), **jsstrings.scripts()}
+    return Assets(HERE / "static", "/static/", SECURITY_RAW, made=made)
 
 
 def routes() -> list[Route | WebSocketRoute]:

@@ -20,14 +20,13 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.templating import Jinja2Templates
 
-from . import access, anonymity, export, i18n, letters, media, members, owners, qr, questions
+from . import access, anonymity, export, i18n, letters, media, members, owners, qr
 from .anonymity import ANONYMOUS
 from .consultation import deadline
 from .decks import DeckError, list_decks, load_deck, parse_question
 from .errors import N_, Invalid, LabError, TooLarge, UnknownQuestion
 from .groups import FLOOR
 from .i18n import gettext as _
-from .jsstrings import STRINGS
 from .owners import RemoteRoom
 from .paper import BallotAnswerError
 from .questions import TYPES, SettingsError
@@ -74,22 +73,10 @@ def base_url(request: Request) -> str:
 
 
 @functools.cache
-def _strings(lang: str) -> dict[str, str]:
-    """The screens' interface strings in `lang`, translated once per language (the catalogs are read once too):
-    every phone's page carries about 200 of them, and at a congress thousands of phones join within a minute.
-    Shared by every page: read, never changed."""
-    token = i18n.current.set(lang)
-    try:
-        return {key: _(msgid) for key, msgid in {**STRINGS, **questions.strings()}.items()}
-    finally:
-        i18n.current.reset(token)
-
-
-@functools.cache
-def _shared(lang: str) -> dict[str, Any]:
-    """The part of a live screen's data block that every screen in `lang` shares: its strings and the types."""
+def _shared() -> dict[str, Any]:
+    """The part of a live screen's data block that every screen shares: the question types. (Its strings are a
+    file of their own, lab.jsstrings.)"""
     return {
-        "strings": _strings(lang),
         "types": list(TYPES),
         # take no answers and no posts (a slide): shown, nothing to open, count or reveal
         "passive": [name for name, kind in TYPES.items() if not kind.answerable and not kind.anytime],
@@ -98,7 +85,8 @@ def _shared(lang: str) -> dict[str, Any]:
 
 
 def js_data(request: Request, room: Room, ws: str, **extra: Any) -> dict[str, Any]:
-    """The data block a live screen's script reads: its socket, its strings, and the question types to load."""
+    """The data block a live screen's script reads: its socket and the question types to load (its strings are a
+    script of their own: lab.jsstrings)."""
     lang = i18n.current.get()
     return {
         "code": room.code,
@@ -106,7 +94,7 @@ def js_data(request: Request, room: Room, ws: str, **extra: Any) -> dict[str, An
         "ws": request.app.url_path_for(ws, code=room.code),
         "lang": lang,
         "room_lang": room.lang,
-        **_shared(lang),
+        **_shared(),
         **extra,
     }
 

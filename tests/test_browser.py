@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -316,15 +316,7 @@ async def test_a_phone_whose_renderer_fails_to_load_at_first_still_works(server:
     room: Room = await server.rooms.create("Slechte wifi", [spec(**CHOICE)])
     context = await browser.new_context(locale="nl", **PHONE)
     dropped: list[str] = []
-
-    async def drop_twice(route: Route) -> None:
-        if len(dropped) < 2:
-            dropped.append(route.request.url)
-            await route.abort("connectionreset")
-        else:
-            await route.continue_()
-
-    await context.route(re.compile(r".*/static/(v/[0-9a-f]+/)?types/choice\.js.*"), drop_twice)
+    await context.route(re.compile(r".*/static/(v/[0-9a-f]+/)?types/choice\.js.*"), dropping(2, dropped))
     page = await context.new_page()
     await page.goto(f"{server.base}/r/{room.code}")
     await room.push(room.questions[0].id)
@@ -332,6 +324,47 @@ async def test_a_phone_whose_renderer_fails_to_load_at_first_still_works(server:
     await expect(page.get_by_text("Uw antwoord is ontvangen")).to_be_visible()
     assert len(dropped) == 2 and [a.value for a in room.questions[0].tally.answers.values()] == [[1]]
     await context.close()
+
+
+async def test_a_phone_whose_strings_fail_to_load_loads_the_page_again(server: Server, browser: Browser) -> None:
+    """Poor wifi drops the request for the screens' strings (lab.jsstrings): the page loads itself again, once, before
+    it draws anything, and then speaks Dutch; should they fail every time, it stops after two reloads and works."""
+    room: Room = await server.rooms.create("Slechte wifi", [spec(**CHOICE)])
+    strings = re.compile(r".*/static/v/[0-9a-f]+/strings/nl\.js$")
+    for drops, reloads in ((1, 1), (99, 2)):
+        context = await browser.new_context(locale="nl", **PHONE)
+        dropped: list[str] = []
+        pages: list[str] = []
+        await context.route(strings, dropping(drops, dropped))
+        page = await context.new_page()
+        page.on("request", lambda request, pages=pages: pages.append(request.url) if "/r/" in request.url else None)
+        await page.goto(f"{server.base}/r/{room.code}")
+        if drops == 1:
+            await expect(page.get_by_text("Wacht op de volgende vraag")).to_be_visible(timeout=20000)
+        else:  # the question pushed meanwhile, its buttons, and the keys where the strings never came
+            await expect(page.get_by_role("button", name="reaction_like")).to_be_visible(timeout=20000)
+            await expect(page.get_by_role("button", name="Matig")).to_be_visible()
+        assert len(pages) == 1 + reloads and len(dropped) == min(drops, 1 + reloads)
+        assert await page.evaluate("sessionStorage.getItem('lab:reload:strings')") is None  # counted from 0 again
+        if drops == 1:
+            await room.push(room.questions[0].id)
+            await page.get_by_role("button", name="Matig").click()
+            await expect(page.get_by_text("Uw antwoord is ontvangen")).to_be_visible()
+        await context.close()
+    assert [a.value for a in room.questions[0].tally.answers.values()] == [[1]]
+
+
+def dropping(drops: int, dropped: list[str]) -> Callable[[Route], Awaitable[None]]:
+    """A route handler that drops the first `drops` requests (a connection reset) and notes them in `dropped`."""
+
+    async def drop(route: Route) -> None:
+        if len(dropped) < drops:
+            dropped.append(route.request.url)
+            await route.abort("connectionreset")
+        else:
+            await route.continue_()
+
+    return drop
 
 
 async def test_a_slide_with_an_image_made_in_the_console(server: Server, browser: Browser, tmp_path: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from html.parser import HTMLParser
@@ -11,7 +12,7 @@ import pytest
 from conftest import CHOICE, PASSWORD, Client, Server, facilitator, page_data, projector, spec
 from db import rows
 
-from lab import pages, questions
+from lab import jsstrings, questions
 from lab.app import HERE, SECURITY_HEADERS, static_files
 from lab.assets import Assets
 from lab.questions import TYPES
@@ -88,9 +89,41 @@ async def test_the_phone_page_gives_a_participant_id_and_its_data(
     assert {k: data[k] for k in ("code", "title", "ws", "lang")} == {
         "code": room.code, "title": "Kamer", "ws": f"/ws/r/{room.code}", "lang": "nl",
     }  # fmt: skip
-    assert data["strings"]["received"] == "Uw antwoord is ontvangen"
-    scripts = Page(response.text).scripts  # a data block and one module: no inline script
-    assert scripts[0] == "application/json" and scripts[1] == static_files().url("phone.js") and len(scripts) == 2
+    assert "strings" not in data  # a file of their own (below)
+    scripts = Page(response.text).scripts  # the strings, a data block and one module: no inline script
+    assert scripts == [static_files().url("strings/nl.js"), "application/json", static_files().url("phone.js")]
+    assert f'<script src="{static_files().url("strings/nl.js")}" defer fetchpriority="high"></script>' in response.text
+    english = await client.http.get(f"/r/{room.code}", headers={"Accept-Language": "en"})
+    assert Page(english.text).scripts[0] == static_files().url("strings/en.js")
+
+
+async def test_the_screens_strings_are_a_lasting_compressed_script_per_language(
+    server: Server, clients: Callable[[], Client]
+) -> None:
+    """Every string the screens' scripts show, in one file per language that the browser keeps with the others of
+    its version: a page that carried them was 20 KB, every time it was opened (lab.jsstrings)."""
+    client = clients()
+    for lang, received in (("nl", "Uw antwoord is ontvangen"), ("en", "Your answer has been received")):
+        response = await client.http.get(static_files().url(f"strings/{lang}.js"), headers={"Accept-Encoding": "gzip"})
+        assert response.status_code == 200
+        assert response.headers["content-type"] == "text/javascript; charset=utf-8"
+        assert response.headers["cache-control"] == "max-age=31536000, immutable"
+        assert response.headers["content-encoding"] == "gzip"  # (decoded by the client)
+        head, _, rest = response.text.partition("{")
+        assert head == "window.labStrings = " and rest.endswith("};\n")
+        strings = json.loads("{" + rest[: -len(";\n")])
+        assert strings == jsstrings.translated(lang) and strings["received"] == received
+        assert set(strings) == set(jsstrings.STRINGS) | set(questions.strings())
+    room: Room = await server.rooms.create("Kamer", [spec(**CHOICE)])
+    console = await client.http.get(f"/f/{room.code}?key={room.facilitator_key}", follow_redirects=True)
+    assert Page(console.text).scripts[:2] == [static_files().url("strings/nl.js"), "application/json"]
+    for unknown in ("strings/de.js", f"v/{static_files().version}/strings/de.js"):
+        assert (await client.http.get(f"/static/{unknown}")).status_code == 404
+
+
+def test_the_strings_script_escapes_what_older_browsers_take_for_a_line_break(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(jsstrings, "translated", lambda lang: {"x": "een\u2028twee\u2029drie"})
+    assert jsstrings.script("nl") == b'window.labStrings = {"x": "een\\u2028twee\\u2029drie"};\n'
 
 
 async def test_a_screens_data_block_keeps_the_title_inside_and_is_the_same_for_every_phone_but_its_own_keys(
@@ -104,9 +137,8 @@ async def test_a_screens_data_block_keeps_the_title_inside_and_is_the_same_for_e
     assert {k: v for k, v in first.items() if k not in ("who", "csrf")} == {
         k: v for k, v in second.items() if k not in ("who", "csrf")
     }  # each phone its own
-    assert first["strings"] == {key: pages._strings("nl")[key] for key in first["strings"]}
     assert first["types"] == list(TYPES) and "qa" in first["anytime"]
-    assert set(first) >= {"code", "title", "ws", "lang", "room_lang", "strings", "types", "passive", "anytime"}
+    assert set(first) >= {"code", "title", "ws", "lang", "room_lang", "types", "passive", "anytime"}
 
 
 async def test_phones_get_the_kept_page_with_their_own_key_and_token_and_a_new_title_makes_a_new_page(
@@ -234,6 +266,7 @@ async def test_the_projector_speaks_the_rooms_language_and_the_console_sets_it(
     english = {"Accept-Language": "en-US,en;q=0.9"}
     page = await screen.http.get(f"/p/{room.code}?key={room.projector_key}", headers=english, follow_redirects=True)
     assert Page(page.text).lang == "nl" and "Ga naar" in page.text
+    assert Page(page.text).scripts[0] == static_files().url("strings/nl.js")  # the scripts' strings: the page's
     boss, snapshot = await facilitator(clients, room)
     assert snapshot["room"] == {"code": room.code, "title": "Kamer", "lang": "nl"}
     watcher, _ = await projector(clients, room)
@@ -241,6 +274,7 @@ async def test_the_projector_speaks_the_rooms_language_and_the_console_sets_it(
     assert (await watcher.expect("state"))["lang"] == "en"
     page = await screen.http.get(f"/p/{room.code}", headers=english)
     assert Page(page.text).lang == "en" and "Go to" in page.text
+    assert Page(page.text).scripts[0] == static_files().url("strings/en.js")
     phone_page = await clients().http.get(f"/r/{room.code}", headers={"Accept-Language": "nl"})
     assert Page(phone_page.text).lang == "nl" and page_data(phone_page.text)["room_lang"] == "en"
     assert rows(server.settings, "SELECT lang FROM rooms WHERE id = ?", (room.id,)) == [("en",)]

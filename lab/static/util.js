@@ -3,10 +3,35 @@
 
 const block = document.getElementById('lab-data');
 export const data = block ? JSON.parse(block.textContent) : {};
+// The strings in the page's language, set by the script the page loads before its modules (lab.jsstrings), or in
+// the data block of a page made before they were a file of their own (during an upgrade). A request the venue's wifi
+// dropped leaves them unset: then the page is loaded again, at most twice, before anything is drawn or typed.
+const loaded = window.labStrings || data.strings;
+const strings = loaded || {};
+if (block && !loadedOrAgain(loaded, 'strings')) {
+  throw new Error('the strings did not load: loading the page again');
+}
+
+/** Whether `what` loaded (true); else the page is loaded again (false), at most twice in a row, then true. */
+function loadedOrAgain(loaded, what) {
+  const key = `lab:reload:${what}`;
+  try {
+    const times = Number(sessionStorage.getItem(key) || 0);
+    if (loaded || times >= 2) {
+      if (times) sessionStorage.removeItem(key);
+      return true;
+    }
+    sessionStorage.setItem(key, String(times + 1));
+  } catch {
+    return true; // no storage to count in: no reloading either
+  }
+  location.reload();
+  return false;
+}
 
 /** A translated string by key, with %(name)s placeholders filled in. */
 export function t(key, params = {}) {
-  const text = (data.strings && data.strings[key]) || key;
+  const text = strings[key] || key;
   return text.replace(/%\((\w+)\)s/g, (_, name) => (name in params ? String(params[name]) : ''));
 }
 
