@@ -6,7 +6,7 @@ declares its own strings in its module (lab.questions).
 Why a file and not the page's data block, where they were: they are 16 KB in Dutch, four fifths of a phone's page.
 In a file they are compressed (a page is not: it holds a key and a token next to text a visitor typed, see
 lab.app), fetched once and kept by the browser with the other files of its version, so a phone that opens the page
-again loads 4 KB, not 20 (docs/performance.md).
+again loads 4 KB, not 20 (docs/performance.md, "A phone's page a fifth of what it was").
 """
 
 from __future__ import annotations
