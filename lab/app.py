@@ -12,6 +12,7 @@ import contextvars
 import functools
 import json
 import logging
+import re
 import secrets
 import threading
 import time
@@ -27,7 +28,7 @@ from itsdangerous import BadSignature
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
-from starlette.requests import ClientDisconnect, HTTPConnection
+from starlette.requests import ClientDisconnect, HTTPConnection, Request
 from starlette.routing import Route, WebSocketRoute
 from starlette.templating import Jinja2Templates
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -131,35 +132,73 @@ def routes() -> list[Route | WebSocketRoute]:
 
 
 class Lab(Starlette):
-    """Starlette, with a room's socket sent past Starlette's own layers (its error pages, exception handling and
-    router) through lab's middlewares straight to lab.live. Each of those layers is a coroutine frame that a socket
-    would keep alive, and the garbage collector tracking, for the socket's whole life (4.5 KB a phone in all, by
-    tracemalloc), doing nothing for a socket that lab.live does not do itself. Any other socket path is routed as
-    usual."""
+    """Starlette, with the two things every phone asks for sent past Starlette's own layers (its error pages,
+    exception handling and router) through lab's middlewares straight to lab: a room's socket to lab.live, and the
+    room's page (`GET /r/<code>`) to lab.pages. Any other request is routed as usual.
+
+    A socket would keep each of those layers' coroutine frames alive, and the garbage collector tracking them, for
+    its whole life (4.5 KB a phone in all, by tracemalloc), and they do nothing for it that lab.live does not do
+    itself. The page is the one request of a join storm that reaches the application (the files it links are served
+    from lab.assets); the layers were a twentieth of the server's CPU in a storm of 10,000 phones
+    (docs/performance.md). Should the page fail before it is answered, the request goes the usual way after all,
+    so its error is answered and logged as any other request's."""
 
     def build_middleware_stack(self) -> ASGIApp:
-        sockets: ASGIApp = live.SOCKETS
-        for cls, args, kwargs in reversed(self.user_middleware):
-            sockets = cls(sockets, *args, **kwargs)
-        return _Split(super().build_middleware_stack(), sockets, static_files())
+        def through_middleware(app: ASGIApp) -> ASGIApp:
+            for cls, args, kwargs in reversed(self.user_middleware):
+                app = cls(app, *args, **kwargs)
+            return app
+
+        return _Split(
+            super().build_middleware_stack(), through_middleware(live.SOCKETS), static_files(),
+            through_middleware(_phone_page),
+        )  # fmt: skip
+
+
+PHONE_PAGE = re.compile(r"/r/([^/]+)")  # the route "/r/{code}" (lab.pages.phone)
+
+
+class _Unanswered(Exception):
+    """The phone's page failed before any of its response was sent."""
+
+
+async def _phone_page(scope: Scope, receive: Receive, send: Send) -> None:
+    """lab.pages.phone as its route would call it, for `_Split`."""
+    try:
+        response = await pages.phone(Request(scope, receive, send))
+    except Exception as error:
+        raise _Unanswered from error
+    await response(scope, receive, send)
 
 
 class _Split:
     """A room's socket to `sockets`, a static file that is there straight from `assets` (with the security headers
-    it carries: a phone's first visit asks for a dozen, and no layer of the stack has anything to do for them),
-    everything else to `app` (a plain function: no frame of its own either)."""
+    it carries: a phone's first visit asks for a dozen, and no layer of the stack has anything to do for them), a
+    room's page to `phone`, everything else to `app` (a plain function: no frame of its own either)."""
 
-    def __init__(self, app: ASGIApp, sockets: ASGIApp, assets: Assets) -> None:
+    def __init__(self, app: ASGIApp, sockets: ASGIApp, assets: Assets, phone: ASGIApp) -> None:
         self.app = app
         self.sockets = sockets
         self.assets = assets
+        self.phone = phone
 
     def __call__(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
         if scope["type"] == "websocket" and live.is_socket(scope["path"]):
             return self.sockets(scope, receive, send)
-        if scope["type"] == "http" and (asset := self.assets.find(scope)) is not None:
-            return asset(scope, receive, send)
+        if scope["type"] == "http":
+            if (asset := self.assets.find(scope)) is not None:
+                return asset(scope, receive, send)
+            if scope["method"] == "GET" and (page := PHONE_PAGE.fullmatch(scope["path"])) is not None:
+                return self._phone(page[1], scope, receive, send)
         return self.app(scope, receive, send)
+
+    async def _phone(self, code: str, scope: Scope, receive: Receive, send: Send) -> None:
+        scope["path_params"] = {"code": code}
+        scope.setdefault("router", scope["app"].router)  # (for the page's url_for, as the router would set it)
+        try:
+            await self.phone(scope, receive, send)
+        except _Unanswered:
+            await self.app(scope, receive, send)
 
 
 class SecurityHeaders:

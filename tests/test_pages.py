@@ -8,6 +8,7 @@ from collections.abc import Callable
 from html.parser import HTMLParser
 from pathlib import Path
 
+import httpx2 as httpx
 import pytest
 from conftest import CHOICE, PASSWORD, Client, Server, facilitator, page_data, projector, spec
 from db import rows
@@ -233,8 +234,12 @@ async def test_the_organiser_logs_in_and_makes_a_room_from_a_deck(
     assert server.app.state.login_guard._hashed.startswith("$argon2id$")  # stored hashed, with a slow hash
 
 
-@pytest.mark.parametrize("path", ["/", "/organiser", "/join?code=1", "/healthz", "/static/lab.css", "/nergens"])
+@pytest.mark.parametrize(
+    "path", ["/", "/organiser", "/join?code=1", "/healthz", "/static/lab.css", "/nergens", "/r/000000", "/r/ROOM"]
+)
 async def test_security_headers_on_every_response(server: Server, clients: Callable[[], Client], path: str) -> None:
+    if path == "/r/ROOM":
+        path = f"/r/{(await server.rooms.create('Kamer', [spec(**CHOICE)])).code}"
     response = await clients().get(path)
     for name, value in SECURITY_HEADERS:
         assert response.headers[name] == value
@@ -392,6 +397,43 @@ def test_the_files_version_is_a_hash_of_all_of_them(tmp_path: Path) -> None:
         made.version != Assets(tmp_path, "/static/").version
         and made.files["types.css"].media_type == "text/css; charset=utf-8"
     )
+
+
+async def test_the_phone_page_past_the_router_is_the_page_the_router_gives(
+    server: Server, clients: Callable[[], Client]
+) -> None:
+    """`GET /r/<code>` goes past Starlette's layers (lab.app.Lab); a HEAD request, and a path that only looks alike,
+    go the usual way. Both give the same page, headers and cookie."""
+    room: Room = await server.rooms.create("Kamer", [spec(**CHOICE)])
+    phone = clients()
+    first = await phone.get(f"/r/{room.code}")
+    page, head = await phone.get(f"/r/{room.code}"), await phone.http.head(f"/r/{room.code}")
+    assert (first.status_code, page.status_code, head.status_code) == (200, 200, 200)
+
+    def compared(response: httpx.Response) -> dict[str, str]:
+        return {k: v for k, v in response.headers.items() if k not in ("content-length", "date", "set-cookie")}
+
+    assert compared(first) == compared(page) == compared(head)
+    assert "set-cookie" in first.headers and "set-cookie" not in page.headers and "set-cookie" not in head.headers
+    assert page.headers["content-length"] == head.headers["content-length"] == str(len(page.content))
+    assert page_data(page.text)["who"] == page_data(first.text)["who"]  # the same phone, by its cookie
+    slash = await phone.get(f"/r/{room.code}/")  # not the page's path: the router sends it there
+    assert (slash.status_code, slash.headers["location"]) == (307, f"{phone.server.base}/r/{room.code}")
+
+
+async def test_a_phone_page_that_fails_is_answered_and_logged_as_any_request(
+    server: Server, clients: Callable[[], Client], monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    room: Room = await server.rooms.create("Kamer", [spec(**CHOICE)])
+
+    async def broken(code: str) -> None:
+        raise RuntimeError("the store is gone")
+
+    monkeypatch.setattr(server.rooms, "port", broken)
+    response = await clients().get(f"/r/{room.code}")
+    assert response.status_code == 500
+    assert Page(response.text).headings[0] == "Er ging iets mis. Probeer het opnieuw."
+    assert [r.exc_info[1].args for r in caplog.records if r.exc_info and r.exc_info[1]] == [("the store is gone",)]
 
 
 async def test_unknown_pages_are_friendly(server: Server, clients: Callable[[], Client]) -> None:
