@@ -26,13 +26,13 @@ test: $(VENV)/.dev browser pdf-libs services containers node_modules/.installed
 	$(BIN)/pytest -m containers
 
 check: $(VENV)/.dev
-	$(BIN)/ruff format --check lab tests
-	$(BIN)/ruff check lab tests
-	$(BIN)/mypy lab
+	$(BIN)/ruff format --check lab tests bench
+	$(BIN)/ruff check lab tests bench
+	$(BIN)/mypy lab bench
 
 format: $(VENV)/.dev
-	$(BIN)/ruff format lab tests
-	$(BIN)/ruff check --fix lab tests
+	$(BIN)/ruff format lab tests bench
+	$(BIN)/ruff check --fix lab tests bench
 
 bench: $(VENV)/.dev
 	$(BIN)/python -m bench

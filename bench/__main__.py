@@ -34,7 +34,7 @@ from typing import Any
 
 import websockets
 
-from .common import LOAD_CPU, SERVER_CPU, cpu_seconds, on_core, pin, raise_open_files, rss_kb
+from .common import LOAD_CPU, SERVER_CPU, as_server, cpu_seconds, on_core, pin, raise_open_files, rss_kb
 
 DECK = Path(__file__).with_name("deck.toml")
 PHASE = 300.0  # the longest any phase may take, in seconds
@@ -132,7 +132,7 @@ async def start_server(
     settings.update(env or {})
     process = await asyncio.create_subprocess_exec(
         sys.executable, *command, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT, env=settings,
-        preexec_fn=lambda: (pin(SERVER_CPU), raise_open_files()),
+        preexec_fn=as_server,
     )  # fmt: skip
     assert process.stdout is not None
     links: dict[str, str] = {}
@@ -586,7 +586,7 @@ async def _events(workers: list[asyncio.subprocess.Process], name: str) -> list[
 
 
 def median(runs: list[Figures], field: str) -> float:
-    return statistics.median(getattr(r, field) for r in runs)
+    return float(statistics.median(getattr(r, field) for r in runs))
 
 
 def summary(lab: list[Figures], reference: list[Figures]) -> str:

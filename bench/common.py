@@ -40,6 +40,12 @@ def raise_open_files() -> None:
         resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 
 
+def as_server() -> None:
+    """In a server's process before it starts (`preexec_fn`): the server's core, and as many sockets as it may."""
+    pin(SERVER_CPU)
+    raise_open_files()
+
+
 def cpu_seconds(pid: int) -> float:
     """User plus system CPU time a process has used."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()

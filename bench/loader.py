@@ -55,7 +55,7 @@ def emit(event: str, **data: Any) -> None:
 def backoff(attempt: int) -> float:
     """Seconds before reconnect attempt `attempt`, as `backoff()` in lab/static/socket.js: full jitter in the upper
     half of 0.5 s doubled per attempt, at most 15 s."""
-    ceiling = min(15.0, 0.5 * 2**attempt)
+    ceiling = min(15.0, 0.5 * 2.0**attempt)
     return ceiling / 2 + random.random() * ceiling / 2
 
 
@@ -320,8 +320,8 @@ async def main() -> None:
         await asyncio.gather(*storm)
         await stdin.readline()  # "stop"
     elif command.startswith("trickle"):
-        _, rate, seconds = command.split()
-        await trickle(crowd, joined, float(rate), float(seconds), config.get("question_type", "choice"))
+        _, per_second, seconds = command.split()
+        await trickle(crowd, joined, float(per_second), float(seconds), config.get("question_type", "choice"))
         await stdin.readline()  # "stop"
     await asyncio.gather(*(p.ws.close() for p in joined if p.ws is not None), return_exceptions=True)
 

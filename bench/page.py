@@ -20,6 +20,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from playwright.async_api import Browser, BrowserContext, CDPSession, Page, Request, async_playwright
 
@@ -65,10 +66,12 @@ async def returning(browser: Browser, url: str) -> tuple[float, int]:
     cached: set[str] = set()
     cdp.on("Network.requestWillBeSent", lambda event: sent.add(event["requestId"]))
     cdp.on("Network.requestServedFromCache", lambda event: cached.add(event["requestId"]))
-    cdp.on(
-        "Network.responseReceived",
-        lambda event: event["response"].get("fromDiskCache") and cached.add(event["requestId"]),
-    )
+
+    def received(event: dict[str, Any]) -> None:
+        if event["response"].get("fromDiskCache"):
+            cached.add(event["requestId"])
+
+    cdp.on("Network.responseReceived", received)
     started = time.monotonic()
     await page.goto(url)
     await page.locator(".waiting h1").wait_for(timeout=120_000)

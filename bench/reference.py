@@ -18,11 +18,12 @@ from websockets.http11 import Request, Response
 
 from lab import collector
 
-from .common import OPTIONS, SERVER_CPU, pin, raise_open_files
+from .common import OPTIONS, as_server
 
 CODE = "123456"
+LABELS = ["Goed", "Voldoende", "Matig", "Slecht"]
 QUESTION = {"id": 1, "position": 0, "type": "choice", "prompt": "Hoe beoordeelt u de samenwerking?",
-            "settings": {"options": ["Goed", "Voldoende", "Matig", "Slecht"], "max_choices": 1, "allow_change": True},
+            "settings": {"options": LABELS, "max_choices": 1, "allow_change": True},
             "status": "open", "results_projector": True, "results_phones": False, "round": 1}  # fmt: skip
 
 
@@ -43,8 +44,8 @@ class Room:
         total = len(self.answers)
         options = [
             {"label": label, "count": c, "percent": round(100 * c / total, 1) if total else 0.0}
-            for label, c in zip(QUESTION["settings"]["options"], counts, strict=True)
-        ]  # type: ignore[index]
+            for label, c in zip(LABELS, counts, strict=True)
+        ]
         return json.dumps(
             {
                 "type": "results",
@@ -126,8 +127,7 @@ async def handler(ws: ServerConnection) -> None:
 
 
 async def main(port: int) -> None:
-    pin(SERVER_CPU)
-    raise_open_files()
+    as_server()
     asyncio.get_running_loop().create_task(room.flush())
     async with serve(handler, "127.0.0.1", port, process_request=http, compression=None, ping_interval=None,
                      max_size=65536, backlog=2048):  # fmt: skip

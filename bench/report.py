@@ -142,7 +142,8 @@ async def run(args: argparse.Namespace) -> int:
             await asyncio.to_thread(workers.warm)  # as `lab serve` does when it starts
             print(f"report workers started in {time.perf_counter() - started:.1f} s (their imports)")
             for kind in args.formats:
-                times, late = [], []
+                times: list[float] = []
+                late: list[float] = []
                 for _ in range(args.runs):
                     ticking = asyncio.create_task(lateness(late))
                     started = time.perf_counter()
