@@ -140,8 +140,8 @@ class Lab(Starlette):
     its whole life (4.5 KB a phone in all, by tracemalloc), and they do nothing for it that lab.live does not do
     itself. The page is the one request of a join storm that reaches the application (the files it links are served
     from lab.assets); the layers were a twentieth of the server's CPU in a storm of 10,000 phones
-    (docs/performance.md). Should the page fail before it is answered, the request goes the usual way after all,
-    so its error is answered and logged as any other request's."""
+    (docs/performance.md). Should the page, or a middleware on its way, fail before it is answered, the request goes
+    the usual way after all, so its error is answered and logged as any other request's."""
 
     def build_middleware_stack(self) -> ASGIApp:
         def through_middleware(app: ASGIApp) -> ASGIApp:
@@ -158,16 +158,13 @@ class Lab(Starlette):
 PHONE_PAGE = re.compile(r"/r/([^/]+)")  # the route "/r/{code}" (lab.pages.phone)
 
 
-class _Unanswered(Exception):
-    """The phone's page failed before any of its response was sent."""
+ANSWERING = "lab.answering"  # in a phone page's scope once its response is on its way
 
 
 async def _phone_page(scope: Scope, receive: Receive, send: Send) -> None:
     """lab.pages.phone as its route would call it, for `_Split`."""
-    try:
-        response = await pages.phone(Request(scope, receive, send))
-    except Exception as error:
-        raise _Unanswered from error
+    response = await pages.phone(Request(scope, receive, send))
+    scope[ANSWERING] = True
     await response(scope, receive, send)
 
 
@@ -197,8 +194,10 @@ class _Split:
         scope.setdefault("router", scope["app"].router)  # (for the page's url_for, as the router would set it)
         try:
             await self.phone(scope, receive, send)
-        except _Unanswered:
-            await self.app(scope, receive, send)
+        except Exception:
+            if scope.get(ANSWERING):
+                raise
+            await self.app(scope, receive, send)  # nothing was sent: the usual way answers and logs the error
 
 
 class SecurityHeaders:

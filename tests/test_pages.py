@@ -7,13 +7,14 @@ import re
 from collections.abc import Callable
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
 import httpx2 as httpx
 import pytest
 from conftest import CHOICE, PASSWORD, Client, Server, facilitator, page_data, projector, spec
 from db import rows
 
-from lab import jsstrings, questions
+from lab import i18n, jsstrings, questions
 from lab.app import HERE, SECURITY_HEADERS, static_files
 from lab.assets import Assets
 from lab.questions import TYPES
@@ -421,15 +422,20 @@ async def test_the_phone_page_past_the_router_is_the_page_the_router_gives(
     assert (slash.status_code, slash.headers["location"]) == (307, f"{phone.server.base}/r/{room.code}")
 
 
+@pytest.mark.parametrize("where", ["page", "middleware"])
 async def test_a_phone_page_that_fails_is_answered_and_logged_as_any_request(
-    server: Server, clients: Callable[[], Client], monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
-) -> None:
+    server: Server, clients: Callable[[], Client], monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture,
+    where: str,
+) -> None:  # fmt: skip
     room: Room = await server.rooms.create("Kamer", [spec(**CHOICE)])
 
-    async def broken(code: str) -> None:
+    def broken(*args: object) -> Any:
         raise RuntimeError("the store is gone")
 
-    monkeypatch.setattr(server.rooms, "port", broken)
+    if where == "page":
+        monkeypatch.setattr(server.rooms, "port", broken)
+    else:  # the language middleware, on the page's way there
+        monkeypatch.setattr(i18n, "choose", broken)
     response = await clients().get(f"/r/{room.code}")
     assert response.status_code == 500
     assert Page(response.text).headings[0] == "Er ging iets mis. Probeer het opnieuw."
