@@ -139,8 +139,8 @@ class Lab(Starlette):
     A socket would keep each of those layers' coroutine frames alive, and the garbage collector tracking them, for
     its whole life (4.5 KB a phone in all, by tracemalloc), and they do nothing for it that lab.live does not do
     itself. The page is the one request of a join storm that reaches the application (the files it links are served
-    from lab.assets); past the layers, a storm of 10,000 phones costs the server about 3% less
-    CPU (docs/performance.md). Should the page, or a middleware on its way, fail before it is answered, the request goes
+    from lab.assets); past the layers, a storm of 10,000 phones costs the server about 3% less CPU
+    (docs/performance.md). Should the page, or a middleware on its way, fail before it is answered, the request goes
     the usual way after all, so its error is answered and logged as any other request's."""
 
     def build_middleware_stack(self) -> ASGIApp:
