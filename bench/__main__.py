@@ -589,19 +589,23 @@ def median(runs: list[Figures], field: str) -> float:
     return float(statistics.median(getattr(r, field) for r in runs))
 
 
+def ratio_of(lab: list[Figures], reference: list[Figures], field: str) -> float:
+    """lab's median of `field` over the bare server's, to two places; nan without the bare server."""
+    return round(median(lab, field) / median(reference, field), 2) if reference else float("nan")
+
+
 def summary(lab: list[Figures], reference: list[Figures]) -> str:
     def fmt(value: float) -> str:
         return str(int(value)) if float(value).is_integer() else f"{value:g}"
 
-    ratio_votes = median(lab, "votes_per_s") / median(reference, "votes_per_s") if reference else float("nan")
-    ratio_push = median(lab, "push_p99_ms") / median(reference, "push_p99_ms") if reference else float("nan")
     fields = [
         ("participants", lab[0].participants), ("connected", median(lab, "connected")),
         ("push_p99_ms", median(lab, "push_p99_ms")), ("vote_p99_ms", median(lab, "vote_p99_ms")),
         ("votes_per_s", median(lab, "votes_per_s")), ("projector_lag_ms", median(lab, "projector_lag_ms")),
         ("lost", max(r.lost for r in lab)), ("duplicated", max(r.duplicated for r in lab)),
         ("rss_kb_per_participant", median(lab, "rss_kb_per_participant")),
-        ("ratio_votes", round(ratio_votes, 2)), ("ratio_push", round(ratio_push, 2)),
+        ("ratio_votes", ratio_of(lab, reference, "votes_per_s")),
+        ("ratio_push", ratio_of(lab, reference, "push_p99_ms")),
     ]  # fmt: skip
     return "bench " + " ".join(f"{name}={fmt(value)}" for name, value in fields)
 
@@ -671,15 +675,16 @@ def main() -> int:
                 print(json.dumps(asdict(figures)), flush=True)
     storm = f" reactions={args.reactions} tap_rate={args.tap_rate:g}" if args.reactions else ""
     storm += f" scenario={chosen.name}"
+    if reference:  # the join's CPU against the bare server's (the aim: at most 1.3), medians as the ratios above
+        storm += f" ratio_join_cpu={ratio_of(lab, reference, 'join_cpu_s_per_1000'):g}"
     storm += f" rooms={args.rooms}" if args.rooms > 1 else ""
     if args.edges:
         storm += f" edges={args.edges} owner_cpu_share={median(lab, 'owner_cpu_share'):g}"
         storm += f" load_cpu_push={median(lab, 'load_cpu_push'):g}"
         storm += f" server_cores={'/'.join(sorted({figures.server_cores for figures in lab}))}"
     if chosen.restart:
-        ratio = median(lab, "reconnect_s") / median(reference, "reconnect_s") if reference else float("nan")
         storm += f" restart_s={median(lab, 'restart_s'):g} reconnect_s={median(lab, 'reconnect_s'):g}"
-        storm += f" ratio_reconnect={round(ratio, 2):g}"
+        storm += f" ratio_reconnect={ratio_of(lab, reference, 'reconnect_s'):g}"
     if trickling is not None:
         storm += f" question={trickling.question} rate={trickling.rate:g} " + " ".join(
             f"{name}={median(lab, name):g}"
