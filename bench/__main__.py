@@ -590,8 +590,10 @@ def median(runs: list[Figures], field: str) -> float:
 
 
 def ratio_of(lab: list[Figures], reference: list[Figures], field: str) -> float:
-    """lab's median of `field` over the bare server's, to two places; nan without the bare server."""
-    return round(median(lab, field) / median(reference, field), 2) if reference else float("nan")
+    """lab's median of `field` over the bare server's, to two places; nan without the bare server, or when its figure
+    is 0 (the CPU of 20 joins can be less than the system's tick)."""
+    below = median(reference, field) if reference else 0.0
+    return round(median(lab, field) / below, 2) if below else float("nan")
 
 
 def summary(lab: list[Figures], reference: list[Figures]) -> str:

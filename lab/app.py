@@ -194,10 +194,27 @@ class _Split:
         scope.setdefault("router", scope["app"].router)  # (for the page's url_for, as the router would set it)
         try:
             await self.phone(scope, receive, send)
-        except Exception:
+        except Exception as error:
             if scope.get(ANSWERING):
                 raise
-            await self.app(scope, receive, send)  # nothing was sent: the usual way answers and logs the error
+            # Nothing was sent: the usual way answers, and logs the error if it happens again there.
+            log.warning("the page of room %s failed on its short way (%r); it goes the usual way", code, error)
+            await self.app(scope, _empty_body_first(receive), send)
+
+
+def _empty_body_first(receive: Receive) -> Receive:
+    """`receive` for a phone page's second try: its (empty) body first, which the first try may have read already
+    (an edge forwards the request to the room's owner with it), then the server's own, for the disconnect."""
+    given = False
+
+    async def again() -> Message:
+        nonlocal given
+        if not given:
+            given = True
+            return {"type": "http.request", "body": b"", "more_body": False}
+        return await receive()
+
+    return again
 
 
 class SecurityHeaders:

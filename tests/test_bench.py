@@ -35,7 +35,7 @@ def test_a_scenario_runs_end_to_end_and_loses_nothing(scenario: str) -> None:
     if scenario == "words":
         assert figures["ratio_votes"] == "nan"  # lab alone: the bare server takes no word cloud
     else:
-        assert figures["ratio_votes"] != "nan" and float(figures["ratio_join_cpu"]) > 0
+        assert figures["ratio_votes"] != "nan" and float(figures["ratio_join_cpu"]) >= 0  # (nan: under a tick)
     if scenario == "reconnect":
         assert 0 < float(figures["restart_s"]) <= float(figures["reconnect_s"]) < 60
         assert figures["ratio_reconnect"] != "nan"

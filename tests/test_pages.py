@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from html.parser import HTMLParser
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import httpx2 as httpx
 import pytest
 from conftest import CHOICE, PASSWORD, Client, Server, facilitator, page_data, projector, spec
 from db import rows
+from starlette.types import Message, Receive, Scope, Send
 
 from lab import i18n, jsstrings, questions
-from lab.app import HERE, SECURITY_HEADERS, static_files
+from lab.app import HERE, SECURITY_HEADERS, _Split, static_files
 from lab.assets import Assets
 from lab.questions import TYPES
 from lab.rooms import Room
@@ -401,13 +404,22 @@ def test_the_files_version_is_a_hash_of_all_of_them(tmp_path: Path) -> None:
 
 
 async def test_the_phone_page_past_the_router_is_the_page_the_router_gives(
-    server: Server, clients: Callable[[], Client]
+    server: Server, clients: Callable[[], Client], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """`GET /r/<code>` goes past Starlette's layers (lab.app.Lab); a HEAD request, and a path that only looks alike,
     go the usual way. Both give the same page, headers and cookie."""
     room: Room = await server.rooms.create("Kamer", [spec(**CHOICE)])
     phone = clients()
     first = await phone.get(f"/r/{room.code}")
+    split = server.app.middleware_stack  # (built at the first request)
+    assert isinstance(split, _Split)
+    usual, routed = split.app, []
+
+    def spy(scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
+        routed.append(f"{scope['method']} {scope['path']}")
+        return usual(scope, receive, send)
+
+    monkeypatch.setattr(split, "app", spy)
     page, head = await phone.get(f"/r/{room.code}"), await phone.http.head(f"/r/{room.code}")
     assert (first.status_code, page.status_code, head.status_code) == (200, 200, 200)
 
@@ -420,6 +432,7 @@ async def test_the_phone_page_past_the_router_is_the_page_the_router_gives(
     assert page_data(page.text)["who"] == page_data(first.text)["who"]  # the same phone, by its cookie
     slash = await phone.get(f"/r/{room.code}/")  # not the page's path: the router sends it there
     assert (slash.status_code, slash.headers["location"]) == (307, f"{phone.server.base}/r/{room.code}")
+    assert routed == [f"HEAD /r/{room.code}", f"GET /r/{room.code}/"]  # the GET went past the router
 
 
 @pytest.mark.parametrize("where", ["page", "middleware"])
@@ -440,6 +453,43 @@ async def test_a_phone_page_that_fails_is_answered_and_logged_as_any_request(
     assert response.status_code == 500
     assert Page(response.text).headings[0] == "Er ging iets mis. Probeer het opnieuw."
     assert [r.exc_info[1].args for r in caplog.records if r.exc_info and r.exc_info[1]] == [("the store is gone",)]
+    assert [r.getMessage() for r in caplog.records if r.levelname == "WARNING" and r.name == "lab.app"] == [
+        f"the page of room {room.code} failed on its short way (RuntimeError('the store is gone')); "
+        "it goes the usual way"
+    ]
+
+
+async def test_a_phone_page_tried_again_the_usual_way_has_its_body_again() -> None:
+    """On an edge the first try may read the request's (empty) body to forward it; the second gets it too, where the
+    server's own `receive` would wait for the client to leave."""
+    body = {"type": "http.request", "body": b"", "more_body": False}
+    pending, gone = [body], asyncio.Event()
+
+    async def receive() -> Message:
+        if pending:
+            return pending.pop()
+        await gone.wait()  # (the client never leaves here)
+        return {"type": "http.disconnect"}
+
+    async def short(scope: Scope, receive: Receive, send: Send) -> None:
+        assert await receive() == body
+        raise RuntimeError("the owner's answer was not understood")
+
+    received: list[Message] = []
+
+    async def usual(scope: Scope, receive: Receive, send: Send) -> None:
+        received.append(await receive())
+        await send({"type": "http.response.start", "status": 500, "headers": []})
+
+    sent: list[Message] = []
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    split = _Split(usual, usual, static_files(), short)
+    scope = {"type": "http", "method": "GET", "path": "/r/123456", "app": SimpleNamespace(router=None)}
+    await asyncio.wait_for(split(scope, receive, send), 10)
+    assert received == [body] and [m["status"] for m in sent] == [500]
 
 
 async def test_unknown_pages_are_friendly(server: Server, clients: Callable[[], Client]) -> None:
