@@ -44,8 +44,11 @@ class Podman:
     files and processes within this machine's own limits (podman asks for a million open files by default)."""
 
     def __init__(self, folder: Path, port: int) -> None:
+        # The system's own programs too (runc; iptables, which netavark runs to make the compose network), where a
+        # user's PATH may leave them out
+        path = f"{os.environ.get('PATH', '')}:/usr/sbin:/sbin"
         podman = shutil.which("podman")
-        if podman is None or shutil.which("runc", path=f"{os.environ.get('PATH', '')}:/usr/sbin") is None:
+        if podman is None or shutil.which("runc", path=path) is None:
             pytest.fail("podman and runc are not installed: run scripts/install-containers (make test does)")
         self.podman = podman
         self.port = port  # nginx's, on the loopback
@@ -53,7 +56,7 @@ class Podman:
         conf.write_text(
             '[containers]\ndefault_ulimits = ["nofile=4096:4096", "nproc=4096:4096"]\n[engine]\nruntime = "runc"\n'
         )
-        self.env = {**os.environ, "CONTAINERS_CONF": str(conf)}
+        self.env = {**os.environ, "PATH": path, "CONTAINERS_CONF": str(conf)}
         self.settings = folder / "lab.env"  # deploy/.env for this run: loopback only, http
         self.settings.write_text(
             f"LAB_ORGANISER_PASSWORD={PASSWORD}\nLAB_DB_PASSWORD=database-wachtwoord-proef\n"
