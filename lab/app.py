@@ -143,6 +143,15 @@ class Lab(Starlette):
     (docs/performance.md). Should the page, or a middleware on its way, fail before it is answered, the request goes
     the usual way after all, so its error is answered and logged as any other request's."""
 
+    def __call__(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:  # type: ignore[override]
+        """As Starlette's, but a plain function that returns the stack's coroutine rather than awaiting it, as each
+        of lab's layers does: Starlette's would keep a coroutine for every socket's whole life. (uvicorn is told that
+        lab speaks ASGI 3, as it can no longer see it: lab.server.config.)"""
+        scope["app"] = self
+        if self.middleware_stack is None:
+            self.middleware_stack = self.build_middleware_stack()
+        return self.middleware_stack(scope, receive, send)
+
     def build_middleware_stack(self) -> ASGIApp:
         def through_middleware(app: ASGIApp) -> ASGIApp:
             for cls, args, kwargs in reversed(self.user_middleware):

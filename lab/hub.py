@@ -295,6 +295,11 @@ class MemoryBackend(LocalPresence, Backend):
         return self._present[topic]
 
 
+def _member(outbox: Outbox) -> str:
+    """A socket's name in the topic's presence (Backend.join)."""
+    return f"{id(outbox):x}"
+
+
 class Hub:
     """Topics, their local subscribers, and the backend that links processes; one per app."""
 
@@ -371,26 +376,40 @@ class Hub:
         """Subscribers present on a topic over all processes."""
         return self.backend.count(topic)
 
-    @asynccontextmanager
-    async def subscribe(self, topic: str) -> AsyncIterator[Outbox]:
-        """A socket's subscription: its outbox, and its presence on the topic."""
+    async def enter(self, topic: str) -> Outbox:
+        """A socket's subscription to `topic`: its outbox, and its presence on the topic, until `leave`. (`subscribe`
+        is the same pair as a context manager. A socket calls the two itself: a context manager and its generator
+        would be three more objects for every phone's whole stay, each walked by the garbage collector.)"""
         if not self.backend.available:
             raise self.unavailable()
         outbox = Outbox(self.limit)
-        member = f"{id(outbox):x}"
-        joined = False
         try:
             await self._add(topic, outbox)
             if not self.backend.available:  # lost while it waited its turn (the others were closed without it)
                 raise self.unavailable()
-            await self.backend.join(topic, member)
-            joined = True
+            await self.backend.join(topic, _member(outbox))
+        except BaseException:
+            outbox.close()
+            await self._remove(topic, outbox)
+            raise
+        return outbox
+
+    async def leave(self, topic: str, outbox: Outbox) -> None:
+        """End what `enter` began: nothing more is written to the outbox, and the socket is no longer present."""
+        outbox.close()
+        try:
+            await self.backend.leave(topic, _member(outbox))
+        finally:
+            await self._remove(topic, outbox)
+
+    @asynccontextmanager
+    async def subscribe(self, topic: str) -> AsyncIterator[Outbox]:
+        """`enter` and `leave` around a block."""
+        outbox = await self.enter(topic)
+        try:
             yield outbox
         finally:
-            outbox.close()
-            if joined:
-                await self.backend.leave(topic, member)
-            await self._remove(topic, outbox)
+            await self.leave(topic, outbox)
 
     async def listen(
         self, topic: str, receive: Callable[[str], None], lost: Callable[[], None] = lambda: None

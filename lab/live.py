@@ -87,17 +87,30 @@ class Who:
 class Connection:
     """One open socket: who it is, its outbox and its language."""
 
-    __slots__ = ("asks", "lang", "outbox", "participant", "upvotes")
+    __slots__ = ("_asks", "_upvotes", "lang", "outbox", "participant", "settings")
 
     def __init__(self, outbox: Outbox, who: Who, settings: Settings) -> None:
         self.outbox = outbox
         self.lang = who.lang
         self.participant = who.participant
+        self.settings = settings
         # What a thumb does, with room to spare; more is refused before anything is written, so nobody can keep the
-        # writer busy from a script: upvotes a few times a second, a question to a Q&A every few seconds.
-        self.upvotes = RateLimit(settings.upvotes_per_second)
-        asks = settings.questions_per_minute / 60
-        self.asks = RateLimit(asks, burst=max(3.0, 2 * asks))
+        # writer busy from a script: upvotes a few times a second, a question to a Q&A every few seconds. Each
+        # bucket is made on first use: most phones never ask or upvote, and each bucket would stay for the socket's
+        # whole life.
+        self._upvotes: RateLimit | None = None
+        self._asks: RateLimit | None = None
+
+    def may_upvote(self) -> bool:
+        if self._upvotes is None:
+            self._upvotes = RateLimit(self.settings.upvotes_per_second)
+        return self._upvotes.allow()
+
+    def may_ask(self) -> bool:
+        if self._asks is None:
+            asks = self.settings.questions_per_minute / 60
+            self._asks = RateLimit(asks, burst=max(3.0, 2 * asks))
+        return self._asks.allow()
 
     def send(self, message: dict[str, Any]) -> None:
         self.outbox.put(dumps(message))
@@ -149,7 +162,7 @@ async def _ask(room: RoomPort, message: dict[str, Any], conn: Connection) -> dic
     if not _is_int(message.get("question")):
         raise BadMessage()
     assert conn.participant is not None
-    if not conn.asks.allow():
+    if not conn.may_ask():
         conn.error(RateLimited(), id=key)
         return None
     try:
@@ -164,7 +177,7 @@ async def _upvote(room: RoomPort, message: dict[str, Any], conn: Connection) -> 
     question, round_, item, up = (message.get(k) for k in ("question", "round", "item", "up"))
     if not _is_int(question) or not _is_int(round_):
         raise BadMessage()
-    if not conn.upvotes.allow():
+    if not conn.may_upvote():
         raise RateLimited()
     assert conn.participant is not None
     await room.upvote(conn.participant, question, round_, item, up)  # type: ignore[arg-type]
@@ -331,7 +344,9 @@ async def _run(
     (the server's own for the socket) and written as they come (lab.hub.Outbox): no other task per socket. Once
     accepted, both go through the server's own `receive` and `send`, not Starlette's checks around them (the
     busiest calls a socket makes)."""
-    async with hub.subscribe(room.topic(audience)) as outbox:
+    topic = room.topic(audience)
+    outbox = await hub.enter(topic)  # (rather than `async with hub.subscribe`: see Hub.enter)
+    try:
         try:  # subscribed first: nothing published after the snapshot is missed
             snapshot = await room.enter(audience, who.participant, *who.grant)
         except LabError as error:  # removed, no member code, the room deleted or its owner out of reach
@@ -344,14 +359,15 @@ async def _run(
         socket = _Socket(conn)
         outbox.start(_writer(send), socket.stop, GONE)
         room.participants_changed()
-        unwatch = room.watch(who.participant, socket) if who.participant is not None else None
+        if who.participant is not None:
+            room.watch(who.participant, socket)
         try:
             await socket.read(receive, room, HANDLERS[audience], settings)
         finally:
             ended_by_server = outbox.closed and outbox.failure is None  # the hub closed it (the room went, a lost link)
             outbox.close()  # nothing more is written: the close frame is the last
-            if unwatch is not None:
-                unwatch()
+            if who.participant is not None:
+                room.unwatch(who.participant, socket)
         if outbox.failure is not None:
             log.error("writing to a socket failed; closing the socket", exc_info=outbox.failure)
         if socket.removed:
@@ -366,6 +382,8 @@ async def _run(
             await _shut(websocket, NotFound.close or CLOSE_FAILED)
         elif room.moved or not hub.available or ended_by_server:  # to the room's owner, once Redis is back, or anew
             await _shut(websocket, CLOSE_TRY_AGAIN)
+    finally:
+        await hub.leave(topic, outbox)
     if not room.deleted and not room.moved:
         room.participants_changed()
 

@@ -228,17 +228,16 @@ class RemoteRoom:
     def react(self, participant: str, reaction: object) -> None:
         self._exchange.send(self, "react", participant, reaction)
 
-    def watch(self, participant: str, watcher: Watcher) -> Callable[[], None]:
-        sockets = self._phones.setdefault(participant, set())
-        sockets.add(watcher)
+    def watch(self, participant: str, watcher: Watcher) -> None:
+        self._phones.setdefault(participant, set()).add(watcher)
 
-        def unwatch() -> None:
+    def unwatch(self, participant: str, watcher: Watcher) -> None:
+        sockets = self._phones.get(participant)
+        if sockets is not None:
             sockets.discard(watcher)
             if not sockets:
-                self._phones.pop(participant, None)
-            self._exchange.send(self, "leave", participant)  # entered at the owner, which told this socket since
-
-        return unwatch
+                del self._phones[participant]
+        self._exchange.send(self, "leave", participant)  # entered at the owner, which told this socket since
 
     def tell(self, participant: str, message: dict[str, JSON]) -> None:
         for watcher in list(self._phones.get(participant, ())):
@@ -296,7 +295,7 @@ class RemoteRoom:
 class _Told:
     """A participant's sockets on one edge, as the owner's room reaches them (`lab.rooms.Watcher`)."""
 
-    __slots__ = ("count", "edge", "exchange", "participant", "room_id", "unwatch")
+    __slots__ = ("count", "edge", "exchange", "participant", "room_id")
 
     def __init__(self, exchange: Exchange, edge: str, room_id: int, participant: str) -> None:
         self.exchange = exchange
@@ -304,7 +303,6 @@ class _Told:
         self.room_id = room_id
         self.participant = participant
         self.count = 0
-        self.unwatch: Callable[[], None] = lambda: None
 
     def tell(self, message: dict[str, JSON]) -> None:
         self.exchange.answer(self.edge, ["tell", self.room_id, self.participant, message])
@@ -334,7 +332,7 @@ class Desk:
             await self._stop()
             self._stop = None
         for told in self._told.values():
-            told.unwatch()
+            self.room.unwatch(told.participant, told)
         self._told.clear()
 
     def _received(self, message: str) -> None:
@@ -389,14 +387,14 @@ class Desk:
         told = self._told.get((edge, participant))
         if told is None:
             told = self._told[edge, participant] = _Told(self._exchange, edge, self.room.id, participant)
-            told.unwatch = self.room.watch(participant, told)
+            self.room.watch(participant, told)
         told.count += 1
 
     def forget(self, edge: str) -> None:
         """An edge went without its phones leaving one by one: whatever the room still has to tell them goes nowhere."""
         self._forgotten[edge] += 1
         for key in [key for key in self._told if key[0] == edge]:
-            self._told.pop(key).unwatch()
+            self.room.unwatch(key[1], self._told.pop(key))
 
     def _leave(self, edge: str, participant: str) -> None:
         told = self._told.get((edge, participant))
@@ -404,7 +402,7 @@ class Desk:
             told.count -= 1
             if told.count <= 0:
                 del self._told[edge, participant]
-                told.unwatch()
+                self.room.unwatch(participant, told)
 
     async def _request(self, request: dict[str, Any]) -> list[JSON]:
         """Run a request forwarded by an edge through this process's application, as if it had come here."""

@@ -161,7 +161,9 @@ class RoomPort(Protocol):
 
     def react(self, participant: str, reaction: object) -> None: ...
 
-    def watch(self, participant: str, watcher: Watcher) -> Callable[[], None]: ...
+    def watch(self, participant: str, watcher: Watcher) -> None: ...
+
+    def unwatch(self, participant: str, watcher: Watcher) -> None: ...
 
     async def act(self, action: str, params: Mapping[str, Any]) -> None: ...
 
@@ -873,20 +875,20 @@ class Room:
             raise UnknownCard()
         await self._change(RemoveParticipant(post.participant))
 
-    def watch(self, participant: str, watcher: Watcher) -> Callable[[], None]:
-        """A socket of this participant: told what becomes of their answers, ended if they are removed. Returns how to
-        stop watching (when the socket closes)."""
-        sockets = self._phones.setdefault(participant, set())
-        sockets.add(watcher)
+    def watch(self, participant: str, watcher: Watcher) -> None:
+        """A socket of this participant: told what becomes of their answers, ended if they are removed, until
+        `unwatch` (when the socket closes). (Two calls rather than a closure to call back: a closure and its cells
+        are five more objects for every phone's whole stay, each walked by the garbage collector.)"""
+        self._phones.setdefault(participant, set()).add(watcher)
         if participant in self.removed:  # removed while this socket was being opened
             watcher.kick()
 
-        def unwatch() -> None:
+    def unwatch(self, participant: str, watcher: Watcher) -> None:
+        sockets = self._phones.get(participant)
+        if sockets is not None:
             sockets.discard(watcher)
             if not sockets:
-                self._phones.pop(participant, None)
-
-        return unwatch
+                del self._phones[participant]
 
     # -- editing ---------------------------------------------------------------------------------------------------
 

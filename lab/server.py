@@ -429,9 +429,11 @@ def config(app: Starlette, settings: Settings, **options: Any) -> uvicorn.Config
     """uvicorn as lab runs it: websockets' sans-I/O protocol (made leaner: `LeanWebSockets`) without
     permessage-deflate (the least CPU and memory per socket in our measurements; compression costs more than it saves
     for messages this small), 64 KiB frames at most, the guarded HTTP protocol, and no `server` header (an answer
-    need not name the software that gave it, and a phone's first visit has two dozen answers)."""
+    need not name the software that gave it, and a phone's first visit has two dozen answers). ASGI 3 said outright:
+    lab's application is a plain function that returns a coroutine (lab.app.Lab), which uvicorn would take for ASGI
+    2."""
     return uvicorn.Config(
-        app, http=guarded_http(Limits(settings)), ws=LeanWebSockets, ws_per_message_deflate=False,
+        app, interface="asgi3", http=guarded_http(Limits(settings)), ws=LeanWebSockets, ws_per_message_deflate=False,
         ws_max_size=64 * 1024, log_level="warning", proxy_headers=settings.https, lifespan="on", server_header=False,
         **options,
     )  # fmt: skip

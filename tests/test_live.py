@@ -225,6 +225,29 @@ async def test_phones_see_results_only_when_the_facilitator_shows_them(
     }
 
 
+async def test_a_participants_sockets_are_reachable_until_each_closes(
+    server: Server, clients: Callable[[], Client]
+) -> None:
+    """One participant on two tabs: the room reaches both sockets, then the one left, then none."""
+    room = await make_room(server, CHOICE)
+    boss, _ = await facilitator(clients, room)
+    first, _ = await phone(clients, room)
+    twin = clients()
+    twin.http.cookies = first.http.cookies  # the same browser: the same participant
+    await twin.connect(f"/ws/r/{room.code}")
+    await boss.expect("results", lambda m: m["participants"] == 2)
+    (participant,) = room._phones
+    assert len(room._phones[participant]) == 2
+
+    assert first.ws is not None and twin.ws is not None
+    await first.ws.close()
+    await boss.expect("results", lambda m: m["participants"] == 1)
+    assert list(room._phones) == [participant] and len(room._phones[participant]) == 1
+    await twin.ws.close()
+    await boss.expect("results", lambda m: m["participants"] == 0)
+    assert room._phones == {}
+
+
 async def test_reset_starts_a_new_round_and_keeps_the_old_one(server: Server, clients: Callable[[], Client]) -> None:
     room, question, boss, voter = await one_phone(server, clients, SCALE)
     await voter.send({"type": "vote", "round": 1, "id": "scale-vote-1", "question": question, "value": [4, None]})
