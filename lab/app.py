@@ -145,8 +145,10 @@ class Lab(Starlette):
 
     def __call__(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:  # type: ignore[override]
         """As Starlette's, but a plain function that returns the stack's coroutine rather than awaiting it, as each
-        of lab's layers does: Starlette's would keep a coroutine for every socket's whole life. (uvicorn is told that
-        lab speaks ASGI 3, as it can no longer see it: lab.server.config.)"""
+        of lab's layers does: Starlette's would keep a coroutine for every socket's whole life. A server that looks
+        for a coroutine function to tell ASGI 3 from ASGI 2 must be told: lab.server.config tells uvicorn, and a
+        test that drives the application with Starlette's TestClient wraps it in a coroutine function
+        (tests/test_fuzz.py)."""
         scope["app"] = self
         if self.middleware_stack is None:
             self.middleware_stack = self.build_middleware_stack()

@@ -163,7 +163,8 @@ class RoomPort(Protocol):
 
     def watch(self, participant: str, watcher: Watcher) -> None: ...
 
-    def unwatch(self, participant: str, watcher: Watcher) -> None: ...
+    def unwatch(self, participant: str, watcher: Watcher) -> None:
+        """The socket `watch` was given has closed."""
 
     async def act(self, action: str, params: Mapping[str, Any]) -> None: ...
 
@@ -884,6 +885,7 @@ class Room:
             watcher.kick()
 
     def unwatch(self, participant: str, watcher: Watcher) -> None:
+        """The socket `watch` was given has closed: nothing more reaches it."""
         sockets = self._phones.get(participant)
         if sockets is not None:
             sockets.discard(watcher)

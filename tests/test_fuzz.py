@@ -14,6 +14,7 @@ from db import Target, each
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from starlette.testclient import TestClient, WebSocketTestSession
+from starlette.types import Receive, Scope, Send
 
 from lab import live, wire
 from lab.app import create_app
@@ -52,10 +53,10 @@ def message(kinds: list[str]) -> st.SearchStrategy[dict[str, Any]]:
 
 
 class Lab:
-    def __init__(self, client: TestClient, room: Room) -> None:
+    def __init__(self, client: TestClient, room: Room, settings: Settings) -> None:
         self.client = client
         self.room = room
-        self.settings: Settings = client.app.state.settings  # type: ignore[attr-defined]
+        self.settings = settings
 
     def rows(self) -> list[Any]:
         tables = ("rooms", "questions", "answers", "participants")
@@ -70,12 +71,18 @@ def lab(tmp_path: Path, store_target: Target) -> Iterator[Lab]:
             db_path=tmp_path / "lab.db", database_url=database_url, organiser_password="x", messages_per_second=1e6
         )
     )
-    with TestClient(app) as client:
+
+    async def asgi3(scope: Scope, receive: Receive, send: Send) -> None:
+        # lab's application returns its coroutine rather than being one (lab.app.Lab), which TestClient would take
+        # for ASGI 2, as uvicorn would if lab.server.config did not say otherwise
+        await app(scope, receive, send)
+
+    with TestClient(asgi3) as client:
         questions = [spec(type=k.name, prompt=k.examples.prompt, **k.examples.settings) for k in TYPES.values()]
         room: Room = client.portal.call(app.state.rooms.create, "Fuzz", questions)  # type: ignore[union-attr]
         assert client.get(f"/f/{room.code}?key={room.facilitator_key}", follow_redirects=False).status_code == 303
         assert client.get(f"/r/{room.code}").status_code == 200
-        yield Lab(client, room)
+        yield Lab(client, room, app.state.settings)
 
 
 def is_ping(raw: str) -> bool:
