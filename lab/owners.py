@@ -40,7 +40,7 @@ from . import errors, i18n
 from .errors import LabError, ServerError, Unavailable
 from .hub import Hub
 from .questions import JSON
-from .rooms import Room, Watcher, topic
+from .rooms import Room, Watcher, Watchers, topic, unwatched
 from .store import RoomRow
 from .wire import dumps, loads
 
@@ -203,7 +203,7 @@ class RemoteRoom:
         self.deleted = False
         self.moved = False
         self._exchange = exchange
-        self._phones: dict[str, set[Watcher]] = {}  # participant -> their sockets here
+        self._phones: Watchers = {}  # participant -> their sockets here
         self._pages: dict[str, tuple[float, asyncio.Future[bytes | None]]] = {}  # language -> (when asked, the page)
 
     def topic(self, audience: str) -> str:
@@ -232,11 +232,7 @@ class RemoteRoom:
         self._phones.setdefault(participant, set()).add(watcher)
 
     def unwatch(self, participant: str, watcher: Watcher) -> None:
-        sockets = self._phones.get(participant)
-        if sockets is not None:
-            sockets.discard(watcher)
-            if not sockets:
-                del self._phones[participant]
+        unwatched(self._phones, participant, watcher)
         self._exchange.send(self, "leave", participant)  # entered at the owner, which told this socket since
 
     def tell(self, participant: str, message: dict[str, JSON]) -> None:

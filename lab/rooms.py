@@ -138,6 +138,19 @@ class Watcher(Protocol):
     def kick(self) -> None: ...
 
 
+Watchers = dict[str, set[Watcher]]
+"""Each participant's sockets, as a room (or an edge's RemoteRoom) reaches them."""
+
+
+def unwatched(watchers: Watchers, participant: str, watcher: Watcher) -> None:
+    """`watcher` taken from `participant`'s sockets, and the participant from `watchers` once none is left."""
+    sockets = watchers.get(participant)
+    if sockets is not None:
+        sockets.discard(watcher)
+        if not sockets:
+            del watchers[participant]
+
+
 class RoomPort(Protocol):
     """What the socket layer needs of a room: `Room` itself, or `lab.owners.RemoteRoom` where another process owns
     the room and this one holds some of its sockets."""
@@ -246,7 +259,7 @@ class Room:
         self._clock = clock
         self._words = words or word_filter()
         self.removed: set[str] = set(data.removed)  # participants the facilitator removed
-        self._phones: dict[str, set[Watcher]] = {}  # participant -> each of their sockets, to tell or to end
+        self._phones: Watchers = {}  # participant -> each of their sockets, to tell or to end
         self._flush: asyncio.TimerHandle | None = None
         self._reactions: dict[str, int] = {}  # taps since the screens were last told
         self._images: dict[str, tuple[str, bytes]] = {}  # name -> (mime type, bytes), the ones asked for lately
@@ -886,11 +899,7 @@ class Room:
 
     def unwatch(self, participant: str, watcher: Watcher) -> None:
         """The socket `watch` was given has closed: nothing more reaches it."""
-        sockets = self._phones.get(participant)
-        if sockets is not None:
-            sockets.discard(watcher)
-            if not sockets:
-                del self._phones[participant]
+        unwatched(self._phones, participant, watcher)
 
     # -- editing ---------------------------------------------------------------------------------------------------
 
